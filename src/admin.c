@@ -1,0 +1,405 @@
+/* admin.c -- overwatch-admin: the operator's command line (migrations, tenants, users, secrets). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "password.h"
+#include "permission.h"
+#include "store.h"
+#include "util.h"
+
+/* Exit codes (sysexits.h values, so scripts can tell the cases apart). */
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_NOTFOUND 66
+#define EXIT_UNAVAILABLE 69
+#define EXIT_SOFTWARE 70
+#define EXIT_CANTCREATE 73
+#define EXIT_CONFIG 78
+
+#define SECRET_BYTES 64
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: overwatch-admin [--config PATH] COMMAND [ARGS]\n"
+	    "commands:\n"
+	    "  migrate [--dir DIR]             apply pending SQL migrations (default %s/sql)\n"
+	    "  create-org NAME [--slug SLUG]   create an organization, print its id\n"
+	    "  create-user --org ID|SLUG --email EMAIL --name NAME --role admin|engineer|viewer\n"
+	    "                                  create a user; the password is read from stdin\n"
+	    "  unlock EMAIL                    clear a user's failed-login lockout\n"
+	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"
+	    "  check-config                    load and check the configuration\n",
+	    PKGDATADIR);
+}
+
+static int
+db_fail(enum db_result r, const char *what)
+{
+	if (r == DB_UNAVAILABLE) {
+		fprintf(stderr, "overwatch-admin: %s: the database is unreachable\n", what);
+		return EXIT_UNAVAILABLE;
+	}
+	fprintf(stderr, "overwatch-admin: %s: database error\n", what);
+	return EXIT_SOFTWARE;
+}
+
+static int
+cmd_migrate(struct db *db, int argc, char **argv)
+{
+	const char *dir = PKGDATADIR "/sql";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else
+			return EXIT_USAGE;
+	}
+	return migrate_apply(db, dir, stdout) == 0 ? 0 : EXIT_SOFTWARE;
+}
+
+/* A URL-safe slug from a name: lower-case letters and digits, runs of others as '-'. */
+static void
+make_slug(const char *name, char *out, size_t outlen)
+{
+	size_t n = 0;
+	bool dash = false;
+	for (const char *p = name; *p != '\0' && n + 1 < outlen; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (isalnum(c) && c < 0x80) {
+			if (dash && n > 0 && n + 2 < outlen)
+				out[n++] = '-';
+			out[n++] = (char)tolower(c);
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, outlen, "org");
+	out[n] = '\0';
+}
+
+static int
+cmd_create_org(struct db *db, int argc, char **argv)
+{
+	const char *name = NULL, *slug_arg = NULL;
+	char id[UUID_STR_LEN], slug[101];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--slug") == 0 && i + 1 < argc)
+			slug_arg = argv[++i];
+		else if (name == NULL)
+			name = argv[i];
+		else
+			return EXIT_USAGE;
+	}
+	if (name == NULL)
+		return EXIT_USAGE;
+	size_t len = strlen(name);
+	if (len == 0 || !util_utf8_valid(name, len) || util_utf8_len(name, len) > 200) {
+		fprintf(stderr, "overwatch-admin: create-org: the name must be 1 to 200 characters\n");
+		return EXIT_DATAERR;
+	}
+	if (slug_arg != NULL) {
+		make_slug(slug_arg, slug, sizeof(slug));
+		if (strcmp(slug, slug_arg) != 0) {
+			fprintf(stderr, "overwatch-admin: create-org: a slug has lower-case letters, digits and '-' only\n");
+			return EXIT_DATAERR;
+		}
+	} else {
+		make_slug(name, slug, 90);
+	}
+	if (util_uuid(id) != 0)
+		return EXIT_SOFTWARE;
+	enum db_result r = store_org_create(db, id, name, slug);
+	if (r == DB_DUPLICATE && slug_arg == NULL) {
+		/* A taken slug from the name: keep the name, make the slug unique. */
+		size_t n = strlen(slug);
+		snprintf(slug + n, sizeof(slug) - n, "-%.8s", id);
+		r = store_org_create(db, id, name, slug);
+	}
+	if (r == DB_DUPLICATE) {
+		fprintf(stderr, "overwatch-admin: create-org: slug '%s' is taken\n", slug);
+		return EXIT_DATAERR;
+	}
+	if (r != DB_OK)
+		return db_fail(r, "create-org");
+	printf("%s\n", id);
+	return 0;
+}
+
+/* One line from stdin, prompting without echo on a terminal. -1 on EOF or too long. */
+static int
+read_password(char *buf, size_t size)
+{
+	struct termios old, quiet;
+	bool tty = isatty(0) && tcgetattr(0, &old) == 0;
+
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	char *got = fgets(buf, (int)size, stdin);
+	if (tty) {
+		tcsetattr(0, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (got == NULL)
+		return -1;
+	size_t n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n == size - 1)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+cmd_create_user(struct db *db, const struct config *cfg, int argc, char **argv)
+{
+	const char *org = NULL, *email_in = NULL, *name = NULL, *role = NULL;
+	char email[256], org_id[UUID_STR_LEN], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
+	char pw[PASSWORD_MAX_CHARS * 4 + 2];
+	struct arena a;
+	bool found = false;
+	int rc = 0;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--org") == 0)
+			org = argv[i + 1];
+		else if (strcmp(argv[i], "--email") == 0)
+			email_in = argv[i + 1];
+		else if (strcmp(argv[i], "--name") == 0)
+			name = argv[i + 1];
+		else if (strcmp(argv[i], "--role") == 0)
+			role = argv[i + 1];
+		else
+			return EXIT_USAGE;
+	}
+	if (argc % 2 == 0 || org == NULL || email_in == NULL || name == NULL || role == NULL)
+		return EXIT_USAGE;
+	if (util_email_normalize(email_in, email, sizeof(email)) != 0) {
+		fprintf(stderr, "overwatch-admin: create-user: not a valid email address\n");
+		return EXIT_DATAERR;
+	}
+	if (role_parse(role) < 0) {
+		fprintf(stderr, "overwatch-admin: create-user: role must be admin, engineer or viewer\n");
+		return EXIT_DATAERR;
+	}
+	size_t nlen = strlen(name);
+	if (nlen == 0 || !util_utf8_valid(name, nlen) || util_utf8_len(name, nlen) > 200) {
+		fprintf(stderr, "overwatch-admin: create-user: the name must be 1 to 200 characters\n");
+		return EXIT_DATAERR;
+	}
+	if (read_password(pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "overwatch-admin: create-user: no password on standard input\n");
+		return EXIT_DATAERR;
+	}
+	long chars = password_char_count(pw, strlen(pw));
+	if (chars < PASSWORD_MIN_CHARS || chars > PASSWORD_MAX_CHARS) {
+		fprintf(stderr, "overwatch-admin: create-user: the password must be %d to %d characters\n",
+		    PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	struct password_params pp = {(uint32_t)cfg->argon2_memory, (uint32_t)cfg->argon2_iterations,
+	    (uint32_t)cfg->argon2_parallelism};
+	if (password_hash(&pp, pw, strlen(pw), hash) != 0 || util_uuid(id) != 0) {
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	arena_init(&a, 64 * 1024);
+	enum db_result r = store_org_find(db, &a, org, org_id, &found);
+	arena_free(&a);
+	if (r != DB_OK) {
+		rc = db_fail(r, "create-user");
+		goto out;
+	}
+	if (!found) {
+		fprintf(stderr, "overwatch-admin: create-user: no organization '%s'\n", org);
+		rc = EXIT_NOTFOUND;
+		goto out;
+	}
+	r = store_user_create(db, id, org_id, email, name, role, hash);
+	if (r == DB_DUPLICATE) {
+		fprintf(stderr, "overwatch-admin: create-user: %s is already registered\n", email);
+		rc = EXIT_DATAERR;
+	} else if (r != DB_OK) {
+		rc = db_fail(r, "create-user");
+	} else {
+		printf("%s\n", id);
+	}
+out:
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+static int
+cmd_unlock(struct db *db, int argc, char **argv)
+{
+	char email[256];
+	struct arena a;
+	bool changed = false;
+
+	if (argc != 2)
+		return EXIT_USAGE;
+	if (util_email_normalize(argv[1], email, sizeof(email)) != 0) {
+		fprintf(stderr, "overwatch-admin: unlock: not a valid email address\n");
+		return EXIT_DATAERR;
+	}
+	arena_init(&a, 64 * 1024);
+	enum db_result r = store_user_unlock_by_email(db, &a, email, &changed);
+	arena_free(&a);
+	if (r != DB_OK)
+		return db_fail(r, "unlock");
+	if (!changed) {
+		fprintf(stderr, "overwatch-admin: unlock: no user %s\n", email);
+		return EXIT_NOTFOUND;
+	}
+	printf("unlocked %s\n", email);
+	return 0;
+}
+
+static int
+cmd_gen_secret(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool force = false;
+	unsigned char raw[SECRET_BYTES];
+	char hex[SECRET_BYTES * 2 + 2];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			force = true;
+		else if (path == NULL)
+			path = argv[i];
+		else
+			return EXIT_USAGE;
+	}
+	if (path == NULL)
+		return EXIT_USAGE;
+	if (util_random(raw, sizeof(raw)) != 0)
+		return EXIT_SOFTWARE;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	hex[SECRET_BYTES * 2] = '\n';
+	hex[SECRET_BYTES * 2 + 1] = '\0';
+	explicit_bzero(raw, sizeof(raw));
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+	int fd = open(path, flags, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "overwatch-admin: gen-secret: %s: %s%s\n", path, strerror(errno),
+		    errno == EEXIST ? " (use --force to replace it)" : "");
+		explicit_bzero(hex, sizeof(hex));
+		return EXIT_CANTCREATE;
+	}
+	size_t len = strlen(hex);
+	bool ok = write(fd, hex, len) == (ssize_t)len && fchmod(fd, 0600) == 0;
+	ok = close(fd) == 0 && ok;
+	explicit_bzero(hex, sizeof(hex));
+	if (!ok) {
+		fprintf(stderr, "overwatch-admin: gen-secret: %s: %s\n", path, strerror(errno));
+		return EXIT_CANTCREATE;
+	}
+	printf("wrote %s\n", path);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL;
+	struct config cfg;
+	char err[CONFIG_ERR_LEN];
+	int ch, rc;
+
+	/* Options stop at the command: its own arguments follow it. */
+	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[optind];
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	if (strcmp(cmd, "gen-secret") == 0) {
+		rc = cmd_gen_secret(cargc, cargv);
+		if (rc == EXIT_USAGE)
+			usage(stderr);
+		return rc;
+	}
+	if (config_load(&cfg, config_path, err) != 0) {
+		fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	log_setup("overwatch-admin", 0, LOG_LEVEL_ERROR);
+	if (strcmp(cmd, "check-config") == 0) {
+		printf("configuration OK%s%s\n", cfg.path != NULL ? ": " : " (no file, defaults and environment)",
+		    cfg.path != NULL ? cfg.path : "");
+		config_free(&cfg);
+		return 0;
+	}
+	mysql_library_init(0, NULL, NULL);
+	struct db *db = db_new(&cfg);
+	if (db == NULL) {
+		config_free(&cfg);
+		return EXIT_SOFTWARE;
+	}
+	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "create-org") == 0 ||
+	    strcmp(cmd, "create-user") == 0 || strcmp(cmd, "unlock") == 0) {
+		enum db_result r = db_connect(db);
+		if (r != DB_OK) {
+			rc = db_fail(r, cmd);
+		} else if (strcmp(cmd, "migrate") == 0) {
+			rc = cmd_migrate(db, cargc, cargv);
+		} else if (strcmp(cmd, "create-org") == 0) {
+			rc = cmd_create_org(db, cargc, cargv);
+		} else if (strcmp(cmd, "create-user") == 0) {
+			rc = cmd_create_user(db, &cfg, cargc, cargv);
+		} else {
+			rc = cmd_unlock(db, cargc, cargv);
+		}
+	} else {
+		fprintf(stderr, "overwatch-admin: unknown command '%s'\n", cmd);
+		rc = EXIT_USAGE;
+	}
+	if (rc == EXIT_USAGE)
+		usage(stderr);
+	db_free(db);
+	config_free(&cfg);
+	mysql_library_end();
+	return rc;
+}

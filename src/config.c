@@ -1,0 +1,324 @@
+/* config.c -- parse overwatch.conf (INI) and OVERWATCH_* overrides through one key table. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+enum cfg_type { CFG_STR, CFG_LONG, CFG_BOOL, CFG_ENUM };
+
+struct cfg_key {
+	const char *section;
+	const char *key;
+	enum cfg_type type;
+	size_t offset;
+	const char *def;
+	long min, max;                  /* CFG_LONG bounds */
+	const char *const *names;       /* CFG_ENUM values, NULL-terminated */
+};
+
+static const char *const environment_names[] = {"development", "production", NULL};
+static const char *const log_sink_names[] = {"stderr", "syslog", NULL};
+static const char *const log_level_names[] = {"error", "warning", "info", "debug", NULL};
+
+#define OFF(f) offsetof(struct config, f)
+#define DAY 86400L
+static const struct cfg_key cfg_keys[] = {
+	{"service", "environment", CFG_ENUM, OFF(environment), "development", 0, 0, environment_names},
+	{"service", "workers", CFG_LONG, OFF(workers), "0", 0, 256, NULL},
+	{"service", "max_requests", CFG_LONG, OFF(max_requests), "10000", 1, 100000000L, NULL},
+	{"service", "shutdown_timeout", CFG_LONG, OFF(shutdown_timeout), "10", 1, 3600, NULL},
+	{"service", "max_body", CFG_LONG, OFF(max_body), "65536", 1024, 16L * 1024 * 1024, NULL},
+	{"service", "log", CFG_ENUM, OFF(log_sink), "stderr", 0, 0, log_sink_names},
+	{"service", "log_level", CFG_ENUM, OFF(log_level), "info", 0, 0, log_level_names},
+	{"service", "trusted_proxies", CFG_STR, OFF(trusted_proxies), "", 0, 0, NULL},
+	{"service", "allowed_origins", CFG_STR, OFF(allowed_origins), "", 0, 0, NULL},
+	{"service", "registration", CFG_BOOL, OFF(registration), "false", 0, 0, NULL},
+	{"database", "socket", CFG_STR, OFF(db_socket), "/run/mysqld/mysqld.sock", 0, 0, NULL},
+	{"database", "host", CFG_STR, OFF(db_host), "127.0.0.1", 0, 0, NULL},
+	{"database", "port", CFG_LONG, OFF(db_port), "3306", 1, 65535, NULL},
+	{"database", "name", CFG_STR, OFF(db_name), "overwatch", 0, 0, NULL},
+	{"database", "user", CFG_STR, OFF(db_user), "overwatch", 0, 0, NULL},
+	{"database", "password_file", CFG_STR, OFF(db_password_file), "", 0, 0, NULL},
+	{"database", "connect_timeout", CFG_LONG, OFF(db_connect_timeout), "3", 1, 300, NULL},
+	{"database", "query_timeout", CFG_LONG, OFF(db_query_timeout), "5", 1, 3600, NULL},
+	{"jwt", "secret_file", CFG_STR, OFF(jwt_secret_file), SYSCONFDIR "/overwatch/jwt.secret", 0, 0, NULL},
+	{"jwt", "verify_secret_files", CFG_STR, OFF(jwt_verify_secret_files), "", 0, 0, NULL},
+	{"jwt", "issuer", CFG_STR, OFF(jwt_issuer), "overwatch", 0, 0, NULL},
+	{"jwt", "access_ttl", CFG_LONG, OFF(jwt_access_ttl), "3600", 10, DAY, NULL},
+	{"jwt", "refresh_ttl", CFG_LONG, OFF(jwt_refresh_ttl), "604800", 60, 365 * DAY, NULL},
+	{"jwt", "refresh_rotation", CFG_BOOL, OFF(jwt_refresh_rotation), "false", 0, 0, NULL},
+	{"jwt", "refresh_grace", CFG_LONG, OFF(jwt_refresh_grace), "10", 0, 300, NULL},
+	{"password", "argon2_memory", CFG_LONG, OFF(argon2_memory), "19456", 8, 4L * 1024 * 1024, NULL},
+	{"password", "argon2_iterations", CFG_LONG, OFF(argon2_iterations), "2", 1, 100, NULL},
+	{"password", "argon2_parallelism", CFG_LONG, OFF(argon2_parallelism), "1", 1, 64, NULL},
+	{"lockout", "threshold", CFG_LONG, OFF(lockout_threshold), "5", 1, 1000, NULL},
+	{"lockout", "window", CFG_LONG, OFF(lockout_window), "900", 1, 30 * DAY, NULL},
+	{"lockout", "duration", CFG_LONG, OFF(lockout_duration), "900", 1, 30 * DAY, NULL},
+	{"lockout", "ip_failures_per_minute", CFG_LONG, OFF(lockout_ip_failures_per_minute), "30", 1, 1000000, NULL},
+};
+#define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static const struct cfg_key *
+cfg_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < CFG_KEYS; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 && strcmp(cfg_keys[i].key, key) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+/* Store value into the field k names; message into why on a bad value. */
+static int
+cfg_set(struct config *cfg, const struct cfg_key *k, const char *value, const char **why)
+{
+	void *field = (char *)cfg + k->offset;
+	long v;
+
+	switch (k->type) {
+	case CFG_STR: {
+		char *copy = strdup(value);
+		if (copy == NULL) {
+			*why = "out of memory";
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	}
+	case CFG_LONG:
+		if (util_parse_long(value, k->min, k->max, &v) != 0) {
+			*why = "not a whole number in the allowed range";
+			return -1;
+		}
+		*(long *)field = v;
+		return 0;
+	case CFG_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0) {
+			*(bool *)field = true;
+		} else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		    strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+			*(bool *)field = false;
+		} else {
+			*why = "not a boolean (true or false)";
+			return -1;
+		}
+		return 0;
+	case CFG_ENUM:
+		for (int i = 0; k->names[i] != NULL; i++) {
+			if (strcmp(value, k->names[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		}
+		*why = "not one of the allowed values";
+		return -1;
+	}
+	*why = "unknown type";
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int
+cfg_read_file(struct config *cfg, const char *path, char *err)
+{
+	char line[4096], section[64] = "";
+	int lineno = 0, rc = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		snprintf(err, CONFIG_ERR_LEN, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, CONFIG_ERR_LEN, "%s:%d: line too long", path, lineno);
+			rc = -1;
+			break;
+		}
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (close == NULL || close[1] != '\0' || (size_t)(close - s - 1) >= sizeof(section)) {
+				snprintf(err, CONFIG_ERR_LEN, "%s:%d: bad section header", path, lineno);
+				rc = -1;
+				break;
+			}
+			*close = '\0';
+			snprintf(section, sizeof(section), "%s", trim(s + 1));
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (eq == NULL) {
+			snprintf(err, CONFIG_ERR_LEN, "%s:%d: expected key = value", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(s), *value = trim(eq + 1);
+		const struct cfg_key *k = cfg_find(section, key);
+		const char *why = NULL;
+		if (k == NULL) {
+			snprintf(err, CONFIG_ERR_LEN, "%s:%d: unknown key [%s] %s", path, lineno, section, key);
+			rc = -1;
+			break;
+		}
+		if (cfg_set(cfg, k, value, &why) != 0) {
+			snprintf(err, CONFIG_ERR_LEN, "%s:%d: [%s] %s: %s", path, lineno, section, key, why);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static int
+cfg_read_env(struct config *cfg, char *err)
+{
+	for (size_t i = 0; i < CFG_KEYS; i++) {
+		char name[128];
+		const struct cfg_key *k = &cfg_keys[i];
+		snprintf(name, sizeof(name), "OVERWATCH_%s_%s", k->section, k->key);
+		for (char *p = name; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		const char *value = getenv(name);
+		const char *why = NULL;
+		if (value != NULL && cfg_set(cfg, k, value, &why) != 0) {
+			snprintf(err, CONFIG_ERR_LEN, "environment %s ([%s] %s): %s", name, k->section, k->key, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Checks that involve several keys or the file system. */
+static int
+cfg_validate(struct config *cfg, char *err)
+{
+	if (cfg->db_name[0] == '\0' || strlen(cfg->db_name) > 64) {
+		snprintf(err, CONFIG_ERR_LEN, "[database] name: must be 1 to 64 characters");
+		return -1;
+	}
+	if (cfg->db_user[0] == '\0') {
+		snprintf(err, CONFIG_ERR_LEN, "[database] user: must not be empty");
+		return -1;
+	}
+	if (cfg->db_socket[0] == '\0' && cfg->db_host[0] == '\0') {
+		snprintf(err, CONFIG_ERR_LEN, "[database] socket or host must be set");
+		return -1;
+	}
+	if (cfg->jwt_issuer[0] == '\0') {
+		snprintf(err, CONFIG_ERR_LEN, "[jwt] issuer: must not be empty");
+		return -1;
+	}
+	if (cfg->jwt_refresh_ttl <= cfg->jwt_access_ttl) {
+		snprintf(err, CONFIG_ERR_LEN, "[jwt] refresh_ttl: must be longer than access_ttl");
+		return -1;
+	}
+	if (cfg->db_password_file[0] != '\0') {
+		char buf[1024];
+		FILE *f = fopen(cfg->db_password_file, "r");
+		if (f == NULL) {
+			snprintf(err, CONFIG_ERR_LEN, "[database] password_file: %s: %s",
+			    cfg->db_password_file, strerror(errno));
+			return -1;
+		}
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cfg->db_password = strdup(buf);
+		explicit_bzero(buf, sizeof(buf));
+		if (cfg->db_password == NULL) {
+			snprintf(err, CONFIG_ERR_LEN, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN])
+{
+	const char *why = NULL;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < CFG_KEYS; i++) {
+		if (cfg_set(cfg, &cfg_keys[i], cfg_keys[i].def, &why) != 0) {
+			snprintf(err, CONFIG_ERR_LEN, "default of [%s] %s: %s",
+			    cfg_keys[i].section, cfg_keys[i].key, why);
+			goto fail;
+		}
+	}
+	/* The default file may be absent (environment-only set-ups); a named one may not. */
+	if (path != NULL || access(CONFIG_DEFAULT_PATH, F_OK) == 0) {
+		const char *p = path != NULL ? path : CONFIG_DEFAULT_PATH;
+		if (cfg_read_file(cfg, p, err) != 0)
+			goto fail;
+		cfg->path = strdup(p);
+	}
+	if (cfg_read_env(cfg, err) != 0 || cfg_validate(cfg, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	config_free(cfg);
+	return -1;
+}
+
+void
+config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < CFG_KEYS; i++) {
+		if (cfg_keys[i].type == CFG_STR) {
+			char **field = (char **)((char *)cfg + cfg_keys[i].offset);
+			free(*field);
+			*field = NULL;
+		}
+	}
+	if (cfg->db_password != NULL) {
+		explicit_bzero(cfg->db_password, strlen(cfg->db_password));
+		free(cfg->db_password);
+		cfg->db_password = NULL;
+	}
+	free(cfg->path);
+	cfg->path = NULL;
+}
+
+long
+config_workers(const struct config *cfg)
+{
+	if (cfg->workers > 0)
+		return cfg->workers;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+const char *
+config_environment_name(int environment)
+{
+	if (environment < 0 || environment >= ENVIRONMENT_MAX)
+		return "unknown";
+	return environment_names[environment];
+}

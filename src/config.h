@@ -1,0 +1,71 @@
+/* config.h -- the service's configuration: INI file, then OVERWATCH_* environment. */
+#ifndef OW_CONFIG_H
+#define OW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/overwatch/overwatch.conf"
+#define CONFIG_ERR_LEN 512
+
+enum environment { ENVIRONMENT_DEVELOPMENT, ENVIRONMENT_PRODUCTION, ENVIRONMENT_MAX };
+enum log_sink { LOG_SINK_STDERR, LOG_SINK_SYSLOG, LOG_SINK_MAX };
+
+struct config {
+	/* [service] */
+	int environment;
+	long workers;
+	long max_requests;
+	long shutdown_timeout;
+	long max_body;
+	int log_sink;
+	int log_level;
+	char *trusted_proxies;
+	char *allowed_origins;
+	bool registration;
+	/* [database] */
+	char *db_socket;
+	char *db_host;
+	long db_port;
+	char *db_name;
+	char *db_user;
+	char *db_password_file;
+	long db_connect_timeout;
+	long db_query_timeout;
+	char *db_password;          /* read from db_password_file; wiped on free */
+	/* [jwt] */
+	char *jwt_secret_file;
+	char *jwt_verify_secret_files;
+	char *jwt_issuer;
+	long jwt_access_ttl;
+	long jwt_refresh_ttl;
+	bool jwt_refresh_rotation;
+	long jwt_refresh_grace;
+	/* [password] */
+	long argon2_memory;
+	long argon2_iterations;
+	long argon2_parallelism;
+	/* [lockout] */
+	long lockout_threshold;
+	long lockout_window;
+	long lockout_duration;
+	long lockout_ip_failures_per_minute;
+
+	char *path;                 /* the file read, or NULL when none was */
+};
+
+/*
+ * Load defaults, then the INI file at path (NULL: the default path, which
+ * may be absent), then OVERWATCH_<SECTION>_<KEY> variables from the
+ * environment. On failure returns -1 with a message naming the file, line
+ * and key in err; cfg then holds nothing to free.
+ */
+int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
+/* Free every string of cfg and wipe the database password. */
+void config_free(struct config *cfg);
+/* Workers to run: the configured count, or one per CPU when it is 0. */
+long config_workers(const struct config *cfg);
+/* Name of an environment value (for logs). */
+const char *config_environment_name(int environment);
+
+#endif

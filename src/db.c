@@ -1,0 +1,462 @@
+/* db.c -- the only file that includes <mysql.h>: connection, reconnects, prepared statements. */
+#include "db.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "log.h"
+
+#define DB_MAX_STMTS 192
+#define DB_MAX_PARAMS 32
+#define DB_MAX_COLS 64
+#define DB_RETRY_AFTER_FAIL_MS 250   /* connect back-off while the server is down */
+
+struct db {
+	const struct config *cfg;
+	MYSQL *mysql;
+	MYSQL_STMT *stmts[DB_MAX_STMTS];
+	bool in_txn;
+	long long next_connect_ms;       /* monotonic time of the next allowed attempt */
+};
+
+static int next_slot;                    /* slots are per process: same order in every worker */
+static unsigned long long query_count;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db *
+db_new(const struct config *cfg)
+{
+	struct db *db = calloc(1, sizeof(*db));
+	if (db != NULL)
+		db->cfg = cfg;
+	return db;
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	for (int i = 0; i < DB_MAX_STMTS; i++) {
+		if (db->stmts[i] != NULL) {
+			mysql_stmt_close(db->stmts[i]);
+			db->stmts[i] = NULL;
+		}
+	}
+	if (db->mysql != NULL) {
+		mysql_close(db->mysql);
+		db->mysql = NULL;
+	}
+	db->in_txn = false;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db);
+}
+
+bool
+db_connected(const struct db *db)
+{
+	return db->mysql != NULL;
+}
+
+/* Errors after which the connection is useless and must be re-established. */
+static bool
+errno_is_gone(unsigned int e)
+{
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+	    e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED ||
+	    e == CR_COMMANDS_OUT_OF_SYNC || e == ER_SERVER_SHUTDOWN || e == 4031;
+}
+
+static enum db_result
+classify(struct db *db, unsigned int e, const char *what, const char *sql)
+{
+	if (e == ER_DUP_ENTRY)
+		return DB_DUPLICATE;
+	if (e == ER_LOCK_DEADLOCK)
+		return DB_DEADLOCK;
+	if (errno_is_gone(e)) {
+		log_warning("database connection lost (%s, error %u); will reconnect", what, e);
+		db_disconnect(db);
+		db->next_connect_ms = 0;
+		return DB_UNAVAILABLE;
+	}
+	if (e == ER_LOCK_WAIT_TIMEOUT || e == ER_STATEMENT_TIMEOUT || e == ER_UNKNOWN_COM_ERROR ||
+	    e == ER_QUERY_INTERRUPTED) {
+		log_warning("database too slow or not ready (%s, error %u)", what, e);
+		return DB_UNAVAILABLE;
+	}
+	/* The server's message may quote row values (keys, emails): log the number only. */
+	log_error("database error %u in %s of \"%.60s\"", e, what, sql != NULL ? sql : "");
+	return DB_ERROR;
+}
+
+enum db_result
+db_connect(struct db *db)
+{
+	const struct config *cfg = db->cfg;
+	unsigned int connect_timeout = (unsigned int)cfg->db_connect_timeout;
+	unsigned int io_timeout = (unsigned int)cfg->db_query_timeout;
+	my_bool no = 0;
+
+	if (db->mysql != NULL)
+		return DB_OK;
+	long long now = now_ms();
+	if (now < db->next_connect_ms)
+		return DB_UNAVAILABLE;
+	MYSQL *m = mysql_init(NULL);
+	if (m == NULL)
+		return DB_ERROR;
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(m, MYSQL_OPT_RECONNECT, &no);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	bool use_socket = cfg->db_socket[0] != '\0';
+	if (mysql_real_connect(m, use_socket ? NULL : cfg->db_host, cfg->db_user,
+	    cfg->db_password, cfg->db_name, use_socket ? 0 : (unsigned int)cfg->db_port,
+	    use_socket ? cfg->db_socket : NULL, 0) == NULL) {
+		unsigned int e = mysql_errno(m);
+		/* Log the reason once per outage, not once per request. */
+		if (db->next_connect_ms == 0)
+			log_warning("cannot connect to the database (error %u: %s)", e, mysql_error(m));
+		mysql_close(m);
+		db->next_connect_ms = now + DB_RETRY_AFTER_FAIL_MS;
+		return DB_UNAVAILABLE;
+	}
+	if (db->next_connect_ms != 0)
+		log_info("database connection re-established");
+	db->mysql = m;
+	db->next_connect_ms = 0;
+	/* The server itself stops a statement that overruns, so a lock cannot hold a worker. */
+	static struct db_query set_timeout = DB_QUERY("SET SESSION max_statement_time = ?");
+	struct db_param p = DBP_INT(cfg->db_query_timeout);
+	enum db_result r = db_exec(db, &set_timeout, &p, 1, NULL, NULL);
+	if (r != DB_OK)
+		db_disconnect(db);
+	return r;
+}
+
+static MYSQL_STMT *
+stmt_get(struct db *db, struct db_query *q, enum db_result *res)
+{
+	if (q->slot == 0) {
+		if (next_slot >= DB_MAX_STMTS - 1) {
+			log_error("statement catalog full");
+			*res = DB_ERROR;
+			return NULL;
+		}
+		q->slot = ++next_slot;
+	}
+	MYSQL_STMT *st = db->stmts[q->slot];
+	if (st != NULL)
+		return st;
+	st = mysql_stmt_init(db->mysql);
+	if (st == NULL) {
+		*res = DB_ERROR;
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, q->sql, strlen(q->sql)) != 0) {
+		unsigned int e = mysql_stmt_errno(st);
+		mysql_stmt_close(st);
+		*res = classify(db, e, "prepare", q->sql);
+		return NULL;
+	}
+	my_bool update_max = 1;
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	db->stmts[q->slot] = st;
+	return st;
+}
+
+static enum db_result
+fetch_rows(struct db *db, MYSQL_STMT *st, struct db_query *q, struct db_rows *rows, struct arena *a)
+{
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	enum db_result res = DB_OK;
+
+	if (meta == NULL)
+		return DB_OK;
+	if (mysql_stmt_store_result(st) != 0) {
+		res = classify(db, mysql_stmt_errno(st), "store", q->sql);
+		goto out;
+	}
+	size_t ncols = mysql_num_fields(meta), nrows = (size_t)mysql_stmt_num_rows(st);
+	if (ncols > DB_MAX_COLS || a == NULL) {
+		res = DB_ERROR;
+		goto out;
+	}
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	MYSQL_BIND bind[DB_MAX_COLS];
+	unsigned long length[DB_MAX_COLS];
+	my_bool is_null[DB_MAX_COLS], error[DB_MAX_COLS];
+	memset(bind, 0, sizeof(bind));
+	for (size_t c = 0; c < ncols; c++) {
+		size_t size = fields[c].max_length > 0 ? fields[c].max_length + 1 : 64;
+		bind[c].buffer_type = MYSQL_TYPE_STRING;
+		bind[c].buffer = arena_alloc(a, size);
+		bind[c].buffer_length = size;
+		bind[c].length = &length[c];
+		bind[c].is_null = &is_null[c];
+		bind[c].error = &error[c];
+		if (bind[c].buffer == NULL) {
+			res = DB_ERROR;
+			goto out;
+		}
+	}
+	rows->ncols = ncols;
+	rows->nrows = 0;
+	rows->cells = arena_alloc(a, sizeof(char *) * (nrows * ncols + 1));
+	rows->lens = arena_alloc(a, sizeof(size_t) * (nrows * ncols + 1));
+	if (rows->cells == NULL || rows->lens == NULL || mysql_stmt_bind_result(st, bind) != 0) {
+		res = DB_ERROR;
+		goto out;
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		int f = mysql_stmt_fetch(st);
+		if (f == MYSQL_NO_DATA)
+			break;
+		if (f == 1) {
+			res = classify(db, mysql_stmt_errno(st), "fetch", q->sql);
+			goto out;
+		}
+		for (size_t c = 0; c < ncols; c++) {
+			size_t i = r * ncols + c;
+			if (is_null[c]) {
+				rows->cells[i] = NULL;
+				rows->lens[i] = 0;
+				continue;
+			}
+			char *cell = arena_alloc(a, length[c] + 1);
+			if (cell == NULL) {
+				res = DB_ERROR;
+				goto out;
+			}
+			if (length[c] > bind[c].buffer_length) {
+				/* Longer than the column's max_length said: fetch it whole. */
+				MYSQL_BIND one = bind[c];
+				one.buffer = cell;
+				one.buffer_length = length[c] + 1;
+				if (mysql_stmt_fetch_column(st, &one, (unsigned int)c, 0) != 0) {
+					res = DB_ERROR;
+					goto out;
+				}
+			} else {
+				memcpy(cell, bind[c].buffer, length[c]);
+			}
+			cell[length[c]] = '\0';
+			rows->cells[i] = cell;
+			rows->lens[i] = length[c];
+		}
+		rows->nrows++;
+	}
+out:
+	mysql_free_result(meta);
+	if (db->mysql != NULL)
+		mysql_stmt_free_result(st);
+	return res;
+}
+
+static enum db_result
+exec_once(struct db *db, struct db_query *q, const struct db_param *params, size_t nparams,
+    struct db_rows *rows, struct arena *a)
+{
+	enum db_result res = db_connect(db);
+	MYSQL_BIND bind[DB_MAX_PARAMS];
+	unsigned long lens[DB_MAX_PARAMS];
+
+	if (res != DB_OK)
+		return res;
+	MYSQL_STMT *st = stmt_get(db, q, &res);
+	if (st == NULL)
+		return res;
+	if (nparams > DB_MAX_PARAMS || mysql_stmt_param_count(st) != nparams) {
+		log_error("statement \"%.60s\" takes %lu parameters, given %zu", q->sql,
+		    mysql_stmt_param_count(st), nparams);
+		return DB_ERROR;
+	}
+	memset(bind, 0, sizeof(bind));
+	for (size_t i = 0; i < nparams; i++) {
+		switch (params[i].type) {
+		case DB_T_NULL:
+			bind[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DB_T_INT:
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = (void *)&params[i].i;
+			break;
+		case DB_T_STR:
+			lens[i] = (unsigned long)params[i].len;
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = (void *)params[i].s;
+			bind[i].buffer_length = lens[i];
+			bind[i].length = &lens[i];
+			break;
+		}
+	}
+	if (nparams > 0 && mysql_stmt_bind_param(st, bind) != 0)
+		return classify(db, mysql_stmt_errno(st), "bind", q->sql);
+	query_count++;
+	if (mysql_stmt_execute(st) != 0)
+		return classify(db, mysql_stmt_errno(st), "execute", q->sql);
+	if (rows != NULL) {
+		memset(rows, 0, sizeof(*rows));
+		res = fetch_rows(db, st, q, rows, a);
+		if (db->mysql != NULL)
+			rows->affected = mysql_stmt_affected_rows(st);
+		return res;
+	}
+	/* Drain any result the caller did not ask for, so the connection stays in sync. */
+	mysql_stmt_free_result(st);
+	return DB_OK;
+}
+
+static bool
+is_read(const char *sql)
+{
+	return strncmp(sql, "SELECT", 6) == 0;
+}
+
+enum db_result
+db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t nparams,
+    struct db_rows *rows, struct arena *a)
+{
+	bool was_connected = db->mysql != NULL, in_txn = db->in_txn;
+	enum db_result res = exec_once(db, q, params, nparams, rows, a);
+
+	/*
+	 * A connection that went stale while idle (server restarted) fails on
+	 * first use; a read is safe to run again on a fresh one. A write is not:
+	 * it may have committed before the connection broke.
+	 */
+	if (res == DB_UNAVAILABLE && was_connected && db->mysql == NULL && !in_txn && is_read(q->sql))
+		res = exec_once(db, q, params, nparams, rows, a);
+	return res;
+}
+
+enum db_result
+db_begin(struct db *db)
+{
+	enum db_result res = db_connect(db);
+	if (res != DB_OK)
+		return res;
+	query_count++;
+	if (mysql_real_query(db->mysql, "START TRANSACTION", 17) != 0)
+		return classify(db, mysql_errno(db->mysql), "begin", "START TRANSACTION");
+	db->in_txn = true;
+	return DB_OK;
+}
+
+enum db_result
+db_commit(struct db *db)
+{
+	if (db->mysql == NULL)
+		return DB_UNAVAILABLE;
+	db->in_txn = false;
+	query_count++;
+	if (mysql_commit(db->mysql) != 0)
+		return classify(db, mysql_errno(db->mysql), "commit", "COMMIT");
+	return DB_OK;
+}
+
+void
+db_rollback(struct db *db)
+{
+	db->in_txn = false;
+	if (db->mysql != NULL && mysql_rollback(db->mysql) != 0)
+		classify(db, mysql_errno(db->mysql), "rollback", "ROLLBACK");
+}
+
+enum db_result
+db_exec_script(struct db *db, const char *sql, char *err, size_t errlen)
+{
+	enum db_result res = db_connect(db);
+	const char *p = sql;
+
+	if (res != DB_OK) {
+		snprintf(err, errlen, "cannot connect to the database");
+		return res;
+	}
+	/* Statements end with ';' at the end of a line (the migrations' own rule). */
+	while (*p != '\0') {
+		const char *end = p;
+		for (;;) {
+			end = strchr(end, ';');
+			if (end == NULL)
+				break;
+			const char *after = end + 1;
+			while (*after == ' ' || *after == '\t' || *after == '\r')
+				after++;
+			if (*after == '\n' || *after == '\0')
+				break;
+			end++;
+		}
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		/* Skip statements that are only blank lines and comments. */
+		bool empty = true;
+		for (const char *s = p; s < p + n; s++) {
+			if (*s == '-' && s + 1 < p + n && s[1] == '-') {
+				while (s < p + n && *s != '\n')
+					s++;
+				continue;
+			}
+			if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
+				empty = false;
+				break;
+			}
+		}
+		if (!empty && mysql_real_query(db->mysql, p, n) != 0) {
+			snprintf(err, errlen, "error %u: %s", mysql_errno(db->mysql), mysql_error(db->mysql));
+			return DB_ERROR;
+		}
+		if (!empty) {
+			MYSQL_RES *r = mysql_store_result(db->mysql);
+			if (r != NULL)
+				mysql_free_result(r);
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return DB_OK;
+}
+
+const char *
+db_cell(const struct db_rows *rows, size_t r, size_t c)
+{
+	if (r >= rows->nrows || c >= rows->ncols)
+		return NULL;
+	return rows->cells[r * rows->ncols + c];
+}
+
+long long
+db_cell_int(const struct db_rows *rows, size_t r, size_t c)
+{
+	const char *s = db_cell(rows, r, c);
+	return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+unsigned long long
+db_query_count(void)
+{
+	return query_count;
+}

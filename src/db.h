@@ -1,0 +1,88 @@
+/* db.h -- the worker's MariaDB connection: prepared statements, reconnects, results as text. */
+#ifndef OW_DB_H
+#define OW_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "config.h"
+
+struct db;
+
+enum db_result {
+	DB_OK,
+	DB_DUPLICATE,       /* unique key violated */
+	DB_DEADLOCK,        /* deadlock or Galera certification failure: retry the transaction */
+	DB_UNAVAILABLE,     /* server unreachable, gone, or too slow: answer 503 */
+	DB_ERROR,           /* anything else: a bug, answer 500 */
+};
+
+enum db_type { DB_T_NULL, DB_T_INT, DB_T_STR };
+
+struct db_param {
+	enum db_type type;
+	long long i;
+	const void *s;
+	size_t len;
+};
+
+#define DBP_NULL ((struct db_param){.type = DB_T_NULL})
+#define DBP_INT(v) ((struct db_param){.type = DB_T_INT, .i = (v)})
+#define DBP_STR(v) ((struct db_param){.type = DB_T_STR, .s = (v), .len = strlen(v)})
+#define DBP_BYTES(p, n) ((struct db_param){.type = DB_T_STR, .s = (p), .len = (n)})
+/* A string that may be NULL (SQL NULL then). */
+#define DBP_OPT(v) ((v) != NULL ? DBP_STR(v) : DBP_NULL)
+
+/*
+ * A statement of the catalog: define one per query as a static object where it
+ * is used; the slot is assigned on first use and the statement is prepared once
+ * per connection.
+ */
+struct db_query {
+	const char *sql;
+	int slot;           /* 0 = not yet assigned */
+};
+#define DB_QUERY(text) {.sql = (text), .slot = 0}
+
+/* Rows of a result, every cell as bytes with a NUL after them, NULL for SQL NULL. */
+struct db_rows {
+	size_t nrows, ncols;
+	char **cells;          /* nrows * ncols */
+	size_t *lens;
+	unsigned long long affected;
+};
+
+/* A handle bound to cfg (which must outlive it); connects lazily. NULL on ENOMEM. */
+struct db *db_new(const struct config *cfg);
+/* Close the connection and free everything. */
+void db_free(struct db *db);
+/* Connect now if not connected (respecting the back-off after a failure). */
+enum db_result db_connect(struct db *db);
+bool db_connected(const struct db *db);
+
+/*
+ * Execute q with params; rows (may be NULL) receives the result, allocated in
+ * arena a. Outside a transaction, a read that finds the connection gone
+ * reconnects and runs once more.
+ */
+enum db_result db_exec(struct db *db, struct db_query *q, const struct db_param *params,
+    size_t nparams, struct db_rows *rows, struct arena *a);
+
+enum db_result db_begin(struct db *db);
+enum db_result db_commit(struct db *db);
+/* Roll back (ignoring errors: a dead connection has rolled back already). */
+void db_rollback(struct db *db);
+
+/* Run a trusted multi-statement script (migrations only, never request data). */
+enum db_result db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);
+
+/* Cell text of row r, column c; NULL for SQL NULL. */
+const char *db_cell(const struct db_rows *rows, size_t r, size_t c);
+/* Cell as integer (0 for NULL). */
+long long db_cell_int(const struct db_rows *rows, size_t r, size_t c);
+
+/* Statements executed by this process, for tests that prove a query was skipped. */
+unsigned long long db_query_count(void);
+
+#endif

@@ -1,0 +1,35 @@
+/* dispatch.h -- one request through the pipeline: parse, route, validate, handle, reply. */
+#ifndef OW_DISPATCH_H
+#define OW_DISPATCH_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "request.h"
+
+#define DISPATCH_ARENA_CAP (4u * 1024 * 1024)
+
+struct service {
+	const struct config *cfg;
+	struct db *db;
+	struct arena arena;
+};
+
+/* Writes len bytes of response; returns 0 or -1. */
+typedef int (*response_writer)(void *ctx, const char *buf, size_t len);
+
+/* Set up a worker's service state around cfg (which must outlive it); 0 / -1. */
+int dispatch_init(struct service *svc, const struct config *cfg);
+void dispatch_free(struct service *svc);
+
+/*
+ * Answer one request: envp are its FastCGI params, read gives the body,
+ * write takes the response. Everything allocated for it is released before
+ * returning.
+ */
+void dispatch_request(struct service *svc, char **envp, request_reader read, void *rctx,
+    response_writer write, void *wctx);
+
+#endif

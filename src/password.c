@@ -1,0 +1,283 @@
+/* password.c -- argon2id password hashing and verification; the only file that includes <argon2.h>. */
+#include "password.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <argon2.h>
+#include <openssl/rand.h>
+
+#define SALT_BYTES 16
+#define HASH_BYTES 32
+/* A code point is at most 4 bytes: anything longer cannot be a valid password. */
+#define PASSWORD_MAX_BYTES ((size_t)PASSWORD_MAX_CHARS * 4)
+
+/* What a PHC argon2id string says about how it was made. */
+struct phc {
+	uint32_t version;       /* ARGON2_VERSION_10 when the v= field is absent */
+	uint32_t m, t, p;
+	size_t salt_bytes, hash_bytes;
+};
+
+static bool
+params_in_bounds(uint32_t m, uint32_t t, uint32_t p)
+{
+	/* argon2 needs 8 KiB per lane; the upper bounds mirror config.c. */
+	return p >= 1 && p <= PASSWORD_PARALLELISM_MAX &&
+	    t >= 1 && t <= PASSWORD_ITERATIONS_MAX &&
+	    m >= 8 * p && m <= PASSWORD_MEMORY_KIB_MAX;
+}
+
+/* Parse a canonical decimal (no sign, no leading zero) not above max. */
+static const char *
+parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return NULL;
+	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		return NULL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (uint64_t)(*s - '0');
+		/* Checked at every digit, so v never nears uint64 overflow. */
+		if (v > max)
+			return NULL;
+	}
+	*out = (uint32_t)v;
+	return s;
+}
+
+static const char *
+expect(const char *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return strncmp(s, lit, n) == 0 ? s + n : NULL;
+}
+
+/* Unpadded standard base64 run; its decoded length in *bytes. */
+static const char *
+parse_b64(const char *s, size_t *bytes)
+{
+	size_t n = 0;
+
+	while ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+	    (s[n] >= '0' && s[n] <= '9') || s[n] == '+' || s[n] == '/')
+		n++;
+	if (n == 0 || n % 4 == 1)
+		return NULL;
+	*bytes = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
+	return s + n;
+}
+
+/*
+ * Parse "$argon2id$[v=N$]m=M,t=T,p=P$salt$hash" strictly, with every number
+ * bounded, so nothing out of range ever reaches libargon2. 0 or -1.
+ */
+static int
+phc_parse(const char *enc, struct phc *h)
+{
+	const char *s;
+
+	if (enc == NULL || strnlen(enc, PASSWORD_HASH_MAX) >= PASSWORD_HASH_MAX)
+		return -1;
+	if ((s = expect(enc, "$argon2id$")) == NULL)
+		return -1;
+	h->version = ARGON2_VERSION_10;
+	if (s[0] == 'v' && s[1] == '=') {
+		if ((s = parse_u32(s + 2, 255, &h->version)) == NULL ||
+		    (s = expect(s, "$")) == NULL)
+			return -1;
+		if (h->version != ARGON2_VERSION_10 && h->version != ARGON2_VERSION_13)
+			return -1;
+	}
+	if ((s = expect(s, "m=")) == NULL ||
+	    (s = parse_u32(s, PASSWORD_MEMORY_KIB_MAX, &h->m)) == NULL ||
+	    (s = expect(s, ",t=")) == NULL ||
+	    (s = parse_u32(s, PASSWORD_ITERATIONS_MAX, &h->t)) == NULL ||
+	    (s = expect(s, ",p=")) == NULL ||
+	    (s = parse_u32(s, PASSWORD_PARALLELISM_MAX, &h->p)) == NULL ||
+	    (s = expect(s, "$")) == NULL ||
+	    (s = parse_b64(s, &h->salt_bytes)) == NULL ||
+	    (s = expect(s, "$")) == NULL ||
+	    (s = parse_b64(s, &h->hash_bytes)) == NULL || *s != '\0')
+		return -1;
+	/*
+	 * Only 32-byte tags, the size password_hash makes: a shorter one is a
+	 * weaker check, and a hash cut short in storage would otherwise still
+	 * parse (its base64 prefix is valid) and pass for a mere mismatch.
+	 */
+	if (!params_in_bounds(h->m, h->t, h->p) ||
+	    h->salt_bytes < ARGON2_MIN_SALT_LENGTH || h->hash_bytes != HASH_BYTES)
+		return -1;
+	return 0;
+}
+
+/*
+ * Fills out (PASSWORD_HASH_MAX bytes, caller-owned) with a NUL-terminated PHC
+ * string. Returns 0, or -1 with out set to "" on bad parameters, an over-long
+ * password, CSPRNG failure or argon2 failure (e.g. out of memory). The
+ * password is neither copied nor logged.
+ */
+int
+password_hash(const struct password_params *p, const char *pw, size_t len,
+    char out[PASSWORD_HASH_MAX])
+{
+	unsigned char salt[SALT_BYTES];
+	int rc = -1;
+
+	if (out == NULL)
+		return -1;
+	out[0] = '\0';
+	if (p == NULL || (pw == NULL && len != 0) || len > PASSWORD_MAX_BYTES)
+		goto done;
+	if (!params_in_bounds(p->memory_kib, p->iterations, p->parallelism))
+		goto done;
+	if (argon2_encodedlen(p->iterations, p->memory_kib, p->parallelism,
+	    SALT_BYTES, HASH_BYTES, Argon2_id) > PASSWORD_HASH_MAX)
+		goto done;
+	if (RAND_bytes(salt, sizeof salt) != 1)
+		goto done;
+	if (argon2_hash(p->iterations, p->memory_kib, p->parallelism,
+	    pw != NULL ? pw : "", len, salt, sizeof salt, NULL, HASH_BYTES,
+	    out, PASSWORD_HASH_MAX, Argon2_id, ARGON2_VERSION_13) != ARGON2_OK) {
+		explicit_bzero(out, PASSWORD_HASH_MAX);
+		goto done;
+	}
+	rc = 0;
+done:
+	explicit_bzero(salt, sizeof salt);
+	return rc;
+}
+
+/*
+ * encoded is a NUL-terminated PHC string (e.g. users.password_hash), pw is
+ * len bytes. Nothing is allocated for the caller. PASSWORD_ERROR covers every
+ * malformed input; libargon2 compares the hashes in constant time.
+ */
+enum password_verdict
+password_verify(const char *encoded, const char *pw, size_t len)
+{
+	struct phc h;
+	int rc;
+
+	if ((pw == NULL && len != 0) || len > PASSWORD_MAX_BYTES)
+		return PASSWORD_ERROR;
+	if (phc_parse(encoded, &h) != 0)
+		return PASSWORD_ERROR;
+	rc = argon2id_verify(encoded, pw != NULL ? pw : "", len);
+	if (rc == ARGON2_OK)
+		return PASSWORD_MATCH;
+	if (rc == ARGON2_VERIFY_MISMATCH)
+		return PASSWORD_MISMATCH;
+	return PASSWORD_ERROR;
+}
+
+/*
+ * Pure function of its arguments. A NULL p or encoded, or anything that does
+ * not parse, answers true: such a hash should not survive the next login.
+ */
+bool
+password_needs_rehash(const struct password_params *p, const char *encoded)
+{
+	struct phc h;
+
+	if (p == NULL || phc_parse(encoded, &h) != 0)
+		return true;
+	return h.version != ARGON2_VERSION_13 || h.m != p->memory_kib ||
+	    h.t != p->iterations || h.p != p->parallelism ||
+	    h.salt_bytes != SALT_BYTES;
+}
+
+/* The dummy hash of this process and the parameters it was made with. */
+static char dummy_hash[PASSWORD_HASH_MAX];
+static struct password_params dummy_params;
+static bool dummy_ready;
+
+/*
+ * Costs one argon2 run with p, whatever pw is, unless pw would be refused by
+ * password_verify before argon2 (over the cap), which it mirrors. The
+ * dummy hashes random bytes, so it can match no password. Errors are
+ * silent: there is nothing useful to report to the caller.
+ */
+void
+password_dummy_verify(const struct password_params *p, const char *pw, size_t len)
+{
+	unsigned char rnd[32];
+
+	if (p == NULL || (pw == NULL && len != 0) || len > PASSWORD_MAX_BYTES)
+		return;
+	if (dummy_ready && dummy_params.memory_kib == p->memory_kib &&
+	    dummy_params.iterations == p->iterations &&
+	    dummy_params.parallelism == p->parallelism) {
+		(void)password_verify(dummy_hash, pw, len);
+		return;
+	}
+	/*
+	 * Making the dummy is itself one argon2 run with p, the price of a
+	 * verification, so this call already cost what it should: no second
+	 * run, which would make the first unknown email of a worker slower.
+	 */
+	dummy_ready = false;
+	if (RAND_bytes(rnd, sizeof rnd) == 1 &&
+	    password_hash(p, (const char *)rnd, sizeof rnd, dummy_hash) == 0) {
+		dummy_params = *p;
+		dummy_ready = true;
+	}
+	explicit_bzero(rnd, sizeof rnd);
+}
+
+/*
+ * Strict UTF-8 (RFC 3629): s need not be NUL-terminated and may hold U+0000.
+ * Returns the number of code points, or -1 when s is NULL with len > 0 or not
+ * valid UTF-8.
+ */
+long
+password_char_count(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, need;
+	long n = 0;
+	unsigned char c, lo, hi;
+
+	if (s == NULL || len > LONG_MAX)
+		return len == 0 ? 0 : -1;
+	while (i < len) {
+		c = u[i];
+		/* lo..hi bound the second byte: that is where overlong forms,
+		 * surrogates and code points above U+10FFFF show. */
+		lo = 0x80;
+		hi = 0xBF;
+		if (c < 0x80)
+			need = 0;
+		else if (c >= 0xC2 && c <= 0xDF)
+			need = 1;
+		else if (c == 0xE0) {
+			need = 2;
+			lo = 0xA0;
+		} else if (c >= 0xE1 && c <= 0xEF) {
+			need = 2;
+			if (c == 0xED)
+				hi = 0x9F;
+		} else if (c == 0xF0) {
+			need = 3;
+			lo = 0x90;
+		} else if (c >= 0xF1 && c <= 0xF4) {
+			need = 3;
+			if (c == 0xF4)
+				hi = 0x8F;
+		} else
+			return -1;      /* continuation byte, C0, C1, F5..FF */
+		if (need > len - i - 1)
+			return -1;
+		for (k = 1; k <= need; k++) {
+			c = u[i + k];
+			if (k == 1 ? (c < lo || c > hi) : (c & 0xC0) != 0x80)
+				return -1;
+		}
+		i += need + 1;
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,72 @@
+/* permission.c -- permission names and the role table of API.md section 5. */
+#include "permission.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const perm_names[PERM_MAX] = {
+	[PERM_INCIDENTS_READ] = "incidents:read",
+	[PERM_INCIDENTS_CREATE] = "incidents:create",
+	[PERM_INCIDENTS_UPDATE] = "incidents:update",
+	[PERM_PROCEDURES_READ] = "procedures:read",
+	[PERM_PROCEDURES_CREATE] = "procedures:create",
+	[PERM_PROCEDURES_EXECUTE] = "procedures:execute",
+	[PERM_API_KEYS_READ] = "api_keys:read",
+	[PERM_API_KEYS_CREATE] = "api_keys:create",
+	[PERM_API_KEYS_DELETE] = "api_keys:delete",
+	[PERM_USERS_READ] = "users:read",
+	[PERM_USERS_MANAGE] = "users:manage",
+	[PERM_AUDIT_READ] = "audit:read",
+};
+
+static const char *const role_names[ROLE_MAX] = {
+	[ROLE_ADMIN] = "admin",
+	[ROLE_ENGINEER] = "engineer",
+	[ROLE_VIEWER] = "viewer",
+};
+
+#define ALL_PERMS (PERM_BIT(PERM_MAX) - 1)
+static const perm_set role_perms[ROLE_MAX] = {
+	[ROLE_ADMIN] = ALL_PERMS,
+	[ROLE_ENGINEER] = PERM_BIT(PERM_INCIDENTS_READ) | PERM_BIT(PERM_INCIDENTS_CREATE) |
+	    PERM_BIT(PERM_INCIDENTS_UPDATE) | PERM_BIT(PERM_PROCEDURES_READ) |
+	    PERM_BIT(PERM_PROCEDURES_EXECUTE) | PERM_BIT(PERM_API_KEYS_READ) |
+	    PERM_BIT(PERM_API_KEYS_CREATE) | PERM_BIT(PERM_API_KEYS_DELETE) | PERM_BIT(PERM_USERS_READ),
+	[ROLE_VIEWER] = PERM_BIT(PERM_INCIDENTS_READ) | PERM_BIT(PERM_PROCEDURES_READ),
+};
+
+const char *
+permission_name(enum permission p)
+{
+	return (unsigned)p < PERM_MAX ? perm_names[p] : NULL;
+}
+
+int
+permission_parse(const char *name)
+{
+	for (int i = 0; i < PERM_MAX; i++)
+		if (strcmp(name, perm_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+role_parse(const char *name)
+{
+	for (int i = 0; i < ROLE_MAX; i++)
+		if (strcmp(name, role_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+role_name(enum role r)
+{
+	return (unsigned)r < ROLE_MAX ? role_names[r] : NULL;
+}
+
+perm_set
+role_permissions(enum role r)
+{
+	return (unsigned)r < ROLE_MAX ? role_perms[r] : 0;
+}

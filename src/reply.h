@@ -1,0 +1,49 @@
+/* reply.h -- the response being built: status, JSON body, headers; the only place HTTP codes live. */
+#ifndef OW_REPLY_H
+#define OW_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "json.h"
+#include "status.h"
+
+#define REPLY_MAX_HEADERS 16
+
+struct reply {
+	enum status status;
+	json_object *body;          /* success body, owned; NULL for none */
+	const char *detail;         /* error detail; NULL: the status's default */
+	struct field_errors errors; /* VALIDATION_ERROR details */
+	const char *allow;          /* 405: the Allow header */
+	long retry_after;           /* 423, 429, 503: seconds; 0 = none */
+	bool token_sent;            /* 401: add error="invalid_token" */
+	struct pair_header {
+		const char *name;
+		const char *value;
+	} headers[REPLY_MAX_HEADERS];
+	size_t nheaders;
+	bool hsts;                  /* production: Strict-Transport-Security */
+	bool head_only;             /* HEAD: no body */
+};
+
+void reply_init(struct reply *r);
+/* Release the body object. */
+void reply_clear(struct reply *r);
+/* Set a success status and take ownership of body (may be NULL). */
+void reply_json(struct reply *r, enum status st, json_object *body);
+/* Set an error status with a detail (NULL: the default detail). Drops any body. */
+void reply_error(struct reply *r, enum status st, const char *detail);
+/* Add a header; name and value must live as long as the reply (arena or static). */
+void reply_header(struct reply *r, const char *name, const char *value);
+
+/*
+ * Render the FastCGI response (CGI headers, blank line, body) into the arena.
+ * Returns the bytes and their length in *len, or NULL when the arena is full.
+ */
+char *reply_render(struct reply *r, struct arena *a, size_t *len);
+
+#endif

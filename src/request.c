@@ -1,0 +1,279 @@
+/* request.c -- turn FastCGI params into a bounded, validated request. */
+#include "request.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static const char *const method_names[METHOD_MAX] = {
+	[METHOD_GET] = "GET", [METHOD_HEAD] = "HEAD", [METHOD_POST] = "POST",
+	[METHOD_PUT] = "PUT", [METHOD_PATCH] = "PATCH", [METHOD_DELETE] = "DELETE",
+	[METHOD_OPTIONS] = "OPTIONS", [METHOD_OTHER] = "OTHER",
+};
+
+const char *
+request_param(const struct request *req, const char *name)
+{
+	size_t n = strlen(name);
+	for (char **e = req->envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode s[0..n) into the arena; '+' is a space when plus_space.
+ * NULL for a bad escape, an encoded NUL, or invalid UTF-8.
+ */
+static char *
+decode(struct arena *a, const char *s, size_t n, bool plus_space)
+{
+	char *out = arena_alloc(a, n + 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+				return NULL;
+			char c = (char)(hi * 16 + lo);
+			if (c == '\0')
+				return NULL;
+			*o++ = c;
+			i += 2;
+		} else if (s[i] == '+' && plus_space) {
+			*o++ = ' ';
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	if (!util_utf8_valid(out, (size_t)(o - out)))
+		return NULL;
+	return out;
+}
+
+static enum status
+parse_query(struct request *req, const char *qs, struct arena *a)
+{
+	const char *p = qs;
+	while (*p != '\0') {
+		const char *amp = strchr(p, '&');
+		size_t n = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if (n > 0) {
+			const char *eq = memchr(p, '=', n);
+			size_t kn = eq != NULL ? (size_t)(eq - p) : n;
+			if (req->nquery >= REQUEST_MAX_PAIRS)
+				return ST_VALIDATION_ERROR;
+			char *k = decode(a, p, kn, true);
+			char *v = eq != NULL ? decode(a, eq + 1, n - kn - 1, true) : arena_strdup(a, "");
+			if (k == NULL || v == NULL)
+				return ST_VALIDATION_ERROR;
+			req->query[req->nquery].name = k;
+			req->query[req->nquery].value = v;
+			req->nquery++;
+		}
+		if (amp == NULL)
+			break;
+		p = amp + 1;
+	}
+	return ST_OK;
+}
+
+/* Cookie: a=b; c=d -- RFC 6265; values kept verbatim (optional quotes removed). */
+static enum status
+parse_cookies(struct request *req, const char *h, struct arena *a)
+{
+	const char *p = h;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if (*p == '\0')
+			break;
+		const char *semi = strchr(p, ';');
+		size_t n = semi != NULL ? (size_t)(semi - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		if (eq != NULL) {
+			size_t kn = (size_t)(eq - p);
+			while (kn > 0 && (p[kn - 1] == ' ' || p[kn - 1] == '\t'))
+				kn--;
+			const char *v = eq + 1;
+			size_t vn = n - (size_t)(v - p);
+			while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+				vn--;
+			if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+				v++;
+				vn -= 2;
+			}
+			/* First occurrence wins, as browsers send the most specific path first. */
+			if (req->ncookies >= REQUEST_MAX_PAIRS)
+				return ST_VALIDATION_ERROR;
+			char *k = arena_strndup(a, p, kn), *val = arena_strndup(a, v, vn);
+			if (k == NULL || val == NULL)
+				return ST_VALIDATION_ERROR;
+			req->cookies[req->ncookies].name = k;
+			req->cookies[req->ncookies].value = val;
+			req->ncookies++;
+		}
+		if (semi == NULL)
+			break;
+		p = semi + 1;
+	}
+	return ST_OK;
+}
+
+enum status
+request_parse(struct request *req, char **envp, struct arena *a, const char **why)
+{
+	memset(req, 0, sizeof(*req));
+	req->envp = envp;
+	req->content_length = -1;
+	*why = NULL;
+
+	for (char **e = envp; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		/* Any header, cookie included, over the limit: 400 (API.md section 7). */
+		if (eq != NULL && strncmp(*e, "HTTP_", 5) == 0 && strlen(eq + 1) > REQUEST_HEADER_MAX) {
+			*why = "Header value too large";
+			return ST_VALIDATION_ERROR;
+		}
+	}
+	const char *m = request_param(req, "REQUEST_METHOD");
+	req->method = METHOD_OTHER;
+	req->method_name = m != NULL ? m : "";
+	for (int i = 0; m != NULL && i < METHOD_OTHER; i++)
+		if (strcmp(m, method_names[i]) == 0)
+			req->method = (enum http_method)i;
+
+	/* REQUEST_URI is what the client sent, whatever the server's path mapping. */
+	const char *uri = request_param(req, "REQUEST_URI");
+	if (uri == NULL) {
+		const char *sn = request_param(req, "SCRIPT_NAME"), *pi = request_param(req, "PATH_INFO");
+		uri = arena_printf(a, "%s%s", sn != NULL ? sn : "", pi != NULL ? pi : "");
+		if (uri == NULL)
+			return ST_INTERNAL_ERROR;
+	}
+	size_t plen = strcspn(uri, "?#");
+	if (plen == 0 || plen > REQUEST_PATH_MAX || uri[0] != '/' ||
+	    (req->path = decode(a, uri, plen, false)) == NULL) {
+		*why = "Malformed request path";
+		return ST_VALIDATION_ERROR;
+	}
+	const char *qs = request_param(req, "QUERY_STRING");
+	if (qs != NULL && parse_query(req, qs, a) != ST_OK) {
+		*why = "Malformed query string";
+		return ST_VALIDATION_ERROR;
+	}
+	const char *cookie = request_param(req, "HTTP_COOKIE");
+	if (cookie != NULL && parse_cookies(req, cookie, a) != ST_OK) {
+		*why = "Malformed cookies";
+		return ST_VALIDATION_ERROR;
+	}
+	req->remote_addr = request_param(req, "REMOTE_ADDR");
+	if (req->remote_addr == NULL)
+		req->remote_addr = "";
+	const char *https = request_param(req, "HTTPS");
+	req->https = https != NULL && (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0);
+	req->content_type = request_param(req, "CONTENT_TYPE");
+	const char *cl = request_param(req, "CONTENT_LENGTH");
+	if (cl != NULL && *cl != '\0') {
+		long v;
+		if (util_parse_long(cl, 0, 0x7fffffffL, &v) != 0) {
+			*why = "Malformed Content-Length";
+			return ST_VALIDATION_ERROR;
+		}
+		req->content_length = v;
+	}
+	return ST_OK;
+}
+
+enum status
+request_read_body(struct request *req, long max_body, request_reader read, void *ctx,
+    struct arena *a)
+{
+	if (req->content_length <= 0) {
+		req->body = arena_strdup(a, "");
+		req->body_len = 0;
+		return req->body != NULL ? ST_OK : ST_INTERNAL_ERROR;
+	}
+	if (req->content_length > max_body)
+		return ST_PAYLOAD_TOO_LARGE;
+	size_t want = (size_t)req->content_length, got = 0;
+	char *buf = arena_alloc(a, want + 1);
+	if (buf == NULL)
+		return ST_PAYLOAD_TOO_LARGE;
+	while (got < want) {
+		long n = read(ctx, buf + got, want - got);
+		if (n <= 0)
+			return ST_VALIDATION_ERROR;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	req->body = buf;
+	req->body_len = got;
+	return ST_OK;
+}
+
+static const char *
+find_pair(const struct pair *pairs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(pairs[i].name, name) == 0)
+			return pairs[i].value;
+	return NULL;
+}
+
+const char *
+request_query(const struct request *req, const char *name)
+{
+	return find_pair(req->query, req->nquery, name);
+}
+
+const char *
+request_cookie(const struct request *req, const char *name)
+{
+	return find_pair(req->cookies, req->ncookies, name);
+}
+
+bool
+request_is_json(const struct request *req)
+{
+	const char *ct = req->content_type;
+	if (ct == NULL)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "application/json", 16) != 0)
+		return false;
+	ct += 16;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (*ct == '\0')
+		return true;
+	if (*ct != ';')
+		return false;
+	/* Only UTF-8 is accepted (API.md section 1); other parameters are ignored. */
+	const char *cs = strcasestr(ct, "charset=");
+	if (cs == NULL)
+		return true;
+	cs += 8;
+	if (*cs == '"')
+		cs++;
+	return strncasecmp(cs, "utf-8", 5) == 0 && (cs[5] == '\0' || cs[5] == '"' || cs[5] == ';' ||
+	    cs[5] == ' ');
+}

@@ -1,0 +1,44 @@
+/* router.h -- the route table: method and path to handler, permission and body schema. */
+#ifndef OW_ROUTER_H
+#define OW_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "handlers.h"
+#include "json.h"
+#include "permission.h"
+#include "request.h"
+
+#define API_PREFIX "/api/v1"
+
+enum route_auth {
+	ROUTE_PUBLIC,           /* no credential */
+	ROUTE_CREDENTIAL,       /* any valid credential, plus `permission` unless PERM_NONE */
+};
+
+struct route {
+	enum http_method method;
+	const char *pattern;            /* below API_PREFIX; "{id}" matches one segment */
+	enum route_auth auth;
+	int permission;                 /* enum permission or PERM_NONE */
+	handler_fn handler;
+	bool json_body;                 /* needs a JSON object body */
+	const struct field_spec *fields;
+	size_t nfields;
+};
+
+/*
+ * Find the route for method and path. On a match returns it and fills
+ * params (at most CTX_MAX_PATH_PARAMS, pointing into the arena). Otherwise
+ * returns NULL with *st = ST_NOT_FOUND, or ST_METHOD_NOT_ALLOWED with the
+ * path's methods in *allow (arena string, e.g. "GET, POST").
+ */
+const struct route *router_match(enum http_method method, const char *path, struct arena *a,
+    const char **params, size_t *nparams, const char **allow, enum status *st);
+
+/* The route table, for the OpenAPI consistency test and the docs. */
+const struct route *router_routes(size_t *n);
+const char *router_method_name(enum http_method m);
+
+#endif

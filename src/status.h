@@ -1,0 +1,39 @@
+/* status.h -- outcome of a request-path operation; reply.c maps it to HTTP. */
+#ifndef OW_STATUS_H
+#define OW_STATUS_H
+
+enum status {
+	ST_OK,
+	ST_CREATED,
+	ST_ACCEPTED,
+	ST_NO_CONTENT,
+	ST_VALIDATION_ERROR,
+	ST_INVALID_TOKEN,
+	ST_INVALID_API_KEY,
+	ST_INVALID_CREDENTIALS,
+	ST_INSUFFICIENT_PERMISSIONS,
+	ST_CSRF_REJECTED,
+	ST_HTTPS_REQUIRED,
+	ST_NOT_FOUND,
+	ST_METHOD_NOT_ALLOWED,
+	ST_CONFLICT,
+	ST_PAYLOAD_TOO_LARGE,
+	ST_UNSUPPORTED_MEDIA_TYPE,
+	ST_ACCOUNT_LOCKED,
+	ST_RATE_LIMITED,
+	ST_INTERNAL_ERROR,
+	ST_SERVICE_UNAVAILABLE,
+	ST_MAX
+};
+
+struct status_info {
+	int http;            /* HTTP status code */
+	const char *reason;  /* HTTP reason phrase */
+	const char *code;    /* API.md error code, NULL for successes */
+	const char *detail;  /* default human-readable detail */
+};
+
+/* The row of the status table; never NULL for st < ST_MAX. */
+const struct status_info *status_info(enum status st);
+
+#endif

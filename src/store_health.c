@@ -1,0 +1,27 @@
+/* store_health.c -- the liveness query of GET /health and the db-to-status mapping. */
+#include "store.h"
+
+enum status
+store_status(enum db_result r)
+{
+	switch (r) {
+	case DB_OK:
+		return ST_OK;
+	case DB_DUPLICATE:
+		return ST_CONFLICT;
+	case DB_UNAVAILABLE:
+	case DB_DEADLOCK:
+		return ST_SERVICE_UNAVAILABLE;
+	case DB_ERROR:
+		break;
+	}
+	return ST_INTERNAL_ERROR;
+}
+
+enum db_result
+store_ping(struct db *db, struct arena *a)
+{
+	static struct db_query q = DB_QUERY("SELECT 1");
+	struct db_rows rows;
+	return db_exec(db, &q, NULL, 0, &rows, a);
+}

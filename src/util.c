@@ -1,0 +1,230 @@
+/* util.c -- small helpers shared by the service and the admin tool. */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+int
+util_random(void *buf, size_t n)
+{
+	if (n > INT_MAX)
+		return -1;
+	return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+}
+
+int
+util_uuid(char out[UUID_STR_LEN])
+{
+	unsigned char b[16];
+
+	if (util_random(b, sizeof(b)) != 0)
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, UUID_STR_LEN,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+bool
+util_uuid_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return false;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F'))) {
+			return false;
+		}
+	}
+	return s[36] == '\0';
+}
+
+void
+util_time_rfc3339(time_t t, char out[RFC3339_LEN])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int
+util_time_parse(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	const char *p = s;
+
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d) || (*p != 'T' && *p != 't'))
+		return -1;
+	p++;
+	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+	    digits(&p, 2, &sec))
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om))
+			return -1;
+		if (oh > 23 || om > 59)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*p != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec > 59 ? 59 : sec;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+bool
+util_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		uint32_t cp;
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i < len)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+size_t
+util_utf8_len(const char *s, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			count++;
+	return count;
+}
+
+bool
+util_ct_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int
+util_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == ' ' || *s == '+')
+		return -1;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+util_email_normalize(const char *in, char *out, size_t outlen)
+{
+	const char *start = in, *end;
+	size_t n, at = 0, ats = 0;
+
+	while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
+		start++;
+	end = start + strlen(start);
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	n = (size_t)(end - start);
+	if (n < 3 || n > 254 || n >= outlen || !util_utf8_valid(start, n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)start[i];
+		if (c <= ' ' || c == 0x7f)
+			return -1;
+		if (c == '@') {
+			ats++;
+			at = i;
+		}
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+	}
+	out[n] = '\0';
+	if (ats != 1 || at == 0 || at == n - 1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* util.h -- small helpers: randomness, UUIDs, times, UTF-8, constant-time compare. */
+#ifndef OW_UTIL_H
+#define OW_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define UUID_STR_LEN 37     /* 36 characters and the NUL */
+#define RFC3339_LEN 21      /* 2026-02-20T14:30:00Z and the NUL */
+
+/* Fill buf with n bytes from the system CSPRNG; 0 or -1. */
+int util_random(void *buf, size_t n);
+/* A random (version 4) UUID in lower-case text; 0 or -1. */
+int util_uuid(char out[UUID_STR_LEN]);
+/* True if s is a UUID in canonical 8-4-4-4-12 hex form. */
+bool util_uuid_valid(const char *s);
+/* Format t as RFC 3339 UTC with Z. */
+void util_time_rfc3339(time_t t, char out[RFC3339_LEN]);
+/* Parse RFC 3339 (Z or +hh:mm offset, optional fraction); 0 or -1. */
+int util_time_parse(const char *s, time_t *out);
+/* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or NUL). */
+bool util_utf8_valid(const char *s, size_t n);
+/* UTF-8 code points in s[0..n); assumes valid UTF-8. */
+size_t util_utf8_len(const char *s, size_t n);
+/* Constant-time equality of two n-byte buffers. */
+bool util_ct_equal(const void *a, const void *b, size_t n);
+/* Parse a decimal integer in [min, max]; 0 or -1. */
+int util_parse_long(const char *s, long min, long max, long *out);
+
+/*
+ * Normalise an email for storage and lookup: trim surrounding whitespace,
+ * lower-case ASCII letters. Writes into out (size outlen); -1 when the
+ * result is not a plausible address (one '@', non-empty parts, no spaces or
+ * controls, at most 254 bytes, valid UTF-8).
+ */
+int util_email_normalize(const char *in, char *out, size_t outlen);
+
+#endif

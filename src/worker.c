@@ -1,0 +1,130 @@
+/* worker.c -- the accept loop of one worker process; signals only interrupt it between requests. */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "db.h"
+#include "dispatch.h"
+#include "log.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+}
+
+static long
+fcgi_read(void *ctx, char *buf, size_t n)
+{
+	size_t chunk = n > 65536 ? 65536 : n;
+	int got = FCGX_GetStr(buf, (int)chunk, (FCGX_Stream *)ctx);
+	return got;
+}
+
+static int
+fcgi_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Stream *out = ctx;
+	if (len > 0x7fffffff)
+		return -1;
+	return FCGX_PutStr(buf, (int)len, out) == (int)len ? 0 : -1;
+}
+
+int
+worker_run(const struct config *cfg, int listen_fd, bool under_master)
+{
+	struct service svc;
+	FCGX_Request req;
+	sigset_t stop_set, wait_mask;
+	struct sigaction sa;
+	long served = 0;
+	int code = 0;
+
+	/*
+	 * Stop signals stay blocked except inside ppoll(): a request in flight is
+	 * never interrupted, and a stop that arrives while idle wakes ppoll at once
+	 * (no window between a flag check and a blocking accept).
+	 */
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGTERM);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGQUIT);
+	sigaddset(&stop_set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &stop_set, &wait_mask);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGQUIT);
+	sigdelset(&wait_mask, SIGUSR1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;     /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, under_master ? SIG_IGN : SIG_DFL);
+	if (under_master) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			return 0;
+	}
+
+	/* Several workers share one listening socket: a loser of the accept race must not block. */
+	int fl = fcntl(listen_fd, F_GETFL);
+	if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		log_error("listening socket: %s", strerror(errno));
+		return WORKER_EXIT_INIT;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_error("cannot initialise libfcgi");
+		return WORKER_EXIT_INIT;
+	}
+	if (dispatch_init(&svc, cfg) != 0) {
+		log_error("out of memory");
+		return WORKER_EXIT_INIT;
+	}
+	/* Connect early so the first request does not pay for it; a down server is not fatal. */
+	db_connect(svc.db);
+
+	while (!stop_requested) {
+		/* A web server that keeps the connection sends the next request on it. */
+		struct pollfd pfd = {.fd = req.ipcFd >= 0 ? req.ipcFd : listen_fd, .events = POLLIN};
+		struct timespec tick = {.tv_sec = 1, .tv_nsec = 0};
+		int n = ppoll(&pfd, 1, &tick, &wait_mask);
+		if (n < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			code = 1;
+			break;
+		}
+		if (stop_requested || n <= 0)
+			continue;
+		int rc = FCGX_Accept_r(&req);
+		if (rc < 0) {
+			/* Another worker took the connection (EAGAIN), or the peer left. */
+			continue;
+		}
+		dispatch_request(&svc, req.envp, fcgi_read, req.in, fcgi_write, req.out);
+		FCGX_Finish_r(&req);
+		if (++served >= cfg->max_requests) {
+			log_info("worker recycled after %ld requests", served);
+			break;
+		}
+	}
+	FCGX_Free(&req, 1);
+	dispatch_free(&svc);
+	return code;
+}
