@@ -72,28 +72,6 @@ cmd_migrate(struct db *db, int argc, char **argv)
 	return migrate_apply(db, dir, stdout) == 0 ? 0 : EXIT_SOFTWARE;
 }
 
-/* A URL-safe slug from a name: lower-case letters and digits, runs of others as '-'. */
-static void
-make_slug(const char *name, char *out, size_t outlen)
-{
-	size_t n = 0;
-	bool dash = false;
-	for (const char *p = name; *p != '\0' && n + 1 < outlen; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (isalnum(c) && c < 0x80) {
-			if (dash && n > 0 && n + 2 < outlen)
-				out[n++] = '-';
-			out[n++] = (char)tolower(c);
-			dash = false;
-		} else {
-			dash = true;
-		}
-	}
-	if (n == 0)
-		n = (size_t)snprintf(out, outlen, "org");
-	out[n] = '\0';
-}
-
 static int
 cmd_create_org(struct db *db, int argc, char **argv)
 {
@@ -116,13 +94,13 @@ cmd_create_org(struct db *db, int argc, char **argv)
 		return EXIT_DATAERR;
 	}
 	if (slug_arg != NULL) {
-		make_slug(slug_arg, slug, sizeof(slug));
+		util_slugify(slug_arg, slug, sizeof(slug));
 		if (strcmp(slug, slug_arg) != 0) {
 			fprintf(stderr, "overwatch-admin: create-org: a slug has lower-case letters, digits and '-' only\n");
 			return EXIT_DATAERR;
 		}
 	} else {
-		make_slug(name, slug, 90);
+		util_slugify(name, slug, 90);
 	}
 	if (util_uuid(id) != 0)
 		return EXIT_SOFTWARE;

@@ -1,21 +1,39 @@
 /* dispatch.c -- the request pipeline: the only path from FastCGI params to a reply. */
 #include "dispatch.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "auth.h"
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
 #include "reply.h"
 #include "router.h"
+#include "session.h"
 
 int
-dispatch_init(struct service *svc, const struct config *cfg)
+dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR_LEN])
 {
+	char bad[80];
+
+	memset(svc, 0, sizeof(*svc));
 	svc->cfg = cfg;
 	arena_init(&svc->arena, DISPATCH_ARENA_CAP);
+	if (net_proxies_parse(&svc->proxies, cfg->trusted_proxies, bad, sizeof(bad)) != 0) {
+		snprintf(err, CONFIG_ERR_LEN, "[service] trusted_proxies: '%s' is not an address or prefix", bad);
+		return -1;
+	}
+	if (token_keys_load(&svc->keys, cfg, err) != 0)
+		return -1;
 	svc->db = db_new(cfg);
-	return svc->db != NULL ? 0 : -1;
+	if (svc->db == NULL) {
+		snprintf(err, CONFIG_ERR_LEN, "out of memory");
+		token_keys_free(&svc->keys);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -23,6 +41,7 @@ dispatch_free(struct service *svc)
 {
 	db_free(svc->db);
 	svc->db = NULL;
+	token_keys_free(&svc->keys);
 	arena_free(&svc->arena);
 }
 
@@ -63,11 +82,18 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 		c->rep->detail = why;
 		return st;
 	}
-	c->client_ip = req->remote_addr;
+	c->client_ip = net_client_ip(&svc->proxies, req->remote_addr,
+	    request_param(req, "HTTP_X_FORWARDED_FOR"), c->a);
+	c->user_agent = request_param(req, "HTTP_USER_AGENT");
+	c->https = req->https;
+	if (!c->https && net_is_trusted(&svc->proxies, req->remote_addr)) {
+		const char *proto = request_param(req, "HTTP_X_FORWARDED_PROTO");
+		c->https = proto != NULL && strcasecmp(proto, "https") == 0;
+	}
 	c->rep->head_only = req->method == METHOD_HEAD;
 	if (svc->cfg->environment == ENVIRONMENT_PRODUCTION) {
 		c->rep->hsts = true;
-		if (!req->https)
+		if (!c->https)
 			return ST_HTTPS_REQUIRED;
 	}
 	const struct route *rt = router_match(req->method, req->path, c->a, c->path_params,
@@ -76,7 +102,18 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 		c->rep->allow = allow;
 		return st;
 	}
-	if (rt->json_body && (st = load_body(c, rt, read, rctx)) != ST_OK)
+	if (rt->auth == ROUTE_CREDENTIAL) {
+		if ((st = auth_authenticate(c)) != ST_OK)
+			return st;
+		if ((st = auth_require(c, rt->permission)) != ST_OK) {
+			session_audit(c, c->principal.org_id, "permission.denied", "denied", "permission",
+			    permission_name((enum permission)rt->permission));
+			return st;
+		}
+	}
+	bool want_body = rt->body == BODY_JSON ||
+	    (rt->body == BODY_OPTIONAL_JSON && req->content_length > 0);
+	if (want_body && (st = load_body(c, rt, read, rctx)) != ST_OK)
 		return st;
 	return rt->handler(c);
 }
@@ -89,6 +126,8 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 	struct reply rep;
 	struct ctx c = {
 		.cfg = svc->cfg,
+		.keys = &svc->keys,
+		.proxies = &svc->proxies,
 		.db = svc->db,
 		.a = &svc->arena,
 		.req = &req,

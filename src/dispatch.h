@@ -7,7 +7,9 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "net.h"
 #include "request.h"
+#include "token.h"
 
 #define DISPATCH_ARENA_CAP (4u * 1024 * 1024)
 
@@ -15,13 +17,18 @@ struct service {
 	const struct config *cfg;
 	struct db *db;
 	struct arena arena;
+	struct token_keys keys;
+	struct net_proxies proxies;
 };
 
 /* Writes len bytes of response; returns 0 or -1. */
 typedef int (*response_writer)(void *ctx, const char *buf, size_t len);
 
-/* Set up a worker's service state around cfg (which must outlive it); 0 / -1. */
-int dispatch_init(struct service *svc, const struct config *cfg);
+/*
+ * Set up a worker's service state around cfg (which must outlive it): JWT
+ * secrets, trusted proxies, the database handle. 0, or -1 with err set.
+ */
+int dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR_LEN]);
 void dispatch_free(struct service *svc);
 
 /*

@@ -7,15 +7,35 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "net.h"
+#include "permission.h"
 #include "reply.h"
 #include "request.h"
 #include "status.h"
+#include "token.h"
 
 #define CTX_MAX_PATH_PARAMS 4
+
+enum principal_type { PRINCIPAL_NONE, PRINCIPAL_USER, PRINCIPAL_API_KEY };
+
+/* Who is calling, as auth.c established it (strings in the request arena). */
+struct principal {
+	enum principal_type type;
+	const char *id;             /* user id or API key id */
+	const char *org_id;
+	enum role role;             /* users */
+	perm_set perms;
+	const char *email, *name;   /* users */
+	struct token_claims claims; /* users: the access token */
+	const char *key_name, *key_prefix;  /* API keys */
+	bool via_cookie;
+};
 
 /* What a handler sees: validated input in, reply out. */
 struct ctx {
 	const struct config *cfg;
+	const struct token_keys *keys;
+	const struct net_proxies *proxies;
 	struct db *db;
 	struct arena *a;
 	const struct request *req;
@@ -24,11 +44,21 @@ struct ctx {
 	const char *path_params[CTX_MAX_PATH_PARAMS];
 	size_t npath_params;
 	const char *client_ip;
+	const char *user_agent;
+	bool https;                                 /* direct, or from a trusted proxy */
+	struct principal principal;
 };
 
 /* A handler fills c->rep and returns its status (errors may set c->rep->detail). */
 typedef enum status (*handler_fn)(struct ctx *c);
 
 enum status h_health(struct ctx *c);
+
+enum status h_auth_register(struct ctx *c);
+enum status h_auth_login(struct ctx *c);
+enum status h_auth_refresh(struct ctx *c);
+enum status h_auth_logout(struct ctx *c);
+enum status h_auth_me(struct ctx *c);
+enum status h_auth_password(struct ctx *c);
 
 #endif

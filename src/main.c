@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "token.h"
 #include "util.h"
 #include "worker.h"
 
@@ -192,6 +193,15 @@ main(int argc, char **argv)
 		free(cfg);
 		return WORKER_EXIT_INIT;
 	}
+	/* Refuse to start without usable secrets, not in each worker later. */
+	struct token_keys keys;
+	if (token_keys_load(&keys, cfg, err) != 0) {
+		fprintf(stderr, "overwatch-fcgi: configuration: %s\n", err);
+		config_free(cfg);
+		free(cfg);
+		return WORKER_EXIT_INIT;
+	}
+	token_keys_free(&keys);
 	if (check_only) {
 		printf("configuration OK\n");
 		config_free(cfg);

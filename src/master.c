@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "token.h"
 #include "worker.h"
 
 #define MAX_SLOTS 600
@@ -197,10 +198,17 @@ reload(struct pool *p)
 	struct config fresh;
 	char err[CONFIG_ERR_LEN];
 
+	struct token_keys keys;
 	if (config_load(&fresh, p->cfg_path, err) != 0) {
 		log_error("reload refused, keeping the running configuration: %s", err);
 		return;
 	}
+	if (token_keys_load(&keys, &fresh, err) != 0) {
+		log_error("reload refused, keeping the running configuration: %s", err);
+		config_free(&fresh);
+		return;
+	}
+	token_keys_free(&keys);
 	config_free(p->cfg);
 	*p->cfg = fresh;
 	log_setup("overwatch-fcgi", p->cfg->log_sink == LOG_SINK_SYSLOG, (enum log_level)p->cfg->log_level);

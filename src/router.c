@@ -6,8 +6,33 @@
 #define FIELDS(f) (f), (sizeof(f) / sizeof((f)[0]))
 #define NO_FIELDS NULL, 0
 
+static const struct field_spec register_fields[] = {
+	{"email", FIELD_STRING, true, false, 3, 254, NULL},
+	{"password", FIELD_STRING, true, false, 12, 1024, NULL},
+	{"name", FIELD_STRING, true, false, 1, 200, NULL},
+	{"organization_name", FIELD_STRING, true, false, 1, 200, NULL},
+};
+/* Login takes any string: a length rule here would tell which passwords cannot exist. */
+static const struct field_spec login_fields[] = {
+	{"email", FIELD_STRING, true, false, 1, 1024, NULL},
+	{"password", FIELD_STRING, true, false, 1, 4096, NULL},
+};
+static const struct field_spec refresh_fields[] = {
+	{"refresh_token", FIELD_STRING, false, true, 1, 16384, NULL},
+};
+static const struct field_spec password_fields[] = {
+	{"current_password", FIELD_STRING, true, false, 1, 4096, NULL},
+	{"new_password", FIELD_STRING, true, false, 12, 1024, NULL},
+};
+
 static const struct route routes[] = {
-	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, false, NO_FIELDS},
+	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/auth/register", ROUTE_PUBLIC, PERM_NONE, h_auth_register, BODY_JSON, FIELDS(register_fields)},
+	{METHOD_POST, "/auth/login", ROUTE_PUBLIC, PERM_NONE, h_auth_login, BODY_JSON, FIELDS(login_fields)},
+	{METHOD_POST, "/auth/refresh", ROUTE_PUBLIC, PERM_NONE, h_auth_refresh, BODY_OPTIONAL_JSON, FIELDS(refresh_fields)},
+	{METHOD_POST, "/auth/logout", ROUTE_CREDENTIAL, PERM_NONE, h_auth_logout, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/auth/me", ROUTE_CREDENTIAL, PERM_NONE, h_auth_me, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/auth/password", ROUTE_CREDENTIAL, PERM_NONE, h_auth_password, BODY_JSON, FIELDS(password_fields)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -17,13 +17,19 @@ enum route_auth {
 	ROUTE_CREDENTIAL,       /* any valid credential, plus `permission` unless PERM_NONE */
 };
 
+enum route_body {
+	BODY_NONE,              /* any body is ignored */
+	BODY_JSON,              /* a JSON object, validated against fields */
+	BODY_OPTIONAL_JSON,     /* as BODY_JSON when Content-Length > 0 */
+};
+
 struct route {
 	enum http_method method;
 	const char *pattern;            /* below API_PREFIX; "{id}" matches one segment */
 	enum route_auth auth;
 	int permission;                 /* enum permission or PERM_NONE */
 	handler_fn handler;
-	bool json_body;                 /* needs a JSON object body */
+	enum route_body body;
 	const struct field_spec *fields;
 	size_t nfields;
 };

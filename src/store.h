@@ -26,4 +26,68 @@ enum db_result store_user_create(struct db *db, const char *id, const char *org_
 enum db_result store_user_unlock_by_email(struct db *db, struct arena *a, const char *email,
     bool *changed);
 
+/* A user as the authentication code needs it (strings in the arena). */
+struct user_row {
+	const char *id, *org_id, *email, *name, *role, *password_hash, *created_at, *locked_until;
+	bool active;
+	long locked_seconds;        /* > 0 while locked: seconds left */
+};
+enum db_result store_user_by_email(struct db *db, struct arena *a, const char *email,
+    struct user_row *u, bool *found);
+enum db_result store_user_by_id(struct db *db, struct arena *a, const char *id,
+    struct user_row *u, bool *found);
+/*
+ * Count one failed login atomically (window, threshold and duration from the
+ * [lockout] configuration); *locked_seconds > 0 when the account is now locked.
+ */
+enum db_result store_user_login_failed(struct db *db, struct arena *a, const char *id,
+    long window, long threshold, long duration, long *locked_seconds);
+/* Reset the failure counter after a successful login (no write when already clear). */
+enum db_result store_user_login_ok(struct db *db, const char *id);
+enum db_result store_user_set_password(struct db *db, const char *id, const char *hash);
+
+/* Per-client-IP login throttle: failures in the current minute and seconds left in it. */
+enum db_result store_ip_failures(struct db *db, struct arena *a, const char *ip, long *failures,
+    long *seconds_left);
+enum db_result store_ip_failure_add(struct db *db, const char *ip);
+
+/* Sessions and the token deny list. */
+enum db_result store_session_create(struct db *db, const char *id, const char *user_id,
+    const char *org_id, const char *refresh_jti, long ttl, const char *ip, const char *ua);
+/* The one query of every access-token request: session live, user active, current role. */
+struct session_check {
+	bool found, session_live, user_active, jti_revoked;
+	const char *role, *email, *name, *org_id;
+};
+enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
+    const char *user_id, const char *jti, struct session_check *out);
+struct session_refresh {
+	bool found, live, user_active, in_grace;
+	const char *user_id, *org_id, *role, *refresh_jti, *previous_jti;
+	long long rotated_at, expires_at;   /* epoch seconds */
+};
+enum db_result store_session_for_refresh(struct db *db, struct arena *a, const char *sid,
+    long grace, struct session_refresh *out);
+/* Move the session to new_jti if its current refresh jti is still old_jti; *moved says so. */
+enum db_result store_session_rotate(struct db *db, const char *sid, const char *old_jti,
+    const char *new_jti, long long rotated_at, bool *moved);
+enum db_result store_session_revoke(struct db *db, const char *sid);
+enum db_result store_session_revoke_user(struct db *db, const char *user_id, const char *keep_sid);
+enum db_result store_token_revoke(struct db *db, const char *jti, long long exp);
+
+/* One row of the audit log; NULL fields are stored as NULL. */
+struct audit_event {
+	const char *org_id;
+	const char *action;
+	const char *outcome;        /* "success", "failure", "denied", ... */
+	const char *actor_type;     /* "user", "api_key", "anonymous", "system" */
+	const char *actor_id;
+	const char *ip;
+	const char *user_agent;
+	const char *target_type;
+	const char *target_id;
+	const char *detail;
+};
+enum db_result store_audit(struct db *db, const struct audit_event *ev);
+
 #endif

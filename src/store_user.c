@@ -33,3 +33,142 @@ store_user_unlock_by_email(struct db *db, struct arena *a, const char *email, bo
 	*changed = r == DB_OK;
 	return r;
 }
+
+#define USER_COLUMNS \
+	"SELECT id, organization_id, email, name, role, password_hash, active, " \
+	"GREATEST(0, COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until), 0)), " \
+	"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), " \
+	"IF(locked_until > UTC_TIMESTAMP(), DATE_FORMAT(locked_until, '%Y-%m-%dT%H:%i:%sZ'), NULL) " \
+	"FROM users "
+
+static void
+user_from_row(const struct db_rows *rows, struct user_row *u)
+{
+	u->id = db_cell(rows, 0, 0);
+	u->org_id = db_cell(rows, 0, 1);
+	u->email = db_cell(rows, 0, 2);
+	u->name = db_cell(rows, 0, 3);
+	u->role = db_cell(rows, 0, 4);
+	u->password_hash = db_cell(rows, 0, 5);
+	u->active = db_cell_int(rows, 0, 6) != 0;
+	u->locked_seconds = (long)db_cell_int(rows, 0, 7);
+	u->created_at = db_cell(rows, 0, 8);
+	u->locked_until = db_cell(rows, 0, 9);
+}
+
+enum db_result
+store_user_by_email(struct db *db, struct arena *a, const char *email, struct user_row *u,
+    bool *found)
+{
+	static struct db_query q = DB_QUERY(USER_COLUMNS "WHERE email = ?");
+	struct db_param p[] = {DBP_STR(email)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 1, &rows, a);
+
+	*found = r == DB_OK && rows.nrows == 1;
+	if (*found)
+		user_from_row(&rows, u);
+	return r;
+}
+
+enum db_result
+store_user_by_id(struct db *db, struct arena *a, const char *id, struct user_row *u, bool *found)
+{
+	static struct db_query q = DB_QUERY(USER_COLUMNS "WHERE id = ?");
+	struct db_param p[] = {DBP_STR(id)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 1, &rows, a);
+
+	*found = r == DB_OK && rows.nrows == 1;
+	if (*found)
+		user_from_row(&rows, u);
+	return r;
+}
+
+enum db_result
+store_user_login_failed(struct db *db, struct arena *a, const char *id, long window,
+    long threshold, long duration, long *locked_seconds)
+{
+	/*
+	 * One statement, so parallel failures on any worker or host count
+	 * exactly. MariaDB assigns left to right: later expressions see the new
+	 * failed_logins. A window that has passed, or a lock that has run out,
+	 * starts the count again.
+	 */
+	static struct db_query q = DB_QUERY(
+	    "UPDATE users SET "
+	    "failed_logins = IF(first_failed_at IS NULL "
+	    "OR first_failed_at <= UTC_TIMESTAMP() - INTERVAL ? SECOND "
+	    "OR (locked_until IS NOT NULL AND locked_until <= UTC_TIMESTAMP()), 1, failed_logins + 1), "
+	    "first_failed_at = IF(failed_logins = 1, UTC_TIMESTAMP(), first_failed_at), "
+	    "locked_until = IF(failed_logins >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, "
+	    "IF(failed_logins = 1, NULL, locked_until)) "
+	    "WHERE id = ?");
+	static struct db_query read = DB_QUERY(
+	    "SELECT GREATEST(0, COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until), 0)) "
+	    "FROM users WHERE id = ?");
+	struct db_param p[] = {DBP_INT(window), DBP_INT(threshold), DBP_INT(duration), DBP_STR(id)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 4, NULL, NULL);
+
+	*locked_seconds = 0;
+	if (r != DB_OK)
+		return r;
+	r = db_exec(db, &read, &p[3], 1, &rows, a);
+	if (r == DB_OK && rows.nrows == 1)
+		*locked_seconds = (long)db_cell_int(&rows, 0, 0);
+	return r;
+}
+
+enum db_result
+store_user_login_ok(struct db *db, const char *id)
+{
+	static struct db_query q = DB_QUERY(
+	    "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL "
+	    "WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)");
+	struct db_param p[] = {DBP_STR(id)};
+	return db_exec(db, &q, p, 1, NULL, NULL);
+}
+
+enum db_result
+store_user_set_password(struct db *db, const char *id, const char *hash)
+{
+	static struct db_query q = DB_QUERY(
+	    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?");
+	struct db_param p[] = {DBP_STR(hash), DBP_STR(id)};
+	return db_exec(db, &q, p, 2, NULL, NULL);
+}
+
+enum db_result
+store_ip_failures(struct db *db, struct arena *a, const char *ip, long *failures, long *seconds_left)
+{
+	static struct db_query q = DB_QUERY(
+	    "SELECT failures, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), window_start + INTERVAL 60 SECOND) "
+	    "FROM login_attempts WHERE ip = ? AND window_start > UTC_TIMESTAMP() - INTERVAL 60 SECOND");
+	struct db_param p[] = {DBP_STR(ip)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 1, &rows, a);
+
+	*failures = 0;
+	*seconds_left = 0;
+	if (r == DB_OK && rows.nrows == 1) {
+		*failures = (long)db_cell_int(&rows, 0, 0);
+		*seconds_left = (long)db_cell_int(&rows, 0, 1);
+		if (*seconds_left < 1)
+			*seconds_left = 1;
+	}
+	return r;
+}
+
+enum db_result
+store_ip_failure_add(struct db *db, const char *ip)
+{
+	/* A fixed one-minute window per address, counted in one atomic upsert. */
+	static struct db_query q = DB_QUERY(
+	    "INSERT INTO login_attempts (ip, window_start, failures) VALUES (?, UTC_TIMESTAMP(), 1) "
+	    "ON DUPLICATE KEY UPDATE "
+	    "failures = IF(window_start <= UTC_TIMESTAMP() - INTERVAL 60 SECOND, 1, failures + 1), "
+	    "window_start = IF(failures = 1, UTC_TIMESTAMP(), window_start)");
+	struct db_param p[] = {DBP_STR(ip)};
+	return db_exec(db, &q, p, 1, NULL, NULL);
+}

@@ -34,6 +34,27 @@ util_uuid(char out[UUID_STR_LEN])
 	return 0;
 }
 
+int
+util_uuid7(char out[UUID_STR_LEN])
+{
+	unsigned char b[16];
+	struct timespec ts;
+
+	if (util_random(b, sizeof(b)) != 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (b[6] & 0x0f) | 0x70;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, UUID_STR_LEN,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
 bool
 util_uuid_valid(const char *s)
 {
@@ -227,4 +248,30 @@ util_email_normalize(const char *in, char *out, size_t outlen)
 	if (ats != 1 || at == 0 || at == n - 1)
 		return -1;
 	return 0;
+}
+
+void
+util_slugify(const char *name, char *out, size_t outlen)
+{
+	size_t n = 0;
+	bool dash = false;
+
+	for (const char *p = name; *p != '\0' && n + 1 < outlen; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (alnum) {
+			if (dash && n > 0) {
+				if (n + 2 >= outlen)
+					break;
+				out[n++] = '-';
+			}
+			out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, outlen, "org");
+	out[n] = '\0';
 }

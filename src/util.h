@@ -14,6 +14,8 @@
 int util_random(void *buf, size_t n);
 /* A random (version 4) UUID in lower-case text; 0 or -1. */
 int util_uuid(char out[UUID_STR_LEN]);
+/* A time-ordered (version 7) UUID: ids that append to an index; 0 or -1. */
+int util_uuid7(char out[UUID_STR_LEN]);
 /* True if s is a UUID in canonical 8-4-4-4-12 hex form. */
 bool util_uuid_valid(const char *s);
 /* Format t as RFC 3339 UTC with Z. */
@@ -36,5 +38,8 @@ int util_parse_long(const char *s, long min, long max, long *out);
  * controls, at most 254 bytes, valid UTF-8).
  */
 int util_email_normalize(const char *in, char *out, size_t outlen);
+
+/* A URL-safe slug of name: lower-case ASCII letters and digits, other runs as '-'; "org" if empty. */
+void util_slugify(const char *name, char *out, size_t outlen);
 
 #endif

@@ -93,8 +93,9 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		log_error("cannot initialise libfcgi");
 		return WORKER_EXIT_INIT;
 	}
-	if (dispatch_init(&svc, cfg) != 0) {
-		log_error("out of memory");
+	char err[CONFIG_ERR_LEN];
+	if (dispatch_init(&svc, cfg, err) != 0) {
+		log_error("configuration: %s", err);
 		return WORKER_EXIT_INIT;
 	}
 	/* Connect early so the first request does not pay for it; a down server is not fatal. */

@@ -1,0 +1,156 @@
+/* auth.c -- the credential lookup order of API.md section 3 and the checks each credential gets. */
+#include "auth.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "log.h"
+#include "store.h"
+
+static enum status
+token_fail(struct ctx *c, const char *detail)
+{
+	c->rep->detail = detail;
+	c->rep->token_sent = true;
+	return ST_INVALID_TOKEN;
+}
+
+enum status
+auth_access_token(struct ctx *c, const char *token)
+{
+	struct principal *p = &c->principal;
+	struct session_check sc;
+
+	enum token_error te = token_verify(c->keys, token, TOKEN_ACCESS, time(NULL), &p->claims);
+	if (te != TOKEN_OK)
+		return token_fail(c, token_error_detail(te));
+	enum db_result r = store_session_check(c->db, c->a, p->claims.sid, p->claims.sub,
+	    p->claims.jti, &sc);
+	if (r != DB_OK)
+		return store_status(r);
+	if (!sc.found || !sc.session_live || sc.jti_revoked)
+		return token_fail(c, "Token has been revoked");
+	if (!sc.user_active)
+		return token_fail(c, "User account is deactivated");
+	int role = role_parse(sc.role);
+	if (role < 0)
+		return ST_INTERNAL_ERROR;
+	/* The user's current role and organization, not what the token says. */
+	p->type = PRINCIPAL_USER;
+	p->id = p->claims.sub;
+	p->org_id = sc.org_id;
+	p->role = (enum role)role;
+	p->perms = role_permissions((enum role)role);
+	p->email = sc.email;
+	p->name = sc.name;
+	return ST_OK;
+}
+
+bool
+auth_method_unsafe(const struct ctx *c)
+{
+	enum http_method m = c->req->method;
+	return m == METHOD_POST || m == METHOD_PUT || m == METHOD_PATCH || m == METHOD_DELETE ||
+	    m == METHOD_OTHER;
+}
+
+/* scheme://host[:port] of a URL, as an Origin header would carry it. */
+static const char *
+origin_of(const char *url, struct arena *a)
+{
+	const char *sep = strstr(url, "://");
+	if (sep == NULL)
+		return NULL;
+	const char *host = sep + 3;
+	size_t n = strcspn(host, "/?#");
+	return arena_strndup(a, url, (size_t)(host - url) + n);
+}
+
+static bool
+origin_in_list(const char *origin, const char *list)
+{
+	size_t olen = strlen(origin);
+	const char *p = list;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, " ,\t");
+		if (n > 0 && n == olen && strncasecmp(p, origin, n) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool
+auth_same_origin(const struct ctx *c)
+{
+	const char *origin = request_param(c->req, "HTTP_ORIGIN");
+	if (origin == NULL) {
+		const char *referer = request_param(c->req, "HTTP_REFERER");
+		if (referer == NULL)
+			return false;
+		origin = origin_of(referer, c->a);
+		if (origin == NULL)
+			return false;
+	}
+	if (strcmp(origin, "null") == 0)
+		return false;
+	const char *host = request_param(c->req, "HTTP_HOST");
+	if (host != NULL && *host != '\0') {
+		const char *own = arena_printf(c->a, "%s://%s", c->https ? "https" : "http", host);
+		if (own != NULL && strcasecmp(origin, own) == 0)
+			return true;
+	}
+	return origin_in_list(origin, c->cfg->allowed_origins);
+}
+
+enum status
+auth_authenticate(struct ctx *c)
+{
+	const char *authz = request_param(c->req, "HTTP_AUTHORIZATION");
+	const char *key = request_param(c->req, "HTTP_X_API_KEY");
+	const char *cookie = request_cookie(c->req, "access_token");
+
+	if (authz != NULL) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return token_fail(c, "Authorization header must use the Bearer scheme");
+		const char *tok = authz + 7;
+		while (*tok == ' ')
+			tok++;
+		if (*tok == '\0') {
+			c->rep->detail = "Token is missing";
+			return ST_INVALID_TOKEN;
+		}
+		return auth_access_token(c, tok);
+	}
+	if (key != NULL) {
+		c->rep->detail = "Invalid API key";
+		return ST_INVALID_API_KEY;
+	}
+	if (cookie != NULL && *cookie != '\0') {
+		enum status st = auth_access_token(c, cookie);
+		if (st != ST_OK)
+			return st;
+		c->principal.via_cookie = true;
+		if (auth_method_unsafe(c) && !auth_same_origin(c)) {
+			c->rep->detail = "Cross-site request rejected";
+			return ST_CSRF_REJECTED;
+		}
+		return ST_OK;
+	}
+	c->rep->detail = "Token is missing";
+	return ST_INVALID_TOKEN;
+}
+
+enum status
+auth_require(struct ctx *c, int perm)
+{
+	if (c->principal.type == PRINCIPAL_NONE)
+		return ST_INVALID_TOKEN;
+	if (perm == PERM_NONE || (c->principal.perms & PERM_BIT(perm)) != 0)
+		return ST_OK;
+	c->rep->detail = "Insufficient permissions";
+	return ST_INSUFFICIENT_PERMISSIONS;
+}

@@ -1,0 +1,33 @@
+/* auth.h -- from credential to principal: lookup order, JWT and session checks, CSRF, permissions. */
+#ifndef OW_AUTH_H
+#define OW_AUTH_H
+
+#include <stdbool.h>
+
+#include "handlers.h"
+
+/*
+ * Establish c->principal from the first credential present: Authorization
+ * Bearer, then X-API-Key, then the access_token cookie (a bad one is not
+ * skipped for the next). Cookie-authenticated unsafe requests must pass the
+ * origin check. Returns ST_OK or the 401/403/503 the client gets, with the
+ * detail set on c->rep.
+ */
+enum status auth_authenticate(struct ctx *c);
+
+/* Verify an access token and its session; the common core of bearer and cookie auth. */
+enum status auth_access_token(struct ctx *c, const char *token);
+
+/* ST_OK when the principal holds perm (PERM_NONE: any principal). */
+enum status auth_require(struct ctx *c, int perm);
+
+/*
+ * CSRF rule of API.md section 4: the Origin (or, lacking it, the Referer)
+ * of the request names its own host or a configured allowed origin.
+ */
+bool auth_same_origin(const struct ctx *c);
+
+/* True for POST, PUT, PATCH and DELETE. */
+bool auth_method_unsafe(const struct ctx *c);
+
+#endif

@@ -1,0 +1,380 @@
+/* h_auth.c -- /auth/register, login, refresh, logout, me, password (API.md section 6 "Auth"). */
+#include "handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "log.h"
+#include "password.h"
+#include "session.h"
+#include "store.h"
+#include "view.h"
+
+static struct password_params
+params_of(const struct config *cfg)
+{
+	struct password_params p = {(uint32_t)cfg->argon2_memory, (uint32_t)cfg->argon2_iterations,
+	    (uint32_t)cfg->argon2_parallelism};
+	return p;
+}
+
+static enum status
+fail_field(struct ctx *c, const char *field, const char *message)
+{
+	field_error_add(&c->rep->errors, field, message);
+	c->rep->detail = "Request validation failed";
+	return ST_VALIDATION_ERROR;
+}
+
+enum status
+h_auth_register(struct ctx *c)
+{
+	const char *email_in = json_get_string(c->body, "email");
+	const char *password = json_get_string(c->body, "password");
+	const char *name = json_get_string(c->body, "name");
+	const char *org_name = json_get_string(c->body, "organization_name");
+	char email[256], user_id[UUID_STR_LEN], org_id[UUID_STR_LEN], slug[101];
+	char hash[PASSWORD_HASH_MAX];
+	struct password_params pp = params_of(c->cfg);
+	enum db_result r;
+
+	if (!c->cfg->registration)
+		return ST_NOT_FOUND;
+	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
+		return fail_field(c, "email", "is not a valid email address");
+	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(user_id) != 0 ||
+	    util_uuid(org_id) != 0)
+		return ST_INTERNAL_ERROR;
+	/* The slug only has to be unique; the organization's id makes it so. */
+	util_slugify(org_name, slug, 80);
+	size_t n = strlen(slug);
+	snprintf(slug + n, sizeof(slug) - n, "-%.8s", org_id);
+
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	if ((r = store_org_create(c->db, org_id, org_name, slug)) != DB_OK ||
+	    (r = store_user_create(c->db, user_id, org_id, email, name, "admin", hash)) != DB_OK) {
+		db_rollback(c->db);
+		if (r == DB_DUPLICATE) {
+			c->rep->detail = "Email already registered";
+			return ST_CONFLICT;
+		}
+		return store_status(r);
+	}
+	c->principal.type = PRINCIPAL_USER;
+	c->principal.id = user_id;
+	if ((r = session_audit(c, org_id, "auth.register", "success", "user", user_id)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK) {
+		db_rollback(c->db);
+		return store_status(r);
+	}
+	struct user_row u;
+	bool found = false;
+	if ((r = store_user_by_id(c->db, c->a, user_id, &u, &found)) != DB_OK || !found)
+		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
+	json_object *o = json_object_new_object();
+	json_object *org = json_object_new_object();
+	json_object_object_add(org, "id", json_object_new_string(org_id));
+	json_object_object_add(org, "name", json_object_new_string(org_name));
+	json_object_object_add(o, "user", view_user(&u));
+	json_object_object_add(o, "organization", org);
+	reply_json(c->rep, ST_CREATED, o);
+	return ST_CREATED;
+}
+
+/* Record a failed login everywhere it counts: per IP, per account, in the audit log. */
+static enum status
+login_failed(struct ctx *c, const struct user_row *u)
+{
+	enum db_result r = store_ip_failure_add(c->db, c->client_ip);
+	long locked = 0;
+
+	if (r == DB_OK && u != NULL)
+		r = store_user_login_failed(c->db, c->a, u->id, c->cfg->lockout_window,
+		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
+	if (r == DB_OK)
+		r = session_audit(c, u != NULL ? u->org_id : NULL, "auth.login_failed", "failure",
+		    u != NULL ? "user" : NULL, u != NULL ? u->id : NULL);
+	if (r == DB_OK && locked > 0)
+		r = session_audit(c, u->org_id, "auth.locked", "locked", "user", u->id);
+	if (r != DB_OK)
+		return store_status(r);
+	c->rep->detail = "Invalid email or password";
+	return ST_INVALID_CREDENTIALS;
+}
+
+enum status
+h_auth_login(struct ctx *c)
+{
+	const char *email_in = json_get_string(c->body, "email");
+	const char *password = json_get_string(c->body, "password");
+	struct password_params pp = params_of(c->cfg);
+	struct user_row u;
+	char email[256];
+	bool found = false;
+	long failures = 0, left = 0;
+	enum db_result r;
+
+	r = store_ip_failures(c->db, c->a, c->client_ip, &failures, &left);
+	if (r != DB_OK)
+		return store_status(r);
+	if (failures >= c->cfg->lockout_ip_failures_per_minute) {
+		c->rep->retry_after = left;
+		c->rep->detail = "Too many failed login attempts";
+		return ST_RATE_LIMITED;
+	}
+	if (util_email_normalize(email_in, email, sizeof(email)) == 0) {
+		r = store_user_by_email(c->db, c->a, email, &u, &found);
+		if (r != DB_OK)
+			return store_status(r);
+	}
+	if (found && u.locked_seconds > 0) {
+		/* Locked: refused before any password work, whatever the password. */
+		c->principal.type = PRINCIPAL_NONE;
+		r = session_audit(c, u.org_id, "auth.login_failed", "locked", "user", u.id);
+		if (r != DB_OK)
+			return store_status(r);
+		c->rep->retry_after = u.locked_seconds;
+		c->rep->detail = "Account is temporarily locked due to too many failed login attempts";
+		return ST_ACCOUNT_LOCKED;
+	}
+	if (!found || !u.active || u.password_hash == NULL) {
+		/* Same work as a wrong password, so timing does not tell which emails exist. */
+		password_dummy_verify(&pp, password, strlen(password));
+		return login_failed(c, found ? &u : NULL);
+	}
+	if (password_verify(u.password_hash, password, strlen(password)) != PASSWORD_MATCH)
+		return login_failed(c, &u);
+	if (password_needs_rehash(&pp, u.password_hash)) {
+		char hash[PASSWORD_HASH_MAX];
+		if (password_hash(&pp, password, strlen(password), hash) == 0 &&
+		    store_user_set_password(c->db, u.id, hash) == DB_OK)
+			log_info("password hash of user %s upgraded to current parameters", u.id);
+	}
+	return session_start(c, &u);
+}
+
+/* The refresh token: from the body when one was sent, else from the cookie (CSRF-checked). */
+static enum status
+refresh_token_of(struct ctx *c, const char **tok)
+{
+	*tok = c->body != NULL ? json_get_string(c->body, "refresh_token") : NULL;
+	if (*tok == NULL) {
+		*tok = request_cookie(c->req, COOKIE_REFRESH);
+		if (*tok != NULL && **tok != '\0' && !auth_same_origin(c)) {
+			c->rep->detail = "Cross-site request rejected";
+			return ST_CSRF_REJECTED;
+		}
+	}
+	if (*tok == NULL || **tok == '\0') {
+		c->rep->detail = "Token is missing";
+		return ST_INVALID_TOKEN;
+	}
+	return ST_OK;
+}
+
+static enum status
+revoked(struct ctx *c, const char *detail)
+{
+	c->rep->detail = detail;
+	c->rep->token_sent = true;
+	return ST_INVALID_TOKEN;
+}
+
+enum status
+h_auth_refresh(struct ctx *c)
+{
+	struct token_claims rc, access, next;
+	struct session_refresh s;
+	const char *tok = NULL, *new_refresh = NULL;
+	time_t now = time(NULL);
+	enum db_result r;
+	enum status st = refresh_token_of(c, &tok);
+
+	if (st != ST_OK)
+		return st;
+	enum token_error te = token_verify(c->keys, tok, TOKEN_REFRESH, now, &rc);
+	if (te != TOKEN_OK)
+		return revoked(c, token_error_detail(te));
+	if ((r = store_session_for_refresh(c->db, c->a, rc.sid, c->cfg->jwt_refresh_grace, &s)) != DB_OK)
+		return store_status(r);
+	if (!s.found || !s.live || strcmp(s.user_id, rc.sub) != 0)
+		return revoked(c, "Token has been revoked");
+	if (!s.user_active)
+		return revoked(c, "User account is deactivated");
+	bool current = strcmp(rc.jti, s.refresh_jti) == 0;
+	bool grace_retry = !current && c->cfg->jwt_refresh_rotation && s.previous_jti != NULL &&
+	    strcmp(rc.jti, s.previous_jti) == 0 && s.in_grace;
+	if (!current && !grace_retry) {
+		/* A refresh token that was already exchanged: assume theft, end the session. */
+		if ((r = store_session_revoke(c->db, rc.sid)) != DB_OK)
+			return store_status(r);
+		c->principal.type = PRINCIPAL_USER;
+		c->principal.id = s.user_id;
+		session_audit(c, s.org_id, "auth.refresh", "reuse_detected", "session", rc.sid);
+		return revoked(c, "Token has been revoked");
+	}
+	if (c->cfg->jwt_refresh_rotation) {
+		if (current) {
+			char jti[UUID_STR_LEN];
+			bool moved = false;
+			if (util_uuid(jti) != 0)
+				return ST_INTERNAL_ERROR;
+			r = store_session_rotate(c->db, rc.sid, rc.jti, jti, (long long)now, &moved);
+			if (r != DB_OK)
+				return store_status(r);
+			if (!moved)
+				return revoked(c, "Token has been revoked");
+			s.refresh_jti = arena_strdup(c->a, jti);
+			s.rotated_at = now;
+		}
+		/* The same refresh token a retry within the grace window already got: same claims, same bytes. */
+		if (session_claims(&next, TOKEN_REFRESH, s.user_id, s.org_id, s.role, rc.sid,
+		    (time_t)s.rotated_at, (time_t)s.expires_at) != 0)
+			return ST_INTERNAL_ERROR;
+		snprintf(next.jti, sizeof(next.jti), "%s", s.refresh_jti);
+		char *t = token_issue(c->keys, &next);
+		new_refresh = t != NULL ? arena_strdup(c->a, t) : NULL;
+		free(t);
+		if (new_refresh == NULL)
+			return ST_INTERNAL_ERROR;
+	}
+	if (session_claims(&access, TOKEN_ACCESS, s.user_id, s.org_id, s.role, rc.sid, now,
+	    now + c->cfg->jwt_access_ttl) != 0)
+		return ST_INTERNAL_ERROR;
+	char *t = token_issue(c->keys, &access);
+	const char *at = t != NULL ? arena_strdup(c->a, t) : NULL;
+	free(t);
+	if (at == NULL)
+		return ST_INTERNAL_ERROR;
+	c->principal.type = PRINCIPAL_USER;
+	c->principal.id = s.user_id;
+	if ((r = session_audit(c, s.org_id, "auth.refresh", "success", "session", rc.sid)) != DB_OK)
+		return store_status(r);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "access_token", json_object_new_string(at));
+	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
+	json_object_object_add(o, "expires_in", json_object_new_int64(c->cfg->jwt_access_ttl));
+	if (new_refresh != NULL)
+		json_object_object_add(o, "refresh_token", json_object_new_string(new_refresh));
+	reply_json(c->rep, ST_OK, o);
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_ACCESS, at, "/", c->cfg->jwt_access_ttl));
+	if (new_refresh != NULL) {
+		long left = (long)(s.expires_at - now);
+		reply_header(c->rep, "Set-Cookie",
+		    session_cookie(c, COOKIE_REFRESH, new_refresh, COOKIE_REFRESH_PATH, left > 0 ? left : 0));
+	}
+	return ST_OK;
+}
+
+static enum status
+user_only(struct ctx *c)
+{
+	if (c->principal.type == PRINCIPAL_USER)
+		return ST_OK;
+	c->rep->detail = "This endpoint requires a user session";
+	return ST_INSUFFICIENT_PERMISSIONS;
+}
+
+enum status
+h_auth_logout(struct ctx *c)
+{
+	const struct principal *p = &c->principal;
+	enum status st = user_only(c);
+	enum db_result r;
+
+	if (st != ST_OK)
+		return st;
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	if ((r = store_session_revoke(c->db, p->claims.sid)) != DB_OK ||
+	    (r = store_token_revoke(c->db, p->claims.jti, (long long)p->claims.exp)) != DB_OK ||
+	    (r = session_audit(c, p->org_id, "auth.logout", "success", "session", p->claims.sid)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK) {
+		db_rollback(c->db);
+		return store_status(r);
+	}
+	reply_json(c->rep, ST_NO_CONTENT, NULL);
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_ACCESS, "", "/", 0));
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_REFRESH, "", COOKIE_REFRESH_PATH, 0));
+	return ST_NO_CONTENT;
+}
+
+enum status
+h_auth_me(struct ctx *c)
+{
+	const struct principal *p = &c->principal;
+	json_object *o = json_object_new_object();
+
+	if (p->type == PRINCIPAL_USER) {
+		json_object_object_add(o, "type", json_object_new_string("user"));
+		json_object_object_add(o, "user", view_user_brief(p->id, p->email, p->name,
+		    role_name(p->role), p->org_id));
+		json_object_object_add(o, "permissions", view_permissions(p->perms));
+	} else {
+		json_object *key = json_object_new_object();
+		json_object_object_add(key, "id", json_object_new_string(p->id));
+		json_object_object_add(key, "name", json_object_new_string(p->key_name));
+		json_object_object_add(key, "prefix", json_object_new_string(p->key_prefix));
+		json_object_object_add(o, "type", json_object_new_string("api_key"));
+		json_object_object_add(o, "api_key", key);
+		json_object_object_add(o, "permissions", view_permissions(p->perms));
+		json_object_object_add(o, "organization_id", json_object_new_string(p->org_id));
+	}
+	reply_json(c->rep, ST_OK, o);
+	return ST_OK;
+}
+
+enum status
+h_auth_password(struct ctx *c)
+{
+	const struct principal *p = &c->principal;
+	const char *current = json_get_string(c->body, "current_password");
+	const char *fresh = json_get_string(c->body, "new_password");
+	struct password_params pp = params_of(c->cfg);
+	char hash[PASSWORD_HASH_MAX];
+	struct user_row u;
+	bool found = false;
+	long locked = 0;
+	enum db_result r;
+	enum status st = user_only(c);
+
+	if (st != ST_OK)
+		return st;
+	if ((r = store_user_by_id(c->db, c->a, p->id, &u, &found)) != DB_OK)
+		return store_status(r);
+	if (!found)
+		return revoked(c, "Token has been revoked");
+	if (u.locked_seconds > 0) {
+		c->rep->retry_after = u.locked_seconds;
+		c->rep->detail = "Account is temporarily locked due to too many failed login attempts";
+		return ST_ACCOUNT_LOCKED;
+	}
+	if (u.password_hash == NULL ||
+	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {
+		/* Guessing through a stolen session counts toward the lockout like a login. */
+		r = store_user_login_failed(c->db, c->a, u.id, c->cfg->lockout_window,
+		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
+		if (r == DB_OK)
+			r = session_audit(c, u.org_id, "auth.password_changed", "failure", "user", u.id);
+		if (r != DB_OK)
+			return store_status(r);
+		return fail_field(c, "current_password", "is incorrect");
+	}
+	if (password_hash(&pp, fresh, strlen(fresh), hash) != 0)
+		return ST_INTERNAL_ERROR;
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	if ((r = store_user_set_password(c->db, u.id, hash)) != DB_OK ||
+	    (r = store_session_revoke_user(c->db, u.id, p->claims.sid)) != DB_OK ||
+	    (r = session_audit(c, u.org_id, "auth.password_changed", "success", "user", u.id)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK) {
+		db_rollback(c->db);
+		return store_status(r);
+	}
+	reply_json(c->rep, ST_NO_CONTENT, NULL);
+	return ST_NO_CONTENT;
+}

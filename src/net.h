@@ -1,0 +1,36 @@
+/* net.h -- who is the client, and did it come over HTTPS: trusted proxies and forwarded headers. */
+#ifndef OW_NET_H
+#define OW_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+#define NET_MAX_PROXIES 32
+
+struct net_cidr {
+	int family;                 /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int prefix;
+};
+
+struct net_proxies {
+	struct net_cidr list[NET_MAX_PROXIES];
+	size_t n;
+};
+
+/* Parse a space-separated list of addresses with optional /prefix; -1 names the bad entry in *bad. */
+int net_proxies_parse(struct net_proxies *p, const char *spec, char *bad, size_t badlen);
+/* True if the textual address addr is in the list. */
+bool net_is_trusted(const struct net_proxies *p, const char *addr);
+
+/*
+ * The client address: remote_addr, or, when the peer is a trusted proxy, the
+ * nearest untrusted hop of X-Forwarded-For (walking from the right). The
+ * result is canonical inet_ntop text in the arena.
+ */
+const char *net_client_ip(const struct net_proxies *p, const char *remote_addr,
+    const char *forwarded_for, struct arena *a);
+
+#endif

@@ -1,0 +1,112 @@
+/* session.c -- finishing a sign-in: session row, token pair, cookies and audit in one place. */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "view.h"
+
+const char *
+session_cookie(struct ctx *c, const char *name, const char *value, const char *path, long max_age)
+{
+	bool secure = c->cfg->environment == ENVIRONMENT_PRODUCTION;
+	return arena_printf(c->a, "%s=%s; Path=%s; Max-Age=%ld; HttpOnly; SameSite=Strict%s", name,
+	    value, path, max_age, secure ? "; Secure" : "");
+}
+
+int
+session_claims(struct token_claims *tc, enum token_type type, const char *user_id,
+    const char *org_id, const char *role, const char *sid, time_t iat, time_t exp)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->type = type;
+	snprintf(tc->sub, sizeof(tc->sub), "%s", user_id);
+	snprintf(tc->org_id, sizeof(tc->org_id), "%s", org_id);
+	snprintf(tc->role, sizeof(tc->role), "%s", role);
+	snprintf(tc->sid, sizeof(tc->sid), "%s", sid);
+	tc->iat = iat;
+	tc->exp = exp;
+	return util_uuid(tc->jti);
+}
+
+enum db_result
+session_audit(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id)
+{
+	const struct principal *p = &c->principal;
+	struct audit_event ev = {
+		.org_id = org_id,
+		.action = action,
+		.outcome = outcome,
+		.actor_type = p->type == PRINCIPAL_USER ? "user" :
+		    p->type == PRINCIPAL_API_KEY ? "api_key" : "anonymous",
+		.actor_id = p->type != PRINCIPAL_NONE ? p->id : NULL,
+		.ip = c->client_ip,
+		.user_agent = c->user_agent,
+		.target_type = target_type,
+		.target_id = target_id,
+	};
+	return store_audit(c->db, &ev);
+}
+
+/* Transfer ownership of a malloc'd token into the arena (so one cleanup path). */
+static const char *
+arena_take(struct ctx *c, char *s)
+{
+	if (s == NULL)
+		return NULL;
+	const char *copy = arena_strdup(c->a, s);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return copy;
+}
+
+enum status
+session_start(struct ctx *c, const struct user_row *u)
+{
+	struct token_claims access, refresh;
+	char sid[UUID_STR_LEN];
+	time_t now = time(NULL);
+	enum db_result r;
+
+	if (util_uuid(sid) != 0 ||
+	    session_claims(&access, TOKEN_ACCESS, u->id, u->org_id, u->role, sid, now,
+		now + c->cfg->jwt_access_ttl) != 0 ||
+	    session_claims(&refresh, TOKEN_REFRESH, u->id, u->org_id, u->role, sid, now,
+		now + c->cfg->jwt_refresh_ttl) != 0)
+		return ST_INTERNAL_ERROR;
+	const char *at = arena_take(c, token_issue(c->keys, &access));
+	const char *rt = arena_take(c, token_issue(c->keys, &refresh));
+	if (at == NULL || rt == NULL)
+		return ST_INTERNAL_ERROR;
+
+	/* The session and the record of it commit together, or neither does. */
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	struct principal actor = {.type = PRINCIPAL_USER, .id = u->id};
+	struct principal saved = c->principal;
+	c->principal = actor;
+	if ((r = store_session_create(c->db, sid, u->id, u->org_id, refresh.jti,
+	    c->cfg->jwt_refresh_ttl, c->client_ip, c->user_agent)) != DB_OK ||
+	    (r = store_user_login_ok(c->db, u->id)) != DB_OK ||
+	    (r = session_audit(c, u->org_id, "auth.login", "success", "session", sid)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK) {
+		c->principal = saved;
+		db_rollback(c->db);
+		return store_status(r);
+	}
+	c->principal = saved;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "access_token", json_object_new_string(at));
+	json_object_object_add(o, "refresh_token", json_object_new_string(rt));
+	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
+	json_object_object_add(o, "expires_in", json_object_new_int64(c->cfg->jwt_access_ttl));
+	json_object_object_add(o, "user", view_user_brief(u->id, u->email, u->name, u->role, u->org_id));
+	reply_json(c->rep, ST_OK, o);
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_ACCESS, at, "/", c->cfg->jwt_access_ttl));
+	reply_header(c->rep, "Set-Cookie",
+	    session_cookie(c, COOKIE_REFRESH, rt, COOKIE_REFRESH_PATH, c->cfg->jwt_refresh_ttl));
+	return ST_OK;
+}

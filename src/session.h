@@ -1,0 +1,30 @@
+/* session.h -- what every way of signing in ends with: a session, tokens, cookies, an audit event. */
+#ifndef OW_SESSION_H
+#define OW_SESSION_H
+
+#include "handlers.h"
+#include "store.h"
+
+/*
+ * Start a session for user u (already authenticated by password or SSO):
+ * session row, failure counter reset and audit event in one transaction,
+ * then the login response body and the two cookies on c->rep.
+ */
+enum status session_start(struct ctx *c, const struct user_row *u);
+
+/* Set-Cookie header values (arena strings); max_age 0 expires the cookie. */
+const char *session_cookie(struct ctx *c, const char *name, const char *value, const char *path,
+    long max_age);
+#define COOKIE_ACCESS "access_token"
+#define COOKIE_REFRESH "refresh_token"
+#define COOKIE_REFRESH_PATH "/api/v1/auth"
+
+/* Fill claims for a token of session sid; a fresh jti. 0 / -1. */
+int session_claims(struct token_claims *tc, enum token_type type, const char *user_id,
+    const char *org_id, const char *role, const char *sid, time_t iat, time_t exp);
+
+/* Audit event of the current request (actor from the principal, or anonymous). */
+enum db_result session_audit(struct ctx *c, const char *org_id, const char *action,
+    const char *outcome, const char *target_type, const char *target_id);
+
+#endif

@@ -1,0 +1,41 @@
+/* view.c -- the JSON objects of API.md, so every endpoint shows a user the same way. */
+#include "view.h"
+
+json_object *
+view_opt_string(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+json_object *
+view_user_brief(const char *id, const char *email, const char *name, const char *role,
+    const char *org_id)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "email", json_object_new_string(email));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "role", json_object_new_string(role));
+	json_object_object_add(o, "organization_id", json_object_new_string(org_id));
+	return o;
+}
+
+json_object *
+view_user(const struct user_row *u)
+{
+	json_object *o = view_user_brief(u->id, u->email, u->name, u->role, u->org_id);
+	json_object_object_add(o, "active", json_object_new_boolean(u->active));
+	json_object_object_add(o, "locked_until", view_opt_string(u->locked_until));
+	json_object_object_add(o, "created_at", view_opt_string(u->created_at));
+	return o;
+}
+
+json_object *
+view_permissions(perm_set perms)
+{
+	json_object *arr = json_object_new_array();
+	for (int i = 0; i < PERM_MAX; i++)
+		if (perms & PERM_BIT(i))
+			json_object_array_add(arr, json_object_new_string(permission_name((enum permission)i)));
+	return arr;
+}
