@@ -5,8 +5,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include "apikey.h"
 #include "log.h"
 #include "store.h"
+#include "usage.h"
 
 static enum status
 token_fail(struct ctx *c, const char *detail)
@@ -44,6 +46,110 @@ auth_access_token(struct ctx *c, const char *token)
 	p->perms = role_permissions((enum role)role);
 	p->email = sc.email;
 	p->name = sc.name;
+	return ST_OK;
+}
+
+/*
+ * Rejected keys go to the audit log, but at most REJECT_BURST per minute per
+ * worker: a flood of bad keys must not become a flood of rows.
+ */
+#define REJECT_BURST 10
+static time_t reject_window;
+static int reject_logged;
+static long reject_suppressed;
+
+static void
+audit_rejected_key(struct ctx *c, const char *org_id, const char *key_id, const char *why)
+{
+	time_t now = time(NULL);
+	if (now - reject_window >= 60) {
+		reject_window = now;
+		reject_logged = 0;
+	}
+	if (reject_logged >= REJECT_BURST) {
+		reject_suppressed++;
+		return;
+	}
+	reject_logged++;
+	const char *detail = why;
+	if (reject_suppressed > 0) {
+		detail = arena_printf(c->a, "%s; %ld earlier rejections not logged", why, reject_suppressed);
+		reject_suppressed = 0;
+	}
+	struct audit_event ev = {
+		.org_id = org_id, .action = "api_key.rejected", .outcome = "failure",
+		.actor_type = "anonymous", .ip = c->client_ip, .user_agent = c->user_agent,
+		.target_type = key_id != NULL ? "api_key" : NULL, .target_id = key_id, .detail = detail,
+	};
+	if (store_audit(c->db, &ev) != DB_OK)
+		log_warning("could not record a rejected API key");
+}
+
+static enum status
+key_fail(struct ctx *c, const char *detail)
+{
+	c->rep->detail = detail;
+	return ST_INVALID_API_KEY;
+}
+
+static perm_set
+perms_from_csv(const char *csv)
+{
+	perm_set set = 0;
+	const char *p = csv;
+	while (p != NULL && *p != '\0') {
+		char name[32];
+		size_t n = strcspn(p, ",");
+		if (n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			int perm = permission_parse(name);
+			if (perm >= 0)
+				set |= PERM_BIT(perm);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return set;
+}
+
+enum status
+auth_api_key(struct ctx *c, const char *key)
+{
+	unsigned char digest[APIKEY_DIGEST_LEN];
+	struct key_row k;
+	bool found = false;
+
+	/* Over-long, malformed or mistyped: refused here, without a query. */
+	if (strlen(key) > APIKEY_MAX_BYTES || !apikey_well_formed(key)) {
+		audit_rejected_key(c, NULL, NULL, "malformed key");
+		return key_fail(c, "Invalid API key");
+	}
+	apikey_digest(key, digest);
+	enum db_result r = store_key_by_digest(c->db, c->a, digest, sizeof(digest), &k, &found);
+	if (r != DB_OK)
+		return store_status(r);
+	if (!found || k.digest_len != sizeof(digest) || !util_ct_equal(k.digest, digest, sizeof(digest))) {
+		audit_rejected_key(c, NULL, NULL, "unknown key");
+		return key_fail(c, "Invalid API key");
+	}
+	if (k.revoked) {
+		audit_rejected_key(c, k.org_id, k.id, "revoked key");
+		return key_fail(c, "API key has been revoked");
+	}
+	if (k.expired) {
+		audit_rejected_key(c, k.org_id, k.id, "expired key");
+		return key_fail(c, "API key has expired");
+	}
+	struct principal *p = &c->principal;
+	p->type = PRINCIPAL_API_KEY;
+	p->id = k.id;
+	p->org_id = k.org_id;
+	p->perms = perms_from_csv(k.permissions);
+	p->key_name = k.name;
+	p->key_prefix = k.prefix;
+	usage_record(k.id, c->client_ip, time(NULL));
 	return ST_OK;
 }
 
@@ -125,10 +231,8 @@ auth_authenticate(struct ctx *c)
 		}
 		return auth_access_token(c, tok);
 	}
-	if (key != NULL) {
-		c->rep->detail = "Invalid API key";
-		return ST_INVALID_API_KEY;
-	}
+	if (key != NULL)
+		return auth_api_key(c, key);
 	if (cookie != NULL && *cookie != '\0') {
 		enum status st = auth_access_token(c, cookie);
 		if (st != ST_OK)

@@ -18,6 +18,9 @@ enum status auth_authenticate(struct ctx *c);
 /* Verify an access token and its session; the common core of bearer and cookie auth. */
 enum status auth_access_token(struct ctx *c, const char *token);
 
+/* Check an X-API-Key value: format and checksum first, then one lookup by digest. */
+enum status auth_api_key(struct ctx *c, const char *key);
+
 /* ST_OK when the principal holds perm (PERM_NONE: any principal). */
 enum status auth_require(struct ctx *c, int perm);
 

@@ -61,4 +61,8 @@ enum status h_auth_logout(struct ctx *c);
 enum status h_auth_me(struct ctx *c);
 enum status h_auth_password(struct ctx *c);
 
+enum status h_apikeys_create(struct ctx *c);
+enum status h_apikeys_list(struct ctx *c);
+enum status h_apikeys_delete(struct ctx *c);
+
 #endif

@@ -25,6 +25,12 @@ static const struct field_spec password_fields[] = {
 	{"new_password", FIELD_STRING, true, false, 12, 1024, NULL},
 };
 
+static const struct field_spec apikey_fields[] = {
+	{"name", FIELD_STRING, true, false, 1, 100, NULL},
+	{"permissions", FIELD_STRING_ARRAY, true, false, 1, 64, NULL},
+	{"expires_at", FIELD_TIME, false, true, 0, 0, NULL},
+};
+
 static const struct route routes[] = {
 	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/register", ROUTE_PUBLIC, PERM_NONE, h_auth_register, BODY_JSON, FIELDS(register_fields)},
@@ -33,6 +39,9 @@ static const struct route routes[] = {
 	{METHOD_POST, "/auth/logout", ROUTE_CREDENTIAL, PERM_NONE, h_auth_logout, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/auth/me", ROUTE_CREDENTIAL, PERM_NONE, h_auth_me, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/password", ROUTE_CREDENTIAL, PERM_NONE, h_auth_password, BODY_JSON, FIELDS(password_fields)},
+	{METHOD_POST, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_create, BODY_JSON, FIELDS(apikey_fields)},
+	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, BODY_NONE, NO_FIELDS},
+	{METHOD_DELETE, "/api-keys/{id}", ROUTE_CREDENTIAL, PERM_API_KEYS_DELETE, h_apikeys_delete, BODY_NONE, NO_FIELDS},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -90,4 +90,27 @@ struct audit_event {
 };
 enum db_result store_audit(struct db *db, const struct audit_event *ev);
 
+/* API keys. */
+struct key_row {
+	const char *id, *org_id, *name, *prefix, *permissions;  /* permissions: "a:b,c:d" */
+	const unsigned char *digest;
+	size_t digest_len;
+	bool revoked, expired;
+};
+enum db_result store_key_by_digest(struct db *db, struct arena *a, const unsigned char *digest,
+    size_t len, struct key_row *k, bool *found);
+enum db_result store_key_create(struct db *db, const char *id, const char *org_id,
+    const char *name, const char *prefix, const unsigned char *digest, size_t digest_len,
+    const char *permissions, const long long *expires_at, const char *created_by_type,
+    const char *created_by_id);
+/* Live keys of org, newest first: id, name, prefix, permissions, created_at, expires_at,
+ * last_used_at, last_used_ip, use_count, created_by_type, created_by_id. */
+enum db_result store_key_list(struct db *db, struct arena *a, const char *org_id, long limit,
+    long offset, struct db_rows *rows);
+/* Revoke key id of org; *found false when there is no such live key there. */
+enum db_result store_key_revoke(struct db *db, const char *id, const char *org_id, bool *found);
+/* Add a batch of uses: count more, last use at epoch seconds from ip. */
+enum db_result store_key_usage(struct db *db, const char *id, long long count, long long last_at,
+    const char *ip);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -15,6 +16,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "log.h"
+#include "usage.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -111,6 +113,8 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 			code = 1;
 			break;
 		}
+		if (usage_due(time(NULL)))
+			usage_flush(svc.db, time(NULL));
 		if (stop_requested || n <= 0)
 			continue;
 		int rc = FCGX_Accept_r(&req);
@@ -125,6 +129,8 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 			break;
 		}
 	}
+	/* Uses counted since the last flush are not lost with the worker. */
+	usage_flush(svc.db, time(NULL));
 	FCGX_Free(&req, 1);
 	dispatch_free(&svc);
 	return code;

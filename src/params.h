@@ -1,0 +1,20 @@
+/* params.h -- query and path parameters every list and item endpoint shares. */
+#ifndef OW_PARAMS_H
+#define OW_PARAMS_H
+
+#include <stdbool.h>
+
+#include "handlers.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 200
+
+/* ?limit= (1..200, default 50) and ?offset= (>= 0); ST_VALIDATION_ERROR names the bad one. */
+enum status params_paging(struct ctx *c, long *limit, long *offset);
+/*
+ * Path parameter i as a lower-case UUID in out; false when it is not a UUID
+ * (the caller answers 404: such a resource cannot exist).
+ */
+bool params_uuid(struct ctx *c, size_t i, char out[UUID_STR_LEN]);
+
+#endif
