@@ -65,4 +65,19 @@ enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
 enum status h_apikeys_delete(struct ctx *c);
 
+enum status h_users_list(struct ctx *c);
+enum status h_users_create(struct ctx *c);
+enum status h_users_update(struct ctx *c);
+enum status h_users_unlock(struct ctx *c);
+
+enum status h_incidents_list(struct ctx *c);
+enum status h_incidents_create(struct ctx *c);
+enum status h_incidents_get(struct ctx *c);
+enum status h_incidents_update(struct ctx *c);
+enum status h_procedures_list(struct ctx *c);
+enum status h_procedures_create(struct ctx *c);
+enum status h_procedures_execute(struct ctx *c);
+
+enum status h_audit_list(struct ctx *c);
+
 #endif

@@ -31,6 +31,40 @@ static const struct field_spec apikey_fields[] = {
 	{"expires_at", FIELD_TIME, false, true, 0, 0, NULL},
 };
 
+static const char *const roles[] = {"admin", "engineer", "viewer", NULL};
+static const char *const severities[] = {"critical", "high", "medium", "low", NULL};
+static const char *const incident_statuses[] = {"open", "acknowledged", "resolved", NULL};
+
+static const struct field_spec user_create_fields[] = {
+	{"email", FIELD_STRING, true, false, 3, 254, NULL},
+	{"name", FIELD_STRING, true, false, 1, 200, NULL},
+	{"role", FIELD_ENUM, true, false, 0, 0, roles},
+	{"password", FIELD_STRING, true, false, 12, 1024, NULL},
+};
+static const struct field_spec user_update_fields[] = {
+	{"name", FIELD_STRING, false, false, 1, 200, NULL},
+	{"role", FIELD_ENUM, false, false, 0, 0, roles},
+	{"active", FIELD_BOOL, false, false, 0, 0, NULL},
+};
+static const struct field_spec incident_create_fields[] = {
+	{"title", FIELD_STRING, true, false, 1, 500, NULL},
+	{"severity", FIELD_ENUM, true, false, 0, 0, severities},
+	{"description", FIELD_STRING, false, true, 0, 10000, NULL},
+};
+static const struct field_spec incident_update_fields[] = {
+	{"title", FIELD_STRING, false, false, 1, 500, NULL},
+	{"severity", FIELD_ENUM, false, false, 0, 0, severities},
+	{"status", FIELD_ENUM, false, false, 0, 0, incident_statuses},
+	{"description", FIELD_STRING, false, true, 0, 10000, NULL},
+};
+static const struct field_spec procedure_create_fields[] = {
+	{"name", FIELD_STRING, true, false, 1, 200, NULL},
+	{"description", FIELD_STRING, false, true, 0, 10000, NULL},
+};
+static const struct field_spec procedure_execute_fields[] = {
+	{"incident_id", FIELD_STRING, false, true, 36, 36, NULL},
+};
+
 static const struct route routes[] = {
 	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/register", ROUTE_PUBLIC, PERM_NONE, h_auth_register, BODY_JSON, FIELDS(register_fields)},
@@ -42,6 +76,18 @@ static const struct route routes[] = {
 	{METHOD_POST, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_create, BODY_JSON, FIELDS(apikey_fields)},
 	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, BODY_NONE, NO_FIELDS},
 	{METHOD_DELETE, "/api-keys/{id}", ROUTE_CREDENTIAL, PERM_API_KEYS_DELETE, h_apikeys_delete, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/users", ROUTE_CREDENTIAL, PERM_USERS_READ, h_users_list, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/users", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_create, BODY_JSON, FIELDS(user_create_fields)},
+	{METHOD_PATCH, "/users/{id}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_update, BODY_JSON, FIELDS(user_update_fields)},
+	{METHOD_POST, "/users/{id}/unlock", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_unlock, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/incidents", ROUTE_CREDENTIAL, PERM_INCIDENTS_READ, h_incidents_list, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/incidents", ROUTE_CREDENTIAL, PERM_INCIDENTS_CREATE, h_incidents_create, BODY_JSON, FIELDS(incident_create_fields)},
+	{METHOD_GET, "/incidents/{id}", ROUTE_CREDENTIAL, PERM_INCIDENTS_READ, h_incidents_get, BODY_NONE, NO_FIELDS},
+	{METHOD_PATCH, "/incidents/{id}", ROUTE_CREDENTIAL, PERM_INCIDENTS_UPDATE, h_incidents_update, BODY_JSON, FIELDS(incident_update_fields)},
+	{METHOD_GET, "/procedures", ROUTE_CREDENTIAL, PERM_PROCEDURES_READ, h_procedures_list, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/procedures", ROUTE_CREDENTIAL, PERM_PROCEDURES_CREATE, h_procedures_create, BODY_JSON, FIELDS(procedure_create_fields)},
+	{METHOD_POST, "/procedures/{id}/execute", ROUTE_CREDENTIAL, PERM_PROCEDURES_EXECUTE, h_procedures_execute, BODY_OPTIONAL_JSON, FIELDS(procedure_execute_fields)},
+	{METHOD_GET, "/audit-log", ROUTE_CREDENTIAL, PERM_AUDIT_READ, h_audit_list, BODY_NONE, NO_FIELDS},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

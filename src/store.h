@@ -113,4 +113,53 @@ enum db_result store_key_revoke(struct db *db, const char *id, const char *org_i
 enum db_result store_key_usage(struct db *db, const char *id, long long count, long long last_at,
     const char *ip);
 
+/* Users of an organization (full rows as struct user_row, in the arena). */
+enum db_result store_user_list(struct db *db, struct arena *a, const char *org_id, long limit,
+    long offset, struct user_row **out, size_t *n);
+enum db_result store_user_in_org(struct db *db, struct arena *a, const char *id,
+    const char *org_id, struct user_row *u, bool *found);
+/* Lock the organization's active admins (inside a transaction) and count them. */
+enum db_result store_user_lock_admins(struct db *db, struct arena *a, const char *org_id,
+    long *count);
+/* Set name/role/active where given (NULL / -1 leave them). */
+enum db_result store_user_update(struct db *db, const char *id, const char *org_id,
+    const char *name, const char *role, int active);
+/* Clear the lockout of user id in org; *found false when there is none. */
+enum db_result store_user_unlock(struct db *db, struct arena *a, const char *id,
+    const char *org_id, bool *found);
+
+/* Incidents: columns id, title, severity, status, description, created_by_type,
+ * created_by_id, created_at, updated_at. */
+enum db_result store_incident_list(struct db *db, struct arena *a, const char *org_id,
+    const char *status, long limit, long offset, struct db_rows *rows);
+enum db_result store_incident_get(struct db *db, struct arena *a, const char *id,
+    const char *org_id, struct db_rows *rows);
+enum db_result store_incident_create(struct db *db, const char *id, const char *org_id,
+    const char *title, const char *severity, const char *description, const char *by_type,
+    const char *by_id);
+/* Update the given fields (NULL: unchanged; set_description with description NULL clears it). */
+enum db_result store_incident_update(struct db *db, const char *id, const char *org_id,
+    const char *title, const char *severity, const char *status, bool set_description,
+    const char *description);
+
+/* Procedures: columns id, name, description, created_by_type, created_by_id, created_at. */
+enum db_result store_procedure_list(struct db *db, struct arena *a, const char *org_id,
+    long limit, long offset, struct db_rows *rows);
+enum db_result store_procedure_create(struct db *db, const char *id, const char *org_id,
+    const char *name, const char *description, const char *by_type, const char *by_id);
+/* True in *found when id is a procedure (or incident) of org. */
+enum db_result store_procedure_exists(struct db *db, struct arena *a, const char *id,
+    const char *org_id, bool *found);
+enum db_result store_incident_exists(struct db *db, struct arena *a, const char *id,
+    const char *org_id, bool *found);
+enum db_result store_execution_create(struct db *db, const char *id, const char *org_id,
+    const char *procedure_id, const char *incident_id, const char *by_type, const char *by_id);
+
+/* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds.
+ * Columns: id, occurred_at, action, outcome, actor_type, actor_id, ip, user_agent,
+ * target_type, target_id. */
+enum db_result store_audit_list(struct db *db, struct arena *a, const char *org_id,
+    const char *action, const char *actor_id, long long since, long limit, long offset,
+    struct db_rows *rows);
+
 #endif

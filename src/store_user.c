@@ -172,3 +172,89 @@ store_ip_failure_add(struct db *db, const char *ip)
 	struct db_param p[] = {DBP_STR(ip)};
 	return db_exec(db, &q, p, 1, NULL, NULL);
 }
+
+enum db_result
+store_user_list(struct db *db, struct arena *a, const char *org_id, long limit, long offset,
+    struct user_row **out, size_t *n)
+{
+	static struct db_query q = DB_QUERY(USER_COLUMNS
+	    "WHERE organization_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?");
+	struct db_param p[] = {DBP_STR(org_id), DBP_INT(limit), DBP_INT(offset)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 3, &rows, a);
+
+	*n = 0;
+	*out = NULL;
+	if (r != DB_OK)
+		return r;
+	*out = arena_alloc(a, sizeof(**out) * (rows.nrows + 1));
+	if (*out == NULL)
+		return DB_ERROR;
+	for (size_t i = 0; i < rows.nrows; i++) {
+		/* user_from_row reads row 0: give it a one-row view of row i. */
+		struct db_rows one = rows;
+		one.nrows = 1;
+		one.cells = rows.cells + i * rows.ncols;
+		one.lens = rows.lens + i * rows.ncols;
+		user_from_row(&one, &(*out)[i]);
+	}
+	*n = rows.nrows;
+	return r;
+}
+
+enum db_result
+store_user_in_org(struct db *db, struct arena *a, const char *id, const char *org_id,
+    struct user_row *u, bool *found)
+{
+	static struct db_query q = DB_QUERY(USER_COLUMNS "WHERE id = ? AND organization_id = ?");
+	struct db_param p[] = {DBP_STR(id), DBP_STR(org_id)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 2, &rows, a);
+
+	*found = r == DB_OK && rows.nrows == 1;
+	if (*found)
+		user_from_row(&rows, u);
+	return r;
+}
+
+enum db_result
+store_user_lock_admins(struct db *db, struct arena *a, const char *org_id, long *count)
+{
+	/* FOR UPDATE: two admins demoting each other at once cannot both succeed. */
+	static struct db_query q = DB_QUERY(
+	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE");
+	struct db_param p[] = {DBP_STR(org_id)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 1, &rows, a);
+
+	*count = r == DB_OK ? (long)rows.nrows : 0;
+	return r;
+}
+
+enum db_result
+store_user_update(struct db *db, const char *id, const char *org_id, const char *name,
+    const char *role, int active)
+{
+	static struct db_query q = DB_QUERY(
+	    "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), "
+	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND organization_id = ?");
+	struct db_param p[] = {DBP_OPT(name), DBP_OPT(role), active < 0 ? DBP_NULL : DBP_INT(active),
+	    DBP_STR(id), DBP_STR(org_id)};
+	return db_exec(db, &q, p, 5, NULL, NULL);
+}
+
+enum db_result
+store_user_unlock(struct db *db, struct arena *a, const char *id, const char *org_id, bool *found)
+{
+	static struct db_query q = DB_QUERY(
+	    "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, "
+	    "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND organization_id = ?");
+	struct user_row u;
+	enum db_result r = store_user_in_org(db, a, id, org_id, &u, found);
+
+	if (r != DB_OK || !*found)
+		return r;
+	struct db_param p[] = {DBP_STR(id), DBP_STR(org_id)};
+	return db_exec(db, &q, p, 2, NULL, NULL);
+}

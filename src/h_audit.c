@@ -1,0 +1,70 @@
+/* h_audit.c -- GET /audit-log: the organization's security trail with filters and paging. */
+#include "handlers.h"
+
+#include <string.h>
+
+#include "params.h"
+#include "store.h"
+#include "view.h"
+
+static json_object *
+pair(const char *type, const char *id)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "type", view_opt_string(type));
+	json_object_object_add(o, "id", view_opt_string(id));
+	return o;
+}
+
+static enum status
+bad_query(struct ctx *c, const char *field, const char *message)
+{
+	field_error_add(&c->rep->errors, field, message);
+	c->rep->detail = "Invalid query parameter";
+	return ST_VALIDATION_ERROR;
+}
+
+enum status
+h_audit_list(struct ctx *c)
+{
+	const char *action = request_query(c->req, "action");
+	const char *actor_id = request_query(c->req, "actor_id");
+	const char *since_in = request_query(c->req, "since");
+	struct db_rows rows;
+	time_t since = 0;
+	long limit, offset;
+	enum status st = params_paging(c, &limit, &offset);
+
+	if (st != ST_OK)
+		return st;
+	if (action != NULL && (action[0] == '\0' || strlen(action) > 64))
+		return bad_query(c, "action", "must be 1 to 64 characters");
+	if (actor_id != NULL && !util_uuid_valid(actor_id))
+		return bad_query(c, "actor_id", "must be a UUID");
+	if (since_in != NULL && util_time_parse(since_in, &since) != 0)
+		return bad_query(c, "since", "must be an RFC 3339 date-time");
+	char actor_lc[UUID_STR_LEN];
+	if (actor_id != NULL) {
+		for (size_t i = 0; i < UUID_STR_LEN; i++)
+			actor_lc[i] = (char)(actor_id[i] >= 'A' && actor_id[i] <= 'F' ? actor_id[i] + 32 : actor_id[i]);
+	}
+	enum db_result r = store_audit_list(c->db, c->a, c->principal.org_id, action,
+	    actor_id != NULL ? actor_lc : NULL, (long long)since, limit, offset, &rows);
+	if (r != DB_OK)
+		return store_status(r);
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < rows.nrows; i++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(db_cell(&rows, i, 0)));
+		json_object_object_add(o, "occurred_at", json_object_new_string(db_cell(&rows, i, 1)));
+		json_object_object_add(o, "action", json_object_new_string(db_cell(&rows, i, 2)));
+		json_object_object_add(o, "outcome", json_object_new_string(db_cell(&rows, i, 3)));
+		json_object_object_add(o, "actor", pair(db_cell(&rows, i, 4), db_cell(&rows, i, 5)));
+		json_object_object_add(o, "ip", view_opt_string(db_cell(&rows, i, 6)));
+		json_object_object_add(o, "user_agent", view_opt_string(db_cell(&rows, i, 7)));
+		json_object_object_add(o, "target", pair(db_cell(&rows, i, 8), db_cell(&rows, i, 9)));
+		json_object_array_add(arr, o);
+	}
+	reply_json(c->rep, ST_OK, arr);
+	return ST_OK;
+}

@@ -1,0 +1,156 @@
+/* h_users.c -- the users of the caller's organization: list, create, update, unlock. */
+#include "handlers.h"
+
+#include <string.h>
+
+#include "params.h"
+#include "password.h"
+#include "session.h"
+#include "store.h"
+#include "view.h"
+
+static enum status
+fail_field(struct ctx *c, const char *field, const char *message)
+{
+	field_error_add(&c->rep->errors, field, message);
+	c->rep->detail = "Request validation failed";
+	return ST_VALIDATION_ERROR;
+}
+
+enum status
+h_users_list(struct ctx *c)
+{
+	struct user_row *users;
+	size_t n = 0;
+	long limit, offset;
+	enum status st = params_paging(c, &limit, &offset);
+
+	if (st != ST_OK)
+		return st;
+	enum db_result r = store_user_list(c->db, c->a, c->principal.org_id, limit, offset, &users, &n);
+	if (r != DB_OK)
+		return store_status(r);
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, view_user(&users[i]));
+	reply_json(c->rep, ST_OK, arr);
+	return ST_OK;
+}
+
+enum status
+h_users_create(struct ctx *c)
+{
+	const char *org = c->principal.org_id;
+	const char *email_in = json_get_string(c->body, "email");
+	const char *name = json_get_string(c->body, "name");
+	const char *role = json_get_string(c->body, "role");
+	const char *password = json_get_string(c->body, "password");
+	struct password_params pp = {(uint32_t)c->cfg->argon2_memory,
+	    (uint32_t)c->cfg->argon2_iterations, (uint32_t)c->cfg->argon2_parallelism};
+	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
+	struct user_row u;
+	bool found = false;
+	enum db_result r;
+
+	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
+		return fail_field(c, "email", "is not a valid email address");
+	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(id) != 0)
+		return ST_INTERNAL_ERROR;
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	if ((r = store_user_create(c->db, id, org, email, name, role, hash)) != DB_OK ||
+	    (r = session_audit(c, org, "user.created", "success", "user", id)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK) {
+		db_rollback(c->db);
+		if (r == DB_DUPLICATE) {
+			c->rep->detail = "Email already registered";
+			return ST_CONFLICT;
+		}
+		return store_status(r);
+	}
+	if ((r = store_user_in_org(c->db, c->a, id, org, &u, &found)) != DB_OK || !found)
+		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
+	reply_json(c->rep, ST_CREATED, view_user(&u));
+	return ST_CREATED;
+}
+
+enum status
+h_users_update(struct ctx *c)
+{
+	const char *org = c->principal.org_id;
+	const char *name = json_get_string(c->body, "name");
+	const char *role = json_get_string(c->body, "role");
+	json_object *active_json = json_object_object_get(c->body, "active");
+	int active = active_json != NULL ? json_object_get_boolean(active_json) : -1;
+	char id[UUID_STR_LEN];
+	struct user_row before, after;
+	bool found = false;
+	long admins = 0;
+	enum db_result r;
+
+	if (!params_uuid(c, 0, id))
+		return ST_NOT_FOUND;
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	/* Lock the admins first, then read the target: the last-admin rule holds under races. */
+	if ((r = store_user_lock_admins(c->db, c->a, org, &admins)) != DB_OK ||
+	    (r = store_user_in_org(c->db, c->a, id, org, &before, &found)) != DB_OK)
+		goto fail;
+	if (!found) {
+		db_rollback(c->db);
+		c->rep->detail = "User not found";
+		return ST_NOT_FOUND;
+	}
+	bool was_admin = before.active && strcmp(before.role, "admin") == 0;
+	bool stays_admin = (active < 0 ? before.active : active == 1) &&
+	    strcmp(role != NULL ? role : before.role, "admin") == 0;
+	if (was_admin && !stays_admin && admins <= 1) {
+		db_rollback(c->db);
+		c->rep->detail = "Cannot demote or deactivate the organization's last active admin";
+		return ST_CONFLICT;
+	}
+	if ((r = store_user_update(c->db, id, org, name, role, active)) != DB_OK)
+		goto fail;
+	/* Deactivation ends every session now, not at token expiry. */
+	if (active == 0 && before.active && (r = store_session_revoke_user(c->db, id, NULL)) != DB_OK)
+		goto fail;
+	if ((r = session_audit(c, org, "user.updated", "success", "user", id)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK)
+		goto fail;
+	if ((r = store_user_in_org(c->db, c->a, id, org, &after, &found)) != DB_OK || !found)
+		return r != DB_OK ? store_status(r) : ST_NOT_FOUND;
+	reply_json(c->rep, ST_OK, view_user(&after));
+	return ST_OK;
+fail:
+	db_rollback(c->db);
+	return store_status(r);
+}
+
+enum status
+h_users_unlock(struct ctx *c)
+{
+	const char *org = c->principal.org_id;
+	char id[UUID_STR_LEN];
+	bool found = false;
+	enum db_result r;
+
+	if (!params_uuid(c, 0, id))
+		return ST_NOT_FOUND;
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	if ((r = store_user_unlock(c->db, c->a, id, org, &found)) != DB_OK)
+		goto fail;
+	if (!found) {
+		db_rollback(c->db);
+		c->rep->detail = "User not found";
+		return ST_NOT_FOUND;
+	}
+	if ((r = session_audit(c, org, "user.unlocked", "success", "user", id)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK)
+		goto fail;
+	reply_json(c->rep, ST_NO_CONTENT, NULL);
+	return ST_NO_CONTENT;
+fail:
+	db_rollback(c->db);
+	return store_status(r);
+}
