@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "router.h"
 #include "token.h"
 #include "util.h"
 #include "worker.h"
@@ -29,10 +30,24 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: overwatch-fcgi [--config PATH] [--listen unix:PATH | HOST:PORT] [--workers N]\n"
 	    "       overwatch-fcgi --check-config [--config PATH]\n"
-	    "       overwatch-fcgi --version\n"
+	    "       overwatch-fcgi --routes | --version\n"
 	    "Without --listen, file descriptor 0 must be a listening FastCGI socket\n"
 	    "(spawned by Apache mod_fcgid or lighttpd bin-path): one worker is run in\n"
 	    "process, or a master with N workers when --workers N is given.\n");
+}
+
+/* The route table, one "METHOD PATH PERMISSION" line each (docs and the OpenAPI test). */
+static void
+print_routes(void)
+{
+	size_t n;
+	const struct route *r = router_routes(&n);
+	for (size_t i = 0; i < n; i++) {
+		const char *perm = r[i].auth == ROUTE_PUBLIC ? "public" :
+		    r[i].permission == PERM_NONE ? "authenticated" :
+		    permission_name((enum permission)r[i].permission);
+		printf("%s %s%s %s\n", router_method_name(r[i].method), API_PREFIX, r[i].pattern, perm);
+	}
 }
 
 /* True when fd 0 is a listening socket, as web servers hand it to FastCGI apps. */
@@ -144,6 +159,7 @@ main(int argc, char **argv)
 		{"listen", required_argument, NULL, 'l'},
 		{"workers", required_argument, NULL, 'w'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"routes", no_argument, NULL, 'R'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -172,6 +188,9 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("overwatch-fcgi %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'R':
+			print_routes();
 			return 0;
 		case 'h':
 			usage(stdout);
