@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -144,8 +145,14 @@ cfg_read_file(struct config *cfg, const char *path, char *err)
 	int lineno = 0, rc = 0;
 	FILE *f = fopen(path, "r");
 
+	struct stat st;
 	if (f == NULL) {
 		snprintf(err, CONFIG_ERR_LEN, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, CONFIG_ERR_LEN, "%s: not a regular file", path);
+		fclose(f);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -247,7 +254,14 @@ cfg_validate(struct config *cfg, char *err)
 		}
 		if (fgets(buf, sizeof(buf), f) == NULL)
 			buf[0] = '\0';
+		bool whole = strchr(buf, '\n') != NULL || feof(f);
 		fclose(f);
+		if (!whole) {
+			explicit_bzero(buf, sizeof(buf));
+			snprintf(err, CONFIG_ERR_LEN, "[database] password_file: %s: first line longer than %zu bytes",
+			    cfg->db_password_file, sizeof(buf) - 2);
+			return -1;
+		}
 		buf[strcspn(buf, "\r\n")] = '\0';
 		cfg->db_password = strdup(buf);
 		explicit_bzero(buf, sizeof(buf));

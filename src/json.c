@@ -5,31 +5,214 @@
 
 #include "util.h"
 
-/* Reject \u0000: C strings downstream would silently truncate at it. */
-static bool
-has_nul(json_object *o, int depth)
+/*
+ * RFC 8259 grammar, checked before json-c sees the bytes: json-c's strict
+ * mode still takes NaN, Infinity, "1.", single quotes and raw control
+ * characters in strings. Also refuses \u0000 (C strings downstream would
+ * stop at it) and unpaired surrogate escapes. Depth counts containers: the
+ * outermost object or array is depth 1.
+ */
+struct scan {
+	const char *p, *end;
+	const char *why;
+};
+
+static void
+skip_ws(struct scan *s)
 {
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		return strlen(json_object_get_string(o)) != (size_t)json_object_get_string_len(o);
-	case json_type_array: {
-		size_t n = json_object_array_length(o);
-		for (size_t i = 0; i < n; i++)
-			if (has_nul(json_object_array_get_idx(o, i), depth + 1))
-				return true;
-		return false;
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+fail(struct scan *s, const char *why)
+{
+	if (s->why == NULL)
+		s->why = why;
+	return false;
+}
+
+static int
+hex4(const char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
 	}
-	case json_type_object: {
-		json_object_object_foreach(o, key, val) {
-			(void)key;
-			if (has_nul(val, depth + 1))
-				return true;
+	return v;
+}
+
+static bool
+scan_string(struct scan *s)
+{
+	s->p++;     /* opening quote */
+	while (s->p < s->end) {
+		unsigned char c = (unsigned char)*s->p;
+		if (c == '"') {
+			s->p++;
+			return true;
 		}
-		return false;
+		if (c < 0x20)
+			return fail(s, "Malformed JSON");
+		if (c != '\\') {
+			s->p++;
+			continue;
+		}
+		if (s->end - s->p < 2)
+			return fail(s, "Malformed JSON");
+		char e = s->p[1];
+		if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+			s->p += 2;
+			continue;
+		}
+		if (e != 'u' || s->end - s->p < 6)
+			return fail(s, "Malformed JSON");
+		int u = hex4(s->p + 2);
+		if (u < 0)
+			return fail(s, "Malformed JSON");
+		if (u == 0)
+			return fail(s, "JSON strings must not contain NUL");
+		s->p += 6;
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return fail(s, "Invalid Unicode escape in JSON string");
+		if (u >= 0xd800 && u <= 0xdbff) {
+			int lo = s->end - s->p >= 6 && s->p[0] == '\\' && s->p[1] == 'u' ? hex4(s->p + 2) : -1;
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return fail(s, "Invalid Unicode escape in JSON string");
+			s->p += 6;
+		}
 	}
+	return fail(s, "Malformed JSON");
+}
+
+static bool
+digits(struct scan *s)
+{
+	const char *start = s->p;
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > start;
+}
+
+static bool
+scan_number(struct scan *s)
+{
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (!digits(s))
+		return fail(s, "Malformed JSON");
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (!digits(s))
+			return fail(s, "Malformed JSON");
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (!digits(s))
+			return fail(s, "Malformed JSON");
+	}
+	return true;
+}
+
+static bool
+scan_literal(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return fail(s, "Malformed JSON");
+	s->p += n;
+	return true;
+}
+
+static bool scan_value(struct scan *s, int depth);
+
+static bool
+scan_container(struct scan *s, int depth, char close)
+{
+	if (depth > JSON_MAX_DEPTH)
+		return fail(s, "JSON nested too deeply");
+	s->p++;
+	skip_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return true;
+	}
+	for (;;) {
+		skip_ws(s);
+		if (close == '}') {
+			if (s->p >= s->end || *s->p != '"' || !scan_string(s))
+				return fail(s, "Malformed JSON");
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return fail(s, "Malformed JSON");
+			s->p++;
+		}
+		if (!scan_value(s, depth))
+			return false;
+		skip_ws(s);
+		if (s->p >= s->end)
+			return fail(s, "Malformed JSON");
+		if (*s->p == close) {
+			s->p++;
+			return true;
+		}
+		if (*s->p != ',')
+			return fail(s, "Malformed JSON");
+		s->p++;
+	}
+}
+
+static bool
+scan_value(struct scan *s, int depth)
+{
+	skip_ws(s);
+	if (s->p >= s->end)
+		return fail(s, "Malformed JSON");
+	switch (*s->p) {
+	case '{':
+		return scan_container(s, depth + 1, '}');
+	case '[':
+		return scan_container(s, depth + 1, ']');
+	case '"':
+		return scan_string(s);
+	case 't':
+		return scan_literal(s, "true");
+	case 'f':
+		return scan_literal(s, "false");
+	case 'n':
+		return scan_literal(s, "null");
 	default:
-		return false;
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+			return scan_number(s);
+		return fail(s, "Malformed JSON");
 	}
+}
+
+bool
+json_check_syntax(const char *text, size_t n, const char **why)
+{
+	struct scan s = {.p = text, .end = text + n, .why = NULL};
+	bool ok = scan_value(&s, 0);
+	if (ok) {
+		skip_ws(&s);
+		if (s.p != s.end)
+			ok = fail(&s, "Malformed JSON");
+	}
+	*why = ok ? NULL : s.why;
+	return ok;
 }
 
 json_object *
@@ -46,36 +229,23 @@ json_parse_strict(const char *s, size_t n, const char **why)
 		*why = "Request body is not valid UTF-8";
 		return NULL;
 	}
-	/* json-c counts the outermost container as depth 1. */
-	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	if (!json_check_syntax(s, n, why))
+		return NULL;
+	/* The grammar is settled; json-c builds the tree (its depth counts differ: leave room). */
+	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH * 2);
 	if (tok == NULL) {
 		*why = "Out of memory";
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, s, (int)n);
-	enum json_tokener_error err = json_tokener_get_error(tok);
-	if (obj == NULL || err != json_tokener_success) {
-		*why = err == json_tokener_error_depth ? "JSON nested too deeply" : "Malformed JSON";
-		json_object_put(obj);
-		obj = NULL;
-		goto out;
-	}
-	/* Only whitespace may follow the value. */
-	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++) {
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
-			*why = "Malformed JSON";
-			json_object_put(obj);
-			obj = NULL;
-			goto out;
-		}
-	}
-	if (has_nul(obj, 0)) {
-		*why = "JSON strings must not contain NUL";
+	/* A bare number at the very end waits for more input: whitespace ends it. */
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		obj = json_tokener_parse_ex(tok, " ", 1);
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		*why = "Malformed JSON";
 		json_object_put(obj);
 		obj = NULL;
 	}
-out:
 	json_tokener_free(tok);
 	return obj;
 }

@@ -18,6 +18,9 @@
  */
 json_object *json_parse_strict(const char *s, size_t n, const char **why);
 
+/* True when s[0..n) is one JSON value by RFC 8259 within the limits above; else *why. */
+bool json_check_syntax(const char *s, size_t n, const char **why);
+
 enum field_type { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_STRING_ARRAY, FIELD_ENUM, FIELD_TIME };
 
 struct field_spec {

@@ -110,7 +110,10 @@ reply_render(struct reply *r, struct arena *a, size_t *len)
 		EMIT("Retry-After: %ld\r\n", r->retry_after);
 	for (size_t i = 0; i < r->nheaders; i++)
 		EMIT("%s: %s\r\n", r->headers[i].name, r->headers[i].value);
-	EMIT("Content-Length: %zu\r\n\r\n", r->head_only ? 0 : body_len);
+	/* 204 has no body to measure; HEAD announces the length GET would send. */
+	if (si->http != 204)
+		EMIT("Content-Length: %zu\r\n", body_len);
+	EMIT("\r\n");
 #undef EMIT
 	if (body != NULL && !r->head_only && n + body_len < cap) {
 		memcpy(out + n, body, body_len);

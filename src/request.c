@@ -114,6 +114,10 @@ parse_cookies(struct request *req, const char *h, struct arena *a)
 				kn--;
 			const char *v = eq + 1;
 			size_t vn = n - (size_t)(v - p);
+			while (vn > 0 && (*v == ' ' || *v == '\t')) {
+				v++;
+				vn--;
+			}
 			while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
 				vn--;
 			if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
@@ -193,10 +197,14 @@ request_parse(struct request *req, char **envp, struct arena *a, const char **wh
 	const char *cl = request_param(req, "CONTENT_LENGTH");
 	if (cl != NULL && *cl != '\0') {
 		long v;
-		if (util_parse_long(cl, 0, 0x7fffffffL, &v) != 0) {
+		size_t digits = strspn(cl, "0123456789");
+		if (digits == 0 || cl[digits] != '\0') {
 			*why = "Malformed Content-Length";
 			return ST_VALIDATION_ERROR;
 		}
+		/* Too large to represent is too large to accept: 413, not 400. */
+		if (util_parse_long(cl, 0, 0x7fffffffL, &v) != 0)
+			v = 0x7fffffffL;
 		req->content_length = v;
 	}
 	return ST_OK;

@@ -210,7 +210,8 @@ util_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 
-	if (s == NULL || *s == '\0' || *s == ' ' || *s == '+')
+	/* Digits only, with an optional '-': strtol would also take spaces and '+'. */
+	if (s == NULL || *s == '\0' || !(*s == '-' || (*s >= '0' && *s <= '9')))
 		return -1;
 	errno = 0;
 	long v = strtol(s, &end, 10);
@@ -271,7 +272,9 @@ util_slugify(const char *name, char *out, size_t outlen)
 			dash = true;
 		}
 	}
-	if (n == 0)
-		n = (size_t)snprintf(out, outlen, "org");
+	if (n == 0) {
+		snprintf(out, outlen, "org");
+		return;
+	}
 	out[n] = '\0';
 }
