@@ -10,6 +10,8 @@
 #include "store.h"
 #include "usage.h"
 
+static bool origin_in_list(const char *origin, const char *list);
+
 static enum status
 token_fail(struct ctx *c, const char *detail)
 {
@@ -171,6 +173,12 @@ origin_of(const char *url, struct arena *a)
 	const char *host = sep + 3;
 	size_t n = strcspn(host, "/?#");
 	return arena_strndup(a, url, (size_t)(host - url) + n);
+}
+
+bool
+auth_origin_configured(const struct ctx *c, const char *origin)
+{
+	return origin != NULL && origin_in_list(origin, c->cfg->allowed_origins);
 }
 
 static bool

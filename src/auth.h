@@ -30,6 +30,9 @@ enum status auth_require(struct ctx *c, int perm);
  */
 bool auth_same_origin(const struct ctx *c);
 
+/* True when origin is one of [service] allowed_origins (CORS). */
+bool auth_origin_configured(const struct ctx *c, const char *origin);
+
 /* True for POST, PUT, PATCH and DELETE. */
 bool auth_method_unsafe(const struct ctx *c);
 

@@ -71,6 +71,37 @@ load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx
 	return ST_OK;
 }
 
+/*
+ * CORS for configured origins only (API.md section 4): credentials allowed,
+ * so the origin is echoed, never "*". Other origins get no CORS headers and
+ * the browser keeps the response from them.
+ */
+static void
+cors_headers(struct ctx *c)
+{
+	const char *origin = request_param(c->req, "HTTP_ORIGIN");
+	if (!auth_origin_configured(c, origin))
+		return;
+	reply_header(c->rep, "Access-Control-Allow-Origin", origin);
+	reply_header(c->rep, "Access-Control-Allow-Credentials", "true");
+	reply_header(c->rep, "Vary", "Origin");
+}
+
+static enum status
+preflight(struct ctx *c, const char *allow)
+{
+	const char *methods = arena_printf(c->a, "%s, OPTIONS", allow);
+	reply_header(c->rep, "Allow", methods != NULL ? methods : allow);
+	if (auth_origin_configured(c, request_param(c->req, "HTTP_ORIGIN")) &&
+	    request_param(c->req, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") != NULL) {
+		reply_header(c->rep, "Access-Control-Allow-Methods", allow);
+		reply_header(c->rep, "Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key");
+		reply_header(c->rep, "Access-Control-Max-Age", "600");
+	}
+	reply_json(c->rep, ST_NO_CONTENT, NULL);
+	return ST_NO_CONTENT;
+}
+
 static enum status
 run(struct service *svc, struct ctx *c, struct request *req, char **envp, request_reader read,
     void *rctx)
@@ -99,6 +130,8 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	const struct route *rt = router_match(req->method, req->path, c->a, c->path_params,
 	    &c->npath_params, &allow, &st);
 	if (rt == NULL) {
+		if (req->method == METHOD_OPTIONS && st == ST_METHOD_NOT_ALLOWED)
+			return preflight(c, allow);
 		c->rep->allow = allow;
 		return st;
 	}
@@ -137,6 +170,8 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 
 	reply_init(&rep);
 	enum status st = run(svc, &c, &req, envp, read, rctx);
+	if (req.envp != NULL)
+		cors_headers(&c);
 	if (rep.status != st) {
 		/* An outcome the reply does not show yet: an error drops any half-built body. */
 		if (st >= ST_VALIDATION_ERROR)
