@@ -64,6 +64,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"lockout", "window", CFG_LONG, OFF(lockout_window), "900", 1, 30 * DAY, NULL},
 	{"lockout", "duration", CFG_LONG, OFF(lockout_duration), "900", 1, 30 * DAY, NULL},
 	{"lockout", "ip_failures_per_minute", CFG_LONG, OFF(lockout_ip_failures_per_minute), "30", 1, 1000000, NULL},
+	{"authorizer", "rules", CFG_STR, OFF(authorizer_rules), "", 0, 0, NULL},
+	{"authorizer", "login_url", CFG_STR, OFF(authorizer_login_url), "", 0, 0, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -50,6 +50,9 @@ struct config {
 	long lockout_window;
 	long lockout_duration;
 	long lockout_ip_failures_per_minute;
+	/* [authorizer] */
+	char *authorizer_rules;
+	char *authorizer_login_url;
 
 	char *path;                 /* the file read, or NULL when none was */
 };

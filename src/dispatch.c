@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "authorizer.h"
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
@@ -25,12 +26,17 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 		snprintf(err, CONFIG_ERR_LEN, "[service] trusted_proxies: '%s' is not an address or prefix", bad);
 		return -1;
 	}
-	if (token_keys_load(&svc->keys, cfg, err) != 0)
+	if (authorizer_rules_parse(&svc->rules, cfg->authorizer_rules, err) != 0)
 		return -1;
+	if (token_keys_load(&svc->keys, cfg, err) != 0) {
+		authorizer_rules_free(&svc->rules);
+		return -1;
+	}
 	svc->db = db_new(cfg);
 	if (svc->db == NULL) {
 		snprintf(err, CONFIG_ERR_LEN, "out of memory");
 		token_keys_free(&svc->keys);
+		authorizer_rules_free(&svc->rules);
 		return -1;
 	}
 	return 0;
@@ -42,6 +48,7 @@ dispatch_free(struct service *svc)
 	db_free(svc->db);
 	svc->db = NULL;
 	token_keys_free(&svc->keys);
+	authorizer_rules_free(&svc->rules);
 	arena_free(&svc->arena);
 }
 
@@ -127,6 +134,8 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 		if (!c->https)
 			return ST_HTTPS_REQUIRED;
 	}
+	if (authorizer_role(req))
+		return authorizer_handle(c, &svc->rules);
 	const struct route *rt = router_match(req->method, req->path, c->a, c->path_params,
 	    &c->npath_params, &allow, &st);
 	if (rt == NULL) {

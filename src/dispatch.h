@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "authorizer.h"
 #include "config.h"
 #include "db.h"
 #include "net.h"
@@ -19,6 +20,7 @@ struct service {
 	struct arena arena;
 	struct token_keys keys;
 	struct net_proxies proxies;
+	struct authorizer_rules rules;
 };
 
 /* Writes len bytes of response; returns 0 or -1. */

@@ -8,6 +8,7 @@ static const struct status_info status_table[ST_MAX] = {
 	[ST_CREATED] = {201, "Created", NULL, NULL},
 	[ST_ACCEPTED] = {202, "Accepted", NULL, NULL},
 	[ST_NO_CONTENT] = {204, "No Content", NULL, NULL},
+	[ST_FOUND] = {302, "Found", NULL, NULL},
 	[ST_VALIDATION_ERROR] = {400, "Bad Request", "VALIDATION_ERROR", "Request validation failed"},
 	[ST_INVALID_TOKEN] = {401, "Unauthorized", "INVALID_TOKEN", "Token is missing"},
 	[ST_INVALID_API_KEY] = {401, "Unauthorized", "INVALID_API_KEY", "Invalid API key"},

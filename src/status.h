@@ -7,6 +7,7 @@ enum status {
 	ST_CREATED,
 	ST_ACCEPTED,
 	ST_NO_CONTENT,
+	ST_FOUND,           /* 302: authorizer redirects browsers to the login page */
 	ST_VALIDATION_ERROR,
 	ST_INVALID_TOKEN,
 	ST_INVALID_API_KEY,

@@ -1,0 +1,170 @@
+/* authorizer.c -- FastCGI Authorizer: the same credentials and checks as the API, for any path. */
+#include "authorizer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+
+int
+authorizer_rules_parse(struct authorizer_rules *r, const char *spec, char err[CONFIG_ERR_LEN])
+{
+	char *copy = strdup(spec), *save = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (copy == NULL) {
+		snprintf(err, CONFIG_ERR_LEN, "out of memory");
+		return -1;
+	}
+	for (char *tok = strtok_r(copy, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+		struct authorizer_rule *rule = &r->rule[r->n];
+		if (r->n == AUTHORIZER_MAX_RULES || eq == NULL || tok[0] != '/') {
+			snprintf(err, CONFIG_ERR_LEN, "[authorizer] rules: '%.60s' is not /PREFIX=PERMISSION", tok);
+			goto fail;
+		}
+		*eq = '\0';
+		char *perm = eq + 1, *opt = strchr(perm, ',');
+		if (opt != NULL) {
+			*opt++ = '\0';
+			if (strcmp(opt, "redirect") != 0) {
+				snprintf(err, CONFIG_ERR_LEN, "[authorizer] rules: unknown option '%.40s'", opt);
+				goto fail;
+			}
+			rule->redirect = true;
+		}
+		if (strcmp(perm, "authenticated") == 0) {
+			rule->permission = PERM_NONE;
+		} else if ((rule->permission = permission_parse(perm)) < 0) {
+			snprintf(err, CONFIG_ERR_LEN, "[authorizer] rules: unknown permission '%.40s'", perm);
+			goto fail;
+		}
+		rule->prefix = strdup(tok);
+		if (rule->prefix == NULL) {
+			snprintf(err, CONFIG_ERR_LEN, "out of memory");
+			goto fail;
+		}
+		r->n++;
+	}
+	free(copy);
+	return 0;
+fail:
+	free(copy);
+	authorizer_rules_free(r);
+	return -1;
+}
+
+void
+authorizer_rules_free(struct authorizer_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->rule[i].prefix);
+	r->n = 0;
+}
+
+bool
+authorizer_role(const struct request *req)
+{
+	const char *role = request_param(req, "FCGI_ROLE");
+	return role != NULL && strcmp(role, "AUTHORIZER") == 0;
+}
+
+/* The longest matching prefix wins; no rule: any valid credential. */
+static const struct authorizer_rule *
+match(const struct authorizer_rules *rules, const char *path)
+{
+	const struct authorizer_rule *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < rules->n; i++) {
+		size_t n = strlen(rules->rule[i].prefix);
+		if (n > best_len && strncmp(path, rules->rule[i].prefix, n) == 0) {
+			best = &rules->rule[i];
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+static bool
+wants_html(const struct ctx *c)
+{
+	const char *accept = request_param(c->req, "HTTP_ACCEPT");
+	return accept != NULL && strstr(accept, "text/html") != NULL;
+}
+
+/* Percent-encode a path for the next= parameter of the login page. */
+static const char *
+url_encode(struct arena *a, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	char *out = arena_alloc(a, n * 3 + 1), *o = out;
+	if (out == NULL)
+		return "";
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/') {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+variable(struct ctx *c, const char *name, const char *value)
+{
+	reply_header(c->rep, arena_printf(c->a, "Variable-%s", name), value != NULL ? value : "");
+}
+
+enum status
+authorizer_handle(struct ctx *c, const struct authorizer_rules *rules)
+{
+	const struct authorizer_rule *rule = match(rules, c->req->path);
+	int perm = rule != NULL ? rule->permission : PERM_NONE;
+	enum status st = auth_authenticate(c);
+
+	if (st == ST_OK)
+		st = auth_require(c, perm);
+	if (st != ST_OK) {
+		if (st == ST_INVALID_TOKEN || st == ST_INVALID_API_KEY) {
+			const char *login = c->cfg->authorizer_login_url;
+			if (rule != NULL && rule->redirect && login[0] != '\0' && wants_html(c)) {
+				const char *uri = request_param(c->req, "REQUEST_URI");
+				reply_header(c->rep, "Location", arena_printf(c->a, "%s%snext=%s", login,
+				    strchr(login, '?') != NULL ? "&" : "?", url_encode(c->a, uri != NULL ? uri : "/")));
+				reply_json(c->rep, ST_FOUND, NULL);
+				return ST_FOUND;
+			}
+		}
+		return st;
+	}
+	/* The protected application reads who is calling from these, without parsing tokens. */
+	const struct principal *p = &c->principal;
+	char perms[512] = "";
+	for (int i = 0; i < PERM_MAX; i++) {
+		if (p->perms & PERM_BIT(i)) {
+			if (perms[0] != '\0')
+				strncat(perms, " ", sizeof(perms) - strlen(perms) - 1);
+			strncat(perms, permission_name((enum permission)i), sizeof(perms) - strlen(perms) - 1);
+		}
+	}
+	bool user = p->type == PRINCIPAL_USER;
+	variable(c, "OVERWATCH_PRINCIPAL_TYPE", user ? "user" : "api_key");
+	variable(c, user ? "OVERWATCH_USER_ID" : "OVERWATCH_API_KEY_ID", p->id);
+	variable(c, "OVERWATCH_ORGANIZATION_ID", p->org_id);
+	if (user) {
+		variable(c, "OVERWATCH_ROLE", role_name(p->role));
+		variable(c, "OVERWATCH_EMAIL", p->email);
+	}
+	variable(c, "OVERWATCH_PERMISSIONS", arena_strdup(c->a, perms));
+	reply_json(c->rep, ST_OK, NULL);
+	return ST_OK;
+}
