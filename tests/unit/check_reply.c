@@ -129,6 +129,7 @@ static const struct {
 	{ST_CREATED, 201, "Created", NULL},
 	{ST_ACCEPTED, 202, "Accepted", NULL},
 	{ST_NO_CONTENT, 204, "No Content", NULL},
+	{ST_FOUND, 302, "Found", NULL},
 	{ST_VALIDATION_ERROR, 400, "Bad Request", "VALIDATION_ERROR"},
 	{ST_INVALID_TOKEN, 401, "Unauthorized", "INVALID_TOKEN"},
 	{ST_INVALID_API_KEY, 401, "Unauthorized", "INVALID_API_KEY"},
