@@ -45,6 +45,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"database", "socket", CFG_STR, OFF(db_socket), "/run/mysqld/mysqld.sock", 0, 0, NULL},
 	{"database", "host", CFG_STR, OFF(db_host), "127.0.0.1", 0, 0, NULL},
 	{"database", "port", CFG_LONG, OFF(db_port), "3306", 1, 65535, NULL},
+	{"database", "servers", CFG_STR, OFF(db_servers), "", 0, 0, NULL},
+	{"database", "sync_wait", CFG_LONG, OFF(db_sync_wait), "0", 0, 15, NULL},
 	{"database", "name", CFG_STR, OFF(db_name), "overwatch", 0, 0, NULL},
 	{"database", "user", CFG_STR, OFF(db_user), "overwatch", 0, 0, NULL},
 	{"database", "password_file", CFG_STR, OFF(db_password_file), "", 0, 0, NULL},

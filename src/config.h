@@ -27,6 +27,8 @@ struct config {
 	char *db_socket;
 	char *db_host;
 	long db_port;
+	char *db_servers;           /* "host[:port] ..." tried in order; empty: socket or host */
+	long db_sync_wait;          /* Galera wsrep_sync_wait for this service's sessions */
 	char *db_name;
 	char *db_user;
 	char *db_password_file;

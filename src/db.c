@@ -13,14 +13,27 @@
 #include <mysqld_error.h>
 
 #include "log.h"
+#include "util.h"
 
 #define DB_MAX_STMTS 192
 #define DB_MAX_PARAMS 32
 #define DB_MAX_COLS 64
 #define DB_RETRY_AFTER_FAIL_MS 250   /* connect back-off while the server is down */
 
+#define DB_MAX_SERVERS 8
+#define DB_SKIP_FAILED_MS 5000       /* a server that refused is tried last for this long */
+
+struct db_server {
+	char host[256];                  /* or the socket path when is_socket */
+	unsigned int port;
+	bool is_socket;
+	long long skip_until_ms;
+};
+
 struct db {
 	const struct config *cfg;
+	struct db_server servers[DB_MAX_SERVERS];
+	size_t nservers;
 	MYSQL *mysql;
 	MYSQL_STMT *stmts[DB_MAX_STMTS];
 	bool in_txn;
@@ -38,12 +51,87 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* One "unix:/path", "host", "host:port" or "[v6]:port" entry; -1 if malformed. */
+static int
+server_parse(struct db_server *s, const char *tok, size_t n, unsigned int default_port)
+{
+	memset(s, 0, sizeof(*s));
+	s->port = default_port;
+	if (n > 5 && strncmp(tok, "unix:", 5) == 0) {
+		if (n - 5 >= sizeof(s->host))
+			return -1;
+		memcpy(s->host, tok + 5, n - 5);
+		s->is_socket = true;
+		return 0;
+	}
+	const char *host = tok, *colon = NULL;
+	size_t hlen = n;
+	if (tok[0] == '[') {
+		const char *close = memchr(tok, ']', n);
+		if (close == NULL)
+			return -1;
+		host = tok + 1;
+		hlen = (size_t)(close - host);
+		if ((size_t)(close + 1 - tok) < n) {
+			if (close[1] != ':')
+				return -1;
+			colon = close + 1;
+		}
+	} else {
+		colon = memchr(tok, ':', n);
+		if (colon != NULL)
+			hlen = (size_t)(colon - tok);
+	}
+	if (hlen == 0 || hlen >= sizeof(s->host))
+		return -1;
+	memcpy(s->host, host, hlen);
+	if (colon != NULL) {
+		char num[8];
+		size_t pl = n - (size_t)(colon + 1 - tok);
+		long port;
+		if (pl == 0 || pl >= sizeof(num))
+			return -1;
+		memcpy(num, colon + 1, pl);
+		num[pl] = '\0';
+		if (util_parse_long(num, 1, 65535, &port) != 0)
+			return -1;
+		s->port = (unsigned int)port;
+	}
+	return 0;
+}
+
 struct db *
 db_new(const struct config *cfg)
 {
 	struct db *db = calloc(1, sizeof(*db));
-	if (db != NULL)
-		db->cfg = cfg;
+	const char *p;
+
+	if (db == NULL)
+		return NULL;
+	db->cfg = cfg;
+	p = cfg->db_servers;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		size_t n = strcspn(p, " \t,");
+		if (n == 0)
+			break;
+		if (db->nservers == DB_MAX_SERVERS ||
+		    server_parse(&db->servers[db->nservers], p, n, (unsigned int)cfg->db_port) != 0) {
+			log_error("[database] servers: cannot read '%.*s'", (int)(n > 80 ? 80 : n), p);
+			free(db);
+			return NULL;
+		}
+		db->nservers++;
+		p += n;
+	}
+	if (db->nservers == 0) {
+		struct db_server *s = &db->servers[0];
+		s->is_socket = cfg->db_socket[0] != '\0';
+		snprintf(s->host, sizeof(s->host), "%s", s->is_socket ? cfg->db_socket : cfg->db_host);
+		s->port = (unsigned int)cfg->db_port;
+		db->nservers = 1;
+	}
 	return db;
 }
 
@@ -132,14 +220,33 @@ db_connect(struct db *db)
 	mysql_options(m, MYSQL_OPT_RECONNECT, &no);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-	bool use_socket = cfg->db_socket[0] != '\0';
-	if (mysql_real_connect(m, use_socket ? NULL : cfg->db_host, cfg->db_user,
-	    cfg->db_password, cfg->db_name, use_socket ? 0 : (unsigned int)cfg->db_port,
-	    use_socket ? cfg->db_socket : NULL, 0) == NULL) {
-		unsigned int e = mysql_errno(m);
-		/* Log the reason once per outage, not once per request. */
-		if (db->next_connect_ms == 0)
-			log_warning("cannot connect to the database (error %u: %s)", e, mysql_error(m));
+	/*
+	 * Servers in the configured order, those that refused lately last: a
+	 * cluster node that is down costs one failed attempt, not one per request.
+	 */
+	bool connected = false;
+	unsigned int e = 0;
+	for (int pass = 0; pass < 2 && !connected; pass++) {
+		for (size_t i = 0; i < db->nservers && !connected; i++) {
+			struct db_server *s = &db->servers[i];
+			if ((pass == 0) != (s->skip_until_ms <= now))
+				continue;
+			if (mysql_real_connect(m, s->is_socket ? NULL : s->host, cfg->db_user,
+			    cfg->db_password, cfg->db_name, s->is_socket ? 0 : s->port,
+			    s->is_socket ? s->host : NULL, 0) != NULL) {
+				connected = true;
+				s->skip_until_ms = 0;
+				break;
+			}
+			e = mysql_errno(m);
+			/* Log the reason once per outage, not once per request. */
+			if (db->next_connect_ms == 0)
+				log_warning("cannot connect to the database at %s (error %u: %s)", s->host, e,
+				    mysql_error(m));
+			s->skip_until_ms = now + DB_SKIP_FAILED_MS;
+		}
+	}
+	if (!connected) {
 		mysql_close(m);
 		db->next_connect_ms = now + DB_RETRY_AFTER_FAIL_MS;
 		return DB_UNAVAILABLE;
@@ -152,6 +259,16 @@ db_connect(struct db *db)
 	static struct db_query set_timeout = DB_QUERY("SET SESSION max_statement_time = ?");
 	struct db_param p = DBP_INT(cfg->db_query_timeout);
 	enum db_result r = db_exec(db, &set_timeout, &p, 1, NULL, NULL);
+	/*
+	 * Galera: reads wait until the node has applied every write committed
+	 * anywhere, so a revocation through one node holds on the next request
+	 * through any other.
+	 */
+	if (r == DB_OK && cfg->db_sync_wait > 0) {
+		static struct db_query set_sync = DB_QUERY("SET SESSION wsrep_sync_wait = ?");
+		struct db_param sw = DBP_INT(cfg->db_sync_wait);
+		r = db_exec(db, &set_sync, &sw, 1, NULL, NULL);
+	}
 	if (r != DB_OK)
 		db_disconnect(db);
 	return r;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "auth.h"
 #include "authorizer.h"
@@ -13,6 +14,7 @@
 #include "reply.h"
 #include "router.h"
 #include "session.h"
+#include "util.h"
 
 int
 dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR_LEN])
@@ -34,7 +36,7 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	}
 	svc->db = db_new(cfg);
 	if (svc->db == NULL) {
-		snprintf(err, CONFIG_ERR_LEN, "out of memory");
+		snprintf(err, CONFIG_ERR_LEN, "[database] servers: not a list of unix:PATH or HOST[:PORT]");
 		token_keys_free(&svc->keys);
 		authorizer_rules_free(&svc->rules);
 		return -1;
@@ -109,6 +111,42 @@ preflight(struct ctx *c, const char *allow)
 	return ST_NO_CONTENT;
 }
 
+#define HANDLER_ATTEMPTS 4
+
+/*
+ * Run the handler; a transaction that lost a deadlock (or, on Galera, a
+ * certification conflict) was rolled back whole, so running the handler
+ * again is safe. Bounded, with jitter so that the two losers do not collide
+ * again in step.
+ */
+static enum status
+run_handler(struct ctx *c, const struct route *rt)
+{
+	enum status st = ST_RETRY;
+
+	for (int attempt = 1; attempt <= HANDLER_ATTEMPTS; attempt++) {
+		st = rt->handler(c);
+		if (st != ST_RETRY)
+			break;
+		db_rollback(c->db);
+		reply_clear(c->rep);
+		c->rep->nheaders = 0;
+		c->rep->errors.n = 0;
+		c->rep->detail = NULL;
+		c->rep->retry_after = 0;
+		c->rep->status = ST_OK;
+		if (attempt < HANDLER_ATTEMPTS) {
+			unsigned char r = 0;
+			util_random(&r, 1);
+			struct timespec ts = {0, (long)(attempt * 5 + r % 20) * 1000000L};
+			nanosleep(&ts, NULL);
+			log_info("transaction conflict: attempt %d of %s %s", attempt + 1,
+			    router_method_name(rt->method), rt->pattern);
+		}
+	}
+	return st;
+}
+
 static enum status
 run(struct service *svc, struct ctx *c, struct request *req, char **envp, request_reader read,
     void *rctx)
@@ -157,7 +195,7 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	    (rt->body == BODY_OPTIONAL_JSON && req->content_length > 0);
 	if (want_body && (st = load_body(c, rt, read, rctx)) != ST_OK)
 		return st;
-	return rt->handler(c);
+	return run_handler(c, rt);
 }
 
 void
@@ -187,7 +225,9 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 			reply_clear(&rep);
 		rep.status = st;
 	}
-	if (st == ST_SERVICE_UNAVAILABLE && rep.retry_after == 0)
+	if (st == ST_RETRY)
+		log_warning("transaction conflict persisted after %d attempts", HANDLER_ATTEMPTS);
+	if ((st == ST_SERVICE_UNAVAILABLE || st == ST_RETRY) && rep.retry_after == 0)
 		rep.retry_after = 5;
 	if (st == ST_INTERNAL_ERROR)
 		rep.detail = NULL;      /* never internals in a 500 */

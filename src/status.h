@@ -24,6 +24,7 @@ enum status {
 	ST_RATE_LIMITED,
 	ST_INTERNAL_ERROR,
 	ST_SERVICE_UNAVAILABLE,
+	ST_RETRY,           /* internal: deadlock or certification failure, run the handler again */
 	ST_MAX
 };
 

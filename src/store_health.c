@@ -10,8 +10,9 @@ store_status(enum db_result r)
 	case DB_DUPLICATE:
 		return ST_CONFLICT;
 	case DB_UNAVAILABLE:
-	case DB_DEADLOCK:
 		return ST_SERVICE_UNAVAILABLE;
+	case DB_DEADLOCK:
+		return ST_RETRY;
 	case DB_ERROR:
 		break;
 	}
