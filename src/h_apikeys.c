@@ -6,6 +6,9 @@
 #include <time.h>
 
 #include "apikey.h"
+
+/* 9999-12-31T00:00:00Z: the DATETIME column's range. */
+#define APIKEY_EXPIRES_MAX 253402214400LL
 #include "params.h"
 #include "session.h"
 #include "store.h"
@@ -77,6 +80,8 @@ h_apikeys_create(struct ctx *c)
 			return fail_field(c, "expires_at", "must be an RFC 3339 date-time");
 		if (exp <= now)
 			return fail_field(c, "expires_at", "must be in the future");
+		if (exp >= APIKEY_EXPIRES_MAX)
+			return fail_field(c, "expires_at", "must be before 9999-12-31T00:00:00Z");
 	}
 	/* A key never holds more than whoever creates it: the user's role or the creating key. */
 	if ((want & ~pr->perms) != 0) {
@@ -89,13 +94,14 @@ h_apikeys_create(struct ctx *c)
 	apikey_prefix(key, prefix);
 	apikey_digest(key, digest);
 	const char *csv = perms_csv(c, want);
-	long long exp_ll = (long long)exp;
+	char exp_sql[UTIL_SQL_TIME_LEN];
+	util_time_sql(exp, exp_sql);
 	if (csv == NULL)
 		return ST_INTERNAL_ERROR;
 	if ((r = db_begin(c->db)) != DB_OK)
 		goto fail;
 	if ((r = store_key_create(c->db, id, pr->org_id, name, prefix, digest, sizeof(digest), csv,
-	    expires_in != NULL ? &exp_ll : NULL, pr->type == PRINCIPAL_USER ? "user" : "api_key",
+	    expires_in != NULL ? exp_sql : NULL, pr->type == PRINCIPAL_USER ? "user" : "api_key",
 	    pr->id)) != DB_OK ||
 	    (r = session_audit(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK ||
 	    (r = db_commit(c->db)) != DB_OK) {

@@ -101,7 +101,7 @@ enum db_result store_key_by_digest(struct db *db, struct arena *a, const unsigne
     size_t len, struct key_row *k, bool *found);
 enum db_result store_key_create(struct db *db, const char *id, const char *org_id,
     const char *name, const char *prefix, const unsigned char *digest, size_t digest_len,
-    const char *permissions, const long long *expires_at, const char *created_by_type,
+    const char *permissions, const char *expires_at, const char *created_by_type,
     const char *created_by_id);
 /* Live keys of org, newest first: id, name, prefix, permissions, created_at, expires_at,
  * last_used_at, last_used_ip, use_count, created_by_type, created_by_id. */

@@ -35,15 +35,15 @@ store_key_by_digest(struct db *db, struct arena *a, const unsigned char *digest,
 enum db_result
 store_key_create(struct db *db, const char *id, const char *org_id, const char *name,
     const char *prefix, const unsigned char *digest, size_t digest_len, const char *permissions,
-    const long long *expires_at, const char *created_by_type, const char *created_by_id)
+    const char *expires_at, const char *created_by_type, const char *created_by_id)
 {
 	static struct db_query q = DB_QUERY(
 	    "INSERT INTO api_keys (id, organization_id, name, prefix, key_digest, permissions, "
 	    "expires_at, created_by_type, created_by_id) "
-	    "VALUES (?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?)");
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	struct db_param p[] = {DBP_STR(id), DBP_STR(org_id), DBP_STR(name), DBP_STR(prefix),
 	    DBP_BYTES(digest, digest_len), DBP_STR(permissions),
-	    expires_at != NULL ? DBP_INT(*expires_at) : DBP_NULL, DBP_STR(created_by_type),
+	    DBP_OPT(expires_at), DBP_STR(created_by_type),
 	    DBP_STR(created_by_id)};
 	return db_exec(db, &q, p, 9, NULL, NULL);
 }

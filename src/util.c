@@ -79,6 +79,14 @@ util_time_rfc3339(time_t t, char out[RFC3339_LEN])
 	strftime(out, RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void
+util_time_sql(time_t t, char out[UTIL_SQL_TIME_LEN])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, UTIL_SQL_TIME_LEN, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
 static int
 digits(const char **p, int n, int *out)
 {

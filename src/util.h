@@ -20,6 +20,9 @@ int util_uuid7(char out[UUID_STR_LEN]);
 bool util_uuid_valid(const char *s);
 /* Format t as RFC 3339 UTC with Z. */
 void util_time_rfc3339(time_t t, char out[RFC3339_LEN]);
+#define UTIL_SQL_TIME_LEN 20   /* 2026-02-20 14:30:00 and the NUL */
+/* Format t as a SQL DATETIME literal in UTC (FROM_UNIXTIME stops at 2038). */
+void util_time_sql(time_t t, char out[UTIL_SQL_TIME_LEN]);
 /* Parse RFC 3339 (Z or +hh:mm offset, optional fraction); 0 or -1. */
 int util_time_parse(const char *s, time_t *out);
 /* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or NUL). */
