@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "dispatch.h"
 #include "log.h"
 #include "migrate.h"
 #include "password.h"
@@ -44,6 +45,8 @@ usage(FILE *f)
 	    "                                  create a user; the password is read from stdin\n"
 	    "  unlock EMAIL                    clear a user's failed-login lockout\n"
 	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"
+	    "  purge                           delete expired sessions, revoked tokens and\n"
+	    "                                  throttle windows (run it daily, e.g. from cron)\n"
 	    "  check-config                    load and check the configuration\n",
 	    PKGDATADIR);
 }
@@ -255,6 +258,21 @@ cmd_unlock(struct db *db, int argc, char **argv)
 }
 
 static int
+cmd_purge(struct db *db, int argc)
+{
+	struct purge_counts n;
+
+	if (argc != 1)
+		return EXIT_USAGE;
+	enum db_result r = store_purge(db, &n);
+	if (r != DB_OK)
+		return db_fail(r, "purge");
+	printf("purged %llu revoked tokens, %llu sessions, %llu throttle windows, %llu SSO states\n",
+	    n.revoked_tokens, n.sessions, n.login_attempts, n.sso_states);
+	return 0;
+}
+
+static int
 cmd_gen_secret(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -345,6 +363,11 @@ main(int argc, char **argv)
 	}
 	log_setup("overwatch-admin", 0, LOG_LEVEL_ERROR);
 	if (strcmp(cmd, "check-config") == 0) {
+		if (dispatch_check(&cfg, err) != 0) {
+			fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
 		printf("configuration OK%s%s\n", cfg.path != NULL ? ": " : " (no file, defaults and environment)",
 		    cfg.path != NULL ? cfg.path : "");
 		config_free(&cfg);
@@ -357,7 +380,8 @@ main(int argc, char **argv)
 		return EXIT_SOFTWARE;
 	}
 	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "create-org") == 0 ||
-	    strcmp(cmd, "create-user") == 0 || strcmp(cmd, "unlock") == 0) {
+	    strcmp(cmd, "create-user") == 0 || strcmp(cmd, "unlock") == 0 ||
+	    strcmp(cmd, "purge") == 0) {
 		enum db_result r = db_connect(db);
 		if (r != DB_OK) {
 			rc = db_fail(r, cmd);
@@ -367,6 +391,8 @@ main(int argc, char **argv)
 			rc = cmd_create_org(db, cargc, cargv);
 		} else if (strcmp(cmd, "create-user") == 0) {
 			rc = cmd_create_user(db, &cfg, cargc, cargv);
+		} else if (strcmp(cmd, "purge") == 0) {
+			rc = cmd_purge(db, cargc);
 		} else {
 			rc = cmd_unlock(db, cargc, cargv);
 		}

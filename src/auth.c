@@ -228,9 +228,10 @@ auth_authenticate(struct ctx *c)
 	const char *cookie = request_cookie(c->req, "access_token");
 
 	if (authz != NULL) {
-		if (strncasecmp(authz, "Bearer ", 7) != 0)
+		/* Web servers trim trailing spaces: "Bearer" alone is a missing token. */
+		if (strncasecmp(authz, "Bearer", 6) != 0 || (authz[6] != ' ' && authz[6] != '\0'))
 			return token_fail(c, "Authorization header must use the Bearer scheme");
-		const char *tok = authz + 7;
+		const char *tok = authz + 6;
 		while (*tok == ' ')
 			tok++;
 		if (*tok == '\0') {

@@ -248,6 +248,11 @@ cfg_validate(struct config *cfg, char *err)
 		snprintf(err, CONFIG_ERR_LEN, "[jwt] refresh_ttl: must be longer than access_ttl");
 		return -1;
 	}
+	if (cfg->argon2_memory < 8 * cfg->argon2_parallelism) {
+		/* libargon2 refuses less than 8 KiB per lane: every hash would fail. */
+		snprintf(err, CONFIG_ERR_LEN, "[password] argon2_memory: must be at least 8 x argon2_parallelism");
+		return -1;
+	}
 	if (cfg->db_password_file[0] != '\0') {
 		char buf[1024];
 		FILE *f = fopen(cfg->db_password_file, "r");

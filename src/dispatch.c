@@ -44,6 +44,16 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	return 0;
 }
 
+int
+dispatch_check(const struct config *cfg, char err[CONFIG_ERR_LEN])
+{
+	struct service svc;
+	if (dispatch_init(&svc, cfg, err) != 0)
+		return -1;
+	dispatch_free(&svc);
+	return 0;
+}
+
 void
 dispatch_free(struct service *svc)
 {

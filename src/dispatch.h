@@ -32,6 +32,12 @@ typedef int (*response_writer)(void *ctx, const char *buf, size_t len);
  */
 int dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR_LEN]);
 void dispatch_free(struct service *svc);
+/*
+ * Everything a worker will load from cfg (secrets, proxies, authorizer
+ * rules, database servers), loaded once and dropped: start-up and reload
+ * refuse a configuration a worker would refuse. 0, or -1 with err set.
+ */
+int dispatch_check(const struct config *cfg, char err[CONFIG_ERR_LEN]);
 
 /*
  * Answer one request: envp are its FastCGI params, read gives the body,

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "log.h"
 #include "master.h"
 #include "router.h"
-#include "token.h"
+#include "dispatch.h"
 #include "util.h"
 #include "worker.h"
 
@@ -29,6 +30,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: overwatch-fcgi [--config PATH] [--listen unix:PATH | HOST:PORT] [--workers N]\n"
+	    "                      [--socket-mode MODE] [--socket-group GROUP]\n"
 	    "       overwatch-fcgi --check-config [--config PATH]\n"
 	    "       overwatch-fcgi --routes | --version\n"
 	    "Without --listen, file descriptor 0 must be a listening FastCGI socket\n"
@@ -151,6 +153,32 @@ fail:
 	return -1;
 }
 
+/* Who may connect to a unix socket we created: the web server's group, typically. */
+static int
+set_socket_access(const char *path, long mode, const char *group)
+{
+	if (path == NULL) {
+		fprintf(stderr, "overwatch-fcgi: --socket-mode and --socket-group need --listen unix:PATH\n");
+		return -1;
+	}
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			fprintf(stderr, "overwatch-fcgi: --socket-group %s: no such group\n", group);
+			return -1;
+		}
+		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+			fprintf(stderr, "overwatch-fcgi: chown %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (mode >= 0 && chmod(path, (mode_t)mode) != 0) {
+		fprintf(stderr, "overwatch-fcgi: chmod %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,13 +186,16 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"listen", required_argument, NULL, 'l'},
 		{"workers", required_argument, NULL, 'w'},
+		{"socket-mode", required_argument, NULL, 'm'},
+		{"socket-group", required_argument, NULL, 'g'},
 		{"check-config", no_argument, NULL, 'C'},
 		{"routes", no_argument, NULL, 'R'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *listen_spec = NULL;
+	const char *config_path = NULL, *listen_spec = NULL, *socket_group = NULL;
+	long socket_mode = -1;
 	long workers = 0;
 	bool check_only = false;
 	int ch;
@@ -185,6 +216,18 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			check_only = true;
+			break;
+		case 'm': {
+			char *end;
+			socket_mode = strtol(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' || socket_mode < 0 || socket_mode > 0777) {
+				fprintf(stderr, "overwatch-fcgi: --socket-mode: an octal mode such as 0660\n");
+				return 2;
+			}
+			break;
+		}
+		case 'g':
+			socket_group = optarg;
 			break;
 		case 'V':
 			printf("overwatch-fcgi %s\n", PACKAGE_VERSION);
@@ -212,15 +255,13 @@ main(int argc, char **argv)
 		free(cfg);
 		return WORKER_EXIT_INIT;
 	}
-	/* Refuse to start without usable secrets, not in each worker later. */
-	struct token_keys keys;
-	if (token_keys_load(&keys, cfg, err) != 0) {
+	/* Refuse to start on what a worker would refuse (secrets, proxies, rules), not in each worker later. */
+	if (dispatch_check(cfg, err) != 0) {
 		fprintf(stderr, "overwatch-fcgi: configuration: %s\n", err);
 		config_free(cfg);
 		free(cfg);
 		return WORKER_EXIT_INIT;
 	}
-	token_keys_free(&keys);
 	if (check_only) {
 		printf("configuration OK\n");
 		config_free(cfg);
@@ -238,6 +279,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (!spawned && open_listener(listen_spec, &created) != 0)
+		return 1;
+	if ((socket_mode >= 0 || socket_group != NULL) &&
+	    set_socket_access(created, socket_mode, socket_group) != 0)
 		return 1;
 	/* Once, before any fork: every worker then starts its own connection. */
 	if (mysql_library_init(0, NULL, NULL) != 0) {

@@ -13,13 +13,15 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "token.h"
+#include "dispatch.h"
 #include "worker.h"
 
 #define MAX_SLOTS 600
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define EARLY_DEATH_MS 1000      /* a worker that dies sooner than this is crashing at start */
+#define CRASH_LIMIT 30           /* this many abnormal exits ... */
+#define CRASH_WINDOW_MS 60000    /* ... within this long: something is badly wrong, stop */
 
 struct slot {
 	pid_t pid;
@@ -139,6 +141,8 @@ struct pool {
 	long long stop_deadline_ms;
 	long long next_spawn_ms;
 	long backoff_ms;
+	long long crash_window_start_ms;
+	int crashes;
 	int exit_code;
 };
 
@@ -179,6 +183,21 @@ reap(struct pool *p)
 			signal_all(SIGTERM);
 			continue;
 		}
+		if (!clean) {
+			long long t = now_ms();
+			if (t - p->crash_window_start_ms > CRASH_WINDOW_MS) {
+				p->crash_window_start_ms = t;
+				p->crashes = 0;
+			}
+			if (++p->crashes >= CRASH_LIMIT) {
+				log_error("%d workers crashed within %d s: stopping", p->crashes, CRASH_WINDOW_MS / 1000);
+				p->exit_code = 1;
+				p->stopping = true;
+				p->stop_deadline_ms = t + p->cfg->shutdown_timeout * 1000;
+				signal_all(SIGTERM);
+				continue;
+			}
+		}
 		/* Crashing at start again and again: wait longer before each respawn. */
 		if (!clean && now_ms() - s.started_ms < EARLY_DEATH_MS) {
 			p->backoff_ms = p->backoff_ms == 0 ? BACKOFF_MIN_MS : p->backoff_ms * 2;
@@ -198,17 +217,15 @@ reload(struct pool *p)
 	struct config fresh;
 	char err[CONFIG_ERR_LEN];
 
-	struct token_keys keys;
 	if (config_load(&fresh, p->cfg_path, err) != 0) {
 		log_error("reload refused, keeping the running configuration: %s", err);
 		return;
 	}
-	if (token_keys_load(&keys, &fresh, err) != 0) {
+	if (dispatch_check(&fresh, err) != 0) {
 		log_error("reload refused, keeping the running configuration: %s", err);
 		config_free(&fresh);
 		return;
 	}
-	token_keys_free(&keys);
 	config_free(p->cfg);
 	*p->cfg = fresh;
 	log_setup("overwatch-fcgi", p->cfg->log_sink == LOG_SINK_SYSLOG, (enum log_level)p->cfg->log_level);

@@ -155,6 +155,13 @@ enum db_result store_incident_exists(struct db *db, struct arena *a, const char 
 enum db_result store_execution_create(struct db *db, const char *id, const char *org_id,
     const char *procedure_id, const char *incident_id, const char *by_type, const char *by_id);
 
+/* Rows deleted by store_purge, per table. */
+struct purge_counts {
+	unsigned long long revoked_tokens, sessions, login_attempts, sso_states;
+};
+/* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
+enum db_result store_purge(struct db *db, struct purge_counts *out);
+
 /* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds.
  * Columns: id, occurred_at, action, outcome, actor_type, actor_id, ip, user_agent,
  * target_type, target_id. */
