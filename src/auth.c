@@ -52,10 +52,13 @@ auth_access_token(struct ctx *c, const char *token)
 }
 
 /*
- * Rejected keys go to the audit log, but at most REJECT_BURST per minute per
- * worker: a flood of bad keys must not become a flood of rows.
+ * A rejected key of a known organization (revoked, expired) goes to that
+ * organization's audit log, at most REJECT_BURST per minute per worker so
+ * that a flood of them cannot flood the log; the suppressed ones are counted
+ * in the next event. Keys that name no organization (malformed, unknown) are
+ * only counted (usage.c), off the request path.
  */
-#define REJECT_BURST 10
+#define REJECT_BURST 20
 static time_t reject_window;
 static int reject_logged;
 static long reject_suppressed;
@@ -81,7 +84,7 @@ audit_rejected_key(struct ctx *c, const char *org_id, const char *key_id, const 
 	struct audit_event ev = {
 		.org_id = org_id, .action = "api_key.rejected", .outcome = "failure",
 		.actor_type = "anonymous", .ip = c->client_ip, .user_agent = c->user_agent,
-		.target_type = key_id != NULL ? "api_key" : NULL, .target_id = key_id, .detail = detail,
+		.target_type = "api_key", .target_id = key_id, .detail = detail,
 	};
 	if (store_audit(c->db, &ev) != DB_OK)
 		log_warning("could not record a rejected API key");
@@ -125,7 +128,7 @@ auth_api_key(struct ctx *c, const char *key)
 
 	/* Over-long, malformed or mistyped: refused here, without a query. */
 	if (strlen(key) > APIKEY_MAX_BYTES || !apikey_well_formed(key)) {
-		audit_rejected_key(c, NULL, NULL, "malformed key");
+		usage_reject(true, c->client_ip, time(NULL));
 		return key_fail(c, "Invalid API key");
 	}
 	apikey_digest(key, digest);
@@ -133,7 +136,7 @@ auth_api_key(struct ctx *c, const char *key)
 	if (r != DB_OK)
 		return store_status(r);
 	if (!found || k.digest_len != sizeof(digest) || !util_ct_equal(k.digest, digest, sizeof(digest))) {
-		audit_rejected_key(c, NULL, NULL, "unknown key");
+		usage_reject(false, c->client_ip, time(NULL));
 		return key_fail(c, "Invalid API key");
 	}
 	if (k.revoked) {

@@ -130,7 +130,7 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		}
 	}
 	/* Uses counted since the last flush are not lost with the worker. */
-	usage_flush(svc.db, time(NULL));
+	usage_flush_all(svc.db, time(NULL));
 	FCGX_Free(&req, 1);
 	dispatch_free(&svc);
 	return code;

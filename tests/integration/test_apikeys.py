@@ -1,0 +1,392 @@
+"""API keys and the permission model (issue 4; API.md sections 3, 5, 6 "API keys").
+
+The seed's flow (create, use with X-API-Key, list without secrets, delete,
+refused everywhere), privilege escalation, validation, expiry, the checksum
+that refuses a mistyped key before any database statement, usage summaries,
+and organization scoping of keys.
+"""
+
+import base64
+import hashlib
+import json
+import time
+import zlib
+
+from checks import expect
+
+import api
+from api import Client, Org, ok, denied, invalid_key, not_found, validation_error
+
+CREATE_FIELDS = {"id", "name", "api_key", "prefix", "permissions", "created_at", "expires_at"}
+# The front-end the statement-counting test runs on (see its docstring).
+COUNTING_FRONTEND = "lighttpd-socket"
+
+
+def mistype(key, position):
+    """key with the character at `position` replaced by another base62 character."""
+    c = key[position]
+    repl = "b" if c != "b" else "c"
+    return key[:position] + repl + key[position + 1:]
+
+
+def listed(client, key_id):
+    return [k for k in client.list("/api-keys") if k.get("id") == key_id]
+
+
+def well_formed_key(body):
+    """body + the 6-character base62 CRC32 checksum of src/apikey.c."""
+    v = zlib.crc32(body.encode()) & 0xffffffff
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    check = ""
+    for _ in range(6):
+        check = alphabet[v % 62] + check
+        v //= 62
+    return body + check
+
+
+def test_seed_flow_create_use_list_delete(fe):
+    org = Org(fe, "seed")
+    r = org.client.post("/api-keys", {"name": "CI/CD Pipeline", "permissions": api.SEED_PERMS})
+    body = ok(r, 201, "POST /api-keys with the seed's body")
+    expect(set(body) == CREATE_FIELDS, "201 body fields are %s, not %s"
+           % (sorted(body), sorted(CREATE_FIELDS)), r)
+    key, key_id = body["api_key"], body["id"]
+    expect(isinstance(key, str) and api.KEY_RE.fullmatch(key),
+           "api_key does not match overwatch_ak_[0-9A-Za-z]{36}", r)
+    expect(api.UUID_RE.fullmatch(key_id), "id is not a UUID", r)
+    expect(body["name"] == "CI/CD Pipeline", "name not echoed", r)
+    expect(sorted(body["permissions"]) == sorted(api.SEED_PERMS), "permissions not echoed", r)
+    expect(isinstance(body["prefix"], str) and body["prefix"].startswith("overwatch_ak_")
+           and key.startswith(body["prefix"]) and len(body["prefix"]) < len(key) - 16,
+           "prefix is not a short leading part of the key", r)
+    created = api.parse_time(body["created_at"])
+    expect(abs(created - time.time()) < 120, "created_at is not now", r)
+    expect(body["expires_at"] is None, "expires_at of a key without expiry is not null", r)
+
+    # Use it, as the seed does.
+    kc = Client(fe, key=key)
+    incidents = ok(kc.get("/incidents"), 200, "GET /incidents with X-API-Key")
+    expect(isinstance(incidents, list), "GET /incidents is not an array")
+    me = ok(kc.get("/auth/me"), 200, "GET /auth/me with X-API-Key")
+    expect(me.get("type") == "api_key", "/auth/me type is not api_key", r)
+    expect(me.get("api_key") == {"id": key_id, "name": "CI/CD Pipeline", "prefix": body["prefix"]},
+           "/auth/me api_key is not {id, name, prefix}: %r" % me.get("api_key"))
+    expect(sorted(me.get("permissions") or []) == sorted(api.SEED_PERMS),
+           "/auth/me permissions: %r" % me.get("permissions"))
+    expect(me.get("organization_id") == org.id, "/auth/me organization_id")
+    expect(key not in json.dumps(me), "/auth/me shows the key itself")
+
+    # Listed without its value or any digest.
+    r = org.client.get("/api-keys")
+    keys = ok(r, 200, "GET /api-keys")
+    mine = [k for k in keys if k.get("id") == key_id]
+    expect(len(mine) == 1, "the new key is not listed once", r)
+    item = mine[0]
+    for f in ("id", "name", "prefix", "permissions", "created_at", "expires_at", "last_used_at",
+              "created_by"):
+        expect(f in item, "listed key lacks %s" % f, r)
+    expect("api_key" not in item, "the list returns api_key", r)
+    expect(item["prefix"] == body["prefix"], "listed prefix differs", r)
+    expect(sorted(item["permissions"]) == sorted(api.SEED_PERMS), "listed permissions", r)
+    expect(item["created_by"] == {"type": "user", "id": org.admin.id},
+           "created_by is not the admin: %r" % item["created_by"], r)
+    text = r.body.decode()
+    digest = hashlib.sha256(key.encode()).digest()
+    secret_forms = [key, key[len(body["prefix"]):], digest.hex(), digest.hex().upper(),
+                    base64.b64encode(digest).decode(), base64.urlsafe_b64encode(digest).decode()]
+    for s in secret_forms:
+        expect(s not in text, "GET /api-keys contains the key or its digest (%s...)" % s[:12], r)
+    expect(not api.HEX64_RE.search(text), "GET /api-keys contains a 64-hex string", r)
+    for name in item:
+        expect("digest" not in name and "hash" not in name and "secret" not in name,
+               "listed key has a field %r" % name, r)
+
+    # Delete: 204, gone from the list, refused on its next use on every front-end.
+    ok(org.client.delete("/api-keys/" + key_id), 204, "DELETE /api-keys/{id}")
+    expect(not listed(org.client, key_id), "a deleted key is still listed")
+    for other in api.frontends_up(fe):
+        for path in ("/incidents", "/auth/me"):
+            invalid_key(Client(other, key=key).get(path),
+                        "deleted key on %s GET %s" % (other.name, path))
+    not_found(org.client.delete("/api-keys/" + key_id), "DELETE of an already deleted key")
+
+    # The refusals are in the organization's audit trail.
+    trail = org.client.list("/audit-log?action=api_key.rejected")
+    hits = [e for e in trail if (e.get("target") or {}).get("id") == key_id]
+    expect(hits, "no api_key.rejected entry names the deleted key: %r" % trail[:3])
+    expect(hits[0]["target"] == {"type": "api_key", "id": key_id}
+           and hits[0]["outcome"] == "failure", "api_key.rejected entry: %r" % hits[0])
+
+
+def test_mistyped_key_costs_no_database_statement(fe):
+    """A key whose checksum does not match is refused before any database statement.
+
+    Measured with MariaDB's global Com_stmt_execute (every statement the
+    service runs is a prepared one; harness.sql's SHOW STATUS is not). Noise:
+    workers flush API-key usage batches once a second, so the test waits 1.5 s
+    first, and each attempt starts with a 0.3 s window that must be quiet; an
+    attempt with noise, or in which the control (a well-formed unknown key)
+    did not move the counter, is repeated (5 attempts at most). The verdict
+    "mistyped keys cost statements" needs two clean attempts. Other front-ends
+    are idle while this one is tested; it runs on one front-end only, as it is
+    about the service, not the web server.
+    Order matters: the service audits at most 10 rejected keys a minute per
+    worker, so after a flood of bad keys an audit INSERT would be suppressed
+    and a statement-costing refusal could go unseen; this test therefore runs
+    before the tests that send many bad keys.
+    """
+    if fe.name != COUNTING_FRONTEND and COUNTING_FRONTEND in fe.harness.frontends:
+        return
+    org = Org(fe, "count")
+    kc, k = org.key_client(["incidents:read"])
+    good = k["api_key"]
+    ok(kc.get("/incidents"), 200, "the genuine key")
+    # Mistyped in the random part, in the checksum, and in the tag's case.
+    mistyped = [mistype(good, 20), mistype(good, len(good) - 1),
+                "Overwatch_ak_" + good[len("overwatch_ak_"):]]
+    for m in mistyped:
+        assert m != good and len(m) == len(good)
+    unknown_random = "overwatch_ak_" + "A" * 30
+    # A well-formed unknown key: recompute the CRC32 checksum the service uses.
+    unknown = well_formed_key(unknown_random)
+    expect(well_formed_key(good[:-6]) == good, "the test's checksum is not the service's")
+
+    time.sleep(1.5)       # the genuine key's usage batch is flushed by now
+    seen = []
+    costly = 0
+    for attempt in range(5):
+        q0 = api.stmt_executes(fe)
+        time.sleep(0.3)
+        q1 = api.stmt_executes(fe)
+        for m in mistyped:
+            invalid_key(Client(fe, key=m).get("/incidents"), "mistyped key %s" % m)
+        time.sleep(0.3)
+        q2 = api.stmt_executes(fe)
+        invalid_key(Client(fe, key=unknown).get("/incidents"), "well-formed unknown key")
+        time.sleep(0.3)
+        q3 = api.stmt_executes(fe)
+        seen.append("quiet %d, mistyped %d, unknown %d" % (q1 - q0, q2 - q1, q3 - q2))
+        if q1 != q0 or q3 == q2:
+            time.sleep(1.0)
+            continue      # something else ran, or the counter did not see the control
+        if q2 == q1:
+            return        # mistyped: no statement; unknown: at least one
+        costly += 1
+        if costly >= 2:
+            break         # twice in a quiet window: the mistyped keys cost statements
+    rows = api.sql_rows(fe, "SELECT COUNT(*) FROM overwatch_it.audit_log WHERE action = "
+                            "'api_key.rejected' AND detail LIKE 'malformed key%' "
+                            "AND occurred_at > UTC_TIMESTAMP() - INTERVAL 1 MINUTE")
+    raise AssertionError(
+        "Com_stmt_execute deltas per attempt (%d mistyped keys, then 1 well-formed unknown "
+        "key): %s; want mistyped 0 and unknown >= 1 in a quiet window. api_key.rejected "
+        "rows with detail 'malformed key' written in the last minute: %s"
+        % (len(mistyped), "; ".join(seen), rows[0][0]))
+
+
+def test_expired_key_is_401(fe):
+    """Works until expires_at, 401 INVALID_API_KEY after, and the refusal is audited.
+
+    Rejected keys are audited at most 10 a minute per worker (a flood must not
+    flood the log), so this runs before the tests that send many bad keys.
+    """
+    org = Org(fe, "expiry")
+    expires = int(time.time()) + 2
+    k = org.create_key(["incidents:read"], expires_at=api.rfc3339(expires))
+    kc = Client(fe, key=k["api_key"])
+    ok(kc.get("/incidents"), 200, "a key before its expires_at")
+    listed_key = listed(org.client, k["id"])
+    expect(listed_key and listed_key[0]["expires_at"] == api.rfc3339(expires),
+           "listed expires_at: %r" % listed_key)
+    time.sleep(max(0.0, expires - time.time()) + 0.3)
+    invalid_key(kc.get("/incidents"), "a key after its expires_at")
+    invalid_key(kc.get("/auth/me"), "a key after its expires_at (/auth/me)")
+    trail = org.client.list("/audit-log?action=api_key.rejected")
+    expect([e for e in trail if (e.get("target") or {}).get("id") == k["id"]],
+           "the expired key's refusal is not in the audit log")
+
+
+def test_usage_is_summarised(fe):
+    org = Org(fe, "usage")
+    kc, k = org.key_client(["incidents:read"])
+    item = listed(org.client, k["id"])[0]
+    expect(item.get("last_used_at") is None and item.get("use_count", 0) == 0,
+           "an unused key has usage: %r" % item)
+    t0 = time.time()
+    uses = 4
+    for _ in range(uses):
+        ok(kc.get("/incidents"), 200, "use of the key")
+
+    def summary():
+        it = listed(org.client, k["id"])[0]
+        return it if it.get("use_count") == uses else None
+    item = api.wait_until(summary, 3.5, 0.2)
+    last = listed(org.client, k["id"])[0]
+    expect(item, "use_count is not %d within 3.5 s: %r" % (uses, last))
+    expect(item.get("last_used_ip") == "127.0.0.1", "last_used_ip: %r" % item)
+    used = api.parse_time(item.get("last_used_at"))
+    expect(t0 - 2 <= used <= time.time() + 1, "last_used_at %r is not the time of use" % item)
+    # Usage of a refused key is not counted.
+    invalid_key(Client(fe, key=mistype(k["api_key"], 14)).get("/incidents"), "mistyped key")
+    time.sleep(1.2)
+    expect(listed(org.client, k["id"])[0].get("use_count") == uses,
+           "use_count moved after a refused request")
+
+
+def test_privilege_escalation_refused(fe):
+    org = Org(fe, "escalate")
+    viewer, engineer = org.user("viewer"), org.user("engineer")
+    name = api.unique("escalation")
+
+    # A viewer holds no api_keys:create at all.
+    denied(viewer.client.post("/api-keys", {"name": name, "permissions": ["incidents:read"]}),
+           "viewer creating a key")
+    # An engineer cannot grant what the role lacks.
+    for perms in (["users:manage"], ["incidents:read", "users:manage"], ["audit:read"],
+                  ["procedures:create"], list(api.ALL_PERMS)):
+        denied(engineer.client.post("/api-keys", {"name": name, "permissions": perms}),
+               "engineer granting %s" % perms)
+    # ... but can grant its role's permissions.
+    eng_key = org.create_key(sorted(api.ROLE_PERMS["engineer"]), by=engineer.client)
+    expect(sorted(eng_key["permissions"]) == sorted(api.ROLE_PERMS["engineer"]),
+           "engineer's key permissions: %r" % eng_key["permissions"])
+
+    # A key without api_keys:create cannot mint a key, even one weaker than itself.
+    weak, weak_k = org.key_client(["incidents:read", "incidents:create", "api_keys:read"])
+    denied(weak.post("/api-keys", {"name": name, "permissions": ["incidents:read"]}),
+           "a key without api_keys:create minting a key")
+
+    # A key with api_keys:create can mint only a subset of its own list.
+    minter, minter_k = org.key_client(["api_keys:create", "incidents:read"])
+    for perms in (["incidents:create"], ["incidents:read", "users:manage"], ["api_keys:read"]):
+        denied(minter.post("/api-keys", {"name": name, "permissions": perms}),
+               "a key granting %s it lacks" % perms)
+    child = ok(minter.post("/api-keys", {"name": api.unique("child"),
+                                         "permissions": ["incidents:read"]}),
+               201, "a key minting a subset of its permissions")
+    expect(api.KEY_RE.fullmatch(child["api_key"]), "minted key format")
+    expect(child["permissions"] == ["incidents:read"], "minted key permissions")
+    ok(Client(fe, key=child["api_key"]).get("/incidents"), 200, "the minted key works")
+    denied(Client(fe, key=child["api_key"]).post("/incidents", {"title": "x", "severity": "low"}),
+           "the minted key used beyond its permissions")
+    listing = org.client.list("/api-keys")
+    by_id = {k["id"]: k for k in listing}
+    expect(by_id.get(child["id"], {}).get("created_by")
+           == {"type": "api_key", "id": minter_k["id"]},
+           "created_by of a key minted by a key: %r" % by_id.get(child["id"]))
+    expect(by_id.get(eng_key["id"], {}).get("created_by") == {"type": "user", "id": engineer.id},
+           "created_by of the engineer's key: %r" % by_id.get(eng_key["id"]))
+    minted = org.client.list("/audit-log?action=api_key.created&actor_id=" + minter_k["id"])
+    expect([e["target"] for e in minted] == [{"type": "api_key", "id": child["id"]}],
+           "api_key.created by a key does not name the key as actor: %r" % minted)
+    # None of the refused attempts created anything.
+    expect(not [k for k in listing if k["name"] == name], "a refused request created a key")
+    # The refusal is recorded.
+    trail = org.client.list("/audit-log?action=permission.denied&actor_id=" + viewer.id)
+    expect(trail and trail[0]["outcome"] == "denied",
+           "viewer's refused key creation not in the audit log as permission.denied: %r" % trail)
+
+
+def test_create_validation(fe):
+    org = Org(fe, "keyval")
+    c = org.client
+    past = api.rfc3339(time.time() - 60)
+    cases = [
+        ({"name": "k", "permissions": ["incidents:read", "incidents:destroy"]}, "permissions",
+         "unknown permission name"),
+        ({"name": "k", "permissions": ["INCIDENTS:READ"]}, "permissions",
+         "permission in upper case"),
+        ({"name": "k", "permissions": []}, "permissions", "empty permissions"),
+        ({"name": "k"}, "permissions", "missing permissions"),
+        ({"name": "k", "permissions": "incidents:read"}, "permissions", "permissions as a string"),
+        ({"name": "k", "permissions": [1]}, "permissions", "permissions of numbers"),
+        ({"name": "k", "permissions": None}, "permissions", "permissions null"),
+        ({"permissions": ["incidents:read"]}, "name", "missing name"),
+        ({"name": "", "permissions": ["incidents:read"]}, "name", "empty name"),
+        ({"name": "n" * 101, "permissions": ["incidents:read"]}, "name", "name of 101 characters"),
+        ({"name": 7, "permissions": ["incidents:read"]}, "name", "name as a number"),
+        ({"name": "k", "permissions": ["incidents:read"], "expires_at": past}, "expires_at",
+         "expires_at in the past"),
+        ({"name": "k", "permissions": ["incidents:read"], "expires_at": "tomorrow"}, "expires_at",
+         "expires_at not a time"),
+        ({"name": "k", "permissions": ["incidents:read"], "expires_at": 4102444800}, "expires_at",
+         "expires_at as a number"),
+    ]
+    for body, field, what in cases:
+        validation_error(c.post("/api-keys", body), field, what)
+    # A viewer's unknown name is still a 403 first (no api_keys:create at all) -- not
+    # asserted; an engineer's unknown name is a 400, not a 403.
+    validation_error(org.user("engineer").client.post(
+        "/api-keys", {"name": "k", "permissions": ["users:manage", "nope:nope"]}),
+        "permissions", "engineer with an unknown permission")
+    # Boundaries that are accepted.
+    k = org.create_key(["incidents:read"], name="é" * 100)
+    expect(k["name"] == "é" * 100, "a 100-character name is not echoed")
+    future = api.rfc3339(time.time() + 86400)
+    k = org.create_key(["incidents:read"], expires_at=future)
+    expect(k["expires_at"] == future, "expires_at echoed as %r, not %r" % (k["expires_at"], future))
+    # An offset is converted to UTC; fractional seconds are accepted.
+    t = int(time.time()) + 86400 * 2
+    offset = api.rfc3339(t + 7200)[:-1] + "+02:00"
+    k = org.create_key(["incidents:read"], expires_at=offset)
+    expect(k["expires_at"] == api.rfc3339(t), "expires_at %r echoed as %r, not %r"
+           % (offset, k["expires_at"], api.rfc3339(t)))
+    expect(listed(org.client, k["id"])[0]["expires_at"] == api.rfc3339(t), "listed expires_at")
+    k = org.create_key(["incidents:read"], expires_at=api.rfc3339(t)[:-1] + ".250Z")
+    expect(k["expires_at"] == api.rfc3339(t),
+           "fractional expires_at echoed as %r" % k["expires_at"])
+    expect(not [x for x in org.client.list("/api-keys") if x["name"] == "k"],
+           "an invalid request created a key")
+
+
+def test_two_organizations_keys_are_separate(fe):
+    a, b = Org(fe, "keys-a"), Org(fe, "keys-b")
+    akc, ak = a.key_client(["incidents:read", "incidents:create", "api_keys:read",
+                            "api_keys:delete"])
+    bkc, bk = b.key_client(["incidents:read", "incidents:create", "api_keys:read",
+                            "api_keys:delete"])
+    for me, other, mine, theirs, myc in ((a, b, ak, bk, akc), (b, a, bk, ak, bkc)):
+        for who, c in (("admin", me.client), ("key", myc)):
+            ids = {k["id"] for k in c.list("/api-keys")}
+            expect(mine["id"] in ids, "%s cannot list its own key" % who)
+            expect(theirs["id"] not in ids, "%s lists another organization's key" % who)
+            text = c.get("/api-keys").body.decode()
+            expect(theirs["prefix"] not in text, "another organization's prefix is listed")
+            not_found(c.delete("/api-keys/" + theirs["id"]),
+                      "%s deleting another organization's key" % who)
+            not_found(c.delete("/api-keys/" + theirs["id"].upper()),
+                      "%s deleting another organization's key (upper case id)" % who)
+            not_found(c.delete("/api-keys/" + api.random_uuid()), "%s deleting a guessed id" % who)
+            not_found(c.delete("/api-keys/not-a-uuid"), "%s deleting a malformed id" % who)
+        # A key acts in its own organization only.
+        me_info = ok(myc.get("/auth/me"), 200, "/auth/me")
+        expect(me_info["organization_id"] == me.id, "a key's organization_id")
+    # Each key still works for its owner and is still listed there.
+    inc = ok(akc.post("/incidents", {"title": api.unique("a"), "severity": "low"}), 201,
+             "A's key creating an incident")
+    ok(bkc.get("/incidents"), 200, "B's key")
+    expect(inc["id"] not in {i["id"] for i in bkc.list("/incidents")},
+           "B's key sees A's incident")
+    not_found(bkc.get("/incidents/" + inc["id"]), "B's key reading A's incident")
+    expect(listed(a.client, ak["id"]) and listed(b.client, bk["id"]),
+           "a key vanished after the other organization's delete attempts")
+
+
+def test_malformed_and_oversized_keys_are_401(fe):
+    org = Org(fe, "malformed")
+    _, k = org.key_client(["incidents:read"])
+    good = k["api_key"]
+    cases = {
+        "over 256 bytes": "overwatch_ak_" + "a" * 300,
+        "257 bytes": good + "x" * (257 - len(good)),
+        "8 KiB": "overwatch_ak_" + "Z" * 8000,
+        "genuine key plus a character": good + "a",
+        "genuine key less a character": good[:-1],
+        "wrong tag": "overwatch_pk_" + good[len("overwatch_ak_"):],
+        "non-base62 character": good[:20] + "-" + good[21:],
+        "JWT-looking": "eyJhbGciOiJIUzI1NiJ9.e30.sig",
+        "one character changed": mistype(good, 15),
+    }
+    for name, value in cases.items():
+        invalid_key(Client(fe, key=value).get("/incidents"), "X-API-Key %s" % name)
+    ok(Client(fe, key=good).get("/incidents"), 200, "the genuine key still works")
