@@ -199,38 +199,48 @@ h_auth_refresh(struct ctx *c)
 	enum token_error te = token_verify(c->keys, tok, TOKEN_REFRESH, now, &rc);
 	if (te != TOKEN_OK)
 		return revoked(c, token_error_detail(te));
-	if ((r = store_session_for_refresh(c->db, c->a, rc.sid, c->cfg->jwt_refresh_grace, &s)) != DB_OK)
-		return store_status(r);
-	if (!s.found || !s.live || strcmp(s.user_id, rc.sub) != 0)
-		return revoked(c, "Token has been revoked");
-	if (!s.user_active)
-		return revoked(c, "User account is deactivated");
-	bool current = strcmp(rc.jti, s.refresh_jti) == 0;
-	bool grace_retry = !current && c->cfg->jwt_refresh_rotation && s.previous_jti != NULL &&
-	    strcmp(rc.jti, s.previous_jti) == 0 && s.in_grace;
-	if (!current && !grace_retry) {
-		/* A refresh token that was already exchanged: assume theft, end the session. */
-		if ((r = store_session_revoke(c->db, rc.sid)) != DB_OK)
+	/*
+	 * Two passes at most: a refresh that loses the rotation race to a
+	 * concurrent one with the same token reads the session again and is
+	 * then a retry within the grace window, answered like the winner.
+	 */
+	for (int pass = 0;; pass++) {
+		if ((r = store_session_for_refresh(c->db, c->a, rc.sid, c->cfg->jwt_refresh_grace, &s)) != DB_OK)
 			return store_status(r);
-		c->principal.type = PRINCIPAL_USER;
-		c->principal.id = s.user_id;
-		session_audit(c, s.org_id, "auth.refresh", "reuse_detected", "session", rc.sid);
-		return revoked(c, "Token has been revoked");
-	}
-	if (c->cfg->jwt_refresh_rotation) {
-		if (current) {
-			char jti[UUID_STR_LEN];
-			bool moved = false;
-			if (util_uuid(jti) != 0)
-				return ST_INTERNAL_ERROR;
-			r = store_session_rotate(c->db, rc.sid, rc.jti, jti, (long long)now, &moved);
-			if (r != DB_OK)
+		if (!s.found || !s.live || strcmp(s.user_id, rc.sub) != 0)
+			return revoked(c, "Token has been revoked");
+		if (!s.user_active)
+			return revoked(c, "User account is deactivated");
+		bool current = strcmp(rc.jti, s.refresh_jti) == 0;
+		bool grace_retry = !current && c->cfg->jwt_refresh_rotation && s.previous_jti != NULL &&
+		    strcmp(rc.jti, s.previous_jti) == 0 && s.in_grace;
+		if (!current && !grace_retry) {
+			/* A refresh token that was already exchanged: assume theft, end the session. */
+			if ((r = store_session_revoke(c->db, rc.sid)) != DB_OK)
 				return store_status(r);
-			if (!moved)
-				return revoked(c, "Token has been revoked");
+			c->principal.type = PRINCIPAL_USER;
+			c->principal.id = s.user_id;
+			session_audit(c, s.org_id, "auth.refresh", "reuse_detected", "session", rc.sid);
+			return revoked(c, "Token has been revoked");
+		}
+		if (!c->cfg->jwt_refresh_rotation || !current)
+			break;
+		char jti[UUID_STR_LEN];
+		bool moved = false;
+		if (util_uuid(jti) != 0)
+			return ST_INTERNAL_ERROR;
+		r = store_session_rotate(c->db, rc.sid, rc.jti, jti, (long long)now, &moved);
+		if (r != DB_OK)
+			return store_status(r);
+		if (moved) {
 			s.refresh_jti = arena_strdup(c->a, jti);
 			s.rotated_at = now;
+			break;
 		}
+		if (pass == 1)
+			return revoked(c, "Token has been revoked");
+	}
+	if (c->cfg->jwt_refresh_rotation) {
 		/* The same refresh token a retry within the grace window already got: same claims, same bytes. */
 		if (session_claims(&next, TOKEN_REFRESH, s.user_id, s.org_id, s.role, rc.sid,
 		    (time_t)s.rotated_at, (time_t)s.expires_at) != 0)

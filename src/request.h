@@ -9,7 +9,6 @@
 #include "status.h"
 
 #define REQUEST_HEADER_MAX 8192     /* API.md section 7: header or cookie value */
-#define REQUEST_CREDENTIAL_MAX 65536 /* Authorization, X-API-Key, Cookie: hard cap */
 #define REQUEST_PATH_MAX 2048
 #define REQUEST_MAX_PAIRS 64        /* query parameters or cookies */
 
