@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "session.h"
 
 int
 authorizer_rules_parse(struct authorizer_rules *r, const char *spec, char err[CONFIG_ERR_LEN])
@@ -124,15 +125,62 @@ variable(struct ctx *c, const char *name, const char *value)
 	reply_header(c->rep, arena_printf(c->a, "Variable-%s", name), value != NULL ? value : "");
 }
 
+/*
+ * The path as the web server routed it: "//" merged, "." and ".." resolved.
+ * The rules must judge that path, or "/public/../downloads/x" would be
+ * judged by the rule of /public/. NULL when ".." climbs above the root.
+ */
+static char *
+normalize(struct arena *a, const char *path)
+{
+	size_t n = strlen(path);
+	char *out = arena_alloc(a, n + 2), *o = out;
+	const char *p = path;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		size_t seg = strcspn(p, "/");
+		if (seg == 0)
+			break;
+		if (seg == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (seg == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == out)
+				return NULL;
+			while (o > out && o[-1] != '/')
+				o--;
+			o--;
+		} else {
+			*o++ = '/';
+			memcpy(o, p, seg);
+			o += seg;
+		}
+		p += seg;
+	}
+	/* Keep a trailing slash: "/downloads/" must still match its prefix. */
+	if (o == out || (n > 0 && path[n - 1] == '/'))
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
 enum status
 authorizer_handle(struct ctx *c, const struct authorizer_rules *rules)
 {
-	const struct authorizer_rule *rule = match(rules, c->req->path);
+	const char *path = normalize(c->a, c->req->path);
+	if (path == NULL) {
+		c->rep->detail = "Malformed request path";
+		return ST_VALIDATION_ERROR;
+	}
+	const struct authorizer_rule *rule = match(rules, path);
 	int perm = rule != NULL ? rule->permission : PERM_NONE;
 	enum status st = auth_authenticate(c);
 
-	if (st == ST_OK)
-		st = auth_require(c, perm);
+	if (st == ST_OK && (st = auth_require(c, perm)) != ST_OK)
+		session_audit(c, c->principal.org_id, "permission.denied", "denied", "path", path);
 	if (st != ST_OK) {
 		if (st == ST_INVALID_TOKEN || st == ST_INVALID_API_KEY) {
 			const char *login = c->cfg->authorizer_login_url;
