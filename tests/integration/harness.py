@@ -278,15 +278,23 @@ class Harness:
                 "--log-error=%s" % self.db_log, "--skip-networking",
                 "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
                 "--innodb-flush-log-at-trx-commit=2", "--performance-schema=OFF",
-                "--skip-log-bin", "--max-connections=200"]
+                "--skip-log-bin", "--max-connections=200",
+                # A private tmpdir: temp-table files of parallel servers in /tmp collide.
+                "--tmpdir=%s" % self.db_tmp]
         if self.root:
             argv.append("--user=root")
         return argv
 
+    @property
+    def db_tmp(self):
+        return str(Path(self.tmp) / "mariadb-tmp")
+
     def init_mariadb(self):
         self.db_dir.mkdir()
+        Path(self.db_tmp).mkdir(exist_ok=True)
         self.run([which("mariadb-install-db", "/usr/bin"), "--no-defaults",
                   "--datadir=%s" % self.db_dir, "--user=%s" % getpass.getuser(),
+                  "--tmpdir=%s" % self.db_tmp,
                   "--auth-root-authentication-method=socket",
                   "--auth-root-socket-user=%s" % getpass.getuser(),
                   "--skip-test-db", "--skip-name-resolve"], timeout=120)
