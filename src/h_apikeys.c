@@ -14,14 +14,6 @@
 #include "store.h"
 #include "view.h"
 
-static enum status
-fail_field(struct ctx *c, const char *field, const char *message)
-{
-	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Request validation failed";
-	return ST_VALIDATION_ERROR;
-}
-
 /* "a:b,c:d" for the SET column, in the contract's order. */
 static const char *
 perms_csv(struct ctx *c, perm_set perms)
@@ -72,16 +64,16 @@ h_apikeys_create(struct ctx *c)
 	for (size_t i = 0; i < n; i++) {
 		int p = permission_parse(json_object_get_string(json_object_array_get_idx(perms_json, i)));
 		if (p < 0)
-			return fail_field(c, "permissions", "contains an unknown permission");
+			return params_field_error(c, "permissions", "contains an unknown permission");
 		want |= PERM_BIT(p);
 	}
 	if (expires_in != NULL) {
 		if (util_time_parse(expires_in, &exp) != 0)
-			return fail_field(c, "expires_at", "must be an RFC 3339 date-time");
+			return params_field_error(c, "expires_at", "must be an RFC 3339 date-time");
 		if (exp <= now)
-			return fail_field(c, "expires_at", "must be in the future");
+			return params_field_error(c, "expires_at", "must be in the future");
 		if (exp >= APIKEY_EXPIRES_MAX)
-			return fail_field(c, "expires_at", "must be before 9999-12-31T00:00:00Z");
+			return params_field_error(c, "expires_at", "must be before 9999-12-31T00:00:00Z");
 	}
 	/* A key never holds more than whoever creates it: the user's role or the creating key. */
 	if ((want & ~pr->perms) != 0) {

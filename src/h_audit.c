@@ -16,14 +16,6 @@ pair(const char *type, const char *id)
 	return o;
 }
 
-static enum status
-bad_query(struct ctx *c, const char *field, const char *message)
-{
-	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Invalid query parameter";
-	return ST_VALIDATION_ERROR;
-}
-
 enum status
 h_audit_list(struct ctx *c)
 {
@@ -38,16 +30,12 @@ h_audit_list(struct ctx *c)
 	if (st != ST_OK)
 		return st;
 	if (action != NULL && (action[0] == '\0' || strlen(action) > 64))
-		return bad_query(c, "action", "must be 1 to 64 characters");
-	if (actor_id != NULL && !util_uuid_valid(actor_id))
-		return bad_query(c, "actor_id", "must be a UUID");
-	if (since_in != NULL && util_time_parse(since_in, &since) != 0)
-		return bad_query(c, "since", "must be an RFC 3339 date-time");
+		return params_query_error(c, "action", "must be 1 to 64 characters");
 	char actor_lc[UUID_STR_LEN];
-	if (actor_id != NULL) {
-		for (size_t i = 0; i < UUID_STR_LEN; i++)
-			actor_lc[i] = (char)(actor_id[i] >= 'A' && actor_id[i] <= 'F' ? actor_id[i] + 32 : actor_id[i]);
-	}
+	if (actor_id != NULL && !params_uuid_text(actor_id, actor_lc))
+		return params_query_error(c, "actor_id", "must be a UUID");
+	if (since_in != NULL && util_time_parse(since_in, &since) != 0)
+		return params_query_error(c, "since", "must be an RFC 3339 date-time");
 	enum db_result r = store_audit_list(c->db, c->a, c->principal.org_id, action,
 	    actor_id != NULL ? actor_lc : NULL, (long long)since, limit, offset, &rows);
 	if (r != DB_OK)

@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "params.h"
 #include "password.h"
 #include "session.h"
 #include "store.h"
@@ -19,14 +20,6 @@ params_of(const struct config *cfg)
 	struct password_params p = {(uint32_t)cfg->argon2_memory, (uint32_t)cfg->argon2_iterations,
 	    (uint32_t)cfg->argon2_parallelism};
 	return p;
-}
-
-static enum status
-fail_field(struct ctx *c, const char *field, const char *message)
-{
-	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Request validation failed";
-	return ST_VALIDATION_ERROR;
 }
 
 enum status
@@ -44,7 +37,7 @@ h_auth_register(struct ctx *c)
 	if (!c->cfg->registration)
 		return ST_NOT_FOUND;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
-		return fail_field(c, "email", "is not a valid email address");
+		return params_field_error(c, "email", "is not a valid email address");
 	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(user_id) != 0 ||
 	    util_uuid(org_id) != 0)
 		return ST_INTERNAL_ERROR;
@@ -372,7 +365,7 @@ h_auth_password(struct ctx *c)
 			r = session_audit(c, u.org_id, "auth.password_changed", "failure", "user", u.id);
 		if (r != DB_OK)
 			return store_status(r);
-		return fail_field(c, "current_password", "is incorrect");
+		return params_field_error(c, "current_password", "is incorrect");
 	}
 	if (password_hash(&pp, fresh, strlen(fresh), hash) != 0)
 		return ST_INTERNAL_ERROR;

@@ -54,11 +54,8 @@ h_incidents_list(struct ctx *c)
 		bool known = false;
 		for (int i = 0; statuses[i] != NULL; i++)
 			known = known || strcmp(status, statuses[i]) == 0;
-		if (!known) {
-			field_error_add(&c->rep->errors, "status", "must be open, acknowledged or resolved");
-			c->rep->detail = "Invalid query parameter";
-			return ST_VALIDATION_ERROR;
-		}
+		if (!known)
+			return params_query_error(c, "status", "must be open, acknowledged or resolved");
 	}
 	enum db_result r = store_incident_list(c->db, c->a, c->principal.org_id, status, limit, offset, &rows);
 	if (r != DB_OK)
@@ -221,16 +218,8 @@ h_procedures_execute(struct ctx *c)
 
 	if (!params_uuid(c, 0, proc))
 		return ST_NOT_FOUND;
-	if (incident_in != NULL) {
-		if (!util_uuid_valid(incident_in)) {
-			field_error_add(&c->rep->errors, "incident_id", "must be a UUID");
-			c->rep->detail = "Request validation failed";
-			return ST_VALIDATION_ERROR;
-		}
-		for (size_t i = 0; i < UUID_STR_LEN; i++)
-			incident[i] = (char)(incident_in[i] >= 'A' && incident_in[i] <= 'F' ?
-			    incident_in[i] + 32 : incident_in[i]);
-	}
+	if (incident_in != NULL && !params_uuid_text(incident_in, incident))
+		return params_field_error(c, "incident_id", "must be a UUID");
 	if (util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
 	if ((r = db_begin(c->db)) != DB_OK)

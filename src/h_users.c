@@ -9,14 +9,6 @@
 #include "store.h"
 #include "view.h"
 
-static enum status
-fail_field(struct ctx *c, const char *field, const char *message)
-{
-	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Request validation failed";
-	return ST_VALIDATION_ERROR;
-}
-
 enum status
 h_users_list(struct ctx *c)
 {
@@ -53,7 +45,7 @@ h_users_create(struct ctx *c)
 	enum db_result r;
 
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
-		return fail_field(c, "email", "is not a valid email address");
+		return params_field_error(c, "email", "is not a valid email address");
 	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
 	if ((r = db_begin(c->db)) != DB_OK)

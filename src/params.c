@@ -4,11 +4,19 @@
 #include <ctype.h>
 #include <string.h>
 
-static enum status
-bad_query(struct ctx *c, const char *field, const char *message)
+enum status
+params_query_error(struct ctx *c, const char *field, const char *message)
 {
 	field_error_add(&c->rep->errors, field, message);
 	c->rep->detail = "Invalid query parameter";
+	return ST_VALIDATION_ERROR;
+}
+
+enum status
+params_field_error(struct ctx *c, const char *field, const char *message)
+{
+	field_error_add(&c->rep->errors, field, message);
+	c->rep->detail = "Request validation failed";
 	return ST_VALIDATION_ERROR;
 }
 
@@ -20,18 +28,24 @@ params_paging(struct ctx *c, long *limit, long *offset)
 	*limit = PAGE_DEFAULT;
 	*offset = 0;
 	if (l != NULL && util_parse_long(l, 1, PAGE_MAX, limit) != 0)
-		return bad_query(c, "limit", "must be a whole number from 1 to 200");
+		return params_query_error(c, "limit", "must be a whole number from 1 to 200");
 	if (o != NULL && util_parse_long(o, 0, 1000000000L, offset) != 0)
-		return bad_query(c, "offset", "must be a whole number of at least 0");
+		return params_query_error(c, "offset", "must be a whole number of at least 0");
 	return ST_OK;
 }
 
 bool
 params_uuid(struct ctx *c, size_t i, char out[UUID_STR_LEN])
 {
-	if (i >= c->npath_params || !util_uuid_valid(c->path_params[i]))
+	return i < c->npath_params && params_uuid_text(c->path_params[i], out);
+}
+
+bool
+params_uuid_text(const char *s, char out[UUID_STR_LEN])
+{
+	if (s == NULL || !util_uuid_valid(s))
 		return false;
 	for (size_t k = 0; k < UUID_STR_LEN; k++)
-		out[k] = (char)tolower((unsigned char)c->path_params[i][k]);
+		out[k] = (char)tolower((unsigned char)s[k]);
 	return true;
 }

@@ -17,4 +17,10 @@ enum status params_paging(struct ctx *c, long *limit, long *offset);
  */
 bool params_uuid(struct ctx *c, size_t i, char out[UUID_STR_LEN]);
 
+/* s as a lower-case UUID in out (ids are stored lower-case); false when not a UUID. */
+bool params_uuid_text(const char *s, char out[UUID_STR_LEN]);
+/* Add a field error to the reply: VALIDATION_ERROR for a body field, or for a query parameter. */
+enum status params_field_error(struct ctx *c, const char *field, const char *message);
+enum status params_query_error(struct ctx *c, const char *field, const char *message);
+
 #endif
