@@ -112,6 +112,8 @@ ow_stop_pidfile() {
 # command line contains TEXT. Returns 0 if there were any.
 ow_stop_matching() {
 	local text=$1 pids i
+	# Before the first install (procps not there yet) nothing of ours can run.
+	command -v pgrep >/dev/null || return 1
 	pids=$(pgrep -f -- "$text" | grep -vx "$$" || true)
 	[[ -n $pids ]] || return 1
 	# shellcheck disable=SC2086  # one pid per word
