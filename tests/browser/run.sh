@@ -28,7 +28,7 @@ command -v node >/dev/null && command -v npm >/dev/null || extra+=(nodejs npm)
 (ow_install_packages "${OW_PACKAGES[@]}" "${extra[@]}") || fail "package installation failed"
 [[ -x /usr/bin/chromium ]] || fail "/usr/bin/chromium is missing"
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-((node_major >= 20)) || fail "node >= 20 is needed by playwright-core (have $(node --version 2>&1))"
+((node_major >= 18)) || fail "node >= 18 is needed by playwright-core (have $(node --version 2>&1))"
 
 # tools/test builds before this stage; alone, build only when nothing is built.
 if [[ ! -x $REPO/overwatch-fcgi || ! -x $REPO/overwatch-admin ]]; then
