@@ -17,8 +17,10 @@
 #include "dispatch.h"
 #include "log.h"
 #include "migrate.h"
+#include "oidc.h"
 #include "password.h"
 #include "permission.h"
+#include "sso.h"
 #include "store.h"
 #include "util.h"
 
@@ -47,6 +49,11 @@ usage(FILE *f)
 	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"
 	    "  purge                           delete expired sessions, revoked tokens and\n"
 	    "                                  throttle windows (run it daily, e.g. from cron)\n"
+	    "  sso-set --org ID|SLUG --issuer URL --client-id ID [--domains D1,D2]\n"
+	    "          [--auto-create] [--default-role ROLE] [--disabled] [--keep-secret]\n"
+	    "                                  set the organization's OpenID Connect connection;\n"
+	    "                                  the client secret is read from stdin\n"
+	    "  sso-show --org ID|SLUG          show it (never the secret)\n"
 	    "  check-config                    load and check the configuration\n",
 	    PKGDATADIR);
 }
@@ -126,13 +133,13 @@ cmd_create_org(struct db *db, int argc, char **argv)
 
 /* One line from stdin, prompting without echo on a terminal. -1 on EOF or too long. */
 static int
-read_password(char *buf, size_t size)
+read_hidden(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
 	bool tty = isatty(0) && tcgetattr(0, &old) == 0;
 
 	if (tty) {
-		fprintf(stderr, "Password: ");
+		fprintf(stderr, "%s", prompt);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSAFLUSH, &quiet);
@@ -149,6 +156,12 @@ read_password(char *buf, size_t size)
 		return -1;
 	buf[n] = '\0';
 	return 0;
+}
+
+static int
+read_password(char *buf, size_t size)
+{
+	return read_hidden("Password: ", buf, size);
 }
 
 static int
@@ -272,6 +285,161 @@ cmd_purge(struct db *db, int argc)
 	return 0;
 }
 
+#define SSO_SECRET_MAX 1024
+
+static int
+cmd_sso_set(struct db *db, int argc, char **argv)
+{
+	const char *org = NULL, *issuer = NULL, *client_id = NULL, *domains_arg = "";
+	const char *role = "viewer", *domains[SSO_DOMAINS_MAX + 1], *bad = NULL;
+	bool auto_create = false, enabled = true, keep = false, found = false;
+	char secret[SSO_SECRET_MAX + 2], list[SSO_DOMAINS_JSON_MAX + 1];
+	struct sso_org o;
+	struct sso_connection conn;
+	struct arena a;
+	size_t n = 0;
+	int rc = 0;
+	enum db_result r;
+
+	for (int i = 1; i < argc; i++) {
+		bool more = i + 1 < argc;
+		if (strcmp(argv[i], "--org") == 0 && more)
+			org = argv[++i];
+		else if (strcmp(argv[i], "--issuer") == 0 && more)
+			issuer = argv[++i];
+		else if (strcmp(argv[i], "--client-id") == 0 && more)
+			client_id = argv[++i];
+		else if (strcmp(argv[i], "--domains") == 0 && more)
+			domains_arg = argv[++i];
+		else if (strcmp(argv[i], "--default-role") == 0 && more)
+			role = argv[++i];
+		else if (strcmp(argv[i], "--auto-create") == 0)
+			auto_create = true;
+		else if (strcmp(argv[i], "--disabled") == 0)
+			enabled = false;
+		else if (strcmp(argv[i], "--keep-secret") == 0)
+			keep = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (org == NULL || issuer == NULL || client_id == NULL)
+		return EXIT_USAGE;
+	if (!oidc_url_acceptable(issuer)) {
+		fprintf(stderr, "overwatch-admin: sso-set: the issuer must be an https URL (http only on "
+		    "loopback), without query or fragment\n");
+		return EXIT_DATAERR;
+	}
+	size_t cid = strlen(client_id);
+	if (cid == 0 || cid > 255 || strcspn(client_id, " \t\r\n") != cid) {
+		fprintf(stderr, "overwatch-admin: sso-set: the client id must be 1 to 255 characters without spaces\n");
+		return EXIT_DATAERR;
+	}
+	if (role_parse(role) < 0) {
+		fprintf(stderr, "overwatch-admin: sso-set: the default role must be admin, engineer or viewer\n");
+		return EXIT_DATAERR;
+	}
+	if (strlen(domains_arg) >= sizeof(list)) {
+		fprintf(stderr, "overwatch-admin: sso-set: too many domains\n");
+		return EXIT_DATAERR;
+	}
+	snprintf(list, sizeof(list), "%s", domains_arg);
+	for (char *save = NULL, *d = strtok_r(list, ", ", &save); d != NULL; d = strtok_r(NULL, ", ", &save)) {
+		if (n == SSO_DOMAINS_MAX + 1)
+			break;
+		domains[n++] = d;
+	}
+	if (!keep) {
+		if (read_hidden("Client secret: ", secret, sizeof(secret)) != 0 || secret[0] == '\0' ||
+		    strlen(secret) > SSO_SECRET_MAX) {
+			fprintf(stderr, "overwatch-admin: sso-set: no client secret (1 to %d bytes) on standard "
+			    "input\n", SSO_SECRET_MAX);
+			rc = EXIT_DATAERR;
+			goto wipe;
+		}
+	}
+	arena_init(&a, 256 * 1024);
+	const char *domains_json = sso_domains_json(domains, n, &a, &bad);
+	if (domains_json == NULL) {
+		if (bad != NULL)
+			fprintf(stderr, "overwatch-admin: sso-set: '%s' is not a domain name\n", bad);
+		else
+			fprintf(stderr, "overwatch-admin: sso-set: at most %d domains\n", SSO_DOMAINS_MAX);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	if ((r = store_sso_org_connection(db, &a, org, &o, &conn, &found)) != DB_OK) {
+		rc = db_fail(r, "sso-set");
+		goto out;
+	}
+	if (conn.client_secret != NULL)
+		explicit_bzero(conn.client_secret, conn.client_secret_len);
+	if (!o.found) {
+		fprintf(stderr, "overwatch-admin: sso-set: no organization '%s'\n", org);
+		rc = EXIT_NOTFOUND;
+		goto out;
+	}
+	if (!found && keep) {
+		fprintf(stderr, "overwatch-admin: sso-set: --keep-secret: the organization has no connection yet\n");
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	struct audit_event ev = {
+		.org_id = o.id, .action = found ? "sso_connection.updated" : "sso_connection.created",
+		.outcome = "success", .actor_type = "system", .target_type = "organization", .target_id = o.id,
+		.detail = "overwatch-admin sso-set",
+	};
+	if ((r = db_begin(db)) != DB_OK ||
+	    (r = store_sso_connection_put(db, o.id, issuer, client_id, keep ? NULL : secret, domains_json,
+	    auto_create, role, enabled)) != DB_OK ||
+	    (r = store_audit(db, &ev)) != DB_OK || (r = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		rc = db_fail(r, "sso-set");
+		goto out;
+	}
+	printf("%s single sign-on for organization %s (%s)\n", found ? "updated" : "created", o.slug, o.id);
+out:
+	arena_free(&a);
+wipe:
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
+static int
+cmd_sso_show(struct db *db, const struct config *cfg, int argc, char **argv)
+{
+	struct sso_org o;
+	struct sso_connection conn;
+	struct arena a;
+	bool found = false;
+	int rc = 0;
+
+	if (argc != 3 || strcmp(argv[1], "--org") != 0)
+		return EXIT_USAGE;
+	arena_init(&a, 256 * 1024);
+	enum db_result r = store_sso_org_connection(db, &a, argv[2], &o, &conn, &found);
+	if (conn.client_secret != NULL)
+		explicit_bzero(conn.client_secret, conn.client_secret_len);
+	if (r != DB_OK) {
+		rc = db_fail(r, "sso-show");
+	} else if (!o.found || !found) {
+		fprintf(stderr, "overwatch-admin: sso-show: %s '%s'\n", o.found ? "no single sign-on for" :
+		    "no organization", argv[2]);
+		rc = EXIT_NOTFOUND;
+	} else {
+		printf("organization: %s (%s)\nissuer: %s\nclient_id: %s\nclient_secret: (set; write-only)\n"
+		    "allowed_domains: %s\nauto_create: %s\ndefault_role: %s\nenabled: %s\n",
+		    o.id, o.slug, conn.issuer, conn.client_id, conn.allowed_domains,
+		    conn.auto_create ? "yes" : "no", conn.default_role, conn.enabled ? "yes" : "no");
+		if (cfg->sso_redirect_base[0] != '\0')
+			printf("redirect_uri: %s/api/v1/auth/sso/%s/callback\n", cfg->sso_redirect_base, o.slug);
+		else
+			printf("redirect_uri: https://HOST/api/v1/auth/sso/%s/callback ([sso] redirect_base unset)\n",
+			    o.slug);
+	}
+	arena_free(&a);
+	return rc;
+}
+
 static int
 cmd_gen_secret(int argc, char **argv)
 {
@@ -381,7 +549,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "create-org") == 0 ||
 	    strcmp(cmd, "create-user") == 0 || strcmp(cmd, "unlock") == 0 ||
-	    strcmp(cmd, "purge") == 0) {
+	    strcmp(cmd, "purge") == 0 || strcmp(cmd, "sso-set") == 0 || strcmp(cmd, "sso-show") == 0) {
 		enum db_result r = db_connect(db);
 		if (r != DB_OK) {
 			rc = db_fail(r, cmd);
@@ -393,6 +561,10 @@ main(int argc, char **argv)
 			rc = cmd_create_user(db, &cfg, cargc, cargv);
 		} else if (strcmp(cmd, "purge") == 0) {
 			rc = cmd_purge(db, cargc);
+		} else if (strcmp(cmd, "sso-set") == 0) {
+			rc = cmd_sso_set(db, cargc, cargv);
+		} else if (strcmp(cmd, "sso-show") == 0) {
+			rc = cmd_sso_show(db, &cfg, cargc, cargv);
 		} else {
 			rc = cmd_unlock(db, cargc, cargv);
 		}

@@ -68,6 +68,10 @@ static const struct cfg_key cfg_keys[] = {
 	{"lockout", "ip_failures_per_minute", CFG_LONG, OFF(lockout_ip_failures_per_minute), "30", 1, 1000000, NULL},
 	{"authorizer", "rules", CFG_STR, OFF(authorizer_rules), "", 0, 0, NULL},
 	{"authorizer", "login_url", CFG_STR, OFF(authorizer_login_url), "", 0, 0, NULL},
+	{"sso", "redirect_base", CFG_STR, OFF(sso_redirect_base), "", 0, 0, NULL},
+	{"sso", "console_url", CFG_STR, OFF(sso_console_url), "/", 0, 0, NULL},
+	{"sso", "http_timeout", CFG_LONG, OFF(sso_http_timeout), "5", 1, 60, NULL},
+	{"sso", "cache_ttl", CFG_LONG, OFF(sso_cache_ttl), "3600", 0, DAY, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -224,6 +228,46 @@ cfg_read_env(struct config *cfg, char *err)
 	return 0;
 }
 
+/* Printable ASCII without spaces: the value ends up in a Location header. */
+static bool
+cfg_url_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+/* [sso]: the base is scheme://host[:port] (a trailing '/' dropped); the console a path or URL. */
+static int
+cfg_sso_check(struct config *cfg, char *err)
+{
+	char *b = cfg->sso_redirect_base;
+	size_t n = strlen(b);
+
+	while (n > 0 && b[n - 1] == '/')
+		b[--n] = '\0';
+	if (n > 0) {
+		const char *host = strncmp(b, "https://", 8) == 0 ? b + 8 :
+		    strncmp(b, "http://", 7) == 0 ? b + 7 : NULL;
+		if (host == NULL || *host == '\0' || strpbrk(host, "?#@") != NULL || n > 400 ||
+		    !cfg_url_chars(b)) {
+			snprintf(err, CONFIG_ERR_LEN, "[sso] redirect_base: must be http(s)://host[:port][/path] "
+			    "without query or fragment");
+			return -1;
+		}
+	}
+	const char *u = cfg->sso_console_url;
+	bool path = u[0] == '/' && u[1] != '/' && u[1] != '\\';
+	if ((!path && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) ||
+	    !cfg_url_chars(u) || strlen(u) > 2000) {
+		snprintf(err, CONFIG_ERR_LEN, "[sso] console_url: must be a path starting with '/' or an "
+		    "http(s) URL");
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks that involve several keys or the file system. */
 static int
 cfg_validate(struct config *cfg, char *err)
@@ -248,6 +292,8 @@ cfg_validate(struct config *cfg, char *err)
 		snprintf(err, CONFIG_ERR_LEN, "[jwt] refresh_ttl: must be longer than access_ttl");
 		return -1;
 	}
+	if (cfg_sso_check(cfg, err) != 0)
+		return -1;
 	if (cfg->argon2_memory < 8 * cfg->argon2_parallelism) {
 		/* libargon2 refuses less than 8 KiB per lane: every hash would fail. */
 		snprintf(err, CONFIG_ERR_LEN, "[password] argon2_memory: must be at least 8 x argon2_parallelism");

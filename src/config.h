@@ -55,6 +55,11 @@ struct config {
 	/* [authorizer] */
 	char *authorizer_rules;
 	char *authorizer_login_url;
+	/* [sso] */
+	char *sso_redirect_base;    /* scheme://host[:port] the browser reaches us at; empty: from Host */
+	char *sso_console_url;      /* where a browser goes after signing in */
+	long sso_http_timeout;      /* seconds for one call to an identity provider */
+	long sso_cache_ttl;         /* seconds discovery and keys stay cached per worker */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

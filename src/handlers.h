@@ -80,4 +80,9 @@ enum status h_procedures_execute(struct ctx *c);
 
 enum status h_audit_list(struct ctx *c);
 
+enum status h_sso_start(struct ctx *c);
+enum status h_sso_callback(struct ctx *c);
+enum status h_sso_connection_get(struct ctx *c);
+enum status h_sso_connection_put(struct ctx *c);
+
 #endif

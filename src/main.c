@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "oidc.h"
 #include "router.h"
 #include "dispatch.h"
 #include "util.h"
@@ -288,6 +289,12 @@ main(int argc, char **argv)
 		log_error("cannot initialise the MariaDB client library");
 		return 1;
 	}
+	/* libcurl's global state too (SSO): not thread- or fork-safe to set up later. */
+	if (oidc_global_init() != 0) {
+		log_error("cannot initialise the HTTP client library");
+		mysql_library_end();
+		return 1;
+	}
 	int code;
 	if (spawned && workers == 0) {
 		/* mod_fcgid and spawn-fcgi manage the process count themselves. */
@@ -298,6 +305,7 @@ main(int argc, char **argv)
 	config_free(cfg);
 	free(cfg);
 	free(created);
+	oidc_global_cleanup();
 	mysql_library_end();
 	return code;
 }

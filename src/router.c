@@ -65,6 +65,17 @@ static const struct field_spec procedure_execute_fields[] = {
 	{"incident_id", FIELD_STRING, false, true, 36, 36, NULL},
 };
 
+/* PUT replaces the whole connection; a missing client_secret keeps the stored one. */
+static const struct field_spec sso_connection_fields[] = {
+	{"issuer", FIELD_STRING, true, false, 1, 512, NULL},
+	{"client_id", FIELD_STRING, true, false, 1, 255, NULL},
+	{"client_secret", FIELD_STRING, false, false, 1, 1024, NULL},
+	{"allowed_domains", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
+	{"auto_create", FIELD_BOOL, false, false, 0, 0, NULL},
+	{"default_role", FIELD_ENUM, false, false, 0, 0, roles},
+	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
+};
+
 static const struct route routes[] = {
 	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/register", ROUTE_PUBLIC, PERM_NONE, h_auth_register, BODY_JSON, FIELDS(register_fields)},
@@ -88,6 +99,10 @@ static const struct route routes[] = {
 	{METHOD_POST, "/procedures", ROUTE_CREDENTIAL, PERM_PROCEDURES_CREATE, h_procedures_create, BODY_JSON, FIELDS(procedure_create_fields)},
 	{METHOD_POST, "/procedures/{id}/execute", ROUTE_CREDENTIAL, PERM_PROCEDURES_EXECUTE, h_procedures_execute, BODY_OPTIONAL_JSON, FIELDS(procedure_execute_fields)},
 	{METHOD_GET, "/audit-log", ROUTE_CREDENTIAL, PERM_AUDIT_READ, h_audit_list, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/auth/sso/{organization}/start", ROUTE_PUBLIC, PERM_NONE, h_sso_start, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/auth/sso/{organization}/callback", ROUTE_PUBLIC, PERM_NONE, h_sso_callback, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, BODY_NONE, NO_FIELDS},
+	{METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, BODY_JSON, FIELDS(sso_connection_fields)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

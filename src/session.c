@@ -66,6 +66,12 @@ arena_take(struct ctx *c, char *s)
 enum status
 session_start(struct ctx *c, const struct user_row *u)
 {
+	return session_start_with(c, u, NULL, NULL);
+}
+
+enum status
+session_start_with(struct ctx *c, const struct user_row *u, session_step step, void *arg)
+{
 	struct token_claims access, refresh;
 	char sid[UUID_STR_LEN];
 	time_t now = time(NULL);
@@ -88,7 +94,8 @@ session_start(struct ctx *c, const struct user_row *u)
 	struct principal actor = {.type = PRINCIPAL_USER, .id = u->id};
 	struct principal saved = c->principal;
 	c->principal = actor;
-	if ((r = store_session_create(c->db, sid, u->id, u->org_id, refresh.jti,
+	if ((step != NULL && (r = step(c, arg)) != DB_OK) ||
+	    (r = store_session_create(c->db, sid, u->id, u->org_id, refresh.jti,
 	    c->cfg->jwt_refresh_ttl, c->client_ip, c->user_agent)) != DB_OK ||
 	    (r = store_user_login_ok(c->db, u->id)) != DB_OK ||
 	    (r = session_audit(c, u->org_id, "auth.login", "success", "session", sid)) != DB_OK ||

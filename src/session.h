@@ -11,6 +11,15 @@
  * then the login response body and the two cookies on c->rep.
  */
 enum status session_start(struct ctx *c, const struct user_row *u);
+/*
+ * The same with step run first inside that transaction (the principal is
+ * already the user): SSO creates or links the user there, so that user,
+ * link and session commit together or not at all. A step's error rolls
+ * everything back and maps through store_status().
+ */
+typedef enum db_result (*session_step)(struct ctx *c, void *arg);
+enum status session_start_with(struct ctx *c, const struct user_row *u, session_step step,
+    void *arg);
 
 /* Set-Cookie header values (arena strings); max_age 0 expires the cookie. */
 const char *session_cookie(struct ctx *c, const char *name, const char *value, const char *path,

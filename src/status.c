@@ -24,6 +24,7 @@ static const struct status_info status_table[ST_MAX] = {
 	[ST_ACCOUNT_LOCKED] = {423, "Locked", "ACCOUNT_LOCKED", "Account is temporarily locked"},
 	[ST_RATE_LIMITED] = {429, "Too Many Requests", "RATE_LIMITED", "Too many failed login attempts"},
 	[ST_INTERNAL_ERROR] = {500, "Internal Server Error", "INTERNAL_ERROR", "Internal server error"},
+	[ST_BAD_GATEWAY] = {502, "Bad Gateway", "SSO_PROVIDER_ERROR", "The identity provider is unavailable"},
 	[ST_SERVICE_UNAVAILABLE] = {503, "Service Unavailable", "SERVICE_UNAVAILABLE", "Service temporarily unavailable"},
 	/* Never sent: dispatch retries; if retries run out the client sees this 503. */
 	[ST_RETRY] = {503, "Service Unavailable", "SERVICE_UNAVAILABLE", "Service temporarily unavailable"},

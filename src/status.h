@@ -23,6 +23,7 @@ enum status {
 	ST_ACCOUNT_LOCKED,
 	ST_RATE_LIMITED,
 	ST_INTERNAL_ERROR,
+	ST_BAD_GATEWAY,     /* an upstream (an SSO identity provider) is down or answered nonsense */
 	ST_SERVICE_UNAVAILABLE,
 	ST_RETRY,           /* internal: deadlock or certification failure, run the handler again */
 	ST_MAX

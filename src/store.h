@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "status.h"
+#include "util.h"
 
 /* The request status for a database outcome that is not DB_OK. */
 enum status store_status(enum db_result r);
@@ -168,5 +169,49 @@ enum db_result store_purge(struct db *db, struct purge_counts *out);
 enum db_result store_audit_list(struct db *db, struct arena *a, const char *org_id,
     const char *action, const char *actor_id, long long since, long limit, long offset,
     struct db_rows *rows);
+
+/* Single sign-on (sso_connections, sso_identities, sso_states). */
+struct sso_org {
+	bool found;
+	char id[UUID_STR_LEN];
+	const char *slug;
+};
+/* An organization's OIDC connection (arena strings; client_secret never leaves the server). */
+struct sso_connection {
+	const char *org_id, *issuer, *client_id, *allowed_domains, *default_role, *scopes;
+	const char *created_at, *updated_at;
+	char *client_secret;        /* wipe after use */
+	size_t client_secret_len;
+	bool auto_create, enabled;
+};
+/* The organization named by id or slug and its connection (*conn_found false: none). */
+enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
+    struct sso_org *org, struct sso_connection *conn, bool *conn_found);
+/* The same by organization id; for_update locks the organization row (inside a transaction). */
+enum db_result store_sso_connection_get(struct db *db, struct arena *a, const char *org_id,
+    bool for_update, struct sso_org *org, struct sso_connection *conn, bool *found);
+/* Create or replace; client_secret NULL keeps the stored one (the row must exist then). */
+enum db_result store_sso_connection_put(struct db *db, const char *org_id, const char *issuer,
+    const char *client_id, const char *client_secret, const char *allowed_domains,
+    bool auto_create, const char *default_role, bool enabled);
+/* A pending sign-in: created by /start, taken (read and deleted) once by /callback. */
+struct sso_state {
+	const char *state, *org_id, *nonce, *code_verifier, *binding_hash, *redirect_uri;
+	const char *redirect_to;    /* NULL: the configured console */
+	bool expired;
+};
+enum db_result store_sso_state_create(struct db *db, const struct sso_state *s, long ttl);
+/* *found false when there is no such state or a concurrent request took it first. */
+enum db_result store_sso_state_take(struct db *db, struct arena *a, const char *state,
+    struct sso_state *s, bool *found);
+/* The user linked to (issuer, subject) in org. */
+enum db_result store_sso_identity_user(struct db *db, struct arena *a, const char *org_id,
+    const char *issuer, const char *subject, char user_id[UUID_STR_LEN], bool *found);
+/* Link (issuer, subject) to user_id; DB_DUPLICATE when a concurrent sign-in linked it first. */
+enum db_result store_sso_identity_link(struct db *db, const char *org_id, const char *issuer,
+    const char *subject, const char *user_id);
+/* Record a sign-in through an existing link. */
+enum db_result store_sso_identity_touch(struct db *db, const char *org_id, const char *issuer,
+    const char *subject);
 
 #endif

@@ -128,48 +128,6 @@ out:
 	return out;
 }
 
-static int
-b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decode unpadded base64url s[0..n) into out (size cap); length or -1. */
-static long
-b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
-{
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-
-	if (n % 4 == 1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64url_value(s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return (long)o;
-}
-
 /*
  * Read the header before libjwt does: the algorithm must be exactly HS256
  * (libjwt 1.10 would otherwise accept whatever the token names, "none"
@@ -184,7 +142,7 @@ check_header(const struct token_keys *k, const char *tok, const struct token_key
 
 	if (dot == NULL || dot == tok || (size_t)(dot - tok) > 1300)
 		return TOKEN_MALFORMED;
-	long n = b64url_decode(tok, (size_t)(dot - tok), raw, sizeof(raw) - 1);
+	long n = util_b64url_decode(tok, (size_t)(dot - tok), raw, sizeof(raw) - 1);
 	if (n <= 0)
 		return TOKEN_MALFORMED;
 	raw[n] = '\0';

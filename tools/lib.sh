@@ -7,8 +7,16 @@
 OW_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libjson-c-dev libjwt-dev libmariadb-dev libargon2-dev libssl-dev check
-	mariadb-server mariadb-client lighttpd apache2 libapache2-mod-fcgid
+	libcurl4-openssl-dev libcjose-dev libjansson-dev
+	mariadb-server mariadb-client lighttpd
 	python3 curl procps
+)
+# Only the test suite needs these: the second web server and the SSO tests'
+# identity provider (glewlwyd) with the tools its set-up script uses.
+# shellcheck disable=SC2034  # used by tools/test
+OW_TEST_PACKAGES=(
+	apache2 libapache2-mod-fcgid
+	glewlwyd dbconfig-no-thanks sqlite3 openssl
 )
 
 ow_say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
@@ -44,6 +52,11 @@ ow_install_packages() {
 	apt-get update -qq
 	# Installing a server package may try to start its system service (ports
 	# 80, 3306): harmless here, we never use those instances.
+	# glewlwyd (the SSO tests' identity provider): its default debconf answer
+	# with dbconfig-no-thanks breaks the postinst; "No configuration" avoids it.
+	if printf '%s\n' "${missing[@]}" | grep -qx glewlwyd; then
+		echo "glewlwyd glewlwyd/config_type select No configuration" | debconf-set-selections
+	fi
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 

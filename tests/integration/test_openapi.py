@@ -39,6 +39,9 @@ PUBLIC_PROBE = {
     ("POST", "/api/v1/auth/register"): (400, "VALIDATION_ERROR"),
     ("POST", "/api/v1/auth/login"): (400, "VALIDATION_ERROR"),
     ("POST", "/api/v1/auth/refresh"): (401, "INVALID_TOKEN"),
+    # A random organization has no single sign-on: the handler's own 404.
+    ("GET", "/api/v1/auth/sso/{organization}/start"): (404, "NOT_FOUND"),
+    ("GET", "/api/v1/auth/sso/{organization}/callback"): (404, "NOT_FOUND"),
 }
 
 
@@ -319,7 +322,10 @@ def test_operations_answer_without_credential_as_documented(fe):
         label = "%s %s" % (method, path)
         r = _probe(fe, method, path)
         try:
-            expect(r.status not in (404, 405),
+            # A 404 the probe expects must come from the handler, not the router's "Not found".
+            handler_404 = (r.status == 404 and PUBLIC_PROBE.get((method, path), (None,))[0] == 404
+                           and (r.json or {}).get("detail") not in (None, "Not found"))
+            expect(r.status not in (404, 405) or handler_404,
                    "%s is documented but the server does not serve it" % label, r)
             if op["permission"] == "public":
                 want, code = PUBLIC_PROBE.get((method, path), (None, None))

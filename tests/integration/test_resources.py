@@ -37,6 +37,8 @@ ROUTE_PERMS = {
     ("POST", "/api/v1/procedures"): "procedures:create",
     ("POST", "/api/v1/procedures/{id}/execute"): "procedures:execute",
     ("GET", "/api/v1/audit-log"): "audit:read",
+    ("GET", "/api/v1/sso-connections"): "users:manage",
+    ("PUT", "/api/v1/sso-connections"): "users:manage",
 }
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 
@@ -101,7 +103,13 @@ def test_permission_matrix(fe):
             lambda: "/procedures/%s/execute" % procedure["id"],
             lambda: {"incident_id": incident["id"]}, 202),
         ("GET", "/api/v1/audit-log"): (lambda: "/audit-log", None, 200),
+        ("GET", "/api/v1/sso-connections"): (lambda: "/sso-connections", None, 200),
+        ("PUT", "/api/v1/sso-connections"): (lambda: "/sso-connections", lambda: sso, 200),
     }
+    # A connection to read (GET sorts before the PUT that would create one).
+    sso = {"issuer": "https://idp.example.com/realms/matrix", "client_id": "matrix",
+           "client_secret": "matrix-secret"}
+    ok(admin.request("PUT", "/sso-connections", body=sso), 200, "PUT /sso-connections")
     principals = {role: org.user(role).client for role in ("admin", "engineer", "viewer")}
     problems = []
     denied_viewer = set()

@@ -145,6 +145,7 @@ static const struct {
 	{ST_ACCOUNT_LOCKED, 423, "Locked", "ACCOUNT_LOCKED"},
 	{ST_RATE_LIMITED, 429, "Too Many Requests", "RATE_LIMITED"},
 	{ST_INTERNAL_ERROR, 500, "Internal Server Error", "INTERNAL_ERROR"},
+	{ST_BAD_GATEWAY, 502, "Bad Gateway", "SSO_PROVIDER_ERROR"},
 	{ST_SERVICE_UNAVAILABLE, 503, "Service Unavailable", "SERVICE_UNAVAILABLE"},
 	{ST_RETRY, 503, "Service Unavailable", "SERVICE_UNAVAILABLE"},
 };

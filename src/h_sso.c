@@ -1,0 +1,569 @@
+/* h_sso.c -- single sign-on through an organization's OpenID Connect provider, and its connection. */
+#include "handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "log.h"
+#include "oidc.h"
+#include "router.h"
+#include "session.h"
+#include "sso.h"
+#include "store.h"
+#include "view.h"
+
+/*
+ * The browser binding: /start sets a random value in this cookie and keeps
+ * only its hash with the state; /callback must present the same cookie.
+ * SameSite=Lax because the provider's redirect back is a cross-site
+ * top-level GET, which Strict would strip.
+ */
+#define SSO_COOKIE "ow_sso"
+#define SSO_COOKIE_PATH API_PREFIX "/auth/sso"
+#define SSO_STATE_TTL 600           /* seconds a started sign-in may take */
+#define SSO_PARAM_MAX 2048          /* code, next */
+#define SSO_SIGNIN_ATTEMPTS 3
+
+static struct oidc_opts
+opts_of(const struct config *cfg)
+{
+	struct oidc_opts o = {cfg->sso_http_timeout, cfg->sso_cache_ttl};
+	return o;
+}
+
+/* Printable ASCII, no spaces: safe inside a header value or a URL. */
+static bool
+plain_token(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+host_ok(const char *h)
+{
+	size_t n = strlen(h);
+	return n > 0 && n <= 255 &&
+	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == n;
+}
+
+/*
+ * The callback URL the provider must send the browser back to: the
+ * configured external base, else this request's own scheme and Host (the
+ * provider only accepts URLs registered with it, so a forged Host gains
+ * nothing). NULL when there is no usable Host.
+ */
+static const char *
+redirect_uri_of(struct ctx *c, const char *slug)
+{
+	const char *base = c->cfg->sso_redirect_base;
+	if (base[0] != '\0')
+		return arena_printf(c->a, "%s%s/auth/sso/%s/callback", base, API_PREFIX, slug);
+	const char *host = request_param(c->req, "HTTP_HOST");
+	if (host == NULL || !host_ok(host))
+		return NULL;
+	return arena_printf(c->a, "%s://%s%s/auth/sso/%s/callback", c->https ? "https" : "http", host,
+	    API_PREFIX, slug);
+}
+
+static void
+wipe_secret(struct sso_connection *conn)
+{
+	if (conn->client_secret != NULL)
+		explicit_bzero(conn->client_secret, conn->client_secret_len);
+}
+
+/* A same-site path to return to after signing in (no scheme, no "//host"). */
+static bool
+next_ok(const char *n)
+{
+	return plain_token(n, SSO_PARAM_MAX) && n[0] == '/' && n[1] != '/' && n[1] != '\\';
+}
+
+static bool
+binding_ok(const char *v)
+{
+	return v != NULL && strlen(v) == OIDC_RANDOM_LEN - 1 &&
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+	    OIDC_RANDOM_LEN - 1;
+}
+
+/* Record a refused sign-in (reason: a short word, never a secret) and answer st. */
+static enum status
+refuse(struct ctx *c, const char *org_id, const char *reason, const char *user_id, enum status st,
+    const char *detail)
+{
+	struct audit_event ev = {
+		.org_id = org_id, .action = "sso.login_failed", .outcome = "failure",
+		.actor_type = "anonymous", .ip = c->client_ip, .user_agent = c->user_agent,
+		.target_type = user_id != NULL ? "user" : NULL, .target_id = user_id, .detail = reason,
+	};
+	enum db_result r = store_audit(c->db, &ev);
+
+	log_info("sso: sign-in to organization %s refused: %s", org_id, reason);
+	if (r != DB_OK)
+		return store_status(r);
+	c->rep->detail = detail;
+	return st;
+}
+
+static enum status
+refuse_oidc(struct ctx *c, const char *org_id, enum oidc_error e)
+{
+	const struct oidc_error_info *info = oidc_error_info(e);
+
+	if (e == OIDC_E_INTERNAL)
+		return ST_INTERNAL_ERROR;
+	return refuse(c, org_id, info->reason, NULL, info->provider_fault ? ST_BAD_GATEWAY :
+	    ST_INVALID_CREDENTIALS, info->detail);
+}
+
+/* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
+static enum status
+load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
+{
+	bool have = false;
+	enum db_result r;
+
+	if (c->npath_params < 1 || strlen(c->path_params[0]) > 100)
+		return ST_NOT_FOUND;
+	r = store_sso_org_connection(c->db, c->a, c->path_params[0], org, conn, &have);
+	if (r != DB_OK)
+		return store_status(r);
+	if (!org->found || !have || !conn->enabled) {
+		wipe_secret(conn);
+		c->rep->detail = "Single sign-on is not configured for this organization";
+		return ST_NOT_FOUND;
+	}
+	return ST_OK;
+}
+
+static const char *
+binding_cookie(struct ctx *c, const char *value)
+{
+	bool secure = c->cfg->environment == ENVIRONMENT_PRODUCTION;
+	return arena_printf(c->a, "%s=%s; Path=%s; Max-Age=%d; HttpOnly; SameSite=Lax%s", SSO_COOKIE,
+	    value, SSO_COOKIE_PATH, SSO_STATE_TTL, secure ? "; Secure" : "");
+}
+
+enum status
+h_sso_start(struct ctx *c)
+{
+	struct sso_org org;
+	struct sso_connection conn;
+	struct oidc_provider p;
+	struct oidc_opts o = opts_of(c->cfg);
+	const char *next = request_query(c->req, "next");
+	char state[OIDC_RANDOM_LEN], nonce[OIDC_RANDOM_LEN], verifier[OIDC_RANDOM_LEN];
+	char fresh[OIDC_RANDOM_LEN], challenge[OIDC_S256_LEN], binding_hash[OIDC_S256_LEN];
+	enum status st = load_connection(c, &org, &conn);
+	enum db_result r;
+
+	if (st != ST_OK)
+		return st;
+	wipe_secret(&conn);             /* not needed before the callback */
+	if (next != NULL && !next_ok(next)) {
+		field_error_add(&c->rep->errors, "next", "must be a path on this site");
+		c->rep->detail = "Invalid query parameter";
+		return ST_VALIDATION_ERROR;
+	}
+	const char *redirect_uri = redirect_uri_of(c, org.slug);
+	if (redirect_uri == NULL) {
+		c->rep->detail = "No valid Host header to build the callback URL from (set [sso] redirect_base)";
+		return ST_VALIDATION_ERROR;
+	}
+	enum oidc_error e = oidc_discover(conn.issuer, &o, c->a, &p);
+	if (e != OIDC_OK)
+		return refuse_oidc(c, org.id, e);
+	/* One binding per browser, reused while it lives: sign-ins in two tabs both finish. */
+	const char *binding = request_cookie(c->req, SSO_COOKIE);
+	if (!binding_ok(binding)) {
+		if (oidc_random(fresh) != 0)
+			return ST_INTERNAL_ERROR;
+		binding = fresh;
+	}
+	if (oidc_random(state) != 0 || oidc_random(nonce) != 0 || oidc_random(verifier) != 0)
+		return ST_INTERNAL_ERROR;
+	oidc_s256(verifier, challenge);
+	oidc_s256(binding, binding_hash);
+	struct sso_state s = {
+		.state = state, .org_id = org.id, .nonce = nonce, .code_verifier = verifier,
+		.binding_hash = binding_hash, .redirect_uri = redirect_uri, .redirect_to = next,
+	};
+	if ((r = store_sso_state_create(c->db, &s, SSO_STATE_TTL)) != DB_OK)
+		return store_status(r);
+	struct oidc_auth_request ar = {
+		.client_id = conn.client_id, .redirect_uri = redirect_uri, .scope = conn.scopes,
+		.state = state, .nonce = nonce, .code_challenge = challenge,
+	};
+	const char *url = oidc_authorization_url(&p, &ar, c->a);
+	const char *cookie = binding_cookie(c, binding);
+	if (url == NULL || cookie == NULL)
+		return ST_INTERNAL_ERROR;
+	reply_json(c->rep, ST_FOUND, NULL);
+	reply_header(c->rep, "Location", url);
+	reply_header(c->rep, "Set-Cookie", cookie);
+	return ST_FOUND;
+}
+
+/* What the callback decided to do for the signed-in identity, run inside the session's transaction. */
+struct signin_plan {
+	const char *org_id, *issuer, *subject;
+	struct user_row user;
+	bool create;                /* a new user (auto_create) */
+	bool link;                  /* a new link of (issuer, subject) to the user */
+	char user_id[UUID_STR_LEN];
+	char email[256];
+	char name[SSO_NAME_MAX * 4 + 1];
+};
+
+static enum db_result
+signin_step(struct ctx *c, void *arg)
+{
+	struct signin_plan *pl = arg;
+	enum db_result r = DB_OK;
+
+	if (pl->create)
+		r = store_user_create(c->db, pl->user.id, pl->org_id, pl->user.email, pl->user.name,
+		    pl->user.role, NULL);
+	if (r == DB_OK)
+		r = pl->link ? store_sso_identity_link(c->db, pl->org_id, pl->issuer, pl->subject, pl->user.id) :
+		    store_sso_identity_touch(c->db, pl->org_id, pl->issuer, pl->subject);
+	if (r == DB_OK && pl->create)
+		r = session_audit(c, pl->org_id, "user.created", "success", "user", pl->user.id);
+	if (r != DB_OK)
+		return r;
+	json_object *d = json_object_new_object();
+	json_object_object_add(d, "issuer", json_object_new_string(pl->issuer));
+	json_object_object_add(d, "created", json_object_new_boolean(pl->create));
+	json_object_object_add(d, "linked", json_object_new_boolean(pl->link));
+	const char *detail = arena_strdup(c->a, json_object_to_json_string_ext(d,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(d);
+	struct audit_event ev = {
+		.org_id = pl->org_id, .action = "sso.login", .outcome = "success",
+		.actor_type = "user", .actor_id = pl->user.id, .ip = c->client_ip,
+		.user_agent = c->user_agent, .target_type = "user", .target_id = pl->user.id,
+		.detail = detail,
+	};
+	return store_audit(c->db, &ev);
+}
+
+/*
+ * Map the verified identity to a user of the organization: the stored link
+ * first; else, at first sign-in, the verified email (an existing user of
+ * this organization is linked, an unknown one created when the connection
+ * says so). A refusal answers st != ST_OK with its audit event written.
+ */
+static enum status
+signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_claims *cl,
+    struct signin_plan *pl)
+{
+	bool linked = false, found = false, restricted = false;
+	const char *org = pl->org_id;
+	enum db_result r;
+
+	pl->create = pl->link = false;
+	/* An email the provider says it has not verified is no email at all here. */
+	bool have_email = cl->email != NULL && cl->email_verified != 0 &&
+	    util_email_normalize(cl->email, pl->email, sizeof(pl->email)) == 0;
+	if (!have_email)
+		pl->email[0] = '\0';
+	if (!sso_domain_allowed(conn->allowed_domains, pl->email, &restricted) && restricted) {
+		if (!have_email)
+			return refuse(c, org, cl->email != NULL ? "email_unverified" : "email_missing", NULL,
+			    ST_INSUFFICIENT_PERMISSIONS,
+			    "The identity provider did not send a verified email, which this organization requires");
+		return refuse(c, org, "domain_not_allowed", NULL, ST_INSUFFICIENT_PERMISSIONS,
+		    "This email domain is not allowed to sign in to this organization");
+	}
+	if ((r = store_sso_identity_user(c->db, c->a, org, pl->issuer, pl->subject, pl->user_id,
+	    &linked)) != DB_OK)
+		return store_status(r);
+	if (linked) {
+		r = store_user_by_id(c->db, c->a, pl->user_id, &pl->user, &found);
+		if (r != DB_OK)
+			return store_status(r);
+		if (!found || strcmp(pl->user.org_id, org) != 0)
+			return ST_INTERNAL_ERROR;   /* the foreign keys make this impossible */
+	} else {
+		if (!have_email)
+			return refuse(c, org, cl->email != NULL ? "email_unverified" : "email_missing", NULL,
+			    ST_INSUFFICIENT_PERMISSIONS,
+			    "The identity provider did not send a verified email to match an account with");
+		if ((r = store_user_by_email(c->db, c->a, pl->email, &pl->user, &found)) != DB_OK)
+			return store_status(r);
+		if (found && strcmp(pl->user.org_id, org) != 0)
+			return refuse(c, org, "email_in_other_organization", NULL, ST_INSUFFICIENT_PERMISSIONS,
+			    "This email belongs to an account of another organization");
+		if (!found && !conn->auto_create)
+			return refuse(c, org, "no_account", NULL, ST_INSUFFICIENT_PERMISSIONS,
+			    "There is no account for this email in the organization; ask an administrator");
+		pl->link = true;
+		if (!found) {
+			if (util_uuid(pl->user_id) != 0)
+				return ST_INTERNAL_ERROR;
+			sso_user_name(cl->name, pl->email, pl->name, sizeof(pl->name));
+			memset(&pl->user, 0, sizeof(pl->user));
+			pl->user.id = pl->user_id;
+			pl->user.org_id = org;
+			pl->user.email = pl->email;
+			pl->user.name = pl->name;
+			pl->user.role = conn->default_role;
+			pl->user.active = true;
+			pl->create = true;
+		}
+	}
+	/* Deactivation holds for SSO users as for any other. */
+	if (!pl->user.active)
+		return refuse(c, org, "user_deactivated", pl->user.id, ST_INSUFFICIENT_PERMISSIONS,
+		    "User account is deactivated");
+	return ST_OK;
+}
+
+static bool
+wants_json(const struct ctx *c)
+{
+	const char *accept = request_param(c->req, "HTTP_ACCEPT");
+	return accept != NULL && strcasestr(accept, "application/json") != NULL;
+}
+
+/* The provider's error code, reduced to what is safe to echo and record. */
+static const char *
+provider_error_code(struct ctx *c, const char *e)
+{
+	size_t n = strspn(e, "abcdefghijklmnopqrstuvwxyz_");
+	if (n == 0 || n != strlen(e) || n > 40)
+		return "error";
+	return arena_strdup(c->a, e);
+}
+
+enum status
+h_sso_callback(struct ctx *c)
+{
+	struct sso_org org;
+	struct sso_connection conn;
+	struct sso_state s;
+	struct oidc_provider p;
+	struct oidc_claims claims;
+	struct oidc_opts o = opts_of(c->cfg);
+	const char *state = request_query(c->req, "state"), *code = request_query(c->req, "code");
+	const char *error = request_query(c->req, "error"), *id_token = NULL;
+	char cookie_hash[OIDC_S256_LEN] = "";
+	bool found = false;
+	enum status st = load_connection(c, &org, &conn);
+	enum db_result r;
+
+	if (st != ST_OK)
+		return st;
+	static const char state_detail[] =
+	    "The sign-in state is missing, unknown, expired, already used or from another browser; "
+	    "start the sign-in again";
+	if (state == NULL || !plain_token(state, 128)) {
+		st = refuse(c, org.id, "state_missing", NULL, ST_INVALID_CREDENTIALS, state_detail);
+		goto out;
+	}
+	/* Taken first, whatever follows: a state is good for one attempt only. */
+	if ((r = store_sso_state_take(c->db, c->a, state, &s, &found)) != DB_OK) {
+		st = store_status(r);
+		goto out;
+	}
+	const char *binding = request_cookie(c->req, SSO_COOKIE);
+	if (binding_ok(binding))
+		oidc_s256(binding, cookie_hash);
+	const char *why = !found ? "state_unknown" : strcmp(s.org_id, org.id) != 0 ? "state_other_organization" :
+	    s.expired ? "state_expired" : !binding_ok(binding) || strlen(s.binding_hash) != OIDC_S256_LEN - 1 ||
+	    !util_ct_equal(cookie_hash, s.binding_hash, OIDC_S256_LEN - 1) ? "state_browser_mismatch" : NULL;
+	if (why != NULL) {
+		st = refuse(c, org.id, why, NULL, ST_INVALID_CREDENTIALS, state_detail);
+		goto out;
+	}
+	if (error != NULL) {
+		const char *ec = provider_error_code(c, error);
+		st = refuse(c, org.id, arena_printf(c->a, "provider_error_%s", ec), NULL,
+		    ST_INVALID_CREDENTIALS, arena_printf(c->a,
+		    "The identity provider did not sign the user in (%s)", ec));
+		goto out;
+	}
+	if (code == NULL || !plain_token(code, SSO_PARAM_MAX)) {
+		st = refuse(c, org.id, "code_missing", NULL, ST_INVALID_CREDENTIALS,
+		    "The identity provider's answer carries no authorization code");
+		goto out;
+	}
+	enum oidc_error e = oidc_discover(conn.issuer, &o, c->a, &p);
+	if (e == OIDC_OK)
+		e = oidc_exchange_code(&p, &o, conn.client_id, conn.client_secret, code, s.redirect_uri,
+		    s.code_verifier, c->a, &id_token);
+	wipe_secret(&conn);
+	struct oidc_expect want = {.issuer = p.issuer, .client_id = conn.client_id, .nonce = s.nonce};
+	if (e == OIDC_OK)
+		e = oidc_verify_id_token(&p, &o, id_token, &want, time(NULL), c->a, &claims);
+	if (e != OIDC_OK) {
+		st = refuse_oidc(c, org.id, e);
+		goto out;
+	}
+	/*
+	 * A concurrent first sign-in of the same person may create the user or
+	 * the link first (duplicate key), or the transaction may lose a
+	 * deadlock: look again and retry here, since the state is spent and the
+	 * dispatcher's rerun of the whole handler could not succeed.
+	 */
+	struct signin_plan pl = {.org_id = org.id, .issuer = p.issuer, .subject = claims.sub};
+	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
+		if ((st = signin_plan(c, &conn, &claims, &pl)) != ST_OK)
+			goto out;
+		st = session_start_with(c, &pl.user, signin_step, &pl);
+		if (st != ST_RETRY && st != ST_CONFLICT)
+			break;
+	}
+	/* Not ST_RETRY: the dispatcher would rerun the handler, and the spent state refuse it. */
+	if (st == ST_CONFLICT || st == ST_RETRY)
+		st = ST_SERVICE_UNAVAILABLE;
+	if (st != ST_OK)
+		goto out;
+	if (!wants_json(c)) {
+		/* A browser: to the console (or the page it came from), with the session cookies. */
+		const char *to = s.redirect_to != NULL ? s.redirect_to : c->cfg->sso_console_url;
+		reply_json(c->rep, ST_FOUND, NULL);
+		reply_header(c->rep, "Location", to);
+		st = ST_FOUND;
+	}
+out:
+	wipe_secret(&conn);
+	return st;
+}
+
+/* ------------------------------------------------------------------ the connection */
+
+static json_object *
+connection_view(struct ctx *c, const struct sso_org *org, const struct sso_connection *conn)
+{
+	const char *why = NULL, *uri = redirect_uri_of(c, org->slug);
+	json_object *o = json_object_new_object();
+	json_object *domains = json_parse_strict(conn->allowed_domains, strlen(conn->allowed_domains), &why);
+
+	if (domains == NULL || !json_object_is_type(domains, json_type_array)) {
+		json_object_put(domains);
+		domains = json_object_new_array();
+	}
+	json_object_object_add(o, "issuer", json_object_new_string(conn->issuer));
+	json_object_object_add(o, "client_id", json_object_new_string(conn->client_id));
+	json_object_object_add(o, "allowed_domains", domains);
+	json_object_object_add(o, "auto_create", json_object_new_boolean(conn->auto_create));
+	json_object_object_add(o, "default_role", json_object_new_string(conn->default_role));
+	json_object_object_add(o, "enabled", json_object_new_boolean(conn->enabled));
+	json_object_object_add(o, "redirect_uri", view_opt_string(uri));
+	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
+	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
+	return o;
+}
+
+enum status
+h_sso_connection_get(struct ctx *c)
+{
+	struct sso_org org;
+	struct sso_connection conn;
+	bool found = false;
+	enum db_result r = store_sso_connection_get(c->db, c->a, c->principal.org_id, false, &org,
+	    &conn, &found);
+
+	wipe_secret(&conn);
+	if (r != DB_OK)
+		return store_status(r);
+	if (!found) {
+		c->rep->detail = "No single sign-on connection is configured for this organization";
+		return ST_NOT_FOUND;
+	}
+	reply_json(c->rep, ST_OK, connection_view(c, &org, &conn));
+	return ST_OK;
+}
+
+static enum status
+fail_field(struct ctx *c, const char *field, const char *message)
+{
+	field_error_add(&c->rep->errors, field, message);
+	c->rep->detail = "Request validation failed";
+	return ST_VALIDATION_ERROR;
+}
+
+static bool
+body_bool(json_object *body, const char *name, bool def)
+{
+	json_object *v = NULL;
+	return json_object_object_get_ex(body, name, &v) && v != NULL ? json_object_get_boolean(v) : def;
+}
+
+enum status
+h_sso_connection_put(struct ctx *c)
+{
+	const char *org = c->principal.org_id;
+	const char *issuer = json_get_string(c->body, "issuer");
+	const char *client_id = json_get_string(c->body, "client_id");
+	const char *secret = json_get_string(c->body, "client_secret");
+	const char *role = json_get_string(c->body, "default_role");
+	bool auto_create = body_bool(c->body, "auto_create", false);
+	bool enabled = body_bool(c->body, "enabled", true);
+	const char *domains[SSO_DOMAINS_MAX], *domains_json, *bad = NULL;
+	json_object *arr = NULL;
+	struct sso_org o;
+	struct sso_connection conn;
+	bool found = false;
+	size_t n = 0;
+	enum db_result r;
+	enum status st = ST_OK;
+
+	if (!oidc_url_acceptable(issuer))
+		st = fail_field(c, "issuer", "must be an https URL (http only on loopback), without query or fragment");
+	if (!plain_token(client_id, 255))
+		st = fail_field(c, "client_id", "must be printable ASCII without spaces");
+	if (secret != NULL && strlen(secret) > 1024)
+		st = fail_field(c, "client_secret", "is too long");
+	if (json_object_object_get_ex(c->body, "allowed_domains", &arr) && arr != NULL) {
+		n = json_object_array_length(arr);
+		if (n > SSO_DOMAINS_MAX)
+			st = fail_field(c, "allowed_domains", "has too many items");
+		for (size_t i = 0; i < n && i < SSO_DOMAINS_MAX; i++)
+			domains[i] = json_object_get_string(json_object_array_get_idx(arr, i));
+	}
+	if (st != ST_OK)
+		return st;
+	if ((domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL)
+		return fail_field(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
+		    "is too long");
+	if ((r = db_begin(c->db)) != DB_OK)
+		return store_status(r);
+	if ((r = store_sso_connection_get(c->db, c->a, org, true, &o, &conn, &found)) != DB_OK)
+		goto fail;
+	wipe_secret(&conn);
+	if (!found && secret == NULL) {
+		db_rollback(c->db);
+		return fail_field(c, "client_secret", "is required when the connection is created");
+	}
+	if ((r = store_sso_connection_put(c->db, org, issuer, client_id, secret, domains_json, auto_create,
+	    role != NULL ? role : "viewer", enabled)) != DB_OK ||
+	    (r = session_audit(c, org, found ? "sso_connection.updated" : "sso_connection.created",
+	    "success", "organization", org)) != DB_OK ||
+	    (r = db_commit(c->db)) != DB_OK)
+		goto fail;
+	if (secret != NULL)
+		explicit_bzero((char *)secret, strlen(secret));
+	if ((r = store_sso_connection_get(c->db, c->a, org, false, &o, &conn, &found)) != DB_OK || !found) {
+		wipe_secret(&conn);
+		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
+	}
+	wipe_secret(&conn);
+	reply_json(c->rep, ST_OK, connection_view(c, &o, &conn));
+	return ST_OK;
+fail:
+	db_rollback(c->db);
+	if (secret != NULL)
+		explicit_bzero((char *)secret, strlen(secret));
+	return store_status(r);
+}

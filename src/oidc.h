@@ -1,0 +1,147 @@
+/* oidc.h -- OpenID Connect relying party: discovery, JWKS, code exchange, ID token checks. */
+#ifndef OW_OIDC_H
+#define OW_OIDC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "arena.h"
+
+#define OIDC_RANDOM_LEN 44          /* 32 random bytes in base64url (43) and the NUL */
+#define OIDC_S256_LEN 44            /* SHA-256 in base64url (43) and the NUL */
+#define OIDC_URL_MAX 512            /* issuer and endpoint URLs */
+#define OIDC_ID_TOKEN_MAX 16384     /* larger ID tokens are refused before decoding */
+#define OIDC_SUBJECT_MAX 255        /* OIDC Core: sub is at most 255 ASCII characters */
+#define OIDC_LEEWAY 60              /* seconds of clock skew allowed on exp, iat, nbf */
+
+/*
+ * Everything that can go wrong, with a short reason for the audit log and a
+ * detail for the client. provider_fault: the provider is down or answered
+ * nonsense (502); otherwise the sign-in itself is refused (401).
+ */
+enum oidc_error {
+	OIDC_OK,
+	OIDC_E_UNREACHABLE,         /* connect, DNS, TLS or timeout */
+	OIDC_E_HTTP,                /* an HTTP status other than the expected one */
+	OIDC_E_TOO_LARGE,           /* response body over its limit */
+	OIDC_E_MALFORMED,           /* not the JSON document expected */
+	OIDC_E_ISSUER_MISMATCH,     /* the discovery document names another issuer */
+	OIDC_E_INSECURE_URL,        /* an endpoint that is not https (or loopback http) */
+	OIDC_E_NO_KEYS,             /* JWKS without one usable signing key */
+	OIDC_E_CLIENT_REJECTED,     /* token endpoint: invalid_client, unauthorized_client */
+	OIDC_E_GRANT_REJECTED,      /* token endpoint: the code (invalid_grant, replayed, PKCE) */
+	OIDC_E_NO_ID_TOKEN,         /* token response without an id_token */
+	OIDC_E_TOKEN_MALFORMED,     /* id_token is not a compact JWS with JSON parts */
+	OIDC_E_ALG,                 /* algorithm not allowed, or not the key's pinned one */
+	OIDC_E_UNKNOWN_KEY,         /* no published key matches, even after a refetch */
+	OIDC_E_SIGNATURE,           /* the signature does not verify */
+	OIDC_E_ISS,
+	OIDC_E_AUD,
+	OIDC_E_AZP,
+	OIDC_E_EXPIRED,
+	OIDC_E_IAT,                 /* missing, or issued in the future */
+	OIDC_E_NBF,
+	OIDC_E_NONCE,
+	OIDC_E_SUB,
+	OIDC_E_INTERNAL,            /* out of memory, library failure */
+	OIDC_E_MAX
+};
+
+struct oidc_error_info {
+	const char *reason;         /* "id_token_audience": audit detail, no secret */
+	const char *detail;         /* for the client's error body */
+	bool provider_fault;
+};
+/* Never NULL; out-of-range values map to OIDC_E_INTERNAL. */
+const struct oidc_error_info *oidc_error_info(enum oidc_error e);
+
+/* Process-wide setup of the HTTP client: once, in the master before fork. 0 / -1. */
+int oidc_global_init(void);
+void oidc_global_cleanup(void);
+
+/* Limits of every provider call. */
+struct oidc_opts {
+	long timeout;               /* seconds for one whole HTTP exchange */
+	long cache_ttl;             /* seconds discovery and JWKS stay cached (per worker) */
+};
+
+/*
+ * True when url is acceptable as an issuer or endpoint: http(s), no user
+ * info or fragment, printable ASCII, at most OIDC_URL_MAX bytes, and https
+ * unless the host is loopback (127.0.0.0/8, ::1, localhost).
+ */
+bool oidc_url_acceptable(const char *url);
+
+/* 32 bytes from the CSPRNG as base64url (state, nonce, PKCE verifier). 0 / -1. */
+int oidc_random(char out[OIDC_RANDOM_LEN]);
+/* base64url(SHA-256(s)): the PKCE S256 challenge, also used to store a value's digest. */
+void oidc_s256(const char *s, char out[OIDC_S256_LEN]);
+
+/* The endpoints a provider's discovery document names (arena copies). */
+struct oidc_provider {
+	const char *issuer;         /* as the provider states it: the ID token's iss */
+	const char *authorization_endpoint;
+	const char *token_endpoint;
+	const char *jwks_uri;
+};
+
+/*
+ * The provider at issuer: from this worker's cache, or fetched from
+ * issuer/.well-known/openid-configuration and checked (issuer equal to the
+ * configured one up to a trailing '/', endpoints acceptable URLs).
+ */
+enum oidc_error oidc_discover(const char *issuer, const struct oidc_opts *o, struct arena *a,
+    struct oidc_provider *out);
+
+/* The authorization request (code flow, PKCE S256) as a URL in the arena; NULL on cap. */
+struct oidc_auth_request {
+	const char *client_id, *redirect_uri, *scope, *state, *nonce, *code_challenge;
+};
+const char *oidc_authorization_url(const struct oidc_provider *p,
+    const struct oidc_auth_request *r, struct arena *a);
+
+/*
+ * Exchange code at the token endpoint (client_secret_basic, PKCE verifier);
+ * *id_token receives the arena copy of the ID token. The provider's other
+ * tokens are wiped, never kept.
+ */
+enum oidc_error oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
+    const char *client_id, const char *client_secret, const char *code,
+    const char *redirect_uri, const char *code_verifier, struct arena *a, const char **id_token);
+
+/* What a verified ID token says about the user (arena strings). */
+struct oidc_claims {
+	const char *sub;
+	const char *email;          /* NULL when absent */
+	const char *name;           /* NULL when absent */
+	int email_verified;         /* 1, 0, or -1 when the claim is absent */
+	long long exp, iat;
+};
+
+/* What the ID token must say. */
+struct oidc_expect {
+	const char *issuer;         /* exact iss */
+	const char *client_id;      /* in aud; azp when present or when aud has several */
+	const char *nonce;
+};
+
+/*
+ * Verify id_token against the provider's JWKS (this worker's cache; an
+ * unknown kid refetches the JWKS once): the algorithm pinned per key (the
+ * JWK's alg, else RS256 for RSA and ES256/384/512 by curve), never none or
+ * HMAC; then iss, aud, azp, exp, iat, nbf (OIDC_LEEWAY seconds of skew),
+ * nonce and sub.
+ */
+enum oidc_error oidc_verify_id_token(const struct oidc_provider *p, const struct oidc_opts *o,
+    const char *id_token, const struct oidc_expect *e, time_t now, struct arena *a,
+    struct oidc_claims *out);
+
+/* The same checks against a JWKS document given as text (no network, no cache). */
+enum oidc_error oidc_verify_with_jwks(const char *jwks, size_t jwks_len, const char *id_token,
+    const struct oidc_expect *e, time_t now, struct arena *a, struct oidc_claims *out);
+
+/* Drop this worker's cached discovery documents and key sets. */
+void oidc_cache_clear(void);
+
+#endif

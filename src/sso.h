@@ -1,0 +1,45 @@
+/* sso.h -- single sign-on policy: allowed email domains and the names of users SSO creates. */
+#ifndef OW_SSO_H
+#define OW_SSO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+#define SSO_DOMAIN_MAX 253          /* DNS name limit */
+#define SSO_DOMAINS_MAX 50          /* domains one connection may list */
+#define SSO_DOMAINS_JSON_MAX 4096   /* sso_connections.allowed_domains */
+#define SSO_NAME_MAX 200            /* users.name, in characters */
+
+/*
+ * Lower-case in into out when it is a plausible DNS domain: labels of
+ * [a-z0-9-] (no '-' at either end) joined by single dots, at least two
+ * labels, at most SSO_DOMAIN_MAX bytes. 0, or -1 when it is not.
+ */
+int sso_domain_normalize(const char *in, char out[SSO_DOMAIN_MAX + 1]);
+
+/*
+ * The JSON array text stored in sso_connections.allowed_domains for the n
+ * domains (normalised, duplicates dropped, order kept), in the arena. NULL
+ * when one is not a domain (*bad names it), there are more than
+ * SSO_DOMAINS_MAX, or the text exceeds SSO_DOMAINS_JSON_MAX.
+ */
+const char *sso_domains_json(const char *const *domains, size_t n, struct arena *a,
+    const char **bad);
+
+/*
+ * Is the (normalised) email's domain in the stored list? An empty list
+ * allows every domain; *restricted says whether the list has entries. A
+ * list that does not parse allows nothing.
+ */
+bool sso_domain_allowed(const char *allowed_json, const char *email, bool *restricted);
+
+/*
+ * The name of a user created at first sign-in: the ID token's name (control
+ * characters as spaces, trimmed, at most SSO_NAME_MAX characters), else the
+ * email's local part. out has room for SSO_NAME_MAX * 4 + 1 bytes.
+ */
+void sso_user_name(const char *claim, const char *email, char *out, size_t outlen);
+
+#endif

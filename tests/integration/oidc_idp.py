@@ -1,0 +1,476 @@
+"""OpenID Connect providers for the SSO tests (issue 12), standard library only.
+
+Glewlwyd -- a real provider: the Debian package glewlwyd on loopback, set up
+    the way ../shared/notes/oidc-test-idp-glewlwyd.md describes (sqlite DB,
+    RS256 key from openssl, the OIDC plugin with PKCE allowed, a confidential
+    client, users), plus BrowserSession, the small "user agent" that performs
+    glewlwyd's login steps (its login page is a JS app the tests cannot run).
+
+FakeProvider -- an http.server on loopback serving discovery, JWKS and a
+    token endpoint whose id_token the test shapes (bad signature, wrong
+    audience, expired, wrong nonce, alg none/HS256): the negative cases no
+    real provider would produce. Keys come from the openssl command line.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import http.cookiejar
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import harness
+
+GLEWLWYD = "/usr/bin/glewlwyd"
+GLEWLWYD_SQL = "/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64u_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def ensure_glewlwyd():
+    """Install glewlwyd when missing, exactly as the note says (preseed first:
+    the default debconf answer breaks the postinst with dbconfig-no-thanks)."""
+    if os.access(GLEWLWYD, os.X_OK) and shutil.which("sqlite3") and shutil.which("openssl"):
+        return
+    if os.geteuid() != 0:
+        raise harness.SetupError("glewlwyd is not installed (apt-get install glewlwyd "
+                                 "dbconfig-no-thanks sqlite3 openssl, as root)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["debconf-set-selections"], input="glewlwyd glewlwyd/config_type select "
+                   "No configuration\n", text=True, check=True, env=env)
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "glewlwyd",
+                        "dbconfig-no-thanks", "sqlite3", "openssl"], capture_output=True,
+                       text=True, env=env, timeout=600)
+    if r.returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=600)
+        r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+                            "glewlwyd", "dbconfig-no-thanks", "sqlite3", "openssl"],
+                           capture_output=True, text=True, env=env, timeout=600)
+    if r.returncode != 0 or not os.access(GLEWLWYD, os.X_OK):
+        raise harness.SetupError("apt-get install glewlwyd failed: %s" % r.stderr[-600:])
+
+
+# ---------------------------------------------------------------- HTTP client
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.reason = ""
+        self.headers = headers
+        self.body = body
+
+    def header(self, name, default=None):
+        return self.headers.get(name, default)
+
+    @property
+    def json(self):
+        try:
+            return json.loads(self.body.decode())
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def __repr__(self):
+        return "<%d %r>" % (self.status, self.body[:300])
+
+
+class BrowserSession:
+    """A cookie jar and no automatic redirects: a test plays the browser."""
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  NoRedirect())
+
+    def request(self, method, url, body=None, headers=None, timeout=15):
+        data = None
+        hdrs = dict(headers or {})
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
+        try:
+            with self.opener.open(req, timeout=timeout) as r:
+                return Reply(r.status, r.headers, r.read())
+        except urllib.error.HTTPError as e:
+            return Reply(e.code, e.headers, e.read())
+
+    def get(self, url, **kw):
+        return self.request("GET", url, **kw)
+
+    def cookie(self, name):
+        for c in self.jar:
+            if c.name == name:
+                return c.value
+        return None
+
+
+def free_port():
+    return harness.free_port()
+
+
+def openssl(*args, input_bytes=None):
+    r = subprocess.run(["openssl"] + list(args), input=input_bytes, capture_output=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise harness.SetupError("openssl %s failed: %s" % (args[0], r.stderr.decode()[-300:]))
+    return r.stdout
+
+
+# ---------------------------------------------------------------- glewlwyd
+
+class Glewlwyd:
+    """One glewlwyd on 127.0.0.1:port with its own sqlite DB in directory d."""
+
+    CLIENT_ID = "overwatch"
+    CLIENT_SECRET = "overwatch-client-secret-0123456789"
+
+    def __init__(self, d, redirect_uris, spawn=None):
+        ensure_glewlwyd()
+        self.spawn = spawn          # harness.Harness.spawn: its cleanup stops us too
+        self.dir = Path(d)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.issuer = self.base + "/api/oidc"
+        self.redirect_uris = list(redirect_uris)
+        self.proc = None
+        self.log = self.dir / "glewlwyd.log"
+        self.admin = None
+
+    def start(self):
+        db = self.dir / "glewlwyd.db"
+        sql = subprocess.run(["zcat", GLEWLWYD_SQL], capture_output=True, check=True).stdout
+        subprocess.run(["sqlite3", str(db)], input=sql, capture_output=True, check=True)
+        key, pub = self.dir / "rsa.key", self.dir / "rsa.pub"
+        openssl("genrsa", "-out", str(key), "2048")
+        openssl("rsa", "-in", str(key), "-pubout", "-out", str(pub))
+        self.key_pem, self.pub_pem = key.read_text(), pub.read_text()
+        conf = self.dir / "glewlwyd.conf"
+        # The secure_connection_* files must be named even with TLS off (2.7.5
+        # refuses to start otherwise); they are never read.
+        conf.write_text("""# generated by tests/integration/oidc_idp.py
+port={port}
+bind_address="127.0.0.1"
+external_url="{base}"
+login_url="login.html"
+api_prefix="api"
+allow_origin="*"
+log_mode="console"
+log_level="WARNING"
+cookie_domain="127.0.0.1"
+cookie_secure=0
+session_expiration=3600
+session_key="GLEWLWYD2_SESSION_ID"
+admin_scope="g_admin"
+profile_scope="g_profile"
+user_module_path="/usr/lib/glewlwyd/user"
+user_middleware_module_path="/usr/lib/glewlwyd/user_middleware"
+client_module_path="/usr/lib/glewlwyd/client"
+user_auth_scheme_module_path="/usr/lib/glewlwyd/scheme"
+plugin_module_path="/usr/lib/glewlwyd/plugin"
+use_secure_connection=false
+secure_connection_key_file="{d}/none.key"
+secure_connection_pem_file="{d}/none.pem"
+secure_connection_ca_file="{d}/none.crt"
+hash_algorithm="SHA512"
+database =
+{{
+  type = "sqlite3"
+  path = "{db}"
+}};
+""".format(port=self.port, base=self.base, d=self.dir, db=db))
+        argv = [GLEWLWYD, "--config-file=%s" % conf]
+        if self.spawn is not None:
+            self.proc = self.spawn(argv, str(self.log))
+        else:
+            out = open(self.log, "ab")
+            try:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                             stderr=out, start_new_session=True)
+            finally:
+                out.close()
+
+        def listening():
+            if self.proc.poll() is not None:
+                raise harness.SetupError("glewlwyd exited (%s):\n%s"
+                                         % (self.proc.returncode, harness.tail(self.log)))
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", self.port)) == 0
+        harness.wait_for(listening, 20, 0.05, "glewlwyd to listen")
+        self.configure()
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def _admin(self, method, path, body=None):
+        r = self.admin.request(method, self.base + path, body=body)
+        if r.status not in (200, 201):
+            raise harness.SetupError("glewlwyd %s %s: %d %r" % (method, path, r.status, r.body[:300]))
+        return r
+
+    def configure(self):
+        self.admin = BrowserSession()
+        self._admin("POST", "/api/auth/", {"username": "admin", "password": "password"})
+        self._admin("POST", "/api/mod/plugin/", {
+            "module": "oidc", "name": "oidc", "display_name": "OpenID Connect",
+            "parameters": {
+                "iss": self.issuer,
+                "jwt-type": "rsa", "jwt-key-size": "256",
+                "key": self.key_pem, "cert": self.pub_pem,
+                "access-token-duration": 3600, "refresh-token-duration": 1209600,
+                "code-duration": 600, "refresh-token-rolling": True,
+                "allow-non-oidc": False,
+                "auth-type-code-enabled": True, "auth-type-token-enabled": False,
+                "auth-type-id-token-enabled": True, "auth-type-none-enabled": False,
+                "auth-type-password-enabled": False, "auth-type-client-enabled": False,
+                "auth-type-refresh-enabled": True,
+                "auth-type-code-revoke-replayed": False,
+                "scope": [], "additional-parameters": [], "claims": [],
+                "jwks-show": True, "jwks-x5c": [],
+                "request-parameter-allow": False,
+                "subject-type": "public", "secret-type": "pairwise",
+                "name-claim": "mandatory", "name-claim-scope": [],
+                "email-claim": "mandatory", "email-claim-scope": [],
+                "scope-claim": "no", "scope-claim-scope": [],
+                "address-claim": {"type": "no", "mandatory": False},
+                "allowed-scope": ["openid", "email", "profile"],
+                "pkce-allowed": True, "pkce-method-plain-allowed": False,
+                "introspection-revocation-allowed": False,
+                "register-client-allowed": False,
+                "session-management-allowed": False,
+            },
+        })
+        self._admin("PUT", "/api/scope/openid", {
+            "name": "openid", "display_name": "Open ID", "description": "OpenID Connect",
+            "password_required": True, "password_max_age": 0, "scheme": {}})
+        for name in ("email", "profile"):
+            self._admin("POST", "/api/scope/", {
+                "name": name, "display_name": name, "description": name,
+                "password_required": True, "password_max_age": 0, "scheme": {}})
+        self._admin("POST", "/api/client/", {
+            "client_id": self.CLIENT_ID, "name": "Overwatch", "confidential": True,
+            "password": self.CLIENT_SECRET, "redirect_uri": self.redirect_uris,
+            "authorization_type": ["code", "refresh_token"],
+            "token_endpoint_auth_method": ["client_secret_basic", "client_secret_post"],
+            "enabled": True})
+
+    def add_user(self, username, email, password, name=None):
+        self._admin("POST", "/api/user/", {
+            "username": username, "name": name or username.title(), "email": email,
+            "password": password, "scope": ["openid", "email", "profile"], "enabled": True})
+
+    def login_steps(self, browser, authz_url, username, password):
+        """What glewlwyd's login page would do, given the authorization URL the
+        service redirected to: returns the provider's final 302 Reply (to the
+        service's callback with state and code, or with an error)."""
+        r = browser.get(authz_url)
+        if r.status != 302:
+            raise AssertionError("glewlwyd authorization endpoint: %r" % r)
+        loc = r.header("Location")
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)
+        if "callback_url" not in query:
+            return r            # an error redirect straight to the client
+        callback_url = query["callback_url"][0]
+        if callback_url.startswith("/"):
+            callback_url = self.base + callback_url
+        a = browser.request("POST", self.base + "/api/auth/",
+                            {"username": username, "password": password})
+        if a.status != 200:
+            raise AssertionError("glewlwyd login of %s: %r" % (username, a))
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(authz_url).query)
+        client_id = params["client_id"][0]
+        g = browser.request("PUT", self.base + "/api/auth/grant/%s" % urllib.parse.quote(client_id),
+                            {"scope": params["scope"][0]})
+        if g.status != 200:
+            raise AssertionError("glewlwyd consent: %r" % g)
+        sep = "&" if "?" in callback_url else "?"
+        r = browser.get(callback_url + sep + "g_continue")
+        if r.status != 302:
+            raise AssertionError("glewlwyd code issue: %r" % r)
+        return r
+
+
+# ---------------------------------------------------------------- a provider we control
+
+class RsaKey:
+    """An RSA key from the openssl command line; signs RS256 with it."""
+
+    def __init__(self, d, kid):
+        self.kid = kid
+        self.path = Path(d) / ("%s.key" % kid)
+        openssl("genrsa", "-out", str(self.path), "2048")
+        text = openssl("rsa", "-in", str(self.path), "-noout", "-modulus").decode()
+        self.n = bytes.fromhex(text.strip().split("=", 1)[1])
+        self.e = (65537).to_bytes(3, "big")
+        self.pub_pem = openssl("rsa", "-in", str(self.path), "-pubout")
+
+    def jwk(self, alg="RS256"):
+        k = {"kty": "RSA", "kid": self.kid, "use": "sig", "n": b64u(self.n), "e": b64u(self.e)}
+        if alg:
+            k["alg"] = alg
+        return k
+
+    def sign(self, data):
+        return openssl("dgst", "-sha256", "-sign", str(self.path), input_bytes=data)
+
+
+def jws(header, claims, key=None, hmac_key=None, signature=None):
+    """Compact JWS: RS256 with key, HS256 with hmac_key, or the given signature bytes."""
+    signing_input = (b64u(json.dumps(header, separators=(",", ":")).encode()) + "." +
+                     b64u(json.dumps(claims, separators=(",", ":")).encode()))
+    if signature is not None:
+        sig = signature
+    elif hmac_key is not None:
+        sig = hmac.new(hmac_key, signing_input.encode(), hashlib.sha256).digest()
+    elif key is not None:
+        sig = key.sign(signing_input.encode())
+    else:
+        sig = b""
+    return signing_input + "." + b64u(sig)
+
+
+class FakeProvider:
+    """Discovery, JWKS and token endpoint on 127.0.0.1; `mint` decides the id_token.
+
+    mint(form, code_info) -> id_token string, given the token request's form
+    fields and what the authorization request carried for that code
+    ({"nonce", "code_challenge", "client_id", "redirect_uri", "state"}).
+    The authorization endpoint answers at once with a redirect carrying a
+    code (no login page). Codes are one-time; the client secret is checked.
+    """
+
+    def __init__(self, d, client_id="fake-client", client_secret="fake-secret-0123456789"):
+        self.dir = Path(d)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.key = RsaKey(self.dir, "fake-key-1")
+        self.jwks_keys = [self.key.jwk()]
+        self.codes = {}
+        self.mint = None
+        self.requests = []          # (method, path) seen, for cache tests
+        self.token_status = None    # force an HTTP status at the token endpoint
+        self.token_body = None      # force a raw body at the token endpoint
+        provider = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def send(self, status, body, ctype="application/json", headers=None):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                path, _, query = self.path.partition("?")
+                provider.requests.append(("GET", path))
+                if path == "/.well-known/openid-configuration":
+                    return self.send(200, provider.discovery())
+                if path == "/jwks":
+                    return self.send(200, {"keys": provider.jwks_keys})
+                if path == "/authorize":
+                    q = dict(urllib.parse.parse_qsl(query))
+                    code = b64u(os.urandom(18))
+                    provider.codes[code] = q
+                    loc = q["redirect_uri"] + "?" + urllib.parse.urlencode(
+                        {"code": code, "state": q.get("state", "")})
+                    return self.send(302, b"", headers={"Location": loc})
+                return self.send(404, {"error": "not_found"})
+
+            def do_POST(self):
+                path = self.path.partition("?")[0]
+                provider.requests.append(("POST", path))
+                n = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
+                if path != "/token":
+                    return self.send(404, {"error": "not_found"})
+                if provider.token_status is not None:
+                    return self.send(provider.token_status, provider.token_body or b"oops",
+                                     ctype="text/plain")
+                auth = self.headers.get("Authorization", "")
+                want = "Basic " + base64.b64encode(
+                    ("%s:%s" % (urllib.parse.quote(provider.client_id, safe=""),
+                                urllib.parse.quote(provider.client_secret, safe=""))).encode()
+                ).decode()
+                if not hmac.compare_digest(auth, want):
+                    return self.send(401, {"error": "invalid_client"})
+                info = provider.codes.pop(form.get("code", ""), None)
+                if info is None or form.get("grant_type") != "authorization_code" \
+                        or form.get("redirect_uri") != info.get("redirect_uri"):
+                    return self.send(400, {"error": "invalid_grant"})
+                verifier = form.get("code_verifier", "")
+                challenge = b64u(hashlib.sha256(verifier.encode()).digest())
+                if info.get("code_challenge_method") != "S256" \
+                        or challenge != info.get("code_challenge"):
+                    return self.send(400, {"error": "invalid_grant",
+                                           "error_description": "PKCE verification failed"})
+                if provider.token_body is not None:
+                    return self.send(200, provider.token_body)
+                id_token = provider.mint(form, info)
+                return self.send(200, {"access_token": "at-" + b64u(os.urandom(9)),
+                                       "token_type": "Bearer", "expires_in": 300,
+                                       "id_token": id_token})
+
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.issuer = self.base
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def discovery(self):
+        return {"issuer": self.issuer,
+                "authorization_endpoint": self.base + "/authorize",
+                "token_endpoint": self.base + "/token",
+                "jwks_uri": self.base + "/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "code_challenge_methods_supported": ["S256"]}
+
+    def claims(self, info, **over):
+        now = int(time.time())
+        c = {"iss": self.issuer, "sub": "fake-subject-1", "aud": self.client_id,
+             "exp": now + 300, "iat": now, "nonce": info.get("nonce"),
+             "email": "fake.user@fake.example", "email_verified": True, "name": "Fake User"}
+        c.update(over)
+        return {k: v for k, v in c.items() if v is not None}
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
