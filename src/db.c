@@ -255,10 +255,17 @@ db_connect(struct db *db)
 		log_info("database connection re-established");
 	db->mysql = m;
 	db->next_connect_ms = 0;
-	/* The server itself stops a statement that overruns, so a lock cannot hold a worker. */
-	static struct db_query set_timeout = DB_QUERY("SET SESSION max_statement_time = ?");
-	struct db_param p = DBP_INT(cfg->db_query_timeout);
-	enum db_result r = db_exec(db, &set_timeout, &p, 1, NULL, NULL);
+	/*
+	 * The server itself gives up on a statement that overruns: running
+	 * (max_statement_time), waiting for a row lock (innodb_lock_wait_timeout)
+	 * or for a table lock (lock_wait_timeout); so a lock cannot hold a
+	 * worker longer than query_timeout, and the client answers 503.
+	 */
+	static struct db_query set_timeout = DB_QUERY(
+	    "SET SESSION max_statement_time = ?, innodb_lock_wait_timeout = ?, lock_wait_timeout = ?");
+	struct db_param p[] = {DBP_INT(cfg->db_query_timeout), DBP_INT(cfg->db_query_timeout),
+	    DBP_INT(cfg->db_query_timeout)};
+	enum db_result r = db_exec(db, &set_timeout, p, 3, NULL, NULL);
 	/*
 	 * Galera: reads wait until the node has applied every write committed
 	 * anywhere, so a revocation through one node holds on the next request
