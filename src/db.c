@@ -37,6 +37,7 @@ struct db {
 	MYSQL *mysql;
 	MYSQL_STMT *stmts[DB_MAX_STMTS];
 	bool in_txn;
+	size_t current;                  /* index in servers of the connected one */
 	long long next_connect_ms;       /* monotonic time of the next allowed attempt */
 };
 
@@ -175,6 +176,22 @@ errno_is_gone(unsigned int e)
 	    e == CR_COMMANDS_OUT_OF_SYNC || e == ER_SERVER_SHUTDOWN || e == 4031;
 }
 
+/* Galera's wsrep_ready (SHOW STATUS is exempt from wsrep_sync_wait); true without Galera. */
+static bool
+node_ready(struct db *db)
+{
+	bool ready = false;
+	if (mysql_query(db->mysql, "SHOW STATUS LIKE 'wsrep_ready'") != 0)
+		return false;
+	MYSQL_RES *res = mysql_store_result(db->mysql);
+	if (res == NULL)
+		return false;
+	MYSQL_ROW row = mysql_fetch_row(res);
+	ready = row == NULL || (row[1] != NULL && strcmp(row[1], "ON") == 0);
+	mysql_free_result(res);
+	return ready;
+}
+
 static enum db_result
 classify(struct db *db, unsigned int e, const char *what, const char *sql)
 {
@@ -184,6 +201,20 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 		return DB_DEADLOCK;
 	if (errno_is_gone(e)) {
 		log_warning("database connection lost (%s, error %u); will reconnect", what, e);
+		db_disconnect(db);
+		db->next_connect_ms = 0;
+		return DB_UNAVAILABLE;
+	}
+	/*
+	 * Galera: a node outside the primary component (partitioned, joining)
+	 * refuses queries (1047) and causal reads (1205). With other servers
+	 * configured, leave it for them, as if it had refused to connect.
+	 */
+	if (db->nservers > 1 && (e == ER_UNKNOWN_COM_ERROR || e == ER_LOCK_WAIT_TIMEOUT) &&
+	    !node_ready(db)) {
+		log_warning("database server %s is not in the cluster's primary component (%s, error %u); "
+		    "using the next one", db->servers[db->current].host, what, e);
+		db->servers[db->current].skip_until_ms = now_ms() + DB_SKIP_FAILED_MS;
 		db_disconnect(db);
 		db->next_connect_ms = 0;
 		return DB_UNAVAILABLE;
@@ -236,6 +267,7 @@ db_connect(struct db *db)
 			    s->is_socket ? s->host : NULL, 0) != NULL) {
 				connected = true;
 				s->skip_until_ms = 0;
+				db->current = i;
 				break;
 			}
 			e = mysql_errno(m);

@@ -220,7 +220,18 @@ store_user_in_org(struct db *db, struct arena *a, const char *id, const char *or
 enum db_result
 store_user_lock_admins(struct db *db, struct arena *a, const char *org_id, long *count)
 {
-	/* FOR UPDATE: two admins demoting each other at once cannot both succeed. */
+	/*
+	 * Write the organization's row first: on one server its row lock
+	 * serializes admin changes; on Galera, where FOR UPDATE locks stay on
+	 * their node, two such transactions on different nodes write the same
+	 * row, so certification fails one of them (retried, it sees the other).
+	 */
+	static struct db_query guard = DB_QUERY(
+	    "UPDATE organizations SET admin_guard = admin_guard + 1 WHERE id = ?");
+	struct db_param g[] = {DBP_STR(org_id)};
+	enum db_result gr = db_exec(db, &guard, g, 1, NULL, NULL);
+	if (gr != DB_OK)
+		return gr;
 	static struct db_query q = DB_QUERY(
 	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE");
 	struct db_param p[] = {DBP_STR(org_id)};

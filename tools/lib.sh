@@ -11,12 +11,14 @@ OW_PACKAGES=(
 	mariadb-server mariadb-client lighttpd
 	python3 curl procps
 )
-# Only the test suite needs these: the second web server and the SSO tests'
-# identity provider (glewlwyd) with the tools its set-up script uses.
+# Only the test suite needs these: the second web server, the SSO tests'
+# identity provider (glewlwyd) with the tools its set-up script uses, and the
+# cluster tests' Galera provider, state-transfer tool and load balancer.
 # shellcheck disable=SC2034  # used by tools/test
 OW_TEST_PACKAGES=(
 	apache2 libapache2-mod-fcgid
 	glewlwyd dbconfig-no-thanks sqlite3 openssl
+	galera-4 rsync haproxy
 )
 
 ow_say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
