@@ -242,7 +242,9 @@ json_parse_strict(const char *s, size_t n, const char **why)
 	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
 		obj = json_tokener_parse_ex(tok, " ", 1);
 	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		*why = "Malformed JSON";
+		/* Valid syntax that yields no object is a bare null. */
+		*why = json_tokener_get_error(tok) == json_tokener_success ?
+		    "Request body must be a JSON object" : "Malformed JSON";
 		json_object_put(obj);
 		obj = NULL;
 	}

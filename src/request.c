@@ -284,12 +284,24 @@ request_is_json(const struct request *req)
 	if (*ct != ';')
 		return false;
 	/* Only UTF-8 is accepted (API.md section 1); other parameters are ignored. */
-	const char *cs = strcasestr(ct, "charset=");
-	if (cs == NULL)
-		return true;
-	cs += 8;
-	if (*cs == '"')
-		cs++;
-	return strncasecmp(cs, "utf-8", 5) == 0 && (cs[5] == '\0' || cs[5] == '"' || cs[5] == ';' ||
-	    cs[5] == ' ');
+	while (*ct == ';') {
+		ct++;
+		while (*ct == ' ' || *ct == '\t')
+			ct++;
+		size_t name = strcspn(ct, "=;");
+		const char *value = ct[name] == '=' ? ct + name + 1 : ct + name;
+		size_t vlen = strcspn(value, ";");
+		while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+			vlen--;
+		if (name == 7 && strncasecmp(ct, "charset", 7) == 0) {
+			if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+				value++;
+				vlen -= 2;
+			}
+			if (vlen != 5 || strncasecmp(value, "utf-8", 5) != 0)
+				return false;
+		}
+		ct = value + strcspn(value, ";");
+	}
+	return *ct == '\0';
 }

@@ -18,6 +18,7 @@ OW_PACKAGES=(
 OW_TEST_PACKAGES=(
 	apache2 libapache2-mod-fcgid
 	glewlwyd dbconfig-no-thanks sqlite3 openssl
+	clang libclang-rt-14-dev
 	galera-4 rsync haproxy
 )
 

@@ -232,6 +232,10 @@ class Harness:
         self.env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
         self.env["LANG"] = "C.UTF-8"
         self.service_env = {"OVERWATCH_SERVICE_REGISTRATION": "true"}
+        # Sanitizer builds: mod_fcgid passes only FcgidInitialEnv to the service.
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.service_env[k] = os.environ[k]
 
     # ---------------------------------------------------------------- processes
 
@@ -256,6 +260,14 @@ class Harness:
                 p.wait(5)
             except ProcessLookupError:
                 pass
+        # Sanitizer builds: let the rest of the group (a spawned master and its
+        # workers) finish its own graceful stop, so LeakSanitizer runs at exit.
+        for _ in range(100):
+            try:
+                os.killpg(p.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.1)
         try:
             os.killpg(p.pid, signal.SIGKILL)   # orphaned workers, if any
         except (ProcessLookupError, PermissionError):
