@@ -234,7 +234,8 @@ db_connect(struct db *db)
 {
 	const struct config *cfg = db->cfg;
 	unsigned int connect_timeout = (unsigned int)cfg->db_connect_timeout;
-	unsigned int io_timeout = (unsigned int)cfg->db_query_timeout;
+	/* Longer than the server-side limits below, so that their clean error comes first. */
+	unsigned int io_timeout = (unsigned int)cfg->db_query_timeout + 2;
 	my_bool no = 0;
 
 	if (db->mysql != NULL)
@@ -242,26 +243,31 @@ db_connect(struct db *db)
 	long long now = now_ms();
 	if (now < db->next_connect_ms)
 		return DB_UNAVAILABLE;
-	MYSQL *m = mysql_init(NULL);
-	if (m == NULL)
-		return DB_ERROR;
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-	mysql_options(m, MYSQL_OPT_RECONNECT, &no);
-	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
 	/*
 	 * Servers in the configured order, those that refused lately last: a
 	 * cluster node that is down costs one failed attempt, not one per request.
+	 * Each server at most once per call, and each attempt on a fresh handle:
+	 * a failed mysql_real_connect() clears the handle's options, and a
+	 * second attempt on it would run without timeouts (waiting forever on a
+	 * server that accepts but does not answer), charset or init command.
 	 */
-	bool connected = false;
+	MYSQL *m = NULL;
+	bool connected = false, tried[DB_MAX_SERVERS] = {false};
 	unsigned int e = 0;
 	for (int pass = 0; pass < 2 && !connected; pass++) {
 		for (size_t i = 0; i < db->nservers && !connected; i++) {
 			struct db_server *s = &db->servers[i];
-			if ((pass == 0) != (s->skip_until_ms <= now))
+			if (tried[i] || (pass == 0) != (s->skip_until_ms <= now))
 				continue;
+			tried[i] = true;
+			if ((m = mysql_init(NULL)) == NULL)
+				return DB_ERROR;
+			mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+			mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+			mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+			mysql_options(m, MYSQL_OPT_RECONNECT, &no);
+			mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+			mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
 			if (mysql_real_connect(m, s->is_socket ? NULL : s->host, cfg->db_user,
 			    cfg->db_password, cfg->db_name, s->is_socket ? 0 : s->port,
 			    s->is_socket ? s->host : NULL, 0) != NULL) {
@@ -275,11 +281,12 @@ db_connect(struct db *db)
 			if (db->next_connect_ms == 0)
 				log_warning("cannot connect to the database at %s (error %u: %s)", s->host, e,
 				    mysql_error(m));
+			mysql_close(m);
+			m = NULL;
 			s->skip_until_ms = now + DB_SKIP_FAILED_MS;
 		}
 	}
 	if (!connected) {
-		mysql_close(m);
 		db->next_connect_ms = now + DB_RETRY_AFTER_FAIL_MS;
 		return DB_UNAVAILABLE;
 	}
@@ -497,14 +504,18 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
     struct db_rows *rows, struct arena *a)
 {
 	bool was_connected = db->mysql != NULL, in_txn = db->in_txn;
+	long long t0 = now_ms();
 	enum db_result res = exec_once(db, q, params, nparams, rows, a);
 
 	/*
 	 * A connection that went stale while idle (server restarted) fails on
 	 * first use; a read is safe to run again on a fresh one. A write is not:
-	 * it may have committed before the connection broke.
+	 * it may have committed before the connection broke. Nor is a read that
+	 * failed slowly (a read timeout: a hung server or a lock): it would wait
+	 * as long again.
 	 */
-	if (res == DB_UNAVAILABLE && was_connected && db->mysql == NULL && !in_txn && is_read(q->sql))
+	if (res == DB_UNAVAILABLE && was_connected && db->mysql == NULL && !in_txn && is_read(q->sql) &&
+	    now_ms() - t0 < 1000)
 		res = exec_once(db, q, params, nparams, rows, a);
 	return res;
 }

@@ -93,15 +93,19 @@ h_incidents_create(struct ctx *c)
 		return ST_INTERNAL_ERROR;
 	if ((r = db_begin(c->db)) != DB_OK)
 		return store_status(r);
+	/* Read the row back before the commit: after it, a failure would answer 503 for a stored write. */
+	struct db_rows rows;
 	if ((r = store_incident_create(c->db, id, org, json_get_string(c->body, "title"),
 	    json_get_string(c->body, "severity"), json_get_string(c->body, "description"),
 	    by_type(c), c->principal.id)) != DB_OK ||
 	    (r = session_audit(c, org, "incident.created", "success", "incident", id)) != DB_OK ||
+	    (r = store_incident_get(c->db, c->a, id, org, &rows)) != DB_OK || rows.nrows != 1 ||
 	    (r = db_commit(c->db)) != DB_OK) {
 		db_rollback(c->db);
-		return store_status(r);
+		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
 	}
-	return reply_incident(c, id, ST_CREATED);
+	reply_json(c->rep, ST_CREATED, incident_view(&rows, 0));
+	return ST_CREATED;
 }
 
 enum status

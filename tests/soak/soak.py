@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""Load soak (issue 7): N minutes of mixed traffic against the integration
+harness's stack (private MariaDB, standalone `overwatch-fcgi` master with its
+workers behind lighttpd, loopback only), then a report.
+
+    python3 tests/soak/soak.py                 # 2 minutes
+    python3 tests/soak/soak.py --minutes 1 --threads 6 --keep
+
+Traffic, from --threads client threads, each with its own user (keep-alive
+HTTP/1.1 connections): logins, JWT GETs (Bearer and cookie), API-key GETs,
+incident creation, API-key creation, use and deletion (and the deleted key
+refused), bad credentials (unknown e-mail, wrong password, forged JWT,
+mistyped API key), refreshes, logouts. Every answer is checked against the
+status it must have.
+
+Checks: zero 5xx, zero unexpected statuses, zero transport errors, the
+master and every worker alive with the same pid from start to end (no crash,
+no recycling: max_requests is set out of reach), no error and no secret in the
+service's log, and each worker's resident
+memory (VmRSS) flat: at most --rss-limit KiB (default 512) of growth between
+the end of the warm-up and the end. Prints requests, errors by status, RSS
+per worker at start, after warm-up and at the end, and ends with one line
+`N passed, M failed`; exits 1 on any failure.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "integration"))
+
+import api  # noqa: E402
+import harness  # noqa: E402
+
+API = "/api/v1"
+KEY_PERMS = ["incidents:read", "incidents:create"]
+
+
+# ------------------------------------------------------------------ process memory
+
+def vm_rss_kib(pid):
+    try:
+        for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# ------------------------------------------------------------------ HTTP
+
+class Http:
+    """One keep-alive connection per thread; a request that finds the idle
+    connection closed by the server is sent again once on a fresh one (as
+    browsers do), and counted."""
+
+    def __init__(self, port, stats):
+        self.port = port
+        self.stats = stats
+        self.conn = None
+        self.used = 0
+
+    def request(self, method, path, body=None, headers=None):
+        h = dict(headers or {})
+        if body is not None:
+            h["Content-Type"] = "application/json"
+            body = json.dumps(body) if not isinstance(body, (str, bytes)) else body
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.used = 0
+            reused = self.used > 0
+            try:
+                self.conn.request(method, path, body=body, headers=h)
+                r = self.conn.getresponse()
+                data = r.read()
+                self.used += 1
+                if r.will_close:
+                    self.conn.close()
+                    self.conn = None
+                return r.status, r.headers, data
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = None
+                if reused and attempt == 1:
+                    self.stats.count("keep-alive reconnects")
+                    continue
+                raise
+            except Exception:
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                raise
+        raise AssertionError("unreachable")
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_op = {}              # op -> {status: n}
+        self.unexpected = {}         # (op, status) -> n
+        self.samples = {}            # (op, status) -> first unexpected body
+        self.latencies = []
+        self.notes = {}
+        self.total = 0
+
+    def count(self, note):
+        with self.lock:
+            self.notes[note] = self.notes.get(note, 0) + 1
+
+    def record(self, op, status, seconds, ok, body=b""):
+        with self.lock:
+            self.total += 1
+            d = self.by_op.setdefault(op, {})
+            d[status] = d.get(status, 0) + 1
+            if len(self.latencies) < 2_000_000:
+                self.latencies.append(seconds)
+            if not ok:
+                k = (op, status)
+                self.unexpected[k] = self.unexpected.get(k, 0) + 1
+                self.samples.setdefault(k, body[:200])
+
+    def statuses(self):
+        out = {}
+        with self.lock:
+            for d in self.by_op.values():
+                for s, n in d.items():
+                    out[s] = out.get(s, 0) + n
+        return out
+
+
+# ------------------------------------------------------------------ traffic
+
+class Client(threading.Thread):
+    """One simulated user (an engineer of the soak organization)."""
+
+    WEIGHTS = [
+        ("jwt_get", 8), ("key_get", 8), ("cookie_get", 2), ("login", 1), ("refresh", 1),
+        ("create_incident", 2), ("key_lifecycle", 1), ("bad_password", 1),
+        ("unknown_email", 1), ("forged_jwt", 1), ("mistyped_key", 1), ("logout", 0.3),
+    ]
+
+    def __init__(self, n, port, email, victim_email, key, stats, stop, seed):
+        super().__init__(daemon=True, name="client-%d" % n)
+        self.http = Http(port, stats)
+        self.email = email
+        self.victim = victim_email
+        self.key = key
+        self.stats = stats
+        self.stop = stop
+        self.rng = random.Random(seed)
+        self.ops = [op for op, _ in self.WEIGHTS]
+        self.weights = [w for _, w in self.WEIGHTS]
+        self.access = self.refresh_token = None
+        self.error = None
+
+    # one exchange, timed and checked
+    def call(self, op, method, path, expect, body=None, headers=None):
+        t0 = time.monotonic()
+        try:
+            status, hdrs, data = self.http.request(method, path, body, headers)
+        except Exception as e:  # noqa: BLE001 - a transport error is a result
+            self.stats.record(op, "transport: %s" % type(e).__name__, time.monotonic() - t0,
+                              False, str(e).encode())
+            return None, None, None
+        ok = status in expect
+        self.stats.record(op, status, time.monotonic() - t0, ok, data)
+        return status, hdrs, data
+
+    def bearer(self):
+        return {"Authorization": "Bearer " + self.access}
+
+    def do_login(self):
+        s, _, data = self.call("login", "POST", API + "/auth/login", (200,),
+                               {"email": self.email, "password": api.PASSWORD})
+        if s == 200:
+            body = json.loads(data)
+            self.access, self.refresh_token = body["access_token"], body["refresh_token"]
+
+    def op_login(self):
+        self.do_login()
+
+    def op_jwt_get(self):
+        path = self.rng.choice(["/auth/me", "/incidents?limit=5", "/users?limit=5",
+                                "/api-keys?limit=5", "/procedures?limit=5"])
+        self.call("jwt_get", "GET", API + path, (200,), headers=self.bearer())
+
+    def op_cookie_get(self):
+        self.call("cookie_get", "GET", API + "/auth/me", (200,),
+                  headers={"Cookie": "access_token=" + self.access})
+
+    def op_key_get(self):
+        path = self.rng.choice(["/auth/me", "/incidents?limit=5"])
+        self.call("key_get", "GET", API + path, (200,), headers={"X-API-Key": self.key})
+
+    def op_refresh(self):
+        s, _, data = self.call("refresh", "POST", API + "/auth/refresh", (200,),
+                               {"refresh_token": self.refresh_token})
+        if s == 200:
+            self.access = json.loads(data)["access_token"]
+
+    def op_create_incident(self):
+        if self.rng.random() < 0.5:
+            h = self.bearer()
+        else:
+            h = {"X-API-Key": self.key}
+        self.call("create_incident", "POST", API + "/incidents", (201,),
+                  {"title": "soak %s" % secrets.token_hex(4), "severity": "low"}, h)
+
+    def op_key_lifecycle(self):
+        s, _, data = self.call("key_create", "POST", API + "/api-keys", (201,),
+                               {"name": "soak %s" % secrets.token_hex(4),
+                                "permissions": ["incidents:read"]}, self.bearer())
+        if s != 201:
+            return
+        k = json.loads(data)
+        self.call("key_new_use", "GET", API + "/incidents?limit=1", (200,),
+                  headers={"X-API-Key": k["api_key"]})
+        self.call("key_delete", "DELETE", API + "/api-keys/" + k["id"], (204,),
+                  headers=self.bearer())
+        self.call("key_deleted_use", "GET", API + "/incidents?limit=1", (401,),
+                  headers={"X-API-Key": k["api_key"]})
+
+    def op_bad_password(self):
+        # The victim's account locks after 5 failures: 401, then 423.
+        self.call("bad_password", "POST", API + "/auth/login", (401, 423),
+                  {"email": self.victim, "password": "not the password %d" % self.rng.random()})
+
+    def op_unknown_email(self):
+        self.call("unknown_email", "POST", API + "/auth/login", (401,),
+                  {"email": api.unique_email("nobody"), "password": api.PASSWORD})
+
+    def op_forged_jwt(self):
+        head, payload, _ = self.access.split(".")
+        forged = "%s.%s.%s" % (head, payload, secrets.token_urlsafe(32))
+        self.call("forged_jwt", "GET", API + "/auth/me", (401,),
+                  headers={"Authorization": "Bearer " + forged})
+
+    def op_mistyped_key(self):
+        self.call("mistyped_key", "GET", API + "/auth/me", (401,),
+                  headers={"X-API-Key": self.key[:-1] + ("A" if self.key[-1] != "A" else "B")})
+
+    def op_logout(self):
+        old = self.access
+        s, _, _ = self.call("logout", "POST", API + "/auth/logout", (204,), headers=self.bearer())
+        if s == 204:
+            self.call("revoked_use", "GET", API + "/auth/me", (401,),
+                      headers={"Authorization": "Bearer " + old})
+            self.do_login()
+
+    def run(self):
+        try:
+            self.do_login()
+            while not self.stop.is_set():
+                if self.access is None:
+                    self.do_login()
+                    if self.access is None:
+                        self.stop.wait(0.2)
+                        continue
+                op = self.rng.choices(self.ops, self.weights)[0]
+                getattr(self, "op_" + op)()
+        except Exception as e:  # noqa: BLE001 - reported, fails the soak
+            self.error = "%s: %s" % (type(e).__name__, e)
+
+
+# ------------------------------------------------------------------ main
+
+def percentile(values, p):
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=2.0, help="duration of the traffic (2)")
+    ap.add_argument("--threads", type=int, default=6, help="client threads (6)")
+    ap.add_argument("--workers", type=int, default=harness.WORKERS, help="service workers (2)")
+    ap.add_argument("--warmup", type=float, default=None,
+                    help="seconds before the RSS baseline (default: 25%% of the run, 10 to 30)")
+    ap.add_argument("--rss-limit", type=int, default=512,
+                    help="allowed VmRSS growth per worker after warm-up, KiB (512)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, logs)")
+    args = ap.parse_args()
+    duration = args.minutes * 60
+    warmup = args.warmup if args.warmup is not None else min(30.0, max(10.0, duration / 4))
+    if warmup >= duration:
+        ap.error("the warm-up (%.0f s) must be shorter than the run (%.0f s)" % (warmup, duration))
+
+    checks = []                                      # (name, ok, detail)
+
+    def check(name, ok, detail=""):
+        checks.append((name, bool(ok), detail))
+        print("%s  %s%s" % ("ok  " if ok else "FAIL", name, ("  (%s)" % detail) if detail else ""),
+              flush=True)
+
+    h = harness.Harness(keep=args.keep)
+    print("soak: temp dir %s, %.1f min, %d threads, %d workers, warm-up %.0f s"
+          % (h.tmp, args.minutes, args.threads, args.workers, warmup), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        h.prepare()
+        # No recycling during the soak: a changing pid must mean a crash.
+        h.service_env["OVERWATCH_SERVICE_MAX_REQUESTS"] = "100000000"
+        fe = harness.Frontend(h, "soak")
+        h.frontends[fe.name] = fe                   # stopped by h.cleanup()
+        fe.master, fe.socket = h.start_master(fe.name, workers=args.workers)
+        h.start_lighttpd(fe, {"socket": '"%s"' % fe.socket, "check-local": '"disable"'})
+        master = fe.master
+
+        org = api.Org(fe, "soak")
+        key = org.create_key(KEY_PERMS)["api_key"]
+        emails = [org.add_user("engineer", login_now=False).email for _ in range(args.threads)]
+        victim = org.add_user("viewer", login_now=False).email
+
+        workers0 = fe.worker_pids()
+        rss0 = {p: vm_rss_kib(p) for p in workers0}
+        stats = Stats()
+        clients = [Client(i, fe.port, emails[i], victim, key, stats, stop, i)
+                   for i in range(args.threads)]
+        t0 = time.monotonic()
+        for c in clients:
+            c.start()
+        rss_warm, rss_series, pid_changes = None, [], []
+        last_total, last_t = 0, t0
+        while not stop.is_set():
+            now = time.monotonic()
+            if now - t0 >= duration:
+                break
+            stop.wait(min(5.0, duration - (now - t0)))
+            now = time.monotonic()
+            pids = fe.worker_pids() if master.poll() is None else []
+            if pids != workers0:
+                pid_changes.append((round(now - t0, 1), pids))
+            rss = {p: vm_rss_kib(p) for p in workers0}
+            rss_series.append((round(now - t0), rss))
+            if rss_warm is None and now - t0 >= warmup:
+                rss_warm = rss
+            total = stats.total
+            print("  %5.0fs  %7d requests  %6.0f/s  5xx %d  RSS %s" % (
+                now - t0, total, (total - last_total) / max(0.001, now - last_t),
+                sum(n for s, n in stats.statuses().items() if isinstance(s, int) and s >= 500),
+                " ".join("%d:%d" % (p, r or 0) for p, r in rss.items())), flush=True)
+            last_total, last_t = total, now
+        stop.set()
+        for c in clients:
+            c.join(60)
+        elapsed = time.monotonic() - t0
+        workers1 = fe.worker_pids() if master.poll() is None else []
+        rss1 = {p: vm_rss_kib(p) for p in workers0}
+
+        # ---------------------------------------------------------- report
+        statuses = stats.statuses()
+        print("\n== soak report")
+        print("duration %.0f s, %d requests, %.0f requests/s, latency p50 %.1f ms, "
+              "p99 %.1f ms, max %.0f ms" % (
+                  elapsed, stats.total, stats.total / elapsed,
+                  1000 * percentile(stats.latencies, 0.5),
+                  1000 * percentile(stats.latencies, 0.99),
+                  1000 * max(stats.latencies or [0])))
+        print("by status: %s" % ", ".join("%s: %d" % (s, n) for s, n in
+                                          sorted(statuses.items(), key=lambda x: str(x[0]))))
+        print("by operation:")
+        for op, d in sorted(stats.by_op.items()):
+            print("  %-16s %7d  %s" % (op, sum(d.values()), ", ".join(
+                "%s: %d" % (s, n) for s, n in sorted(d.items(), key=lambda x: str(x[0])))))
+        for note, n in sorted(stats.notes.items()):
+            print("  (%s: %d)" % (note, n))
+        if stats.unexpected:
+            print("unexpected answers:")
+            for (op, s), n in sorted(stats.unexpected.items(), key=lambda x: str(x)):
+                print("  %-16s %-10s %6d  first: %r" % (op, s, n, stats.samples[(op, s)]))
+        print("worker RSS (KiB): pid  start  after-warm-up  end  growth-after-warm-up")
+        for p in workers0:
+            w = (rss_warm or rss0).get(p)
+            print("  %7d  %7s  %7s  %7s  %+d" % (p, rss0.get(p), w, rss1.get(p),
+                                                   (rss1.get(p) or 0) - (w or 0)))
+        print()
+
+        check("traffic ran", stats.total > 100 and elapsed >= duration * 0.95,
+              "%d requests in %.0f s" % (stats.total, elapsed))
+        five = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
+        check("zero 5xx", five == 0, "%d" % five)
+        transport = sum(n for s, n in statuses.items() if isinstance(s, str))
+        check("zero transport errors (reset, refused, timeout)", transport == 0, "%d" % transport)
+        bad = sum(stats.unexpected.values())
+        check("every answer has its expected status", bad == 0,
+              "%d unexpected" % bad if bad else "")
+        errs = [c.error for c in clients if c.error]
+        stuck = [c.name for c in clients if c.is_alive()]
+        check("client threads ended cleanly", not errs and not stuck, "; ".join(errs + stuck))
+        check("master alive", master.poll() is None)
+        check("workers alive with the same pids (no crash, no restart)",
+              workers1 == workers0 and not pid_changes,
+              "%s -> %s; changes %s" % (workers0, workers1, pid_changes[:3])
+              if workers1 != workers0 or pid_changes else "%s" % workers0)
+        log = Path(fe.dir / "overwatch-fcgi.log").read_text(errors="replace")
+        died = [x for x in log.splitlines() if "killed by signal" in x or "exited with code" in x]
+        check("no worker death in the master's log", not died, "; ".join(died[:3]))
+        errors = [x for x in log.splitlines() if " error: " in x]
+        check("no error in the service's log", not errors, "; ".join(errors[:3]))
+        leaked = []
+        for path in [fe.dir / "overwatch-fcgi.log", fe.dir / "lighttpd-error.log"]:
+            text = path.read_text(errors="replace") if path.exists() else ""
+            for label, found in (
+                    ("the password", api.PASSWORD in text),
+                    ("the API key", key in text),
+                    ("a full API key", re.search(r"overwatch_ak_[0-9A-Za-z]{30}", text)),
+                    ("a JWT", re.search(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.", text))):
+                if found:
+                    leaked.append("%s in %s" % (label, path.name))
+        check("no secret in the service's logs", not leaked, "; ".join(leaked))
+        for p in workers0:
+            w = (rss_warm or rss0).get(p)
+            e = rss1.get(p)
+            ok = w is not None and e is not None and e - w <= args.rss_limit
+            check("worker %d RSS flat after warm-up (<= %d KiB growth)" % (p, args.rss_limit),
+                  ok, "%s -> %s KiB, %+d" % (w, e, (e or 0) - (w or 0)))
+    except Exception as e:  # noqa: BLE001
+        check("soak set-up and run", False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        stop.set()
+        h.cleanup()
+    passed = sum(1 for _, ok, _ in checks if ok)
+    failed = len(checks) - passed
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
