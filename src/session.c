@@ -94,10 +94,15 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	struct principal actor = {.type = PRINCIPAL_USER, .id = u->id};
 	struct principal saved = c->principal;
 	c->principal = actor;
+	/*
+	 * The failure counter is reset first, and only when there is one: the
+	 * session INSERT takes a shared lock on the user row (foreign key), and
+	 * two logins of one user each upgrading it afterwards deadlocked.
+	 */
 	if ((step != NULL && (r = step(c, arg)) != DB_OK) ||
+	    (u->has_failures && (r = store_user_login_ok(c->db, u->id)) != DB_OK) ||
 	    (r = store_session_create(c->db, sid, u->id, u->org_id, refresh.jti,
 	    c->cfg->jwt_refresh_ttl, c->client_ip, c->user_agent)) != DB_OK ||
-	    (r = store_user_login_ok(c->db, u->id)) != DB_OK ||
 	    (r = session_audit(c, u->org_id, "auth.login", "success", "session", sid)) != DB_OK ||
 	    (r = db_commit(c->db)) != DB_OK) {
 		c->principal = saved;

@@ -32,6 +32,7 @@ struct user_row {
 	const char *id, *org_id, *email, *name, *role, *password_hash, *created_at, *locked_until;
 	bool active;
 	long locked_seconds;        /* > 0 while locked: seconds left */
+	bool has_failures;          /* a failure count or an old lock to clear at the next login */
 };
 enum db_result store_user_by_email(struct db *db, struct arena *a, const char *email,
     struct user_row *u, bool *found);

@@ -38,7 +38,8 @@ store_user_unlock_by_email(struct db *db, struct arena *a, const char *email, bo
 	"SELECT id, organization_id, email, name, role, password_hash, active, " \
 	"GREATEST(0, COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until), 0)), " \
 	"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), " \
-	"IF(locked_until > UTC_TIMESTAMP(), DATE_FORMAT(locked_until, '%Y-%m-%dT%H:%i:%sZ'), NULL) " \
+	"IF(locked_until > UTC_TIMESTAMP(), DATE_FORMAT(locked_until, '%Y-%m-%dT%H:%i:%sZ'), NULL), " \
+	"failed_logins <> 0 OR locked_until IS NOT NULL " \
 	"FROM users "
 
 static void
@@ -54,6 +55,7 @@ user_from_row(const struct db_rows *rows, struct user_row *u)
 	u->locked_seconds = (long)db_cell_int(rows, 0, 7);
 	u->created_at = db_cell(rows, 0, 8);
 	u->locked_until = db_cell(rows, 0, 9);
+	u->has_failures = db_cell_int(rows, 0, 10) != 0;
 }
 
 enum db_result
