@@ -223,6 +223,10 @@ api_key_use() {
 	http "$1-key-users" GET "$2/users" -H "X-API-Key: $KEY"
 	expect 403
 }
+api_console() { # the console is served next to the API, at /overwatch/
+	http "$1-console" GET "${2%/api/v1}/overwatch/" -m 5
+	expect 200 && grep -q 'console.js' "$W/http/$1-console"
+}
 ACCESS="" KEY=""
 # api_flow LABEL BASE-URL: the requests every front end must pass.
 api_flow() {
@@ -236,6 +240,7 @@ api_flow() {
 	step "$label: POST /api/v1/api-keys (Bearer) creates a key" api_key_create "$label" "$base" || return 1
 	step "$label: the key works (X-API-Key: /auth/me, create an incident; /users 403)" \
 		api_key_use "$label" "$base"
+	step "$label: the browser console is served at /overwatch/" api_console "$label" "$base"
 }
 
 # ---------------------------------------------------------------- web servers
