@@ -559,19 +559,7 @@ class Cluster:
 
     def kill_strays(self):
         """Anything still running whose command line names our temp dir (rsync of an SST)."""
-        me = os.getpid()
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit() or int(d.name) == me:
-                continue
-            try:
-                cmd = (d / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if self.tmp.encode() in cmd:
-                try:
-                    os.kill(int(d.name), signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        harness.kill_strays(self.tmp)
 
 
 class ApplyLag:

@@ -129,6 +129,23 @@ def pid_alive(pid):
     return state != "Z"
 
 
+def kill_strays(tmp):
+    """SIGKILL anything still running whose command line names the temp dir tmp."""
+    me = os.getpid()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == me:
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(tmp).encode() in cmd:
+            try:
+                os.kill(int(d.name), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 class Response:
     def __init__(self, status, reason, headers, body):
         self.status = status
@@ -597,17 +614,4 @@ Alias /api/v1 "{fcgi}"
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def kill_strays(self):
-        """Anything still running whose command line names our temp dir."""
-        me = os.getpid()
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit() or int(d.name) == me:
-                continue
-            try:
-                cmd = (d / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if self.tmp.encode() in cmd:
-                try:
-                    os.kill(int(d.name), signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        kill_strays(self.tmp)
