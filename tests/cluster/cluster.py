@@ -382,7 +382,7 @@ backend hosts
         return res
 
 
-class Cluster:
+class Cluster(harness.ProcessOwner):
     def __init__(self, keep=False, sync_wait=1):
         self.keep = keep
         self.sync_wait = sync_wait
@@ -406,31 +406,6 @@ class Cluster:
         self.timings = []
 
     # ---------------------------------------------------------------- processes
-
-    def spawn(self, argv, log, env=None):
-        out = open(log, "ab")
-        try:
-            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                 env=env or self.env, start_new_session=True)
-        finally:
-            out.close()
-        self.procs.append(p)
-        return p
-
-    def stop_process(self, p, sig=signal.SIGTERM, timeout=15.0):
-        if p.poll() is None:
-            try:
-                p.send_signal(sig)
-                p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
-            except ProcessLookupError:
-                pass
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def _timed(self, label, fn, *args):
         t = time.monotonic()
@@ -557,9 +532,6 @@ class Cluster:
         if not self.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def kill_strays(self):
-        """Anything still running whose command line names our temp dir (rsync of an SST)."""
-        harness.kill_strays(self.tmp)
 
 
 class ApplyLag:

@@ -225,36 +225,9 @@ class Frontend:
         wait_for(answered, timeout, 0.1, "%s to answer /api/v1/health" % self.name)
 
 
-class Harness:
-    def __init__(self, keep=False):
-        self.keep = keep
-        self.tmp = tempfile.mkdtemp(prefix="overwatch-it-")
-        os.chmod(self.tmp, 0o755)   # the Apache workers run as www-data when we are root
-        self.root = os.geteuid() == 0
-        self.fcgi_bin = os.environ.get("OVERWATCH_IT_FCGI", str(REPO / "overwatch-fcgi"))
-        self.admin_bin = os.environ.get("OVERWATCH_IT_ADMIN", str(REPO / "overwatch-admin"))
-        self.sql_dir = str(REPO / "sql")
-        self.procs = []
-        self.frontends = {}
-        self.db_proc = None
-        self.db_dir = Path(self.tmp) / "mariadb"
-        self.db_socket = str(Path(self.tmp) / "mysqld.sock")
-        self.db_log = str(Path(self.tmp) / "mariadb.log")
-        self.config = str(Path(self.tmp) / "overwatch.conf")
-        self.secret = str(Path(self.tmp) / "jwt.secret")
-        self.db_password_file = str(Path(self.tmp) / "db.password")
-        # The service gets a clean environment: the caller's OVERWATCH_*
-        # variables must not leak into the tests (nor the quick start's).
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("OVERWATCH_")}
-        self.env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
-        self.env["LANG"] = "C.UTF-8"
-        self.service_env = {"OVERWATCH_SERVICE_REGISTRATION": "true"}
-        # Sanitizer builds: mod_fcgid passes only FcgidInitialEnv to the service.
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-            if k in os.environ:
-                self.service_env[k] = os.environ[k]
-
-    # ---------------------------------------------------------------- processes
+class ProcessOwner:
+    """Processes started in their own sessions, stopped with their whole group.
+    Needs self.procs (a list), self.env and self.tmp."""
 
     def spawn(self, argv, log, env=None, **kw):
         out = open(log, "ab")
@@ -289,6 +262,41 @@ class Harness:
             os.killpg(p.pid, signal.SIGKILL)   # orphaned workers, if any
         except (ProcessLookupError, PermissionError):
             pass
+
+    def kill_strays(self):
+        kill_strays(self.tmp)
+
+
+class Harness(ProcessOwner):
+    def __init__(self, keep=False):
+        self.keep = keep
+        self.tmp = tempfile.mkdtemp(prefix="overwatch-it-")
+        os.chmod(self.tmp, 0o755)   # the Apache workers run as www-data when we are root
+        self.root = os.geteuid() == 0
+        self.fcgi_bin = os.environ.get("OVERWATCH_IT_FCGI", str(REPO / "overwatch-fcgi"))
+        self.admin_bin = os.environ.get("OVERWATCH_IT_ADMIN", str(REPO / "overwatch-admin"))
+        self.sql_dir = str(REPO / "sql")
+        self.procs = []
+        self.frontends = {}
+        self.db_proc = None
+        self.db_dir = Path(self.tmp) / "mariadb"
+        self.db_socket = str(Path(self.tmp) / "mysqld.sock")
+        self.db_log = str(Path(self.tmp) / "mariadb.log")
+        self.config = str(Path(self.tmp) / "overwatch.conf")
+        self.secret = str(Path(self.tmp) / "jwt.secret")
+        self.db_password_file = str(Path(self.tmp) / "db.password")
+        # The service gets a clean environment: the caller's OVERWATCH_*
+        # variables must not leak into the tests (nor the quick start's).
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("OVERWATCH_")}
+        self.env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
+        self.env["LANG"] = "C.UTF-8"
+        self.service_env = {"OVERWATCH_SERVICE_REGISTRATION": "true"}
+        # Sanitizer builds: mod_fcgid passes only FcgidInitialEnv to the service.
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.service_env[k] = os.environ[k]
+
+    # ---------------------------------------------------------------- processes
 
     def run(self, argv, input_text=None, check=True, timeout=60):
         r = subprocess.run(argv, input=input_text, capture_output=True, text=True,
@@ -613,5 +621,3 @@ Alias /api/v1 "{fcgi}"
         if not self.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def kill_strays(self):
-        kill_strays(self.tmp)
