@@ -7,6 +7,7 @@
 
 #include "apikey.h"
 #include "log.h"
+#include "session.h"
 #include "store.h"
 #include "usage.h"
 
@@ -228,7 +229,7 @@ auth_authenticate(struct ctx *c)
 {
 	const char *authz = request_param(c->req, "HTTP_AUTHORIZATION");
 	const char *key = request_param(c->req, "HTTP_X_API_KEY");
-	const char *cookie = request_cookie(c->req, "access_token");
+	const char *cookie = request_cookie(c->req, session_access_cookie(c->cfg));
 
 	if (authz != NULL) {
 		/* Web servers trim trailing spaces: "Bearer" alone is a missing token. */

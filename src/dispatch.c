@@ -157,6 +157,29 @@ run_handler(struct ctx *c, const struct route *rt)
 	return st;
 }
 
+/*
+ * The User-Agent as the session and audit rows store it: at most 512
+ * characters of valid UTF-8. A client may send any bytes, and a value the
+ * utf8mb4 column refuses would fail the login that records it.
+ */
+#define USER_AGENT_CHARS 512
+
+static const char *
+user_agent_of(const struct request *req, struct arena *a)
+{
+	const char *raw = request_param(req, "HTTP_USER_AGENT");
+	if (raw == NULL)
+		return NULL;
+	size_t size = strlen(raw) + 1;
+	if (size > USER_AGENT_CHARS * 4 + 1)
+		size = USER_AGENT_CHARS * 4 + 1;
+	char *out = arena_alloc(a, size);
+	if (out == NULL)
+		return NULL;
+	util_utf8_clean(out, size, raw, USER_AGENT_CHARS);
+	return out;
+}
+
 static enum status
 run(struct service *svc, struct ctx *c, struct request *req, char **envp, request_reader read,
     void *rctx)
@@ -170,7 +193,7 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	}
 	c->client_ip = net_client_ip(&svc->proxies, req->remote_addr,
 	    request_param(req, "HTTP_X_FORWARDED_FOR"), c->a);
-	c->user_agent = request_param(req, "HTTP_USER_AGENT");
+	c->user_agent = user_agent_of(req, c->a);
 	c->https = req->https;
 	if (!c->https && net_is_trusted(&svc->proxies, req->remote_addr)) {
 		const char *proto = request_param(req, "HTTP_X_FORWARDED_PROTO");

@@ -156,7 +156,7 @@ refresh_token_of(struct ctx *c, const char **tok)
 {
 	*tok = c->body != NULL ? json_get_string(c->body, "refresh_token") : NULL;
 	if (*tok == NULL) {
-		*tok = request_cookie(c->req, COOKIE_REFRESH);
+		*tok = request_cookie(c->req, session_refresh_cookie(c->cfg));
 		if (*tok != NULL && **tok != '\0' && !auth_same_origin(c)) {
 			c->rep->detail = "Cross-site request rejected";
 			return ST_CSRF_REJECTED;
@@ -264,11 +264,11 @@ h_auth_refresh(struct ctx *c)
 	if (new_refresh != NULL)
 		json_object_object_add(o, "refresh_token", json_object_new_string(new_refresh));
 	reply_json(c->rep, ST_OK, o);
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_ACCESS, at, "/", c->cfg->jwt_access_ttl));
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), at, "/", c->cfg->jwt_access_ttl));
 	if (new_refresh != NULL) {
 		long left = (long)(s.expires_at - now);
 		reply_header(c->rep, "Set-Cookie",
-		    session_cookie(c, COOKIE_REFRESH, new_refresh, COOKIE_REFRESH_PATH, left > 0 ? left : 0));
+		    session_cookie(c, session_refresh_cookie(c->cfg), new_refresh, COOKIE_REFRESH_PATH, left > 0 ? left : 0));
 	}
 	return ST_OK;
 }
@@ -301,8 +301,8 @@ h_auth_logout(struct ctx *c)
 		return store_status(r);
 	}
 	reply_json(c->rep, ST_NO_CONTENT, NULL);
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_ACCESS, "", "/", 0));
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_REFRESH, "", COOKIE_REFRESH_PATH, 0));
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), "", "/", 0));
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_refresh_cookie(c->cfg), "", COOKIE_REFRESH_PATH, 0));
 	return ST_NO_CONTENT;
 }
 

@@ -16,6 +16,18 @@ session_cookie(struct ctx *c, const char *name, const char *value, const char *p
 	    value, path, max_age, secure ? "; Secure" : "");
 }
 
+const char *
+session_access_cookie(const struct config *cfg)
+{
+	return cfg->environment == ENVIRONMENT_PRODUCTION ? "__Host-access_token" : "access_token";
+}
+
+const char *
+session_refresh_cookie(const struct config *cfg)
+{
+	return cfg->environment == ENVIRONMENT_PRODUCTION ? "__Secure-refresh_token" : "refresh_token";
+}
+
 int
 session_claims(struct token_claims *tc, enum token_type type, const char *user_id,
     const char *org_id, const char *role, const char *sid, time_t iat, time_t exp)
@@ -117,8 +129,8 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	json_object_object_add(o, "expires_in", json_object_new_int64(c->cfg->jwt_access_ttl));
 	json_object_object_add(o, "user", view_user_brief(u->id, u->email, u->name, u->role, u->org_id));
 	reply_json(c->rep, ST_OK, o);
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, COOKIE_ACCESS, at, "/", c->cfg->jwt_access_ttl));
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), at, "/", c->cfg->jwt_access_ttl));
 	reply_header(c->rep, "Set-Cookie",
-	    session_cookie(c, COOKIE_REFRESH, rt, COOKIE_REFRESH_PATH, c->cfg->jwt_refresh_ttl));
+	    session_cookie(c, session_refresh_cookie(c->cfg), rt, COOKIE_REFRESH_PATH, c->cfg->jwt_refresh_ttl));
 	return ST_OK;
 }

@@ -24,9 +24,17 @@ enum status session_start_with(struct ctx *c, const struct user_row *u, session_
 /* Set-Cookie header values (arena strings); max_age 0 expires the cookie. */
 const char *session_cookie(struct ctx *c, const char *name, const char *value, const char *path,
     long max_age);
-#define COOKIE_ACCESS "access_token"
-#define COOKIE_REFRESH "refresh_token"
 #define COOKIE_REFRESH_PATH "/api/v1/auth"
+/*
+ * The cookies' names. In production (cookies are Secure) they carry the
+ * browser-enforced prefixes: `__Host-access_token` (Secure, Path=/, no Domain:
+ * a sibling subdomain or a plain-HTTP page cannot set or shadow it) and
+ * `__Secure-refresh_token` (__Host- needs Path=/, and the refresh cookie keeps
+ * its narrow Path so that it reaches /api/v1/auth only). In development,
+ * over plain HTTP, browsers refuse prefixed cookies: the plain names.
+ */
+const char *session_access_cookie(const struct config *cfg);
+const char *session_refresh_cookie(const struct config *cfg);
 
 /* Fill claims for a token of session sid; a fresh jti. 0 / -1. */
 int session_claims(struct token_claims *tc, enum token_type type, const char *user_id,

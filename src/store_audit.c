@@ -3,21 +3,49 @@
 
 #include "util.h"
 
+/* Column limits of audit_log (sql/001_schema.sql). */
+#define AUDIT_TARGET_MAX 64         /* target_id: ASCII bytes */
+#define AUDIT_UA_CHARS 512          /* user_agent: characters */
+#define AUDIT_DETAIL_CHARS 1024     /* detail: characters kept of a note */
+
+/*
+ * Every event is stored, whatever bytes the client chose: a target taken from
+ * a request path (the authorizer's permission.denied) or a User-Agent may be
+ * long, non-ASCII or not UTF-8 at all, and a value the column refuses would
+ * lose the event (or fail the transaction that records it). So each field is
+ * cut to its column and made valid for it here, where every event passes.
+ */
 enum db_result
 store_audit(struct db *db, const struct audit_event *ev)
 {
+	char target[AUDIT_TARGET_MAX + 1], ua[AUDIT_UA_CHARS * 4 + 1];
+	char detail[AUDIT_DETAIL_CHARS * 4 + 1];
+
 	static struct db_query q = DB_QUERY(
 	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
 	    "user_agent, target_type, target_id, detail) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, LEFT(?, 512), ?, ?, ?)");
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	char id[UUID_STR_LEN];
 
 	if (util_uuid7(id) != 0)
 		return DB_ERROR;
+	const char *t = NULL, *u = NULL, *d = NULL;
+	if (ev->target_id != NULL) {
+		util_ascii_clean(target, sizeof(target), ev->target_id);
+		t = target;
+	}
+	if (ev->user_agent != NULL) {
+		util_utf8_clean(ua, sizeof(ua), ev->user_agent, AUDIT_UA_CHARS);
+		u = ua;
+	}
+	if (ev->detail != NULL) {
+		util_utf8_clean(detail, sizeof(detail), ev->detail, AUDIT_DETAIL_CHARS);
+		d = detail;
+	}
 	struct db_param p[] = {DBP_STR(id), DBP_OPT(ev->org_id), DBP_STR(ev->action),
 	    DBP_STR(ev->outcome), DBP_STR(ev->actor_type != NULL ? ev->actor_type : "anonymous"),
-	    DBP_OPT(ev->actor_id), DBP_OPT(ev->ip), DBP_OPT(ev->user_agent), DBP_OPT(ev->target_type),
-	    DBP_OPT(ev->target_id), DBP_OPT(ev->detail)};
+	    DBP_OPT(ev->actor_id), DBP_OPT(ev->ip), DBP_OPT(u), DBP_OPT(ev->target_type),
+	    DBP_OPT(t), DBP_OPT(d)};
 	return db_exec(db, &q, p, 11, NULL, NULL);
 }
 

@@ -157,47 +157,110 @@ util_time_parse(const char *s, time_t *out)
 	return 0;
 }
 
+/* Length (1 to 4) of the valid UTF-8 sequence at s[0..n); 0 when there is none (NUL too). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 bool
 util_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
 
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
-		uint32_t cp;
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i < len)
-			return false;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(s + i, n - i);
+		if (len == 0)
 			return false;
 		i += len;
 	}
 	return true;
+}
+
+size_t
+util_utf8_clean(char *dst, size_t size, const char *src, size_t max_chars)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = strlen(src), i = 0, o = 0, chars = 0;
+
+	while (i < n && chars < max_chars) {
+		size_t len = utf8_seq(s + i, n - i);
+		size_t out = len == 0 ? 1 : len;
+		if (o + out >= size)
+			break;
+		if (len == 0)
+			dst[o] = '?';
+		else
+			memcpy(dst + o, s + i, len);
+		o += out;
+		i += len == 0 ? 1 : len;
+		chars++;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+size_t
+util_ascii_clean(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)src;
+	size_t full = 0, room, o = 0;
+
+	for (const unsigned char *p = s; *p != '\0'; p++)
+		full += *p > 0x20 && *p < 0x7f && *p != '%' ? 1 : 3;
+	/* Everything fits, or only what leaves room for the "..." that marks a cut. */
+	room = full < size ? full : size > 4 ? size - 4 : 0;
+	for (; *s != '\0'; s++) {
+		bool plain = *s > 0x20 && *s < 0x7f && *s != '%';
+		if (o + (plain ? 1 : 3) > room)
+			break;
+		if (plain) {
+			dst[o++] = (char)*s;
+		} else {
+			dst[o++] = '%';
+			dst[o++] = hex[*s >> 4];
+			dst[o++] = hex[*s & 0x0f];
+		}
+	}
+	if (full >= size && size > 4) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+	return o;
 }
 
 size_t

@@ -29,6 +29,20 @@ int util_time_parse(const char *s, time_t *out);
 bool util_utf8_valid(const char *s, size_t n);
 /* UTF-8 code points in s[0..n); assumes valid UTF-8. */
 size_t util_utf8_len(const char *s, size_t n);
+/*
+ * Copy src into dst (size >= 1 bytes, always NUL-terminated) as valid UTF-8:
+ * each byte that starts no valid sequence becomes '?'; at most max_chars
+ * characters, never a split one. Returns the bytes written. For text stored in
+ * a utf8mb4 column (a User-Agent is whatever bytes the client sent).
+ */
+size_t util_utf8_clean(char *dst, size_t size, const char *src, size_t max_chars);
+/*
+ * Copy src into dst (size >= 1, NUL-terminated) as printable ASCII: bytes
+ * outside 0x21..0x7e and '%' are written %XX; when it does not fit, it is cut
+ * (never inside an escape) and ends in "...". For ASCII columns such as an
+ * audit event's target_id.
+ */
+size_t util_ascii_clean(char *dst, size_t size, const char *src);
 /* Constant-time equality of two n-byte buffers. */
 bool util_ct_equal(const void *a, const void *b, size_t n);
 /* Parse a decimal integer in [min, max]; 0 or -1. */

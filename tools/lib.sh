@@ -163,3 +163,30 @@ ow_random_password() {
 	done
 	printf '%s\n' "${s:0:32}"
 }
+
+# ow_sockdir STATE [create]: print the directory for the quick start's unix
+# sockets. A socket path has at most 107 bytes, so a deep checkout cannot keep
+# them in STATE: they go to a private directory under /tmp instead. Its name is
+# unpredictable (mktemp: nobody can plant it in advance) and it is remembered in
+# STATE/sockdir; a remembered directory is used again only while it is still a
+# real directory (not a symlink) owned by us with mode 0700, so one that another
+# user swapped in or opened up is never used. Without `create`, prints nothing
+# when there is no usable directory yet (e.g. for --stop).
+ow_sockdir() {
+	local state=$1 create=${2:-} dir=
+	if ((${#state} <= 80)); then
+		printf '%s\n' "$state"
+		return 0
+	fi
+	dir=$(head -n1 "$state/sockdir" 2>/dev/null || true)
+	if [[ $dir == /tmp/overwatch.* && -d $dir && ! -L $dir && -O $dir &&
+		$(stat -c %a "$dir") == 700 ]]; then
+		printf '%s\n' "$dir"
+		return 0
+	fi
+	[[ $create == create ]] || return 0
+	dir=$(mktemp -d /tmp/overwatch.XXXXXXXXXX) || return 1
+	chmod 700 "$dir" || return 1
+	printf '%s\n' "$dir" >"$state/sockdir" || return 1
+	printf '%s\n' "$dir"
+}

@@ -346,7 +346,9 @@ def test_last_admin_rule_holds_across_hosts(c):
         def demote(actor, target, ep, key):
             cl = Client(ep, token=actor.token)
             barrier.wait(10)
-            res[key] = cl.patch("/users/" + target.id, {"role": "viewer"}).status
+            r = cl.patch("/users/" + target.id, {"role": "viewer"})
+            # A 503 counts only with the Retry-After that makes it a "try again".
+            res[key] = r.status if r.status != 503 or r.header("Retry-After") else "503-bare"
         ts = [threading.Thread(target=demote, args=(first, other, c.a, "a")),
               threading.Thread(target=demote, args=(other, first, c.b, "b"))]
         for t in ts:
@@ -363,9 +365,13 @@ def test_last_admin_rule_holds_across_hosts(c):
         tally["%s/%s" % o] = tally.get("%s/%s" % o, 0) + 1
     print("      %d rounds of crossed demotions, answers through A/B: %s; organizations left "
           "without an active admin: %d" % (rounds, tally, both))
-    # One demotion wins (200); the other is refused: 409 (last admin), or 403
-    # when its actor had already been demoted by the winner.
-    expect(all(sorted(o) in ([200, 403], [200, 409]) for o in outcomes) and both == 0,
+    # One demotion wins (200); the other is refused: 409 (last admin), 403
+    # when its actor had already been demoted by the winner, or 503 with
+    # Retry-After when its transaction kept losing certification to the
+    # winner's until the dispatcher's re-runs ran out (the client retries and
+    # then gets 409 or 403). Never both 200.
+    expect(all(sorted(o, key=str) in ([200, 403], [200, 409], [200, 503]) for o in outcomes)
+           and both == 0,
            "%d of %d organizations lost their last active admin (both demotions answered "
            "200); answers A/B: %s" % (both, rounds, tally))
 

@@ -445,3 +445,51 @@ def test_unsafe_cookie_request_needs_a_matching_origin(fe):
         cgi_env(r, "Bearer POST without Origin, 100 KiB body")
         expect(r.json.get("body") == big, "the CGI did not get the 100 KiB body", r)
     each(fe, check)
+
+
+def audit_form(path, limit=64):
+    """What the audit log keeps of a path: printable ASCII units (a byte, or
+    %XX for a byte outside 0x21..0x7e and for '%'); over `limit` bytes, the
+    units that fit in limit - 3 and "..."."""
+    units = [chr(b) if 0x20 < b < 0x7f and b != 0x25 else "%%%02X" % b
+             for b in path.encode("utf-8")]
+    full = "".join(units)
+    if len(full) <= limit:
+        return full
+    out = ""
+    for u in units:
+        if len(out) + len(u) > limit - 3:
+            break
+        out += u
+    return out + "..."
+
+
+def test_denial_of_a_long_or_non_ascii_path_is_audited(fe):
+    """permission.denied names the path it refused. A path longer than the
+    audit target column, or not ASCII, was lost (the insert failed quietly):
+    it is stored cut to 64 printable ASCII bytes, non-ASCII bytes as %XX, a
+    cut marked with "..." (doc/SECURITY.md, "Audit trail")."""
+    if fe.name != "lighttpd-socket":
+        return      # the service's own behaviour: one front-end is enough
+    import urllib.parse
+    w = world(fe)
+    address = next(g.authorizer_address for g in guards(fe) if g.authorizer_address)
+    key = w.org.create_key(["procedures:read"], name="guard audit")
+    lacking = {"X-API-Key": key["api_key"]}
+    long_ascii = "/downloads/" + "a" * 80 + ".txt"
+    accented = "/downloads/" + "\u00e9t\u00e9" * 5 + "/r\u00e9sum\u00e9.txt"
+    for path in (long_ascii, accented):
+        raw = urllib.parse.quote(path)
+        status, _, body, _ = authorize(address, raw, path, lacking)
+        expect(status == 403, "%r: expected 403, got %d %r" % (path, status, body[:200]))
+    trail = w.org.client.list("/audit-log?action=permission.denied&actor_id=" + key["id"])
+    targets = sorted(e["target"]["id"] for e in trail)
+    want_long, want_accented = audit_form(long_ascii), audit_form(accented)
+    expect(want_long == long_ascii[:61] + "...", "audit_form is wrong: %r" % want_long)
+    expect(len(trail) == 2, "expected 2 permission.denied events, got %d: %r" % (len(trail), targets))
+    expect(want_long in targets, "long path stored as %r, not %r" % (targets, want_long))
+    expect(want_accented in targets, "non-ASCII path stored as %r, not %r"
+           % (targets, want_accented))
+    for t in targets:
+        expect(len(t) <= 64 and all(0x20 < ord(ch) < 0x7f for ch in t),
+               "audit target %r is not printable ASCII of at most 64 bytes" % t)

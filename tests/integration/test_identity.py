@@ -787,3 +787,28 @@ def test_role_change_applies_on_the_next_request(fe):
            "the token still carries the old role: %r" % body)
     r = fe.post_json(INCIDENTS, {"title": "t", "severity": "low"}, headers=bearer(s["access_token"]))
     expect_error(r, 403, "INSUFFICIENT_PERMISSIONS")
+
+
+def test_any_user_agent_bytes_are_recorded_not_fatal(fe):
+    """The audit trail stores the User-Agent the client sent; bytes that are
+    not UTF-8 (or a value over the column's 512 characters) must neither fail
+    the login whose record it is nor be lost: stored cut and made valid, each
+    stray byte as '?' (doc/SECURITY.md, "Audit trail")."""
+    _, admin = new_admin(fe)
+    email, user = create_user(fe, admin["access_token"], "viewer")
+    agents = {"stray bytes": b"probe/1.0 \xff\xfe caf\xc3\xa9",
+              "long": "x" * 600}
+    for label, ua in agents.items():
+        r = login(fe, email, headers={"User-Agent": ua})
+        expect(r.status == 200, "login with a %s User-Agent" % label, r)
+    h = bearer(admin["access_token"])
+    r = fe.get("%s/audit-log?action=auth.login&limit=200" % API, headers=h)
+    expect(r.status == 200 and isinstance(r.json, list), "GET /audit-log?action=auth.login", r)
+    seen = [e.get("user_agent") for e in r.json if (e.get("actor") or {}).get("id") == user["id"]]
+    expect("x" * 512 in seen, "the long User-Agent is not stored cut to 512: %r"
+           % [s[:20] + "..." for s in seen if s], r)
+    # What the web server forwards of a non-ASCII header differs (lighttpd
+    # passes the bytes, Apache too); the service keeps valid UTF-8 as it is.
+    expect(any(s is not None and s.startswith("probe/1.0 ") and s.endswith("caf\u00e9")
+               and "\ufffd" not in s for s in seen),
+           "the non-UTF-8 User-Agent is not stored: %r" % seen, r)

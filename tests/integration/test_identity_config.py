@@ -140,9 +140,15 @@ def test_csrf_configured_allowed_origin(fe):
         expect(r.status == 204, "cookie logout from the configured allowed origin", r)
 
 
+PROD_ACCESS, PROD_REFRESH = "__Host-access_token", "__Secure-refresh_token"
+
+
 def test_production_cookies_are_secure(fe):
     """In production (HTTPS known from a trusted proxy's X-Forwarded-Proto) the
-    session cookies carry Secure, and plain HTTP gets 403 HTTPS_REQUIRED."""
+    session cookies carry Secure and the browser-enforced name prefixes
+    (doc/SECURITY.md, "Token theft"): __Host- for the access cookie (Path=/,
+    no Domain), __Secure- for the refresh cookie (its Path stays narrow); plain
+    HTTP gets 403 HTTPS_REQUIRED."""
     env = {"OVERWATCH_SERVICE_ENVIRONMENT": "production",
            "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
     with own_instance(fe, "production", env) as own:
@@ -157,9 +163,10 @@ def test_production_cookies_are_secure(fe):
         r = own.post_json(LOGIN, {"email": email, "password": PW}, headers=https)
         expect(r.status == 200, "login over (proxied) HTTPS in production", r)
         cookies = set_cookies(r)
-        for name, path, age in (("access_token", "/", ACCESS_TTL),
-                                ("refresh_token", "/api/v1/auth", REFRESH_TTL)):
-            expect(name in cookies, "no Set-Cookie %s" % name, r)
+        expect(set(cookies) == {PROD_ACCESS, PROD_REFRESH},
+               "production cookies are %r" % sorted(cookies), r)
+        for name, path, age in ((PROD_ACCESS, "/", ACCESS_TTL),
+                                (PROD_REFRESH, "/api/v1/auth", REFRESH_TTL)):
             _, attrs, raw = cookies[name]
             want = {"path": path, "max-age": str(age), "httponly": True, "samesite": "Strict",
                     "secure": True}
@@ -167,9 +174,43 @@ def test_production_cookies_are_secure(fe):
         access = r.json["access_token"]
         r = own.request("POST", LOGOUT, headers=bearer(access, **https))
         expect(r.status == 204, "logout in production", r)
-        for name, (_, attrs, raw) in set_cookies(r).items():
+        expired = set_cookies(r)
+        expect(set(expired) == {PROD_ACCESS, PROD_REFRESH},
+               "production logout expires %r" % sorted(expired), r)
+        for name, (_, attrs, raw) in expired.items():
             expect(attrs.get("secure") is True and attrs.get("max-age") == "0",
                    "production logout cookie %s: %r" % (name, raw), r)
+
+
+def test_production_reads_only_the_prefixed_cookies(fe):
+    """The prefixes protect only if the service ignores the plain names: a
+    cookie a sibling subdomain or a plain-HTTP page planted as `access_token`
+    must not authenticate in production, the `__Host-` one must; the same for
+    the refresh cookie."""
+    env = {"OVERWATCH_SERVICE_ENVIRONMENT": "production",
+           "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
+    with own_instance(fe, "prod-prefix", env) as own:
+        https = {"X-Forwarded-Proto": "https"}
+        email = new_email("prefix")
+        r = own.post_json("/api/v1/auth/register",
+                          {"email": email, "password": PW, "name": "Prefix",
+                           "organization_name": "Prefix Org"}, headers=https)
+        expect(r.status == 201, "register over (proxied) HTTPS in production", r)
+        r = own.post_json(LOGIN, {"email": email, "password": PW}, headers=https)
+        expect(r.status == 200, "login in production", r)
+        access, refresh_tok = r.json["access_token"], r.json["refresh_token"]
+        r = own.get("/api/v1/auth/me", headers=dict(https, Cookie="%s=%s" % (PROD_ACCESS, access)))
+        expect(r.status == 200, "the __Host- access cookie does not authenticate", r)
+        r = own.get("/api/v1/auth/me", headers=dict(https, Cookie="access_token=%s" % access))
+        expect_invalid_token(r, "Token is missing", token_sent=False)
+        origin = {"Origin": "https://127.0.0.1:%d" % own.port}
+        r = own.request("POST", REFRESH, headers=dict(
+            https, **origin, Cookie="refresh_token=%s" % refresh_tok))
+        expect_invalid_token(r, "Token is missing", token_sent=False)
+        r = own.request("POST", REFRESH, headers=dict(
+            https, **origin, Cookie="%s=%s" % (PROD_REFRESH, refresh_tok)))
+        expect(r.status == 200, "the __Secure- refresh cookie does not refresh", r)
+        expect(PROD_ACCESS in set_cookies(r), "refresh does not re-set the __Host- cookie", r)
 
 
 # ------------------------------------------------------------------ refresh rotation

@@ -342,6 +342,67 @@ START_TEST(test_utf8_length_bound)
 }
 END_TEST
 
+/* util_utf8_clean: what a utf8mb4 column can store, cut by characters. */
+static const struct {
+	const char *name, *in;
+	size_t size, max_chars;
+	const char *out;
+} utf8_clean[] = {
+	{"ascii", "Mozilla/5.0", 64, 512, "Mozilla/5.0"},
+	{"valid multibyte kept", "caf\xc3\xa9 \xf0\x9f\x98\x80", 64, 512, "caf\xc3\xa9 \xf0\x9f\x98\x80"},
+	{"stray byte", "a\xffb", 64, 512, "a?b"},
+	{"truncated sequence", "ab\xc3", 64, 512, "ab?"},
+	{"surrogate", "x\xed\xa0\x80y", 64, 512, "x???y"},
+	{"overlong", "\xc0\xafz", 64, 512, "??z"},
+	{"cut by characters", "\xc3\xa9\xc3\xa9\xc3\xa9", 64, 2, "\xc3\xa9\xc3\xa9"},
+	{"cut by bytes, never inside a character", "a\xf0\x9f\x98\x80", 4, 512, "a"},
+	{"empty", "", 8, 512, ""},
+};
+START_TEST(test_utf8_clean)
+{
+	char out[64];
+	size_t n = util_utf8_clean(out, utf8_clean[_i].size, utf8_clean[_i].in, utf8_clean[_i].max_chars);
+
+	ck_assert_msg(strcmp(out, utf8_clean[_i].out) == 0, "%s: got '%s'", utf8_clean[_i].name, out);
+	ck_assert_uint_eq(n, strlen(out));
+	ck_assert(util_utf8_valid(out, n));
+}
+END_TEST
+
+/* util_ascii_clean: an ASCII column of 64 bytes (an audit target). */
+START_TEST(test_ascii_clean)
+{
+	char out[65], in[300];
+
+	util_ascii_clean(out, sizeof(out), "/downloads/report.pdf");
+	ck_assert_str_eq(out, "/downloads/report.pdf");
+	util_ascii_clean(out, sizeof(out), "/caf\xc3\xa9 x%y");
+	ck_assert_str_eq(out, "/caf%C3%A9%20x%25y");
+	/* Exactly 64 bytes fit; 65 are cut to 61 and "...". */
+	memset(in, 'a', 64);
+	in[64] = '\0';
+	ck_assert_uint_eq(util_ascii_clean(out, sizeof(out), in), 64);
+	ck_assert_str_eq(out, in);
+	in[64] = 'b';
+	in[65] = '\0';
+	ck_assert_uint_eq(util_ascii_clean(out, sizeof(out), in), 64);
+	ck_assert_str_eq(out + 61, "...");
+	ck_assert(strncmp(out, in, 61) == 0);
+	/* A long non-ASCII path is never cut inside an escape. */
+	memset(in, 0, sizeof(in));
+	for (int i = 0; i < 100; i++)
+		in[i] = (char)0xe9;
+	size_t n = util_ascii_clean(out, sizeof(out), in);
+	ck_assert_uint_le(n, 64);
+	ck_assert_str_eq(out + n - 3, "...");
+	ck_assert_uint_eq((n - 3) % 3, 0);
+	for (size_t i = 0; i < n - 3; i += 3)
+		ck_assert(strncmp(out + i, "%E9", 3) == 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert(out[i] > 0x20 && out[i] < 0x7f);
+}
+END_TEST
+
 START_TEST(test_ct_equal)
 {
 	unsigned char a[64], b[64];
@@ -600,6 +661,8 @@ util_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_loop_test(tc, test_utf8, 0, sizeof utf8 / sizeof utf8[0]);
 	tcase_add_test(tc, test_utf8_length_bound);
+	tcase_add_loop_test(tc, test_utf8_clean, 0, sizeof utf8_clean / sizeof utf8_clean[0]);
+	tcase_add_test(tc, test_ascii_clean);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("email");
