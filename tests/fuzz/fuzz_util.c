@@ -3,7 +3,8 @@
  * (expires_at), util_email_normalize (register, login, users), util_utf8_valid
  * and util_utf8_len (every string field), util_uuid_valid (path ids),
  * util_parse_long (query parameters), util_slugify (organization names) and
- * password_char_count. The first byte picks the output buffer size for the
+ * password_char_count, util_utf8_clean and util_ascii_clean (audit fields).
+ * The first byte picks the output buffer size for the
  * writers; the rest is the text, exact-size and NUL-terminated.
  *
  * Differential: util_utf8_valid and password_char_count implement the same
@@ -74,6 +75,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		util_slugify(s, out, outlen);
 		if (strnlen(out, outlen) >= outlen)
 			abort();
+	}
+	if (outlen > 0) {
+		/* What the audit trail stores: valid UTF-8 / printable ASCII, in bounds. */
+		size_t m = util_utf8_clean(out, outlen, s, 64);
+		if (m >= outlen || out[m] != '\0' || !util_utf8_valid(out, m) ||
+		    util_utf8_len(out, m) > 64)
+			abort();
+		m = util_ascii_clean(out, outlen, s);
+		if (m >= outlen || out[m] != '\0')
+			abort();
+		for (size_t i = 0; i < m; i++)
+			if ((unsigned char)out[i] <= 0x20 || (unsigned char)out[i] >= 0x7f)
+				abort();
 	}
 	(void)util_uuid_valid(s);
 	(void)util_parse_long(s, -1000, 1000, &v);
