@@ -545,6 +545,26 @@ FREEZE = 8.0               # MariaDB is stopped (SIGSTOP) this long
 CONNECT_TIMEOUT = 2        # [database] connect_timeout of the harness's configuration
 
 
+def wait_stopped(pid, timeout=10.0):
+    """Wait until every thread of pid is in the stopped state (T)."""
+    def states():
+        out = []
+        for task in Path("/proc/%d/task" % pid).iterdir():
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue        # a thread that just exited
+            out.append(stat[stat.rindex(")") + 2])
+        return out
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st = states()
+        if st and all(s in "Tt" for s in st):
+            return
+        time.sleep(0.005)
+    raise AssertionError("MariaDB (pid %d) did not stop within %.0f s: %s" % (pid, timeout, states()))
+
+
 def test_frozen_mariadb_answers_503_within_timeouts(fe):
     """MariaDB that stops answering without closing its sockets (SIGSTOP: a hung
     server, or a network that drops packets): a request must end in 503
@@ -576,6 +596,10 @@ def test_frozen_mariadb_answers_503_within_timeouts(fe):
                 time.sleep(0.3)
                 os.kill(db.pid, signal.SIGSTOP)
                 frozen = True
+                # kill() returns before every thread has stopped: a request
+                # sent in that instant could still be answered. "During"
+                # starts once each thread is seen stopped.
+                wait_stopped(db.pid)
                 t_freeze = time.monotonic()
                 time.sleep(FREEZE)
                 calls = load.snapshot()
