@@ -239,18 +239,14 @@ h_auth_refresh(struct ctx *c)
 		    (time_t)s.rotated_at, (time_t)s.expires_at) != 0)
 			return ST_INTERNAL_ERROR;
 		snprintf(next.jti, sizeof(next.jti), "%s", s.refresh_jti);
-		char *t = token_issue(c->keys, &next);
-		new_refresh = t != NULL ? arena_strdup(c->a, t) : NULL;
-		free(t);
+		new_refresh = session_token_take(c, token_issue(c->keys, &next));
 		if (new_refresh == NULL)
 			return ST_INTERNAL_ERROR;
 	}
 	if (session_claims(&access, TOKEN_ACCESS, s.user_id, s.org_id, s.role, rc.sid, now,
 	    now + c->cfg->jwt_access_ttl) != 0)
 		return ST_INTERNAL_ERROR;
-	char *t = token_issue(c->keys, &access);
-	const char *at = t != NULL ? arena_strdup(c->a, t) : NULL;
-	free(t);
+	const char *at = session_token_take(c, token_issue(c->keys, &access));
 	if (at == NULL)
 		return ST_INTERNAL_ERROR;
 	c->principal.type = PRINCIPAL_USER;

@@ -63,9 +63,8 @@ session_audit(struct ctx *c, const char *org_id, const char *action, const char 
 	return store_audit(c->db, &ev);
 }
 
-/* Transfer ownership of a malloc'd token into the arena (so one cleanup path). */
-static const char *
-arena_take(struct ctx *c, char *s)
+const char *
+session_token_take(struct ctx *c, char *s)
 {
 	if (s == NULL)
 		return NULL;
@@ -95,8 +94,8 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	    session_claims(&refresh, TOKEN_REFRESH, u->id, u->org_id, u->role, sid, now,
 		now + c->cfg->jwt_refresh_ttl) != 0)
 		return ST_INTERNAL_ERROR;
-	const char *at = arena_take(c, token_issue(c->keys, &access));
-	const char *rt = arena_take(c, token_issue(c->keys, &refresh));
+	const char *at = session_token_take(c, token_issue(c->keys, &access));
+	const char *rt = session_token_take(c, token_issue(c->keys, &refresh));
 	if (at == NULL || rt == NULL)
 		return ST_INTERNAL_ERROR;
 

@@ -36,6 +36,13 @@ const char *session_cookie(struct ctx *c, const char *name, const char *value, c
 const char *session_access_cookie(const struct config *cfg);
 const char *session_refresh_cookie(const struct config *cfg);
 
+/*
+ * Move a token that token_issue() malloc'd into the arena and wipe and free
+ * the library's copy (one cleanup path for every token). NULL in, or no
+ * arena room: NULL.
+ */
+const char *session_token_take(struct ctx *c, char *s);
+
 /* Fill claims for a token of session sid; a fresh jti. 0 / -1. */
 int session_claims(struct token_claims *tc, enum token_type type, const char *user_id,
     const char *org_id, const char *role, const char *sid, time_t iat, time_t exp);
