@@ -38,9 +38,8 @@ h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
 	return ST_OK;
 }
 
-/* The per-client failed-login budget: ST_RATE_LIMITED once it is spent. */
-static enum status
-ip_budget(struct ctx *c)
+enum status
+h_auth_ip_budget(struct ctx *c)
 {
 	long failures = 0, left = 0;
 	enum db_result r = store_ip_failures(c->db, c->a, c->throttle_ip, &failures, &left);
@@ -74,7 +73,7 @@ h_auth_register(struct ctx *c)
 	 * 409 tells that an address is registered: limited per client, and a
 	 * conflict spends the failed-login budget like a wrong guess does.
 	 */
-	enum status st = ip_budget(c);
+	enum status st = h_auth_ip_budget(c);
 	if (st == ST_OK)
 		st = h_auth_throttle(c, "register", c->cfg->registrations_per_hour, 3600);
 	if (st != ST_OK)
@@ -162,7 +161,7 @@ h_auth_login(struct ctx *c)
 	bool found = false, have_digest = false;
 	long unknown_locked = 0;
 	enum db_result r;
-	enum status st = ip_budget(c);
+	enum status st = h_auth_ip_budget(c);
 
 	if (st != ST_OK)
 		return st;

@@ -48,6 +48,13 @@ taken(struct ctx *c, const char *org, const char *email)
 		c->rep->detail = "Email already registered";
 		return ST_CONFLICT;
 	}
+	/*
+	 * Whoever knows the address is well-formed still learns that it is
+	 * taken: such an answer spends the client's failed-login budget, so
+	 * probing here is no faster than probing the login.
+	 */
+	if (found && (r = store_ip_failure_add(c->db, c->throttle_ip)) != DB_OK)
+		return store_status(r);
 	return params_field_error(c, "email", "is not a valid email address");
 }
 
@@ -66,6 +73,9 @@ h_users_create(struct ctx *c)
 	bool found = false;
 	enum db_result r;
 
+	enum status st = h_auth_ip_budget(c);
+	if (st != ST_OK)
+		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
 	/*

@@ -62,6 +62,8 @@ enum status h_health(struct ctx *c);
  * otherwise; ST_OK.
  */
 enum status h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window);
+/* The client's failed-login budget ([lockout] ip_failures_per_minute): ST_RATE_LIMITED once spent. */
+enum status h_auth_ip_budget(struct ctx *c);
 enum status h_auth_register(struct ctx *c);
 enum status h_auth_login(struct ctx *c);
 enum status h_auth_refresh(struct ctx *c);

@@ -8,7 +8,9 @@ route.
 Tests of a throttle or of forwarded headers start a master of their own
 behind a lighttpd of their own (test_identity_config.own_instance) with a
 low limit and 127.0.0.1 as trusted proxy: the test client then plays the
-proxy, and X-Forwarded-For names the client. They run on lighttpd-socket:
+proxy, and X-Forwarded-For names the client. Every request they make
+names a client (the counters are in the shared database, where 127.0.0.1
+carries the failures of the whole suite). They run on lighttpd-socket:
 lighttpd is the web server that folds `X_Forwarded_For` into the same
 FastCGI parameter as `X-Forwarded-For`. The rest concerns the service alone
 and runs once.
@@ -67,8 +69,11 @@ def test_folded_forwarded_for_cannot_choose_the_client_address(fe):
     env = {"OVERWATCH_LOCKOUT_IP_FAILURES_PER_MINUTE": "3",
            "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
     with own_instance(fe, "folded-xff", env) as own:
-        email, _ = register(own)
-        admin = login_ok(own, email)["access_token"]
+        setup = xff(client_ip())
+        email, _ = register(own, headers=setup)
+        r = login(own, email, PW, headers=setup)
+        expect(r.status == 200, "login of the admin", r)
+        admin = r.json["access_token"]
         real = client_ip()
         for i in range(3):
             r = login(own, email, "wrong password %d" % i, headers=xff(real))
@@ -101,14 +106,15 @@ def test_folded_forwarded_proto_is_refused(fe):
            "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
     with own_instance(fe, "folded-proto", env) as own:
         body = {"email": new_email("nobody"), "password": PW}
-        r = own.post_json(LOGIN, body, headers={"X-Forwarded-Proto": "http"})
+        ip = xff(client_ip())
+        r = own.post_json(LOGIN, body, headers=dict(ip, **{"X-Forwarded-Proto": "http"}))
         expect_error(r, 403, "HTTPS_REQUIRED")
         for headers in ({"X_Forwarded_Proto": "https", "X-Forwarded-Proto": "http"},
                         {"X-Forwarded-Proto": "http", "X_Forwarded_Proto": "https"}):
-            r = own.post_json(LOGIN, body, headers=headers)
+            r = own.post_json(LOGIN, body, headers=dict(ip, **headers))
             checks.error(r, 400, "VALIDATION_ERROR")
         # The control: the proxy's own header alone is believed.
-        r = own.post_json(LOGIN, body, headers={"X-Forwarded-Proto": "https"})
+        r = own.post_json(LOGIN, body, headers=dict(ip, **{"X-Forwarded-Proto": "https"}))
         expect_error(r, 401, "INVALID_CREDENTIALS")
 
 
@@ -139,7 +145,7 @@ def test_registration_conflicts_count_as_failed_logins(fe):
            "OVERWATCH_SERVICE_REGISTRATIONS_PER_HOUR": "1000",
            "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
     with own_instance(fe, "register-409", env) as own:
-        known, _ = register(own)
+        known, _ = register(own, headers=xff(client_ip()))
         ip = client_ip()
         for i in range(3):
             r = own.post_json(REGISTER, register_body(known), headers=xff(ip))
@@ -251,6 +257,38 @@ def test_email_of_another_organization_is_not_revealed(fe):
     expect(r.status == 201, "create a user", r)
     again = create(r.json["email"])
     expect_error(again, 409, "CONFLICT")
+
+
+def test_probing_addresses_through_post_users_spends_the_login_budget(fe):
+    """Whoever knows an address is well-formed still learns from the 400
+    that it is taken: each such answer counts as a failed login of the
+    client, so probing here is no faster than probing the login."""
+    env = {"OVERWATCH_LOCKOUT_IP_FAILURES_PER_MINUTE": "3",
+           "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
+    with own_instance(fe, "users-probe", env) as own:
+        setup = xff(client_ip())
+        others = [register(own, headers=setup)[0] for _ in range(4)]
+        email, _ = register(own, headers=setup)
+        r = login(own, email, PW, headers=setup)
+        expect(r.status == 200, "login of the admin", r)
+        admin = r.json["access_token"]
+        ip = client_ip()
+        headers = dict(bearer(admin), **xff(ip))
+
+        def create(address):
+            return own.post_json(USERS, {"email": address, "name": "Probe", "role": "viewer",
+                                         "password": PW}, headers=headers)
+
+        # Malformed addresses cost nothing: they cannot belong to anyone.
+        for i in range(4):
+            expect_validation(create("not-an-address-%d" % i), "email")
+        for other in others[:3]:
+            expect_validation(create(other), "email")
+        expect_rate_limited(create(others[3]), "a 4th probe of a taken address")
+        expect_rate_limited(create(new_email("free")), "any user creation once the budget is spent")
+        r = own.post_json(USERS, {"email": new_email("free"), "name": "N", "role": "viewer",
+                                  "password": PW}, headers=dict(bearer(admin), **xff(client_ip())))
+        expect(r.status == 201, "the same admin from another address", r)
 
 
 # ------------------------------------------------------------------ non-ASCII sweep

@@ -323,7 +323,8 @@ START_TEST(test_params)
 END_TEST
 
 /*
- * A parameter that occurs twice is refused, never resolved by "first wins":
+ * A parameter that occurs twice with two values is refused, never resolved
+ * by "first wins":
  * lighttpd folds X_Forwarded_For into HTTP_X_FORWARDED_FOR next to the
  * proxy's own X-Forwarded-For, in the order the client chose.
  */
@@ -333,9 +334,14 @@ static const struct {
 } repeats[] = {
 	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "198.51.100.7", ST_VALIDATION_ERROR},
 	{"HTTP_X_FORWARDED_PROTO", "https", "HTTP_X_FORWARDED_PROTO", "http", ST_VALIDATION_ERROR},
-	{"HTTP_AUTHORIZATION", "Bearer a", "HTTP_AUTHORIZATION", "Bearer a", ST_VALIDATION_ERROR},
-	{"REMOTE_ADDR", "192.0.2.1", NULL, NULL, ST_VALIDATION_ERROR},   /* parse_with sets one */
+	{"HTTP_AUTHORIZATION", "Bearer a", "HTTP_AUTHORIZATION", "Bearer b", ST_VALIDATION_ERROR},
+	{"REMOTE_ADDR", "203.0.113.9", NULL, NULL, ST_VALIDATION_ERROR},     /* next to 192.0.2.1 */
 	{"HTTPS", "on", "HTTPS", "", ST_VALIDATION_ERROR},
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "203.0.113.9 ", ST_VALIDATION_ERROR},
+	/* The same value twice is no ambiguity (mod_authnz_fcgi sends FCGI_ROLE twice). */
+	{"FCGI_ROLE", "AUTHORIZER", "FCGI_ROLE", "AUTHORIZER", ST_OK},
+	{"REMOTE_ADDR", "192.0.2.1", NULL, NULL, ST_OK},
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "203.0.113.9", ST_OK},
 	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FORX", "1", ST_OK},
 	{"HTTP_X_FORWARDED", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "1", ST_OK},
 	{"HTTP_X_FORWARDED_FOR", "203.0.113.9, 198.51.100.7", NULL, NULL, ST_OK},
