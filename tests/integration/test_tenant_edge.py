@@ -291,6 +291,33 @@ def test_probing_addresses_through_post_users_spends_the_login_budget(fe):
         expect(r.status == 201, "the same admin from another address", r)
 
 
+def test_purge_deletes_old_throttle_windows_and_unknown_counters(fe):
+    """overwatch-admin purge removes windows and counters that can no longer
+    matter, and keeps the ones that still count."""
+    h = fe.harness
+    tag = uuid.uuid4().hex[:8]
+    old_ip, new_ip = "purge-old-" + tag, "purge-new-" + tag
+    old_digest, new_digest, locked_digest = (uuid.uuid4().hex * 2 for _ in range(3))
+    db = harness.DB_NAME
+    h.sql("INSERT INTO %s.ip_throttle (bucket, ip, window_start, hits) VALUES "
+          "('register', '%s', UTC_TIMESTAMP() - INTERVAL 3 HOUR, 5), "
+          "('register', '%s', UTC_TIMESTAMP(), 5); "
+          "INSERT INTO %s.unknown_login_failures (email_digest, failed_logins, first_failed_at, "
+          "locked_until) VALUES "
+          "(UNHEX('%s'), 3, UTC_TIMESTAMP() - INTERVAL 40 DAY, NULL), "
+          "(UNHEX('%s'), 3, UTC_TIMESTAMP(), NULL), "
+          "(UNHEX('%s'), 5, UTC_TIMESTAMP() - INTERVAL 40 DAY, UTC_TIMESTAMP() + INTERVAL 1 HOUR)"
+          % (db, old_ip, new_ip, db, old_digest, new_digest, locked_digest))
+    h.admin("purge")
+    out = h.sql("SELECT ip FROM %s.ip_throttle WHERE ip LIKE 'purge-%%-%s'; "
+                "SELECT LOWER(HEX(email_digest)) FROM %s.unknown_login_failures "
+                "WHERE email_digest IN (UNHEX('%s'), UNHEX('%s'), UNHEX('%s'))"
+                % (db, tag, db, old_digest, new_digest, locked_digest)).stdout
+    expect(old_ip not in out and new_ip in out, "ip_throttle after purge: %r" % out)
+    expect(old_digest not in out and new_digest in out and locked_digest in out,
+           "unknown_login_failures after purge: %r" % out)
+
+
 # ------------------------------------------------------------------ non-ASCII sweep
 
 # What each route takes besides path parameters: query parameters and JSON
