@@ -121,6 +121,39 @@ preflight(struct ctx *c, const char *allow)
 	return ST_NO_CONTENT;
 }
 
+/*
+ * s as valid UTF-8: each byte that does not start a valid sequence becomes
+ * '?'. The User-Agent is stored (audit log, sessions) in utf8mb4 columns,
+ * which refuse invalid UTF-8: kept as it came, it turned a login into a 500.
+ * NULL only when the arena is full.
+ */
+static const char *
+utf8_or_replaced(const char *s, struct arena *a)
+{
+	size_t n = strlen(s);
+
+	if (util_utf8_valid(s, n))
+		return s;
+	char *out = arena_alloc(a, n + 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		unsigned char b = (unsigned char)s[i];
+		size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 :
+		    (b & 0xf8) == 0xf0 ? 4 : 0;
+		if (len > 0 && i + len <= n && util_utf8_valid(s + i, len)) {
+			memcpy(o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			*o++ = '?';
+			i++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 #define HANDLER_ATTEMPTS 4
 
 /*
@@ -174,6 +207,8 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	if (c->client_ip == NULL || c->throttle_ip == NULL)
 		return ST_INTERNAL_ERROR;
 	c->user_agent = request_param(req, "HTTP_USER_AGENT");
+	if (c->user_agent != NULL && (c->user_agent = utf8_or_replaced(c->user_agent, c->a)) == NULL)
+		return ST_INTERNAL_ERROR;
 	c->https = req->https;
 	if (!c->https && net_is_trusted(&svc->proxies, req->remote_addr)) {
 		const char *proto = request_param(req, "HTTP_X_FORWARDED_PROTO");
