@@ -42,6 +42,7 @@ static const struct cfg_key cfg_keys[] = {
 	{"service", "trusted_proxies", CFG_STR, OFF(trusted_proxies), "", 0, 0, NULL},
 	{"service", "allowed_origins", CFG_STR, OFF(allowed_origins), "", 0, 0, NULL},
 	{"service", "registration", CFG_BOOL, OFF(registration), "false", 0, 0, NULL},
+	{"service", "registrations_per_hour", CFG_LONG, OFF(registrations_per_hour), "20", 1, 1000000, NULL},
 	{"database", "socket", CFG_STR, OFF(db_socket), "/run/mysqld/mysqld.sock", 0, 0, NULL},
 	{"database", "host", CFG_STR, OFF(db_host), "127.0.0.1", 0, 0, NULL},
 	{"database", "port", CFG_LONG, OFF(db_port), "3306", 1, 65535, NULL},
@@ -66,12 +67,14 @@ static const struct cfg_key cfg_keys[] = {
 	{"lockout", "window", CFG_LONG, OFF(lockout_window), "900", 1, 30 * DAY, NULL},
 	{"lockout", "duration", CFG_LONG, OFF(lockout_duration), "900", 1, 30 * DAY, NULL},
 	{"lockout", "ip_failures_per_minute", CFG_LONG, OFF(lockout_ip_failures_per_minute), "30", 1, 1000000, NULL},
+	{"lockout", "ipv6_prefix", CFG_LONG, OFF(lockout_ipv6_prefix), "64", 16, 128, NULL},
 	{"authorizer", "rules", CFG_STR, OFF(authorizer_rules), "", 0, 0, NULL},
 	{"authorizer", "login_url", CFG_STR, OFF(authorizer_login_url), "", 0, 0, NULL},
 	{"sso", "redirect_base", CFG_STR, OFF(sso_redirect_base), "", 0, 0, NULL},
 	{"sso", "console_url", CFG_STR, OFF(sso_console_url), "/", 0, 0, NULL},
 	{"sso", "http_timeout", CFG_LONG, OFF(sso_http_timeout), "5", 1, 60, NULL},
 	{"sso", "cache_ttl", CFG_LONG, OFF(sso_cache_ttl), "3600", 0, DAY, NULL},
+	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -23,6 +23,7 @@ struct config {
 	char *trusted_proxies;
 	char *allowed_origins;
 	bool registration;
+	long registrations_per_hour;    /* per client address (IPv6: per lockout_ipv6_prefix) */
 	/* [database] */
 	char *db_socket;
 	char *db_host;
@@ -52,6 +53,7 @@ struct config {
 	long lockout_window;
 	long lockout_duration;
 	long lockout_ip_failures_per_minute;
+	long lockout_ipv6_prefix;       /* IPv6 clients are grouped by this prefix for every per-IP limit */
 	/* [authorizer] */
 	char *authorizer_rules;
 	char *authorizer_login_url;
@@ -60,6 +62,7 @@ struct config {
 	char *sso_console_url;      /* where a browser goes after signing in */
 	long sso_http_timeout;      /* seconds for one call to an identity provider */
 	long sso_cache_ttl;         /* seconds discovery and keys stay cached per worker */
+	long sso_requests_per_minute;   /* /start and /callback per client address */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

@@ -193,6 +193,9 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	}
 	c->client_ip = net_client_ip(&svc->proxies, req->remote_addr,
 	    request_param(req, "HTTP_X_FORWARDED_FOR"), c->a);
+	c->throttle_ip = net_throttle_key(c->client_ip, (int)svc->cfg->lockout_ipv6_prefix, c->a);
+	if (c->client_ip == NULL || c->throttle_ip == NULL)
+		return ST_INTERNAL_ERROR;
 	c->user_agent = user_agent_of(req, c->a);
 	c->https = req->https;
 	if (!c->https && net_is_trusted(&svc->proxies, req->remote_addr)) {

@@ -7,6 +7,15 @@
 #include "store.h"
 #include "view.h"
 
+static bool
+ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
 static json_object *
 pair(const char *type, const char *id)
 {
@@ -31,6 +40,14 @@ h_audit_list(struct ctx *c)
 		return st;
 	if (action != NULL && (action[0] == '\0' || strlen(action) > 64))
 		return params_query_error(c, "action", "must be 1 to 64 characters");
+	/*
+	 * Actions are ASCII names: any other action matches no event, the answer
+	 * of an unknown one (and the ascii column cannot be compared with it).
+	 */
+	if (action != NULL && !ascii(action)) {
+		reply_json(c->rep, ST_OK, json_object_new_array());
+		return ST_OK;
+	}
 	char actor_lc[UUID_STR_LEN];
 	if (actor_id != NULL && !params_uuid_text(actor_id, actor_lc))
 		return params_query_error(c, "actor_id", "must be a UUID");

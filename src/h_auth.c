@@ -23,6 +23,38 @@ params_of(const struct config *cfg)
 }
 
 enum status
+h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
+{
+	long hits = 0, left = 0;
+	enum db_result r = store_throttle_hit(c->db, c->a, bucket, c->throttle_ip, window, &hits, &left);
+
+	if (r != DB_OK)
+		return store_status(r);
+	if (hits > limit) {
+		c->rep->retry_after = left;
+		c->rep->detail = "Too many requests from this client";
+		return ST_RATE_LIMITED;
+	}
+	return ST_OK;
+}
+
+enum status
+h_auth_ip_budget(struct ctx *c)
+{
+	long failures = 0, left = 0;
+	enum db_result r = store_ip_failures(c->db, c->a, c->throttle_ip, &failures, &left);
+
+	if (r != DB_OK)
+		return store_status(r);
+	if (failures >= c->cfg->lockout_ip_failures_per_minute) {
+		c->rep->retry_after = left;
+		c->rep->detail = "Too many failed login attempts";
+		return ST_RATE_LIMITED;
+	}
+	return ST_OK;
+}
+
+enum status
 h_auth_register(struct ctx *c)
 {
 	const char *email_in = json_get_string(c->body, "email");
@@ -36,6 +68,16 @@ h_auth_register(struct ctx *c)
 
 	if (!c->cfg->registration)
 		return ST_NOT_FOUND;
+	/*
+	 * Each registration costs an argon2 hash and an organization, and its
+	 * 409 tells that an address is registered: limited per client, and a
+	 * conflict spends the failed-login budget like a wrong guess does.
+	 */
+	enum status st = h_auth_ip_budget(c);
+	if (st == ST_OK)
+		st = h_auth_throttle(c, "register", c->cfg->registrations_per_hour, 3600);
+	if (st != ST_OK)
+		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
 	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(user_id) != 0 ||
@@ -52,6 +94,8 @@ h_auth_register(struct ctx *c)
 	    (r = store_user_create(c->db, user_id, org_id, email, name, "admin", hash)) != DB_OK) {
 		db_rollback(c->db);
 		if (r == DB_DUPLICATE) {
+			if ((r = store_ip_failure_add(c->db, c->throttle_ip)) != DB_OK)
+				return store_status(r);
 			c->rep->detail = "Email already registered";
 			return ST_CONFLICT;
 		}
@@ -78,16 +122,22 @@ h_auth_register(struct ctx *c)
 	return ST_CREATED;
 }
 
-/* Record a failed login everywhere it counts: per IP, per account, in the audit log. */
+/*
+ * Record a failed login everywhere it counts: per IP, per account (or, for
+ * an address no account has, per digest of the address), in the audit log.
+ */
 static enum status
-login_failed(struct ctx *c, const struct user_row *u)
+login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unknown_digest)
 {
-	enum db_result r = store_ip_failure_add(c->db, c->client_ip);
-	long locked = 0;
+	enum db_result r = store_ip_failure_add(c->db, c->throttle_ip);
+	long locked = 0, unknown_locked = 0;
 
 	if (r == DB_OK && u != NULL)
 		r = store_user_login_failed(c->db, c->a, u->id, c->cfg->lockout_window,
 		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
+	else if (r == DB_OK && unknown_digest != NULL)
+		r = store_unknown_login_failed(c->db, c->a, unknown_digest, c->cfg->lockout_window,
+		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &unknown_locked);
 	if (r == DB_OK)
 		r = session_audit(c, u != NULL ? u->org_id : NULL, "auth.login_failed", "failure",
 		    u != NULL ? "user" : NULL, u != NULL ? u->id : NULL);
@@ -107,40 +157,49 @@ h_auth_login(struct ctx *c)
 	struct password_params pp = params_of(c->cfg);
 	struct user_row u;
 	char email[256];
-	bool found = false;
-	long failures = 0, left = 0;
+	unsigned char digest[32];
+	bool found = false, have_digest = false;
+	long unknown_locked = 0;
 	enum db_result r;
+	enum status st = h_auth_ip_budget(c);
 
-	r = store_ip_failures(c->db, c->a, c->client_ip, &failures, &left);
-	if (r != DB_OK)
-		return store_status(r);
-	if (failures >= c->cfg->lockout_ip_failures_per_minute) {
-		c->rep->retry_after = left;
-		c->rep->detail = "Too many failed login attempts";
-		return ST_RATE_LIMITED;
-	}
+	if (st != ST_OK)
+		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) == 0) {
 		r = store_user_by_email(c->db, c->a, email, &u, &found);
 		if (r != DB_OK)
 			return store_status(r);
+		/*
+		 * An address no account has keeps a counter of its own, so that it
+		 * locks after as many failures as a real account: otherwise the
+		 * 423 alone would tell which addresses are registered.
+		 */
+		if (!found) {
+			if (token_keys_digest(c->keys, "unknown-login", email, digest) != 0)
+				return ST_INTERNAL_ERROR;
+			have_digest = true;
+			if ((r = store_unknown_login_locked(c->db, c->a, digest, &unknown_locked)) != DB_OK)
+				return store_status(r);
+		}
 	}
-	if (found && u.locked_seconds > 0) {
+	if ((found && u.locked_seconds > 0) || unknown_locked > 0) {
 		/* Locked: refused before any password work, whatever the password. */
 		c->principal.type = PRINCIPAL_NONE;
-		r = session_audit(c, u.org_id, "auth.login_failed", "locked", "user", u.id);
+		r = found ? session_audit(c, u.org_id, "auth.login_failed", "locked", "user", u.id) :
+		    session_audit(c, NULL, "auth.login_failed", "locked", NULL, NULL);
 		if (r != DB_OK)
 			return store_status(r);
-		c->rep->retry_after = u.locked_seconds;
+		c->rep->retry_after = found ? u.locked_seconds : unknown_locked;
 		c->rep->detail = "Account is temporarily locked due to too many failed login attempts";
 		return ST_ACCOUNT_LOCKED;
 	}
 	if (!found || !u.active || u.password_hash == NULL) {
 		/* Same work as a wrong password, so timing does not tell which emails exist. */
 		password_dummy_verify(&pp, password, strlen(password));
-		return login_failed(c, found ? &u : NULL);
+		return login_failed(c, found ? &u : NULL, have_digest ? digest : NULL);
 	}
 	if (password_verify(u.password_hash, password, strlen(password)) != PASSWORD_MATCH)
-		return login_failed(c, &u);
+		return login_failed(c, &u, NULL);
 	if (password_needs_rehash(&pp, u.password_hash)) {
 		char hash[PASSWORD_HASH_MAX];
 		if (password_hash(&pp, password, strlen(password), hash) == 0 &&

@@ -131,6 +131,18 @@ load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
 {
 	bool have = false;
 	enum db_result r;
+	/*
+	 * Request edge: both public steps are limited per client before any
+	 * database or provider work, and an organization that is not printable
+	 * ASCII (slugs and ids are) is an unknown one without a query.
+	 */
+	enum status st = h_auth_throttle(c, "sso", c->cfg->sso_requests_per_minute, 60);
+	if (st != ST_OK)
+		return st;
+	if (c->npath_params >= 1 && !plain_token(c->path_params[0], 100)) {
+		c->rep->detail = "Single sign-on is not configured for this organization";
+		return ST_NOT_FOUND;
+	}
 
 	if (c->npath_params < 1 || strlen(c->path_params[0]) > 100)
 		return ST_NOT_FOUND;

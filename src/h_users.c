@@ -29,6 +29,35 @@ h_users_list(struct ctx *c)
 	return ST_OK;
 }
 
+/*
+ * The address is taken. In the caller's own organization that is a plain
+ * 409; an address of another organization gets exactly the answer of a
+ * malformed one, so that an admin cannot ask "does this person have an
+ * account anywhere?" (doc/SECURITY.md, "Request edge").
+ */
+static enum status
+taken(struct ctx *c, const char *org, const char *email)
+{
+	struct user_row other;
+	bool found = false;
+	enum db_result r = store_user_by_email(c->db, c->a, email, &other, &found);
+
+	if (r != DB_OK)
+		return store_status(r);
+	if (found && strcmp(other.org_id, org) == 0) {
+		c->rep->detail = "Email already registered";
+		return ST_CONFLICT;
+	}
+	/*
+	 * Whoever knows the address is well-formed still learns that it is
+	 * taken: such an answer spends the client's failed-login budget, so
+	 * probing here is no faster than probing the login.
+	 */
+	if (found && (r = store_ip_failure_add(c->db, c->throttle_ip)) != DB_OK)
+		return store_status(r);
+	return params_field_error(c, "email", "is not a valid email address");
+}
+
 enum status
 h_users_create(struct ctx *c)
 {
@@ -44,8 +73,19 @@ h_users_create(struct ctx *c)
 	bool found = false;
 	enum db_result r;
 
+	enum status st = h_auth_ip_budget(c);
+	if (st != ST_OK)
+		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
+	/*
+	 * Before the argon2 work, so that a taken address answers as fast as a
+	 * malformed one; the insert below still catches a concurrent taker.
+	 */
+	if ((r = store_user_by_email(c->db, c->a, email, &u, &found)) != DB_OK)
+		return store_status(r);
+	if (found)
+		return taken(c, org, email);
 	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
 	if ((r = db_begin(c->db)) != DB_OK)
@@ -54,10 +94,8 @@ h_users_create(struct ctx *c)
 	    (r = session_audit(c, org, "user.created", "success", "user", id)) != DB_OK ||
 	    (r = db_commit(c->db)) != DB_OK) {
 		db_rollback(c->db);
-		if (r == DB_DUPLICATE) {
-			c->rep->detail = "Email already registered";
-			return ST_CONFLICT;
-		}
+		if (r == DB_DUPLICATE)
+			return taken(c, org, email);
 		return store_status(r);
 	}
 	if ((r = store_user_in_org(c->db, c->a, id, org, &u, &found)) != DB_OK || !found)

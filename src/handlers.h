@@ -44,6 +44,7 @@ struct ctx {
 	const char *path_params[CTX_MAX_PATH_PARAMS];
 	size_t npath_params;
 	const char *client_ip;
+	const char *throttle_ip;                    /* client_ip as per-IP limits key it (IPv6: its network) */
 	const char *user_agent;
 	bool https;                                 /* direct, or from a trusted proxy */
 	struct principal principal;
@@ -54,6 +55,15 @@ typedef enum status (*handler_fn)(struct ctx *c);
 
 enum status h_health(struct ctx *c);
 
+/*
+ * Count this request against the client's fixed window of window seconds in
+ * bucket (ctx's throttle_ip: IPv6 grouped by [lockout] ipv6_prefix); over
+ * limit: ST_RATE_LIMITED with Retry-After set. A database failure's status
+ * otherwise; ST_OK.
+ */
+enum status h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window);
+/* The client's failed-login budget ([lockout] ip_failures_per_minute): ST_RATE_LIMITED once spent. */
+enum status h_auth_ip_budget(struct ctx *c);
 enum status h_auth_register(struct ctx *c);
 enum status h_auth_login(struct ctx *c);
 enum status h_auth_refresh(struct ctx *c);

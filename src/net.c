@@ -159,3 +159,27 @@ net_client_ip(const struct net_proxies *p, const char *remote_addr, const char *
 	}
 	return canonical(family, bin, a);
 }
+
+const char *
+net_throttle_key(const char *ip, int v6_prefix, struct arena *a)
+{
+	unsigned char bin[16];
+	int family;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (ip == NULL || parse_addr(ip, strlen(ip), &family, bin) != 0)
+		return ip;
+	if (family == AF_INET)
+		return canonical(family, bin, a);
+	if (v6_prefix < 0)
+		v6_prefix = 0;
+	if (v6_prefix > 128)
+		v6_prefix = 128;
+	int full = v6_prefix / 8, rest = v6_prefix % 8;
+	if (rest != 0)
+		bin[full++] &= (unsigned char)(0xff << (8 - rest));
+	memset(bin + full, 0, (size_t)(16 - full));
+	if (inet_ntop(AF_INET6, bin, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return arena_printf(a, "%s/%d", buf, v6_prefix);
+}

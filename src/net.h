@@ -33,4 +33,13 @@ bool net_is_trusted(const struct net_proxies *p, const char *addr);
 const char *net_client_ip(const struct net_proxies *p, const char *remote_addr,
     const char *forwarded_for, struct arena *a);
 
+/*
+ * The key per-IP limits count under: ip itself for IPv4, the IPv6 network
+ * of v6_prefix bits as "net::/prefix" (one host gets a whole /64, so a full
+ * address would give it 2^64 fresh budgets). ip is canonical text from
+ * net_client_ip; anything else (a non-address REMOTE_ADDR) is returned as
+ * it is. In the arena; NULL only when the arena is full.
+ */
+const char *net_throttle_key(const char *ip, int v6_prefix, struct arena *a);
+
 #endif

@@ -141,6 +141,36 @@ parse_cookies(struct request *req, const char *h, struct arena *a)
 	return ST_OK;
 }
 
+#define REQUEST_MAX_PARAMS 1024
+
+/*
+ * True if a parameter name occurs twice with different values, or there are
+ * too many to check. Web servers turn "X-Forwarded-For" and
+ * "X_Forwarded_For" into the same HTTP_X_FORWARDED_FOR; lighttpd passes
+ * both, in the client's order. Neither "first wins" nor joining them as a
+ * list is safe: the client chooses which comes first, and so which one the
+ * rightmost-untrusted-hop rule reads. Only header-name folding produces such
+ * a pair (a server merges repeated headers of one spelling itself), so
+ * refusing costs no honest client anything. The same value twice is no
+ * ambiguity: Apache's mod_authnz_fcgi sends FCGI_ROLE so.
+ */
+static bool
+repeated_param(char **envp)
+{
+	size_t n = 0;
+
+	for (char **e = envp; e != NULL && *e != NULL; e++, n++) {
+		if (n >= REQUEST_MAX_PARAMS)
+			return true;
+		size_t len = strcspn(*e, "=");
+		for (char **f = envp; f != e; f++)
+			if (strncmp(*f, *e, len) == 0 && ((*f)[len] == '=' || (*f)[len] == '\0') &&
+			    strcmp(*f + len, *e + len) != 0)
+				return true;
+	}
+	return false;
+}
+
 enum status
 request_parse(struct request *req, char **envp, struct arena *a, const char **why)
 {
@@ -149,6 +179,10 @@ request_parse(struct request *req, char **envp, struct arena *a, const char **wh
 	req->content_length = -1;
 	*why = NULL;
 
+	if (repeated_param(envp)) {
+		*why = "Repeated request header";
+		return ST_VALIDATION_ERROR;
+	}
 	for (char **e = envp; e != NULL && *e != NULL; e++) {
 		const char *eq = strchr(*e, '=');
 		if (eq == NULL || strncmp(*e, "HTTP_", 5) != 0)

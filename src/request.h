@@ -45,8 +45,10 @@ typedef long (*request_reader)(void *ctx, char *buf, size_t n);
 /*
  * Parse envp (NULL-terminated NAME=value strings that must outlive req) into
  * req, allocating in a. Returns ST_OK, or the error status the client gets:
- * ST_VALIDATION_ERROR for an oversized header or cookie, a malformed path or
- * query string; *why then says which.
+ * ST_VALIDATION_ERROR for an oversized header or cookie, a parameter that
+ * occurs twice with different values (a header folded with another spelling
+ * of its name, such as X_Forwarded_For next to X-Forwarded-For), a
+ * malformed path or query string; *why then says which.
  */
 enum status request_parse(struct request *req, char **envp, struct arena *a, const char **why);
 

@@ -52,6 +52,23 @@ enum db_result store_user_set_password(struct db *db, const char *id, const char
 enum db_result store_ip_failures(struct db *db, struct arena *a, const char *ip, long *failures,
     long *seconds_left);
 enum db_result store_ip_failure_add(struct db *db, const char *ip);
+/*
+ * Generic per-client throttle (registration, single sign-on): count one hit
+ * of ip in bucket's fixed window of window seconds; *hits is the count
+ * including this one, *seconds_left the rest of the window (at least 1).
+ */
+enum db_result store_throttle_hit(struct db *db, struct arena *a, const char *bucket,
+    const char *ip, long window, long *hits, long *seconds_left);
+/*
+ * Lockout of an e-mail address no user has, keyed by a digest of it: the
+ * same thresholds and arithmetic as store_user_login_failed. *locked_seconds
+ * is what is left of its lock (0: not locked).
+ */
+enum db_result store_unknown_login_locked(struct db *db, struct arena *a,
+    const unsigned char digest[32], long *locked_seconds);
+enum db_result store_unknown_login_failed(struct db *db, struct arena *a,
+    const unsigned char digest[32], long window, long threshold, long duration,
+    long *locked_seconds);
 
 /* Sessions and the token deny list. */
 enum db_result store_session_create(struct db *db, const char *id, const char *user_id,

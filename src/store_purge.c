@@ -30,6 +30,13 @@ store_purge(struct db *db, struct purge_counts *out)
 	    "DELETE FROM sessions WHERE expires_at < UTC_TIMESTAMP() - INTERVAL 1 DAY LIMIT ?");
 	static struct db_query attempts = DB_QUERY(
 	    "DELETE FROM login_attempts WHERE window_start < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?");
+	/* The longest window of a generic throttle is an hour. */
+	static struct db_query throttle = DB_QUERY(
+	    "DELETE FROM ip_throttle WHERE window_start < UTC_TIMESTAMP() - INTERVAL 2 HOUR LIMIT ?");
+	/* [lockout] window is at most 30 days; a running lock is kept whatever its age. */
+	static struct db_query unknown = DB_QUERY(
+	    "DELETE FROM unknown_login_failures WHERE first_failed_at < UTC_TIMESTAMP() - INTERVAL 31 DAY "
+	    "AND (locked_until IS NULL OR locked_until < UTC_TIMESTAMP()) LIMIT ?");
 	static struct db_query states = DB_QUERY(
 	    "DELETE FROM sso_states WHERE expires_at < UTC_TIMESTAMP() LIMIT ?");
 	enum db_result r;
@@ -38,6 +45,8 @@ store_purge(struct db *db, struct purge_counts *out)
 	if ((r = purge_loop(db, &tokens, &out->revoked_tokens)) != DB_OK ||
 	    (r = purge_loop(db, &sessions, &out->sessions)) != DB_OK ||
 	    (r = purge_loop(db, &attempts, &out->login_attempts)) != DB_OK ||
+	    (r = purge_loop(db, &throttle, &out->login_attempts)) != DB_OK ||
+	    (r = purge_loop(db, &unknown, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, &states, &out->sso_states)) != DB_OK)
 		return r;
 	return DB_OK;

@@ -271,3 +271,81 @@ store_user_unlock(struct db *db, struct arena *a, const char *id, const char *or
 	struct db_param p[] = {DBP_STR(id), DBP_STR(org_id)};
 	return db_exec(db, &q, p, 2, NULL, NULL);
 }
+
+enum db_result
+store_throttle_hit(struct db *db, struct arena *a, const char *bucket, const char *ip, long window,
+    long *hits, long *seconds_left)
+{
+	/*
+	 * A fixed window per (bucket, client), counted in one atomic upsert so
+	 * that concurrent requests on any worker or host count exactly. MariaDB
+	 * assigns left to right: window_start sees the new hits.
+	 */
+	static struct db_query up = DB_QUERY(
+	    "INSERT INTO ip_throttle (bucket, ip, window_start, hits) VALUES (?, ?, UTC_TIMESTAMP(), 1) "
+	    "ON DUPLICATE KEY UPDATE "
+	    "hits = IF(window_start <= UTC_TIMESTAMP() - INTERVAL ? SECOND, 1, hits + 1), "
+	    "window_start = IF(hits = 1, UTC_TIMESTAMP(), window_start)");
+	static struct db_query read = DB_QUERY(
+	    "SELECT hits, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), window_start + INTERVAL ? SECOND) "
+	    "FROM ip_throttle WHERE bucket = ? AND ip = ?");
+	struct db_param p[] = {DBP_STR(bucket), DBP_STR(ip), DBP_INT(window)};
+	struct db_param rp[] = {DBP_INT(window), DBP_STR(bucket), DBP_STR(ip)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &up, p, 3, NULL, NULL);
+
+	*hits = 0;
+	*seconds_left = 1;
+	if (r != DB_OK)
+		return r;
+	r = db_exec(db, &read, rp, 3, &rows, a);
+	if (r == DB_OK && rows.nrows == 1) {
+		*hits = (long)db_cell_int(&rows, 0, 0);
+		*seconds_left = (long)db_cell_int(&rows, 0, 1);
+		if (*seconds_left < 1)
+			*seconds_left = 1;
+	}
+	return r;
+}
+
+enum db_result
+store_unknown_login_locked(struct db *db, struct arena *a, const unsigned char digest[32],
+    long *locked_seconds)
+{
+	static struct db_query q = DB_QUERY(
+	    "SELECT GREATEST(0, COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until), 0)) "
+	    "FROM unknown_login_failures WHERE email_digest = ?");
+	struct db_param p[] = {DBP_BYTES((const char *)digest, 32)};
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &q, p, 1, &rows, a);
+
+	*locked_seconds = 0;
+	if (r == DB_OK && rows.nrows == 1)
+		*locked_seconds = (long)db_cell_int(&rows, 0, 0);
+	return r;
+}
+
+enum db_result
+store_unknown_login_failed(struct db *db, struct arena *a, const unsigned char digest[32],
+    long window, long threshold, long duration, long *locked_seconds)
+{
+	/* store_user_login_failed's arithmetic, as an upsert: the first failure creates the row. */
+	static struct db_query q = DB_QUERY(
+	    "INSERT INTO unknown_login_failures (email_digest, failed_logins, first_failed_at, locked_until) "
+	    "VALUES (?, 1, UTC_TIMESTAMP(), IF(1 >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, NULL)) "
+	    "ON DUPLICATE KEY UPDATE "
+	    "failed_logins = IF(first_failed_at IS NULL "
+	    "OR first_failed_at <= UTC_TIMESTAMP() - INTERVAL ? SECOND "
+	    "OR (locked_until IS NOT NULL AND locked_until <= UTC_TIMESTAMP()), 1, failed_logins + 1), "
+	    "first_failed_at = IF(failed_logins = 1, UTC_TIMESTAMP(), first_failed_at), "
+	    "locked_until = IF(failed_logins >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, "
+	    "IF(failed_logins = 1, NULL, locked_until))");
+	struct db_param p[] = {DBP_BYTES((const char *)digest, 32), DBP_INT(threshold), DBP_INT(duration),
+	    DBP_INT(window), DBP_INT(threshold), DBP_INT(duration)};
+	enum db_result r = db_exec(db, &q, p, 6, NULL, NULL);
+
+	*locked_seconds = 0;
+	if (r != DB_OK)
+		return r;
+	return store_unknown_login_locked(db, a, digest, locked_seconds);
+}

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <jwt.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #define CLOCK_LEEWAY 60             /* seconds of clock skew tolerated for iat and nbf */
@@ -289,4 +290,25 @@ token_error_detail(enum token_error e)
 		break;
 	}
 	return "Malformed token";
+}
+
+int
+token_keys_digest(const struct token_keys *k, const char *label, const char *data,
+    unsigned char out[32])
+{
+	unsigned int len = 0;
+	size_t ln = strlen(label), dn = strlen(data);
+	unsigned char *msg;
+
+	if (k->n == 0 || (msg = malloc(ln + 1 + dn)) == NULL)
+		return -1;
+	/* label NUL data: no two (label, data) pairs share a message. */
+	memcpy(msg, label, ln);
+	msg[ln] = '\0';
+	memcpy(msg + ln + 1, data, dn);
+	unsigned char *md = HMAC(EVP_sha256(), k->keys[0].secret, (int)k->keys[0].len, msg,
+	    ln + 1 + dn, out, &len);
+	explicit_bzero(msg, ln + 1 + dn);
+	free(msg);
+	return md != NULL && len == 32 ? 0 : -1;
 }

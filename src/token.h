@@ -71,6 +71,14 @@ char *token_issue(const struct token_keys *k, const struct token_claims *c);
 enum token_error token_verify(const struct token_keys *k, const char *tok, enum token_type want,
     time_t now, struct token_claims *out);
 
+/*
+ * HMAC-SHA256 of label, a NUL and data under the signing secret: a stable
+ * pseudonym for data (an e-mail address) that a database dump cannot be
+ * searched for. Changes when the signing secret rotates. 0, or -1.
+ */
+int token_keys_digest(const struct token_keys *k, const char *label, const char *data,
+    unsigned char out[32]);
+
 /* The detail string a client sees for e (API.md section 2). */
 const char *token_error_detail(enum token_error e);
 

@@ -74,6 +74,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)net_is_trusted(&fixed, remote);
 	check_ip(net_client_ip(&p, remote, xff, &arena));
 	check_ip(net_client_ip(&fixed, remote, xff, &arena));
+	/* The key per-IP limits count under: always fits the 45-character ip columns. */
+	const char *client = net_client_ip(&fixed, remote, xff, &arena);
+	for (int prefix = 16; prefix <= 128; prefix += 8 + (int)(size % 5)) {
+		const char *key = net_throttle_key(client, prefix, &arena);
+		if (key == NULL || (client[0] != '\0' && strcmp(key, client) != 0 && strlen(key) > 45))
+			abort();
+	}
 	/* The spec line doubles as an address. */
 	(void)net_is_trusted(&fixed, spec);
 	check_ip(net_client_ip(&fixed, spec, remote, &arena));

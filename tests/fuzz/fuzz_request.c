@@ -132,6 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)request_cookie(&req, "refresh_token");
 	c.client_ip = net_client_ip(&proxies, req.remote_addr,
 	    request_param(&req, "HTTP_X_FORWARDED_FOR"), &arena);
+	c.throttle_ip = c.client_ip != NULL ? net_throttle_key(c.client_ip, 64, &arena) : NULL;
 	c.user_agent = request_param(&req, "HTTP_USER_AGENT");
 	c.https = req.https;
 	if (!c.https && net_is_trusted(&proxies, req.remote_addr)) {

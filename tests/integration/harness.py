@@ -373,7 +373,7 @@ class Harness(ProcessOwner):
             # environment (OVERWATCH_SERVICE_REGISTRATION), which tests that
             # each of them passes the environment through.
             "[service]\nenvironment = development\nworkers = %d\nregistration = false\n"
-            "log = stderr\nlog_level = info\n\n"
+            "registrations_per_hour = 1000000\nlog = stderr\nlog_level = info\n\n"
             "[database]\nsocket = %s\nname = %s\nuser = %s\npassword_file = %s\n"
             "connect_timeout = 2\nquery_timeout = 5\n\n"
             "[jwt]\nsecret_file = %s\n\n"
@@ -381,7 +381,10 @@ class Harness(ProcessOwner):
             # turn the failed logins of unrelated tests into 429s. A test of
             # the throttle starts a master of its own with a low value
             # (harness.start_master(..., extra_env={...})).
-            "[lockout]\nip_failures_per_minute = 100000\n"
+            # The same for the registration and single sign-on throttles:
+            # the suite registers hundreds of organizations from one address.
+            "[lockout]\nip_failures_per_minute = 100000\n\n"
+            "[sso]\nrequests_per_minute = 1000000\n"
             % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file, self.secret))
 
     def admin(self, *args, input_text=None, check=True):

@@ -118,11 +118,12 @@ def expect_validation(resp, *fields):
     return body
 
 
-def register(fe, email=None, password=PW, name="Test User", org=None):
+def register(fe, email=None, password=PW, name="Test User", org=None, headers=None):
     """Registers a new organization and its admin; returns (email, register body)."""
     email = email or new_email("admin")
     r = fe.post_json(REGISTER, {"email": email, "password": password, "name": name,
-                                "organization_name": org or "Org " + uuid.uuid4().hex[:8]})
+                                "organization_name": org or "Org " + uuid.uuid4().hex[:8]},
+                     headers=headers)
     expect(r.status == 201, "POST /auth/register %s is not 201" % email, r)
     return email, r.json
 

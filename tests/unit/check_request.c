@@ -301,8 +301,6 @@ START_TEST(test_params)
 	env_add(&e, "NOEQUALS", "");
 	e.v[e.n - 1][8] = '\0';     /* "NOEQUALS" with no '=' at all */
 	env_add(&e, "EMPTY", "");
-	env_add(&e, "DUP", "first");
-	env_add(&e, "DUP", "second");
 	ck_assert_int_eq(request_parse(&req, e.v, &arena, &why), ST_OK);
 	ck_assert_str_eq(request_param(&req, "HTTP_X_FOO"), "foo");
 	ck_assert_str_eq(request_param(&req, "HTTP_X"), "short");
@@ -310,7 +308,6 @@ START_TEST(test_params)
 	ck_assert_ptr_null(request_param(&req, "HTTP"));
 	ck_assert_ptr_null(request_param(&req, "NOEQUALS"));
 	ck_assert_str_eq(request_param(&req, "EMPTY"), "");
-	ck_assert_str_eq(request_param(&req, "DUP"), "first");
 	ck_assert_ptr_null(request_param(&req, "http_x_foo"));
 	/* Defaults when absent. */
 	ck_assert_str_eq(req.remote_addr, "");
@@ -322,6 +319,77 @@ START_TEST(test_params)
 	env_free(&e);
 	/* A NULL envp is an empty request: no path. */
 	ck_assert_int_eq(request_parse(&req, NULL, &arena, &why), ST_VALIDATION_ERROR);
+}
+END_TEST
+
+/*
+ * A parameter that occurs twice with two values is refused, never resolved
+ * by "first wins":
+ * lighttpd folds X_Forwarded_For into HTTP_X_FORWARDED_FOR next to the
+ * proxy's own X-Forwarded-For, in the order the client chose.
+ */
+static const struct {
+	const char *name1, *value1, *name2, *value2;
+	enum status want;
+} repeats[] = {
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "198.51.100.7", ST_VALIDATION_ERROR},
+	{"HTTP_X_FORWARDED_PROTO", "https", "HTTP_X_FORWARDED_PROTO", "http", ST_VALIDATION_ERROR},
+	{"HTTP_AUTHORIZATION", "Bearer a", "HTTP_AUTHORIZATION", "Bearer b", ST_VALIDATION_ERROR},
+	{"REMOTE_ADDR", "203.0.113.9", NULL, NULL, ST_VALIDATION_ERROR},     /* next to 192.0.2.1 */
+	{"HTTPS", "on", "HTTPS", "", ST_VALIDATION_ERROR},
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "203.0.113.9 ", ST_VALIDATION_ERROR},
+	/* The same value twice is no ambiguity (mod_authnz_fcgi sends FCGI_ROLE twice). */
+	{"FCGI_ROLE", "AUTHORIZER", "FCGI_ROLE", "AUTHORIZER", ST_OK},
+	{"REMOTE_ADDR", "192.0.2.1", NULL, NULL, ST_OK},
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "203.0.113.9", ST_OK},
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9", "HTTP_X_FORWARDED_FORX", "1", ST_OK},
+	{"HTTP_X_FORWARDED", "203.0.113.9", "HTTP_X_FORWARDED_FOR", "1", ST_OK},
+	{"HTTP_X_FORWARDED_FOR", "203.0.113.9, 198.51.100.7", NULL, NULL, ST_OK},
+};
+
+START_TEST(test_repeated_param)
+{
+	struct request req;
+	struct env e = {0};
+	const char *why = NULL;
+
+	env_add(&e, "REQUEST_METHOD", "GET");
+	env_add(&e, "REQUEST_URI", "/api/v1/health");
+	env_add(&e, "REMOTE_ADDR", "192.0.2.1");
+	env_add(&e, repeats[_i].name1, repeats[_i].value1);
+	if (repeats[_i].name2 != NULL)
+		env_add(&e, repeats[_i].name2, repeats[_i].value2);
+	ck_assert_int_eq(request_parse(&req, e.v, &arena, &why), repeats[_i].want);
+	if (repeats[_i].want == ST_VALIDATION_ERROR)
+		ck_assert_str_eq(why, "Repeated request header");
+	else
+		ck_assert_str_eq(request_param(&req, repeats[_i].name1), repeats[_i].value1);
+	env_free(&e);
+}
+END_TEST
+
+/* More parameters than anyone sends are refused rather than compared pairwise. */
+START_TEST(test_param_count)
+{
+	struct request req;
+	const char *why = NULL;
+	enum { N = 1100 };
+	char **envp = calloc(N + 1, sizeof(*envp));
+
+	ck_assert_ptr_nonnull(envp);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_ge(asprintf(&envp[i], i == 0 ? "REQUEST_URI=/" : "HTTP_X_%d=v", i), 0);
+	ck_assert_int_eq(request_parse(&req, envp, &arena, &why), ST_VALIDATION_ERROR);
+	free(envp[N - 1]);
+	envp[N - 1] = NULL;
+	for (int i = 1000; i < N - 1; i++) {
+		free(envp[i]);
+		envp[i] = NULL;
+	}
+	ck_assert_int_eq(request_parse(&req, envp, &arena, &why), ST_OK);
+	for (int i = 0; i < 1000; i++)
+		free(envp[i]);
+	free(envp);
 }
 END_TEST
 
@@ -770,6 +838,8 @@ request_suite(void)
 	tcase_add_loop_test(tc, test_cgi_path, 0, sizeof cgi_paths / sizeof cgi_paths[0]);
 	tcase_add_loop_test(tc, test_header_size, 0, sizeof headers / sizeof headers[0]);
 	tcase_add_test(tc, test_params);
+	tcase_add_loop_test(tc, test_repeated_param, 0, sizeof repeats / sizeof repeats[0]);
+	tcase_add_test(tc, test_param_count);
 	tcase_add_loop_test(tc, test_https, 0, sizeof https_values / sizeof https_values[0]);
 	tcase_add_test(tc, test_small_arena);
 	suite_add_tcase(s, tc);
