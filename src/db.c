@@ -224,6 +224,22 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 		log_warning("database too slow or not ready (%s, error %u)", what, e);
 		return DB_UNAVAILABLE;
 	}
+	/*
+	 * A client's value the server will not compare or store: non-ASCII text
+	 * against an ASCII column (1267, 1270, 1271), bytes that are not valid in
+	 * the column's character set (1300, 1366), a value too long for it (1406,
+	 * 1292). Every input is checked at the boundary before it gets here, so
+	 * this is a missing check; but it is the client's input, never a reason
+	 * for a 500: the request gets 400, and the log names the statement.
+	 */
+	if (e == ER_CANT_AGGREGATE_2COLLATIONS || e == ER_CANT_AGGREGATE_3COLLATIONS ||
+	    e == ER_CANT_AGGREGATE_NCOLLATIONS || e == ER_INVALID_CHARACTER_STRING ||
+	    e == ER_TRUNCATED_WRONG_VALUE_FOR_FIELD || e == ER_DATA_TOO_LONG ||
+	    e == ER_TRUNCATED_WRONG_VALUE) {
+		log_warning("database refused a bound value (error %u in %s of \"%.60s\"): a boundary "
+		    "check is missing", e, what, sql != NULL ? sql : "");
+		return DB_BAD_VALUE;
+	}
 	/* The server's message may quote row values (keys, emails): log the number only. */
 	log_error("database error %u in %s of \"%.60s\"", e, what, sql != NULL ? sql : "");
 	return DB_ERROR;

@@ -16,6 +16,7 @@ enum db_result {
 	DB_DUPLICATE,       /* unique key violated */
 	DB_DEADLOCK,        /* deadlock or Galera certification failure: retry the transaction */
 	DB_UNAVAILABLE,     /* server unreachable, gone, or too slow: answer 503 */
+	DB_BAD_VALUE,       /* a bound value the server refuses (collation, charset, length): 400 */
 	DB_ERROR,           /* anything else: a bug, answer 500 */
 };
 

@@ -13,6 +13,8 @@ store_status(enum db_result r)
 		return ST_SERVICE_UNAVAILABLE;
 	case DB_DEADLOCK:
 		return ST_RETRY;
+	case DB_BAD_VALUE:
+		return ST_VALIDATION_ERROR;
 	case DB_ERROR:
 		break;
 	}
