@@ -29,6 +29,22 @@ h_users_list(struct ctx *c)
 	return ST_OK;
 }
 
+/*
+ * Nobody grants a role above their own: role's permissions must all be in
+ * the caller's effective set (a user's role; a key's list within its
+ * creator's). Checked before any write, audited like the route's 403s.
+ */
+static enum status
+role_grantable(struct ctx *c, const char *role)
+{
+	int r = role_parse(role);
+	if (r >= 0 && role_within((enum role)r, c->principal.perms))
+		return ST_OK;
+	c->rep->detail = "Cannot grant a role with permissions the caller does not hold";
+	session_audit(c, c->principal.org_id, "permission.denied", "denied", "role", role);
+	return ST_INSUFFICIENT_PERMISSIONS;
+}
+
 enum status
 h_users_create(struct ctx *c)
 {
@@ -44,8 +60,12 @@ h_users_create(struct ctx *c)
 	bool found = false;
 	enum db_result r;
 
+	enum status st;
+
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
+	if ((st = role_grantable(c, role)) != ST_OK)
+		return st;
 	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
 	if ((r = db_begin(c->db)) != DB_OK)
@@ -82,6 +102,11 @@ h_users_update(struct ctx *c)
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
+	if (role != NULL) {
+		enum status st = role_grantable(c, role);
+		if (st != ST_OK)
+			return st;
+	}
 	if ((r = db_begin(c->db)) != DB_OK)
 		return store_status(r);
 	/* Lock the admins first, then read the target: the last-admin rule holds under races. */
