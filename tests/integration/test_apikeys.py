@@ -9,6 +9,7 @@ and organization scoping of keys.
 import base64
 import hashlib
 import json
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -746,3 +747,49 @@ def test_keys_made_before_the_chain_columns_are_backfilled(fe):
            "y, child of an expiring key, was not bound to its parent's expiry")
     ok(org.client.delete("/api-keys/" + a["id"]), 204, "DELETE a after the backfill")
     refused(Client(fe, key=c["api_key"]), PARENT_REVOKED, "c after its grandparent's DELETE")
+
+
+def test_no_child_survives_a_parent_deleted_while_it_mints(fe):
+    """Children minted while their parent is deleted: each one is refused afterwards.
+
+    Four threads mint children of one key as fast as they can while the
+    admin deletes it. A mint that wins the race is marked with the other
+    descendants; one that loses is refused (401). No child may stay usable.
+    """
+    if fe.name != COUNTING_FRONTEND and COUNTING_FRONTEND in fe.harness.frontends:
+        return
+    org = Org(fe, "keyrace")
+    for _ in range(2):
+        pc, p = org.key_client(["incidents:read", "api_keys:create"])
+        minted, statuses = [], []
+        lock = threading.Lock()
+        stop = threading.Event()
+        go = threading.Barrier(5)
+
+        def mint():
+            go.wait()
+            while not stop.is_set():
+                r = pc.post("/api-keys", {"name": api.unique("race"),
+                                          "permissions": ["incidents:read"]})
+                with lock:
+                    statuses.append(r.status)
+                    if r.status == 201:
+                        minted.append(r.json["api_key"])
+                if r.status != 201:
+                    return
+        threads = [threading.Thread(target=mint) for _ in range(4)]
+        for t in threads:
+            t.start()
+        go.wait()
+        time.sleep(0.3)
+        ok(org.client.delete("/api-keys/" + p["id"]), 204, "DELETE the minting key")
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        expect(set(statuses) <= {201, 401}, "mints answered %r" % sorted(set(statuses)))
+        expect(minted and 401 in statuses,
+               "the race did not happen (%d minted, statuses %r)" % (len(minted), set(statuses)))
+        alive = [k for k in minted if Client(fe, key=k).get("/incidents").status != 401]
+        expect(not alive, "%d of %d children minted around the DELETE still work"
+               % (len(alive), len(minted)))
