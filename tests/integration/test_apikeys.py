@@ -3,7 +3,11 @@
 The seed's flow (create, use with X-API-Key, list without secrets, delete,
 refused everywhere), privilege escalation, validation, expiry, the checksum
 that refuses a mistyped key before any database statement, usage summaries,
-and organization scoping of keys.
+organization scoping of keys, and a key bound to its creator and parent: its
+effective permissions and status, its refusal when the user at the top of its
+chain is deactivated or deleted or a key above it is revoked or expired, the
+expiry bound of a child, one statement per request, and migration 004's
+backfill.
 """
 
 import base64

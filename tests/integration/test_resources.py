@@ -3,7 +3,8 @@
 The permission of every route, for each role and for API keys; two
 organizations that cannot reach each other's data; validation errors naming
 their field; list paging; incidents, procedures, users (role changes,
-deactivation, the last-admin rule, unlock); the audit trail of a full session.
+deactivation, the last-admin rule, unlock, no role granted above the caller's
+own); the audit trail of a full session.
 """
 
 import secrets
