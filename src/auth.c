@@ -98,26 +98,54 @@ key_fail(struct ctx *c, const char *detail)
 	return ST_INVALID_API_KEY;
 }
 
-static perm_set
-perms_from_csv(const char *csv)
+static const struct {
+	const char *status;     /* GET /api-keys */
+	const char *detail;     /* the 401's detail */
+	const char *audit;      /* api_key.rejected's detail */
+} key_states[KEY_STATE_MAX] = {
+	[KEY_ACTIVE] = {"active", NULL, NULL},
+	[KEY_REVOKED] = {"revoked", "API key has been revoked", "revoked key"},
+	[KEY_PARENT_REVOKED] = {"parent_revoked", "API key's parent key has been revoked",
+	    "parent key revoked"},
+	[KEY_PARENT_EXPIRED] = {"expired", "API key's parent key has expired", "parent key expired"},
+	[KEY_EXPIRED] = {"expired", "API key has expired", "expired key"},
+	[KEY_CREATOR_DELETED] = {"creator_inactive", "API key's creator no longer exists",
+	    "creator deleted"},
+	[KEY_CREATOR_INACTIVE] = {"creator_inactive", "API key's creator is deactivated",
+	    "creator deactivated"},
+};
+
+enum key_state
+auth_key_state(const struct key_row *k, perm_set *effective)
 {
-	perm_set set = 0;
-	const char *p = csv;
-	while (p != NULL && *p != '\0') {
-		char name[32];
-		size_t n = strcspn(p, ",");
-		if (n < sizeof(name)) {
-			memcpy(name, p, n);
-			name[n] = '\0';
-			int perm = permission_parse(name);
-			if (perm >= 0)
-				set |= PERM_BIT(perm);
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return set;
+	enum key_state s = KEY_ACTIVE;
+
+	*effective = 0;
+	if (k->revoked)
+		s = KEY_REVOKED;
+	else if (k->parent_revoked)
+		s = KEY_PARENT_REVOKED;
+	else if (k->parent_expired)
+		s = KEY_PARENT_EXPIRED;
+	else if (k->expired)
+		s = KEY_EXPIRED;
+	else if (!k->creator_found || k->root_user_id == NULL)
+		s = KEY_CREATOR_DELETED;
+	else if (!k->creator_active)
+		s = KEY_CREATOR_INACTIVE;
+	if (s != KEY_ACTIVE)
+		return s;
+	/* Never more than the chain's lists, nor than the root user holds now. */
+	int role = k->creator_role != NULL ? role_parse(k->creator_role) : -1;
+	if (role >= 0)
+		*effective = permission_csv(k->chain_permissions) & role_permissions((enum role)role);
+	return s;
+}
+
+const char *
+auth_key_status(enum key_state s)
+{
+	return (unsigned)s < KEY_STATE_MAX ? key_states[s].status : "revoked";
 }
 
 enum status
@@ -126,6 +154,7 @@ auth_api_key(struct ctx *c, const char *key)
 	unsigned char digest[APIKEY_DIGEST_LEN];
 	struct key_row k;
 	bool found = false;
+	perm_set effective = 0;
 
 	/* Over-long, malformed or mistyped: refused here, without a query. */
 	if (strlen(key) > APIKEY_MAX_BYTES || !apikey_well_formed(key)) {
@@ -133,6 +162,7 @@ auth_api_key(struct ctx *c, const char *key)
 		return key_fail(c, "Invalid API key");
 	}
 	apikey_digest(key, digest);
+	/* One statement: the key, its chain's state and its root user's (no walk up the chain). */
 	enum db_result r = store_key_by_digest(c->db, c->a, digest, sizeof(digest), &k, &found);
 	if (r != DB_OK)
 		return store_status(r);
@@ -140,21 +170,21 @@ auth_api_key(struct ctx *c, const char *key)
 		usage_reject(false, c->client_ip, time(NULL));
 		return key_fail(c, "Invalid API key");
 	}
-	if (k.revoked) {
-		audit_rejected_key(c, k.org_id, k.id, "revoked key");
-		return key_fail(c, "API key has been revoked");
-	}
-	if (k.expired) {
-		audit_rejected_key(c, k.org_id, k.id, "expired key");
-		return key_fail(c, "API key has expired");
+	enum key_state ks = auth_key_state(&k, &effective);
+	if (ks != KEY_ACTIVE) {
+		audit_rejected_key(c, k.org_id, k.id, key_states[ks].audit);
+		return key_fail(c, key_states[ks].detail);
 	}
 	struct principal *p = &c->principal;
 	p->type = PRINCIPAL_API_KEY;
 	p->id = k.id;
 	p->org_id = k.org_id;
-	p->perms = perms_from_csv(k.permissions);
+	p->perms = effective;
 	p->key_name = k.name;
 	p->key_prefix = k.prefix;
+	p->key_root_user = k.root_user_id;
+	p->key_chain = permission_csv(k.chain_permissions);
+	p->key_expires = k.expires_bound;
 	usage_record(k.id, c->client_ip, time(NULL));
 	return ST_OK;
 }

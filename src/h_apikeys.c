@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "apikey.h"
+#include "auth.h"
 
 /* 9999-12-31T00:00:00Z: the DATETIME column's range. */
 #define APIKEY_EXPIRES_MAX 253402214400LL
@@ -55,9 +56,13 @@ h_apikeys_create(struct ctx *c)
 	const char *expires_in = json_get_string(c->body, "expires_at");
 	char key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[UUID_STR_LEN];
 	char created[RFC3339_LEN], expires[RFC3339_LEN];
+	char exp_sql[UTIL_SQL_TIME_LEN], bound_sql[UTIL_SQL_TIME_LEN];
 	unsigned char digest[APIKEY_DIGEST_LEN];
 	perm_set want = 0;
 	time_t now = time(NULL), exp = 0;
+	bool by_key = pr->type == PRINCIPAL_API_KEY;
+	/* A key minting a key: the child lives no longer than the creating key's chain. */
+	time_t bound = by_key ? (time_t)pr->key_expires : 0;
 	enum db_result r;
 
 	size_t n = json_object_array_length(perms_json);
@@ -74,6 +79,20 @@ h_apikeys_create(struct ctx *c)
 			return params_field_error(c, "expires_at", "must be in the future");
 		if (exp >= APIKEY_EXPIRES_MAX)
 			return params_field_error(c, "expires_at", "must be before 9999-12-31T00:00:00Z");
+		if (bound > 0 && exp > bound) {
+			util_time_rfc3339(bound, expires);
+			const char *msg = arena_printf(c->a,
+			    "must not be after %s, when the creating API key expires", expires);
+			return params_field_error(c, "expires_at",
+			    msg != NULL ? msg : "must not be after the creating API key's expiry");
+		}
+	} else if (bound > 0) {
+		/* No expiry asked for: the child inherits its parent's (shown in the 201). */
+		exp = bound;
+		if (exp <= now) {
+			c->rep->detail = "API key has expired";
+			return ST_INVALID_API_KEY;
+		}
 	}
 	/* A key never holds more than whoever creates it: the user's role or the creating key. */
 	if ((want & ~pr->perms) != 0) {
@@ -86,15 +105,36 @@ h_apikeys_create(struct ctx *c)
 	apikey_prefix(key, prefix);
 	apikey_digest(key, digest);
 	const char *csv = perms_csv(c, want);
-	char exp_sql[UTIL_SQL_TIME_LEN];
+	/* want is within the creator's effective set, so within its chain too. */
+	const char *chain = perms_csv(c, by_key ? want & pr->key_chain : want);
 	util_time_sql(exp, exp_sql);
-	if (csv == NULL)
+	util_time_sql(bound, bound_sql);
+	if (csv == NULL || chain == NULL || (by_key && pr->key_root_user == NULL))
 		return ST_INTERNAL_ERROR;
+	struct key_new k = {
+		.id = id, .org_id = pr->org_id, .name = name, .prefix = prefix,
+		.permissions = csv, .chain_permissions = chain,
+		.digest = digest, .digest_len = sizeof(digest),
+		.expires_at = exp > 0 ? exp_sql : NULL,
+		.parent_expires_at = bound > 0 ? bound_sql : NULL,
+		.created_by_type = by_key ? "api_key" : "user", .created_by_id = pr->id,
+		.root_user_id = by_key ? pr->key_root_user : pr->id,
+		.parent_key_id = by_key ? pr->id : NULL,
+	};
+	bool live = true;
 	if ((r = db_begin(c->db)) != DB_OK)
 		goto fail;
-	if ((r = store_key_create(c->db, id, pr->org_id, name, prefix, digest, sizeof(digest), csv,
-	    expires_in != NULL ? exp_sql : NULL, pr->type == PRINCIPAL_USER ? "user" : "api_key",
-	    pr->id)) != DB_OK ||
+	if (by_key && ((r = store_key_guard_parent(c->db, pr->id, pr->org_id, &live)) != DB_OK ||
+	    !live)) {
+		/* Revoked (or an ancestor was) since this request authenticated. */
+		db_rollback(c->db);
+		if (r != DB_OK)
+			goto fail;
+		explicit_bzero(key, sizeof(key));
+		c->rep->detail = "API key has been revoked";
+		return ST_INVALID_API_KEY;
+	}
+	if ((r = store_key_create(c->db, &k)) != DB_OK ||
 	    (r = session_audit(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK ||
 	    (r = db_commit(c->db)) != DB_OK) {
 		db_rollback(c->db);
@@ -108,7 +148,7 @@ h_apikeys_create(struct ctx *c)
 	json_object_object_add(o, "prefix", json_object_new_string(prefix));
 	json_object_object_add(o, "permissions", view_permissions(want));
 	json_object_object_add(o, "created_at", json_object_new_string(created));
-	if (expires_in != NULL) {
+	if (exp > 0) {
 		util_time_rfc3339(exp, expires);
 		json_object_object_add(o, "expires_at", json_object_new_string(expires));
 	} else {
@@ -125,30 +165,37 @@ fail:
 enum status
 h_apikeys_list(struct ctx *c)
 {
-	struct db_rows rows;
+	struct key_listed *keys;
+	size_t n = 0;
 	long limit, offset;
 	enum status st = params_paging(c, &limit, &offset);
 
 	if (st != ST_OK)
 		return st;
-	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, limit, offset, &rows);
+	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, limit, offset, &keys, &n);
 	if (r != DB_OK)
 		return store_status(r);
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < rows.nrows; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct key_listed *l = &keys[i];
+		perm_set effective = 0;
+		enum key_state ks = auth_key_state(&l->k, &effective);
 		json_object *o = json_object_new_object();
 		json_object *by = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(db_cell(&rows, i, 0)));
-		json_object_object_add(o, "name", json_object_new_string(db_cell(&rows, i, 1)));
-		json_object_object_add(o, "prefix", json_object_new_string(db_cell(&rows, i, 2)));
-		json_object_object_add(o, "permissions", csv_to_array(db_cell(&rows, i, 3)));
-		json_object_object_add(o, "created_at", view_opt_string(db_cell(&rows, i, 4)));
-		json_object_object_add(o, "expires_at", view_opt_string(db_cell(&rows, i, 5)));
-		json_object_object_add(o, "last_used_at", view_opt_string(db_cell(&rows, i, 6)));
-		json_object_object_add(o, "last_used_ip", view_opt_string(db_cell(&rows, i, 7)));
-		json_object_object_add(o, "use_count", json_object_new_int64(db_cell_int(&rows, i, 8)));
-		json_object_object_add(by, "type", json_object_new_string(db_cell(&rows, i, 9)));
-		json_object_object_add(by, "id", json_object_new_string(db_cell(&rows, i, 10)));
+		json_object_object_add(o, "id", json_object_new_string(l->k.id));
+		json_object_object_add(o, "name", json_object_new_string(l->k.name));
+		json_object_object_add(o, "prefix", json_object_new_string(l->k.prefix));
+		json_object_object_add(o, "permissions", csv_to_array(l->k.permissions));
+		/* What the key can do now: none unless it is active (the same judgement as auth.c). */
+		json_object_object_add(o, "effective_permissions", view_permissions(effective));
+		json_object_object_add(o, "status", json_object_new_string(auth_key_status(ks)));
+		json_object_object_add(o, "created_at", view_opt_string(l->created_at));
+		json_object_object_add(o, "expires_at", view_opt_string(l->expires_at));
+		json_object_object_add(o, "last_used_at", view_opt_string(l->last_used_at));
+		json_object_object_add(o, "last_used_ip", view_opt_string(l->last_used_ip));
+		json_object_object_add(o, "use_count", json_object_new_int64(l->use_count));
+		json_object_object_add(by, "type", json_object_new_string(l->created_by_type));
+		json_object_object_add(by, "id", json_object_new_string(l->created_by_id));
 		json_object_object_add(o, "created_by", by);
 		json_object_array_add(arr, o);
 	}

@@ -58,6 +58,22 @@ taken(struct ctx *c, const char *org, const char *email)
 	return params_field_error(c, "email", "is not a valid email address");
 }
 
+/*
+ * Nobody grants a role above their own: role's permissions must all be in
+ * the caller's effective set (a user's role; a key's list within its
+ * creator's). Checked before any write, audited like the route's 403s.
+ */
+static enum status
+role_grantable(struct ctx *c, const char *role)
+{
+	int r = role_parse(role);
+	if (r >= 0 && role_within((enum role)r, c->principal.perms))
+		return ST_OK;
+	c->rep->detail = "Cannot grant a role with permissions the caller does not hold";
+	session_audit(c, c->principal.org_id, "permission.denied", "denied", "role", role);
+	return ST_INSUFFICIENT_PERMISSIONS;
+}
+
 enum status
 h_users_create(struct ctx *c)
 {
@@ -78,6 +94,8 @@ h_users_create(struct ctx *c)
 		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
+	if ((st = role_grantable(c, role)) != ST_OK)
+		return st;
 	/*
 	 * Before the argon2 work, so that a taken address answers as fast as a
 	 * malformed one; the insert below still catches a concurrent taker.
@@ -120,6 +138,11 @@ h_users_update(struct ctx *c)
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
+	if (role != NULL) {
+		enum status st = role_grantable(c, role);
+		if (st != ST_OK)
+			return st;
+	}
 	if ((r = db_begin(c->db)) != DB_OK)
 		return store_status(r);
 	/* Lock the admins first, then read the target: the last-admin rule holds under races. */

@@ -28,6 +28,10 @@ struct principal {
 	const char *email, *name;   /* users */
 	struct token_claims claims; /* users: the access token */
 	const char *key_name, *key_prefix;  /* API keys */
+	/* API keys: what a key it mints inherits (sql/004_api_key_chain.sql). */
+	const char *key_root_user;  /* the user at the top of its chain */
+	perm_set key_chain;         /* its list & its ancestors' lists */
+	long long key_expires;      /* epoch of its earliest expiry up the chain; 0: none */
 	bool via_cookie;
 };
 

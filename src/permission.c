@@ -70,3 +70,31 @@ role_permissions(enum role r)
 {
 	return (unsigned)r < ROLE_MAX ? role_perms[r] : 0;
 }
+
+bool
+role_within(enum role r, perm_set held)
+{
+	return (unsigned)r < ROLE_MAX && (role_perms[r] & ~held) == 0;
+}
+
+perm_set
+permission_csv(const char *csv)
+{
+	perm_set set = 0;
+	const char *p = csv;
+	while (p != NULL && *p != '\0') {
+		char name[32];
+		size_t n = strcspn(p, ",");
+		if (n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			int perm = permission_parse(name);
+			if (perm >= 0)
+				set |= PERM_BIT(perm);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return set;
+}

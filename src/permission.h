@@ -37,5 +37,13 @@ int role_parse(const char *name);
 const char *role_name(enum role r);
 /* The permissions a role holds. */
 perm_set role_permissions(enum role r);
+/*
+ * True when every permission of role r is in held: nobody grants a role
+ * above their own (creating a user, changing a role, an SSO default role or
+ * role mapping). held is the caller's effective set.
+ */
+bool role_within(enum role r, perm_set held);
+/* The set named by "a:b,c:d" (a SET column's text); unknown names are ignored. */
+perm_set permission_csv(const char *csv);
 
 #endif

@@ -110,23 +110,56 @@ struct audit_event {
 enum db_result store_audit(struct db *db, const struct audit_event *ev);
 
 /* API keys. */
+/*
+ * A key with what its request needs to judge it (sql/004_api_key_chain.sql):
+ * its own state, its chain's (ancestors revoked or expired, the intersection
+ * of their lists) and its root user's current state, all from one row.
+ */
 struct key_row {
 	const char *id, *org_id, *name, *prefix, *permissions;  /* permissions: "a:b,c:d" */
-	const unsigned char *digest;
+	const char *chain_permissions;  /* own list & every ancestor's list */
+	const char *root_user_id;       /* NULL: the chain ends nowhere */
+	const char *creator_role;       /* the root user's current role; NULL if no such user */
+	const unsigned char *digest;    /* store_key_by_digest only */
 	size_t digest_len;
-	bool revoked, expired;
+	bool revoked, expired, parent_revoked, parent_expired;
+	bool creator_found, creator_active;
+	long long expires_bound;        /* epoch of min(own, ancestors' expiry); 0: none */
 };
 enum db_result store_key_by_digest(struct db *db, struct arena *a, const unsigned char *digest,
     size_t len, struct key_row *k, bool *found);
-enum db_result store_key_create(struct db *db, const char *id, const char *org_id,
-    const char *name, const char *prefix, const unsigned char *digest, size_t digest_len,
-    const char *permissions, const char *expires_at, const char *created_by_type,
-    const char *created_by_id);
-/* Live keys of org, newest first: id, name, prefix, permissions, created_at, expires_at,
- * last_used_at, last_used_ip, use_count, created_by_type, created_by_id. */
+/* A new key; the chain fields come from its creator (struct key_new). */
+struct key_new {
+	const char *id, *org_id, *name, *prefix, *permissions, *chain_permissions;
+	const unsigned char *digest;
+	size_t digest_len;
+	const char *expires_at, *parent_expires_at;     /* SQL DATETIME text or NULL */
+	const char *created_by_type, *created_by_id;
+	const char *root_user_id, *parent_key_id;       /* parent_key_id NULL: made by a user */
+};
+enum db_result store_key_create(struct db *db, const struct key_new *k);
+/*
+ * Inside the transaction that creates a child of key id: write the parent's
+ * row (so a concurrent DELETE of it conflicts) if it is still live; *live
+ * false when it was revoked, or an ancestor was, since it authenticated.
+ */
+enum db_result store_key_guard_parent(struct db *db, const char *id, const char *org_id,
+    bool *live);
+/* One listed key: the key_row fields (no digest) and what the list shows besides. */
+struct key_listed {
+	struct key_row k;
+	const char *created_at, *expires_at, *last_used_at, *last_used_ip;
+	const char *created_by_type, *created_by_id;
+	long long use_count;
+};
+/* Live (not revoked) keys of org, newest first. */
 enum db_result store_key_list(struct db *db, struct arena *a, const char *org_id, long limit,
-    long offset, struct db_rows *rows);
-/* Revoke key id of org; *found false when there is no such live key there. */
+    long offset, struct key_listed **out, size_t *n);
+/*
+ * Revoke key id of org and mark every key below it (minted by it, or by one
+ * of those, ...) parent-revoked; call inside a transaction. *found false
+ * when there is no such live key there.
+ */
 enum db_result store_key_revoke(struct db *db, const char *id, const char *org_id, bool *found);
 /* Add a batch of uses: count more, last use at epoch seconds from ip. */
 enum db_result store_key_usage(struct db *db, const char *id, long long count, long long last_at,

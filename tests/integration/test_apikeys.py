@@ -3,14 +3,20 @@
 The seed's flow (create, use with X-API-Key, list without secrets, delete,
 refused everywhere), privilege escalation, validation, expiry, the checksum
 that refuses a mistyped key before any database statement, usage summaries,
-and organization scoping of keys.
+organization scoping of keys, and a key bound to its creator and parent: its
+effective permissions and status, its refusal when the user at the top of its
+chain is deactivated or deleted or a key above it is revoked or expired, the
+expiry bound of a child, one statement per request, and migration 004's
+backfill.
 """
 
 import base64
 import hashlib
 import json
+import threading
 import time
 import zlib
+from pathlib import Path
 
 from checks import expect
 
@@ -390,3 +396,404 @@ def test_malformed_and_oversized_keys_are_401(fe):
     for name, value in cases.items():
         invalid_key(Client(fe, key=value).get("/incidents"), "X-API-Key %s" % name)
     ok(Client(fe, key=good).get("/incidents"), 200, "the genuine key still works")
+
+
+# ---------------------------------------------------------------- a key and its creator
+#
+# doc/SECURITY.md "API keys and roles: no more than the creator holds": a key's
+# effective permissions are its own list and its creator's current ones; it is
+# refused once its creating user is deactivated or deleted, or an ancestor key
+# is revoked or expired; a child key cannot outlive its parent.
+
+KEY_STATUSES = ("active", "expired", "creator_inactive", "parent_revoked")
+CREATOR_DEACTIVATED = "API key's creator is deactivated"
+CREATOR_DELETED = "API key's creator no longer exists"
+PARENT_REVOKED = "API key's parent key has been revoked"
+PARENT_EXPIRED = "API key's parent key has expired"
+
+
+def item_of(client, key_id):
+    items = listed(client, key_id)
+    expect(len(items) == 1, "key %s is listed %d times" % (key_id, len(items)))
+    return items[0]
+
+
+def expect_listed(org, key_id, status, effective, own=None):
+    """GET /api-keys shows the key with this status and these effective permissions."""
+    item = item_of(org.client, key_id)
+    expect(item.get("status") in KEY_STATUSES, "status %r is not one of %r"
+           % (item.get("status"), KEY_STATUSES))
+    expect(item["status"] == status, "key %s: status %r, want %r" % (key_id, item["status"], status))
+    eff = item.get("effective_permissions")
+    expect(isinstance(eff, list) and all(isinstance(p, str) for p in eff),
+           "effective_permissions is not a list of names: %r" % (eff,))
+    expect(eff == [p for p in api.ALL_PERMS if p in set(effective)],
+           "key %s: effective_permissions %r, want %r (in the contract's order)"
+           % (key_id, eff, sorted(effective)))
+    if own is not None:
+        expect(sorted(item["permissions"]) == sorted(own),
+               "key %s: permissions (its own list) changed to %r" % (key_id, item["permissions"]))
+    return item
+
+
+def refused(client, detail, what):
+    """401 INVALID_API_KEY with exactly this detail, on GET /incidents and GET /auth/me."""
+    for path in ("/incidents", "/auth/me"):
+        body = invalid_key(client.get(path), "%s (GET %s)" % (what, path))
+        expect(body["detail"] == detail, "%s (GET %s): detail %r, want %r"
+               % (what, path, body["detail"], detail))
+
+
+def refused_everywhere(fe, key, detail, what):
+    """The refusal holds on the very next request through every front-end (any worker)."""
+    refused(Client(fe, key=key), detail, what)
+    for other in api.frontends_up(fe):
+        if other is not fe:
+            body = invalid_key(Client(other, key=key).get("/incidents"),
+                               "%s through %s" % (what, other.name))
+            expect(body["detail"] == detail, "%s through %s: detail %r, want %r"
+                   % (what, other.name, body["detail"], detail))
+
+
+def audited_rejection(fe, org, key_ids, what):
+    """The refusals are in the audit log as api_key.rejected naming each key.
+
+    The service audits at most 20 rejected keys a minute per worker (a flood
+    must not flood the log), and these tests refuse many keys on every
+    front-end: the entries are asserted on the counting front-end only,
+    which runs first, within that budget.
+    """
+    if fe.name != COUNTING_FRONTEND and COUNTING_FRONTEND in fe.harness.frontends:
+        return
+    trail = org.client.list("/audit-log?action=api_key.rejected&limit=200")
+    got = {(e.get("target") or {}).get("id") for e in trail}
+    expect(set(key_ids) <= got, "%s: no api_key.rejected entry for %r: %r"
+           % (what, sorted(set(key_ids) - got), trail[:3]))
+
+
+def me_perms(client):
+    me = ok(client.get("/auth/me"), 200, "GET /auth/me")
+    return set(me.get("permissions") or [])
+
+
+def new_incident(client):
+    return client.post("/incidents", {"title": api.unique("inc"), "severity": "low"})
+
+
+def test_key_follows_its_creators_current_role(fe):
+    """Demote the creator: the key (and the key it minted) loses what the role lost; promote: back."""
+    org = Org(fe, "keyrole")
+    eng = org.add_user("engineer")
+    own = ["incidents:read", "incidents:create", "api_keys:read", "api_keys:create"]
+    kc, k = org.key_client(own, by=eng.client)
+    ok(new_incident(kc), 201, "the engineer's key creating an incident")
+    child = ok(kc.post("/api-keys", {"name": api.unique("child"),
+                                     "permissions": ["incidents:read", "incidents:create"]}),
+               201, "the key minting a child")
+    cc = Client(fe, key=child["api_key"])
+    ok(new_incident(cc), 201, "the child creating an incident")
+    expect_listed(org, k["id"], "active", own, own)
+    expect_listed(org, child["id"], "active", ["incidents:read", "incidents:create"])
+
+    ok(org.client.patch("/users/" + eng.id, {"role": "viewer"}), 200, "demote to viewer")
+    for who, c in (("key", kc), ("child key", cc)):
+        denied(new_incident(c), "the %s of a demoted engineer creating an incident" % who)
+        ok(c.get("/incidents"), 200, "the %s of a demoted engineer reading incidents" % who)
+        expect(me_perms(c) == {"incidents:read"},
+               "/auth/me of the %s after the demotion: %r" % (who, me_perms(c)))
+    denied(kc.post("/api-keys", {"name": api.unique("x"), "permissions": ["incidents:read"]}),
+           "the key of a demoted engineer minting a key")
+    denied(kc.get("/api-keys"), "the key of a demoted engineer listing keys")
+    expect_listed(org, k["id"], "active", ["incidents:read"], own)
+    expect_listed(org, child["id"], "active", ["incidents:read"],
+                  ["incidents:read", "incidents:create"])
+    trail = org.client.list("/audit-log?action=permission.denied&actor_id=" + k["id"])
+    expect(trail and all(e["actor"] == {"type": "api_key", "id": k["id"]} for e in trail),
+           "the demoted key's refusals are not audited as permission.denied: %r" % trail[:2])
+
+    # Promoted above the key's list: the key is back to its list, never more.
+    ok(org.client.patch("/users/" + eng.id, {"role": "admin"}), 200, "promote to admin")
+    ok(new_incident(kc), 201, "the key after the promotion")
+    ok(new_incident(cc), 201, "the child key after the promotion")
+    denied(kc.get("/users"), "the key using a permission outside its own list")
+    expect(me_perms(kc) == set(own), "/auth/me after the promotion: %r" % me_perms(kc))
+    expect_listed(org, k["id"], "active", own, own)
+
+    # An admin's all-permission key shrinks with the admin.
+    second = org.add_user("admin")
+    ac, a = org.key_client(list(api.ALL_PERMS), by=second.client)
+    ok(ac.get("/audit-log"), 200, "the admin's key reading the audit log")
+    ok(org.client.patch("/users/" + second.id, {"role": "engineer"}), 200, "demote the admin")
+    denied(ac.get("/audit-log"), "the demoted admin's key reading the audit log")
+    denied(ac.post("/users", {"email": api.unique_email("k"), "name": "K", "role": "viewer",
+                              "password": api.PASSWORD}), "the demoted admin's key adding a user")
+    ok(new_incident(ac), 201, "the demoted admin's key within the engineer's permissions")
+    expect_listed(org, a["id"], "active", api.ROLE_PERMS["engineer"], api.ALL_PERMS)
+
+
+def test_key_dies_with_its_creators_deactivation_or_deletion(fe):
+    org = Org(fe, "keycreator")
+    eng = org.add_user("engineer")
+    own = ["incidents:read", "api_keys:create"]
+    kc, k = org.key_client(own, by=eng.client)
+    child = ok(kc.post("/api-keys", {"name": api.unique("child"), "permissions": ["incidents:read"]}),
+               201, "the key minting a child")
+    ok(kc.get("/incidents"), 200, "the key before its creator is deactivated")
+
+    ok(org.client.patch("/users/" + eng.id, {"active": False}), 200, "deactivate the creator")
+    refused_everywhere(fe, k["api_key"], CREATOR_DEACTIVATED, "key of a deactivated user")
+    refused_everywhere(fe, child["api_key"], CREATOR_DEACTIVATED,
+                       "key minted by the key of a deactivated user")
+    expect_listed(org, k["id"], "creator_inactive", [], own)
+    expect_listed(org, child["id"], "creator_inactive", [], ["incidents:read"])
+    audited_rejection(fe, org, [k["id"], child["id"]], "keys of a deactivated user")
+    # State, not an event: the keys follow the user back (doc/SECURITY.md).
+    ok(org.client.patch("/users/" + eng.id, {"active": True}), 200, "reactivate the creator")
+    ok(kc.get("/incidents"), 200, "the key after its creator is reactivated")
+    ok(Client(fe, key=child["api_key"]).get("/incidents"), 200, "the child after reactivation")
+    expect_listed(org, k["id"], "active", own, own)
+
+    # A user row removed (by an operator: the API deactivates, it never deletes).
+    gone = org.add_user("engineer")
+    gc, g = org.key_client(["incidents:read", "api_keys:create"], by=gone.client)
+    gchild = ok(gc.post("/api-keys", {"name": api.unique("gchild"),
+                                      "permissions": ["incidents:read"]}), 201, "a child")
+    fe.harness.sql("DELETE FROM overwatch_it.users WHERE id = '%s'" % gone.id)
+    refused(Client(fe, key=g["api_key"]), CREATOR_DELETED, "key of a deleted user")
+    refused(Client(fe, key=gchild["api_key"]), CREATOR_DELETED, "child of a deleted user's key")
+    expect_listed(org, g["id"], "creator_inactive", [])
+
+
+def test_child_key_dies_with_its_parent(fe):
+    org = Org(fe, "keyparent")
+    a_perms = ["incidents:read", "api_keys:read", "api_keys:create", "api_keys:delete"]
+    ac, a = org.key_client(a_perms)
+    b = ok(ac.post("/api-keys", {"name": api.unique("b"),
+                                 "permissions": ["incidents:read", "api_keys:create"]}),
+           201, "a key minting b")
+    bc = Client(fe, key=b["api_key"])
+    c = ok(bc.post("/api-keys", {"name": api.unique("c"), "permissions": ["incidents:read"]}),
+           201, "b minting c")
+    sibling = org.create_key(["incidents:read"])
+    for key in (a, b, c, sibling):
+        ok(Client(fe, key=key["api_key"]).get("/incidents"), 200, "every key before the delete")
+
+    # Revoke the middle of the chain: its descendants die, its ancestor does not.
+    ok(org.client.delete("/api-keys/" + b["id"]), 204, "DELETE b")
+    refused(Client(fe, key=b["api_key"]), "API key has been revoked", "b itself")
+    refused_everywhere(fe, c["api_key"], PARENT_REVOKED, "c, minted by b")
+    for key in (a, sibling):
+        ok(Client(fe, key=key["api_key"]).get("/incidents"), 200, "a key outside b's subtree")
+    expect(not listed(org.client, b["id"]), "the revoked key is still listed")
+    expect_listed(org, c["id"], "parent_revoked", [], ["incidents:read"])
+    # A key deleting its own parent takes itself down with it.
+    b2 = ok(ac.post("/api-keys", {"name": api.unique("b2"),
+                                  "permissions": ["incidents:read", "api_keys:delete"]}),
+            201, "a minting b2")
+    b2c = Client(fe, key=b2["api_key"])
+    ok(b2c.delete("/api-keys/" + a["id"]), 204, "b2 deleting its parent a")
+    refused(Client(fe, key=a["api_key"]), "API key has been revoked", "a itself")
+    refused_everywhere(fe, b2["api_key"], PARENT_REVOKED, "b2, whose parent it deleted")
+    refused(Client(fe, key=c["api_key"]), PARENT_REVOKED, "c, grandchild of a")
+    ok(Client(fe, key=sibling["api_key"]).get("/incidents"), 200, "the sibling key")
+    # A key refused for its parent can still be deleted, and then it is gone.
+    ok(org.client.delete("/api-keys/" + c["id"]), 204, "DELETE of a key whose parent is revoked")
+    expect(not listed(org.client, c["id"]), "c is still listed after its DELETE")
+    refused(Client(fe, key=c["api_key"]), "API key has been revoked", "c after its own DELETE")
+    audited_rejection(fe, org, [b["id"], c["id"], b2["id"]], "keys of a revoked chain")
+
+
+def test_child_key_cannot_outlive_its_parent(fe):
+    org = Org(fe, "keyexpiry")
+    now = int(time.time())
+    parent_exp = api.rfc3339(now + 3600)
+    p = org.create_key(["incidents:read", "api_keys:create"], expires_at=parent_exp)
+    pc = Client(fe, key=p["api_key"])
+    name = api.unique("late")
+    for later in (now + 7200, now + 3601, now + 86400 * 365 * 50):
+        validation_error(pc.post("/api-keys", {"name": name, "permissions": ["incidents:read"],
+                                               "expires_at": api.rfc3339(later)}),
+                         "expires_at", "a child expiring after its parent")
+    expect(not [x for x in org.client.list("/api-keys") if x["name"] == name],
+           "a refused child was created")
+    same = ok(pc.post("/api-keys", {"name": api.unique("same"), "permissions": ["incidents:read"],
+                                    "expires_at": parent_exp}), 201, "a child expiring with its parent")
+    expect(same["expires_at"] == parent_exp, "expires_at %r" % same["expires_at"])
+    sooner = api.rfc3339(now + 1800)
+    mid = ok(pc.post("/api-keys", {"name": api.unique("sooner"),
+                                   "permissions": ["incidents:read", "api_keys:create"],
+                                   "expires_at": sooner}), 201, "a child expiring sooner")
+    expect(mid["expires_at"] == sooner, "expires_at %r, want %r" % (mid["expires_at"], sooner))
+    # Without expires_at (absent or null), a child inherits its parent's bound.
+    for body in ({}, {"expires_at": None}):
+        body.update({"name": api.unique("inherit"), "permissions": ["incidents:read"]})
+        inh = ok(pc.post("/api-keys", body), 201, "a child without expires_at (%r)" % body)
+        expect(inh["expires_at"] == parent_exp, "a child without expires_at got %r, not its "
+               "parent's %r" % (inh["expires_at"], parent_exp))
+        expect(item_of(org.client, inh["id"])["expires_at"] == parent_exp,
+               "listed expires_at of the inheriting child")
+    # The bound is the nearest one up the chain.
+    mc = Client(fe, key=mid["api_key"])
+    validation_error(mc.post("/api-keys", {"name": name, "permissions": ["incidents:read"],
+                                           "expires_at": api.rfc3339(now + 3000)}),
+                     "expires_at", "a grandchild expiring after its (sooner) parent")
+    grand = ok(mc.post("/api-keys", {"name": api.unique("grand"), "permissions": ["incidents:read"]}),
+               201, "a grandchild without expires_at")
+    expect(grand["expires_at"] == sooner, "the grandchild inherited %r, not %r"
+           % (grand["expires_at"], sooner))
+    # A user's key without expiry still never expires.
+    expect(org.create_key(["incidents:read"])["expires_at"] is None,
+           "a user's key without expires_at got an expiry")
+
+    # The parent expires: it and its child are refused, and say which one expired.
+    soon = int(time.time()) + 3
+    short = org.create_key(["incidents:read", "api_keys:create"], expires_at=api.rfc3339(soon))
+    kid = ok(Client(fe, key=short["api_key"]).post(
+        "/api-keys", {"name": api.unique("kid"), "permissions": ["incidents:read"]}),
+        201, "a short-lived key minting a child")
+    ok(Client(fe, key=kid["api_key"]).get("/incidents"), 200, "the child before the expiry")
+    time.sleep(max(0.0, soon - time.time()) + 0.5)
+    refused(Client(fe, key=short["api_key"]), "API key has expired", "the expired parent")
+    refused_everywhere(fe, kid["api_key"], PARENT_EXPIRED, "the child of an expired parent")
+    expect_listed(org, short["id"], "expired", [])
+    expect_listed(org, kid["id"], "expired", [])
+
+
+def test_key_request_is_one_statement(fe):
+    """A request with a key minted by a key minted by a user costs one statement, no chain walk.
+
+    Com_stmt_execute over N requests (GET /auth/me, which runs no statement
+    of its own) must be about N: the usage batches each worker flushes once
+    a second are the only other statements allowed (a small slack). A walk up
+    the chain would cost at least 2N. Quiet-window retries as in
+    test_mistyped_key_costs_no_database_statement.
+    """
+    if fe.name != COUNTING_FRONTEND and COUNTING_FRONTEND in fe.harness.frontends:
+        return
+    org = Org(fe, "onestmt")
+    _, root = org.key_client(["incidents:read", "api_keys:create"])
+    mid = ok(Client(fe, key=root["api_key"]).post(
+        "/api-keys", {"name": api.unique("mid"), "permissions": ["incidents:read", "api_keys:create"]}),
+        201, "mid")
+    leaf = ok(Client(fe, key=mid["api_key"]).post(
+        "/api-keys", {"name": api.unique("leaf"), "permissions": ["incidents:read"]}), 201, "leaf")
+    lc = Client(fe, key=leaf["api_key"])
+    n, slack = 20, 6
+    seen = []
+    for attempt in range(5):
+        time.sleep(1.5)   # earlier usage batches flushed
+        q0 = api.stmt_executes(fe)
+        time.sleep(0.3)
+        q1 = api.stmt_executes(fe)
+        for _ in range(n):
+            ok(lc.get("/auth/me"), 200, "the leaf key")
+        q2 = api.stmt_executes(fe)
+        seen.append("quiet %d, %d requests %d" % (q1 - q0, n, q2 - q1))
+        if q1 != q0:
+            continue
+        expect(n <= q2 - q1 <= n + slack, "%d key requests cost %d statements (want %d to %d): %s"
+               % (n, q2 - q1, n, n + slack, "; ".join(seen)))
+        return
+    raise AssertionError("no quiet window to count in: %s" % "; ".join(seen))
+
+
+def test_keys_made_before_the_chain_columns_are_backfilled(fe):
+    """Migration 004 on keys written before it: chain, root user, revoked parents, expiry bound.
+
+    Rows as the old code left them (chain columns NULL, a child of a revoked
+    key still live, a child that outlives its parent) are made by nulling the
+    new columns of this organization's keys, then sql/004 runs again (it is
+    idempotent) and must fill them in.
+    """
+    if fe.name != COUNTING_FRONTEND and COUNTING_FRONTEND in fe.harness.frontends:
+        return
+    org = Org(fe, "backfill")
+    eng = org.add_user("engineer")
+    ac, a = org.key_client(["incidents:read", "incidents:create", "api_keys:create"],
+                           by=eng.client)
+    b = ok(ac.post("/api-keys", {"name": api.unique("b"),
+                                 "permissions": ["incidents:read", "incidents:create",
+                                                 "api_keys:create"]}), 201, "b")
+    c = ok(Client(fe, key=b["api_key"]).post(
+        "/api-keys", {"name": api.unique("c"), "permissions": ["incidents:read",
+                                                                  "incidents:create"]}), 201, "c")
+    x_exp = int(time.time()) + 3600
+    xc, x = org.key_client(["incidents:read", "api_keys:create"])
+    y = ok(xc.post("/api-keys", {"name": api.unique("y"), "permissions": ["incidents:read"]}),
+           201, "y")
+    r = org.create_key(["incidents:read", "api_keys:create"])
+    s = ok(Client(fe, key=r["api_key"]).post(
+        "/api-keys", {"name": api.unique("s"), "permissions": ["incidents:read"]}), 201, "s")
+    mine = "organization_id = '%s'" % org.id
+    script = (Path(fe.harness.sql_dir) / "004_api_key_chain.sql").read_text()
+    cols = [line.split("ADD COLUMN IF NOT EXISTS ")[1].split()[0]
+            for line in script.splitlines() if "ADD COLUMN IF NOT EXISTS" in line]
+    expect("root_user_id" in cols and "parent_key_id" in cols, "004's columns: %r" % cols)
+    nulls = ", ".join("%s = %s" % (col, "0" if col == "child_guard" else "NULL") for col in cols)
+    # The old code: x's expiry set later by hand, y without one, r revoked without its child.
+    fe.harness.sql("UPDATE overwatch_it.api_keys SET %s WHERE %s; "
+                   "UPDATE overwatch_it.api_keys SET expires_at = FROM_UNIXTIME(%d) WHERE id = '%s'; "
+                   "UPDATE overwatch_it.api_keys SET revoked_at = UTC_TIMESTAMP(6) WHERE id = '%s'"
+                   % (nulls, mine, x_exp, x["id"], r["id"]))
+    rows = api.sql_rows(fe, "SELECT COUNT(*) FROM overwatch_it.api_keys WHERE %s AND "
+                            "root_user_id IS NULL" % mine)
+    expect(rows[0][0] == "7", "the simulated pre-004 rows: %r" % rows)
+    fe.harness.sql("USE overwatch_it;\n" + script)
+
+    ok(new_incident(Client(fe, key=c["api_key"])), 201, "c after the backfill")
+    expect_listed(org, c["id"], "active", ["incidents:read", "incidents:create"])
+    ok(org.client.patch("/users/" + eng.id, {"role": "viewer"}), 200, "demote a's creator")
+    denied(new_incident(Client(fe, key=c["api_key"])), "c after its root user's demotion")
+    expect_listed(org, c["id"], "active", ["incidents:read"])
+    refused(Client(fe, key=s["api_key"]), PARENT_REVOKED, "s, child of a key revoked before 004")
+    expect_listed(org, s["id"], "parent_revoked", [])
+    expect(item_of(org.client, y["id"])["expires_at"] == api.rfc3339(x_exp),
+           "y, child of an expiring key, was not bound to its parent's expiry")
+    ok(org.client.delete("/api-keys/" + a["id"]), 204, "DELETE a after the backfill")
+    refused(Client(fe, key=c["api_key"]), PARENT_REVOKED, "c after its grandparent's DELETE")
+
+
+def test_no_child_survives_a_parent_deleted_while_it_mints(fe):
+    """Children minted while their parent is deleted: each one is refused afterwards.
+
+    Four threads mint children of one key as fast as they can while the
+    admin deletes it. A mint that wins the race is marked with the other
+    descendants; one that loses is refused (401). No child may stay usable.
+    """
+    if fe.name != COUNTING_FRONTEND and COUNTING_FRONTEND in fe.harness.frontends:
+        return
+    org = Org(fe, "keyrace")
+    for _ in range(2):
+        pc, p = org.key_client(["incidents:read", "api_keys:create"])
+        minted, statuses = [], []
+        lock = threading.Lock()
+        stop = threading.Event()
+        go = threading.Barrier(5)
+
+        def mint():
+            go.wait()
+            while not stop.is_set():
+                r = pc.post("/api-keys", {"name": api.unique("race"),
+                                          "permissions": ["incidents:read"]})
+                with lock:
+                    statuses.append(r.status)
+                    if r.status == 201:
+                        minted.append(r.json["api_key"])
+                if r.status != 201:
+                    return
+        threads = [threading.Thread(target=mint) for _ in range(4)]
+        for t in threads:
+            t.start()
+        go.wait()
+        time.sleep(0.3)
+        ok(org.client.delete("/api-keys/" + p["id"]), 204, "DELETE the minting key")
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        expect(set(statuses) <= {201, 401}, "mints answered %r" % sorted(set(statuses)))
+        expect(minted and 401 in statuses,
+               "the race did not happen (%d minted, statuses %r)" % (len(minted), set(statuses)))
+        alive = [k for k in minted if Client(fe, key=k).get("/incidents").status != 401]
+        expect(not alive, "%d of %d children minted around the DELETE still work"
+               % (len(alive), len(minted)))

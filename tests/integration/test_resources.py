@@ -3,7 +3,8 @@
 The permission of every route, for each role and for API keys; two
 organizations that cannot reach each other's data; validation errors naming
 their field; list paging; incidents, procedures, users (role changes,
-deactivation, the last-admin rule, unlock); the audit trail of a full session.
+deactivation, the last-admin rule, unlock, no role granted above the caller's
+own); the audit trail of a full session.
 """
 
 import secrets
@@ -41,6 +42,9 @@ ROUTE_PERMS = {
     ("PUT", "/api/v1/sso-connections"): "users:manage",
 }
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
+# What the matrix's request needs besides the route's permission: the role
+# its body grants (a viewer).
+GRANT_NEEDS = {("POST", "/api/v1/users"): sorted(api.ROLE_PERMS["viewer"])}
 
 
 def only_on(fe, name):
@@ -118,7 +122,10 @@ def test_permission_matrix(fe):
         without = [p for p in api.ALL_PERMS if p != perm]
         callers = [(role, c, perm in api.ROLE_PERMS[role]) for role, c in principals.items()]
         callers.append(("key without %s" % perm, org.key_client(without)[0], False))
-        callers.append(("key with only %s" % perm, org.key_client([perm])[0], True))
+        # Creating a viewer also takes the viewer's permissions: nobody grants a
+        # role above their own (doc/SECURITY.md "API keys and roles").
+        only = [perm] + GRANT_NEEDS.get((method, route), [])
+        callers.append(("key with only %s" % " + ".join(only), org.key_client(only)[0], True))
         callers.append(("no credential", Client(fe), None))
         for who, client, allowed in callers:
             r = client.request(method, path_of(), body=body_of() if body_of else None)
@@ -622,6 +629,86 @@ def test_users_update(fe):
     trail = c.list("/audit-log?action=user.updated")
     expect(len(trail) == 4 and all(e["target"] == {"type": "user", "id": u.id} for e in trail),
            "user.updated entries: %r" % trail[:2])
+
+
+def test_no_role_above_the_callers_own(fe):
+    """POST /users and PATCH /users/{id} grant a role only within the caller's permissions.
+
+    Every role, by every kind of caller that reaches the routes: the admin,
+    keys with all permissions, with the engineer's permissions and
+    users:manage, with the viewer's and users:manage, with users:manage alone
+    (and the engineer and viewer, who do not reach them). A refusal is 403
+    INSUFFICIENT_PERMISSIONS, writes nothing (no user, no role or name
+    change) and is audited as permission.denied naming the role.
+    """
+    if not only_on(fe, MATRIX_FRONTEND):
+        return
+    org = Org(fe, "grant")
+    manage = ["users:read", "users:manage"]
+    everything = {"admin", "engineer", "viewer"}
+    kinds = [   # (label, the key's permissions, the roles it may grant)
+        ("key with every permission", list(api.ALL_PERMS), everything),
+        ("key with the engineer's permissions + users:manage",
+         sorted(api.ROLE_PERMS["engineer"]) + ["users:manage"], {"engineer", "viewer"}),
+        ("key with the viewer's permissions + users:manage",
+         sorted(api.ROLE_PERMS["viewer"]) + manage, {"viewer"}),
+        ("key with users:manage only", ["users:manage"], set()),
+        ("key with the engineer's permissions but incidents:update + users:manage",
+         sorted(api.ROLE_PERMS["engineer"] - {"incidents:update"}) + ["users:manage"], {"viewer"}),
+    ]
+    callers = [("admin", org.client, everything, None)]   # (label, client, may grant, key)
+    for label, perms, may in kinds:
+        client, key = org.key_client(perms)
+        callers.append((label, client, may, key))
+    problems = []
+    for label, client, may, key in callers:
+        target = org.add_user("viewer", login_now=False, name="Target")
+        for role in ("admin", "engineer", "viewer"):
+            email = api.unique_email("grant-" + role)
+            r = client.post("/users", {"email": email, "name": "New", "role": role,
+                                       "password": api.PASSWORD})
+            what = "%s creating a%s %s" % (label, "n" if role == "admin" else "", role)
+            try:
+                if role in may:
+                    expect(ok(r, 201, what)["role"] == role, "created with another role", r)
+                else:
+                    denied(r, what)
+                    expect(email not in {u["email"] for u in org.client.list("/users?limit=200")},
+                           "%s: the refused user exists" % what)
+            except AssertionError as e:
+                problems.append(str(e))
+            what = "%s changing a viewer's role to %s" % (label, role)
+            r = client.patch("/users/" + target.id, {"role": role, "name": "Renamed " + role})
+            try:
+                if role in may:
+                    body = ok(r, 200, what)
+                    expect((body["role"], body["name"]) == (role, "Renamed " + role),
+                           "%s: %r" % (what, body))
+                    ok(org.client.patch("/users/" + target.id, {"role": "viewer", "name": "Target"}),
+                       200, "reset the target")
+                else:
+                    denied(r, what)
+                    now = {u["id"]: u for u in org.client.list("/users?limit=200")}[target.id]
+                    expect((now["role"], now["name"]) == ("viewer", "Target"),
+                           "%s: the refused change was written: %r" % (what, now))
+            except AssertionError as e:
+                problems.append(str(e))
+        if key is not None and len(may) < 3:
+            trail = org.client.list("/audit-log?action=permission.denied&actor_id=" + key["id"])
+            got = sorted((e.get("target") or {}).get("id") for e in trail)
+            want = sorted(r for r in ("admin", "engineer", "viewer") if r not in may) * 2
+            if got != sorted(want) or not all(
+                    e["target"]["type"] == "role" and e["outcome"] == "denied" for e in trail):
+                problems.append("%s: permission.denied entries %r, want two per refused role %r"
+                                % (label, [e.get("target") for e in trail], sorted(set(want))))
+    # The engineer and the viewer do not reach the routes at all.
+    for role in ("engineer", "viewer"):
+        u = org.user(role)
+        denied(u.client.post("/users", {"email": api.unique_email(), "name": "X", "role": "viewer",
+                                        "password": api.PASSWORD}), "%s creating a user" % role)
+        denied(u.client.patch("/users/" + u.id, {"role": "admin"}), "%s promoting itself" % role)
+    expect(not problems, "%d refusals or grants went wrong:\n%s"
+           % (len(problems), "\n".join(problems)))
 
 
 def test_role_change_applies_to_the_next_request(fe):
