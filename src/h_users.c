@@ -154,6 +154,18 @@ h_users_update(struct ctx *c)
 		c->rep->detail = "User not found";
 		return ST_NOT_FOUND;
 	}
+	/*
+	 * Nor does anyone change a user who holds more than they do: a key with
+	 * users:manage and an engineer's permissions must not rename,
+	 * deactivate or demote the admins above it.
+	 */
+	int target_role = role_parse(before.role);
+	if (target_role < 0 || !role_within((enum role)target_role, c->principal.perms)) {
+		db_rollback(c->db);
+		c->rep->detail = "Cannot change a user whose role has permissions the caller does not hold";
+		session_audit(c, org, "permission.denied", "denied", "user", id);
+		return ST_INSUFFICIENT_PERMISSIONS;
+	}
 	bool was_admin = before.active && strcmp(before.role, "admin") == 0;
 	bool stays_admin = (active < 0 ? before.active : active == 1) &&
 	    strcmp(role != NULL ? role : before.role, "admin") == 0;

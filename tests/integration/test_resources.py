@@ -44,7 +44,11 @@ ROUTE_PERMS = {
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 # What the matrix's request needs besides the route's permission: the role
 # its body grants (a viewer).
-GRANT_NEEDS = {("POST", "/api/v1/users"): sorted(api.ROLE_PERMS["viewer"])}
+# Creating a viewer, or changing one (the matrix's target), also takes the
+# viewer's permissions: nobody grants, or changes a user holding, more than
+# they hold themselves.
+GRANT_NEEDS = {("POST", "/api/v1/users"): sorted(api.ROLE_PERMS["viewer"]),
+               ("PATCH", "/api/v1/users/{id}"): sorted(api.ROLE_PERMS["viewer"])}
 
 
 def only_on(fe, name):
@@ -940,3 +944,33 @@ def test_state_changes_by_a_key_name_the_key(fe):
     expect(got == want, "entries with the key as actor: %r, want %r" % (got, want))
     expect(all(e["actor"] == actor and e["outcome"] == "success" for e in trail),
            "actor/outcome of the key's entries: %r" % trail[:2])
+
+
+def test_no_change_to_a_user_above_the_caller(fe):
+    """PATCH /users/{id} changes only users whose role the caller could grant:
+    a key with users:manage and an engineer's permissions may rename,
+    deactivate or re-role an engineer or a viewer, but not touch an admin
+    (403 INSUFFICIENT_PERMISSIONS, nothing written, permission.denied audited
+    with the user as target)."""
+    if not only_on(fe, MATRIX_FRONTEND):
+        return
+    org = Org(fe, "above")
+    second_admin = org.add_user("admin", login_now=False, name="Second Admin")
+    engineer = org.add_user("engineer", login_now=False, name="Eng")
+    client, key = org.key_client(sorted(api.ROLE_PERMS["engineer"]) + ["users:manage"])
+    for body in ({"name": "Renamed"}, {"active": False}, {"role": "viewer"}):
+        denied(client.patch("/users/" + second_admin.id, body),
+               "engineer-level key changing an admin with %r" % body)
+    now = {u["id"]: u for u in org.client.list("/users?limit=200")}[second_admin.id]
+    expect((now["name"], now["role"], now["active"]) == ("Second Admin", "admin", True),
+           "a refused change to the admin was written: %r" % now)
+    trail = org.client.list("/audit-log?action=permission.denied&actor_id=" + key["id"])
+    expect(sum(1 for e in trail if (e.get("target") or {}).get("id") == second_admin.id) == 3,
+           "three permission.denied entries naming the admin expected: %r"
+           % [e.get("target") for e in trail])
+    body = ok(client.patch("/users/" + engineer.id, {"name": "Eng 2", "role": "viewer"}), 200,
+              "engineer-level key changing an engineer")
+    expect((body["name"], body["role"]) == ("Eng 2", "viewer"), "change not applied: %r" % body)
+    # The admin itself still may.
+    ok(org.client.patch("/users/" + second_admin.id, {"name": "Renamed by admin"}), 200,
+       "the admin renaming another admin")
