@@ -366,6 +366,8 @@ url_problem(const char *url, bool issuer, const struct oidc_opts *o)
 		if (v < 1 || v > 65535)
 			return "has an invalid port";
 	}
+	if (!https && !(o->allow_http_loopback && is_loopback_host(host, hlen)))
+		return "must be an https URL";
 	/* An IP literal is judged now; a name when it resolves. */
 	char lit[64];
 	unsigned char addr[16];
@@ -384,8 +386,6 @@ url_problem(const char *url, bool issuer, const struct oidc_opts *o)
 		if (inet_pton(AF_INET, lit, addr) == 1 && !oidc_addr_allowed(AF_INET, addr, o))
 			return "names an address in a network this service may not reach";
 	}
-	if (!https && !(o->allow_http_loopback && is_loopback_host(host, hlen)))
-		return "must be an https URL";
 	return NULL;
 }
 
