@@ -32,13 +32,18 @@ store_purge(struct db *db, struct purge_counts *out)
 	    "DELETE FROM login_attempts WHERE window_start < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?");
 	static struct db_query states = DB_QUERY(
 	    "DELETE FROM sso_states WHERE expires_at < UTC_TIMESTAMP() LIMIT ?");
+	/* A remembered provider failure that has run out says nothing any more. */
+	static struct db_query failures = DB_QUERY(
+	    "DELETE FROM sso_provider_failures WHERE failed_until < UTC_TIMESTAMP() LIMIT ?");
 	enum db_result r;
+	unsigned long long provider_failures = 0;
 
 	out->revoked_tokens = out->sessions = out->login_attempts = out->sso_states = 0;
 	if ((r = purge_loop(db, &tokens, &out->revoked_tokens)) != DB_OK ||
 	    (r = purge_loop(db, &sessions, &out->sessions)) != DB_OK ||
 	    (r = purge_loop(db, &attempts, &out->login_attempts)) != DB_OK ||
-	    (r = purge_loop(db, &states, &out->sso_states)) != DB_OK)
+	    (r = purge_loop(db, &states, &out->sso_states)) != DB_OK ||
+	    (r = purge_loop(db, &failures, &provider_failures)) != DB_OK)
 		return r;
 	return DB_OK;
 }
