@@ -555,6 +555,13 @@ out:
 
 /* ------------------------------------------------------------------ the connection */
 
+/* A column that is '' until the first fetch reads as null. */
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 static json_object *
 connection_view(struct ctx *c, const struct sso_org *org, const struct sso_connection *conn)
 {
@@ -576,9 +583,9 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "enabled", json_object_new_boolean(conn->enabled));
 	json_object_object_add(o, "redirect_uri", view_opt_string(uri));
 	/* What the last save fetched: where the client secret goes, where the keys come from. */
-	json_object_object_add(o, "authorization_endpoint", view_opt_string(conn->authorization_endpoint));
-	json_object_object_add(o, "token_endpoint", view_opt_string(conn->token_endpoint));
-	json_object_object_add(o, "jwks_uri", view_opt_string(conn->jwks_uri));
+	json_object_object_add(o, "authorization_endpoint", view_opt_string(nonempty(conn->authorization_endpoint)));
+	json_object_object_add(o, "token_endpoint", view_opt_string(nonempty(conn->token_endpoint)));
+	json_object_object_add(o, "jwks_uri", view_opt_string(nonempty(conn->jwks_uri)));
 	json_object_object_add(o, "fetched_at", view_opt_string(conn->fetched_at));
 	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
 	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
