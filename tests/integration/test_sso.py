@@ -1047,3 +1047,33 @@ def test_default_role_within_the_callers_permissions(fe):
         expect(r.status == 200 and r.json["default_role"] == "admin", "admin sets admin", r)
     finally:
         fake.stop()
+
+
+def test_connection_saved_before_metadata_was_stored_needs_a_save(fe):
+    """A connection from before the provider metadata was kept: no outbound call at
+    /start to make up for it, the one 502, and a save fixes it."""
+    fake = fresh_fake(fe, "legacy")
+    try:
+        org = Org(fe, "legacy")
+        fake_connection(org, fake)
+        sql(fe, "UPDATE sso_connections SET provider_issuer = '', authorization_endpoint = '', "
+                "token_endpoint = '', jwks_uri = '', jwks = NULL, fetched_at = NULL "
+                "WHERE organization_id = '%s'" % org.id)
+        r = fe.get(CONNECTIONS, headers=bearer(org.token))
+        expect(r.status == 200 and r.json["token_endpoint"] is None and r.json["fetched_at"] is None,
+               "GET of a connection without metadata", r)
+        before = len(fake.seen)
+        body = expect_refused(oidc_idp.BrowserSession().get(org.start), 502, "SSO_PROVIDER_ERROR",
+                              "start without stored metadata")
+        expect(body["detail"] == PROVIDER_DETAIL, "detail %r" % body["detail"])
+        expect(org.failure_reasons()[-1] == "provider_metadata_missing",
+               "reason %r" % org.failure_reasons()[-1:])
+        expect(len(fake.seen) == before, "/start called the provider")
+        # Saved again (the token endpoint is new to the row: the secret is asked for).
+        r = org.put_connection({"issuer": fake.issuer, "client_id": fake.client_id})
+        checks.error(r, 400, "VALIDATION_ERROR")
+        fake_connection(org, fake)
+        r = oidc_idp.BrowserSession().get(org.start)
+        expect(r.status == 302, "start after the save", r)
+    finally:
+        fake.stop()
