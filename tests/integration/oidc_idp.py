@@ -1,7 +1,7 @@
-"""OpenID Connect providers for the SSO tests (issue 12), standard library only.
+"""OpenID Connect providers for the SSO tests, standard library only.
 
 Glewlwyd -- a real provider: the Debian package glewlwyd on loopback, set up
-    the way ../shared/notes/oidc-test-idp-glewlwyd.md describes (sqlite DB,
+    the way tests/integration/README.md "Single sign-on tests" describes (sqlite DB,
     RS256 key from openssl, the OIDC plugin with PKCE allowed, a confidential
     client, users), plus BrowserSession, the small "user agent" that performs
     glewlwyd's login steps (its login page is a JS app the tests cannot run).

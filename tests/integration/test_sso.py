@@ -2,7 +2,7 @@
 "Single sign-on and tenant admins").
 
 The positive flow runs against a real provider: glewlwyd on loopback, set up
-by oidc_idp.Glewlwyd as ../shared/notes/oidc-test-idp-glewlwyd.md describes
+by oidc_idp.Glewlwyd as tests/integration/README.md "Single sign-on tests" describes
 (installed with apt-get when missing). The test plays the browser: a cookie
 jar, redirects followed by hand, glewlwyd's login steps done the way its
 login page would.
