@@ -417,6 +417,7 @@ def test_organization_without_auto_create_and_admin_cli(fe):
                 input_text="s\n", check=False)
     expect(r.returncode == 65 and "could not be used" in r.stderr,
            "sso-set with a stopped provider: exit %d %r" % (r.returncode, r.stderr))
+    forget_failure(fe, other.issuer)
     r = h.admin("sso-show", "--org", g2.slug)
     expect("issuer: %s\n" % glew.issuer in r.stdout, "a refused sso-set changed the connection")
     r = h.admin("sso-set", "--org", g2.slug, "--issuer", "http://idp.example.com/x", "--client-id",
@@ -735,9 +736,16 @@ def test_client_secret_never_logged(fe):
 
 # ------------------------------------------------------------------ a hostile tenant's provider
 
+def forget_failure(fe, issuer):
+    """A port can come back: no failure remembered for an earlier provider on it."""
+    sql(fe, "DELETE FROM sso_provider_failures WHERE issuer = '%s'" % issuer.replace("'", ""))
+
+
 def fresh_fake(fe, tag):
-    return oidc_idp.FakeProvider(Path(fe.harness.tmp) / "oidc" / ("%s-%s-%s" % (tag, fe.name,
+    fake = oidc_idp.FakeProvider(Path(fe.harness.tmp) / "oidc" / ("%s-%s-%s" % (tag, fe.name,
                                                                                 uuid.uuid4().hex[:6])))
+    forget_failure(fe, fake.issuer)
+    return fake
 
 
 def fake_connection(org, fake, **extra):
@@ -870,7 +878,7 @@ def test_tarpit_provider_holds_at_most_one_worker_at_callback(fe):
         expect(len([x for x in tarpit.seen if x[0] == "POST"]) == 1, "the provider was asked again")
     finally:
         tarpit.stop()
-        sql(fe, "DELETE FROM sso_provider_failures WHERE issuer = '%s'" % tarpit.issuer)
+        forget_failure(fe, tarpit.issuer)
 
 
 def test_secret_not_sent_to_a_new_issuer_or_token_endpoint(fe):
