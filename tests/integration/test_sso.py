@@ -983,6 +983,24 @@ def test_production_refuses_loopback_and_private_providers(fe):
                 checks.error(r, 400, "VALIDATION_ERROR")
                 expect(says in r.json["errors"][0]["message"], "%s: %r" % (issuer, r.json), r)
             expect(probe.seen == [], "the provider on loopback was reached: %r" % probe.seen)
+        # The operator opens loopback and private ranges for an on-premises provider:
+        # the same issuer now gets as far as the connection (the fake speaks no TLS).
+        env["OVERWATCH_SSO_ALLOW_PRIVATE_NETWORKS"] = "true"
+        with own_instance(fe, "sso-prod-onprem", env) as own:
+            email = new_email("onprem")
+            r = own.post_json(API + "/auth/register", {"email": email, "password": PW, "name": "P",
+                                                       "organization_name": "P " + uuid.uuid4().hex[:6]},
+                              headers=https)
+            expect(r.status == 201, "register in production", r)
+            token = own.post_json(API + "/auth/login", {"email": email, "password": PW},
+                                  headers=https).json["access_token"]
+            r = own.request("PUT", CONNECTIONS, body=json.dumps(
+                {"issuer": "https://localhost:%d" % probe.port, "client_id": "x", "client_secret": "y"}),
+                headers=bearer(token, **dict(https, **{"Content-Type": "application/json"})))
+            checks.error(r, 400, "VALIDATION_ERROR")
+            msg = r.json["errors"][0]["message"]
+            expect("could not be reached" in msg and "may not reach" not in msg,
+                   "allow_private_networks: %r" % r.json, r)
     finally:
         probe.stop()
 
