@@ -668,6 +668,12 @@ def test_rotated_key_is_fetched_once_more(fe):
     expect(fake.requests.count(("GET", "/jwks")) == before + 1,
            "JWKS fetched %d more times, not once" % (fake.requests.count(("GET", "/jwks")) - before))
     fake.key = new
+    # The new set was stored with the connection: the next sign-in (any worker) needs no fetch.
+    email2 = "rotated2-%s@fake.example" % uuid.uuid4().hex[:8]
+    r = fake_flow(fe, lambda form, info: oidc_idp.jws(
+        {"alg": "RS256", "kid": new.kid}, fake.claims(info, sub="rot-" + email2, email=email2), new))
+    expect(r.status == 200, "a second token of the rotated key", r)
+    expect(fake.requests.count(("GET", "/jwks")) == before + 1, "the rotated JWKS was not stored")
 
 
 def test_token_endpoint_failures_are_502(fe):
