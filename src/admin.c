@@ -21,6 +21,7 @@
 #include "password.h"
 #include "permission.h"
 #include "sso.h"
+#include "sso_provider.h"
 #include "store.h"
 #include "util.h"
 
@@ -50,8 +51,10 @@ usage(FILE *f)
 	    "  purge                           delete expired sessions, revoked tokens and\n"
 	    "                                  throttle windows (run it daily, e.g. from cron)\n"
 	    "  sso-set --org ID|SLUG --issuer URL --client-id ID [--domains D1,D2]\n"
-	    "          [--auto-create] [--default-role ROLE] [--disabled] [--keep-secret]\n"
-	    "                                  set the organization's OpenID Connect connection;\n"
+	    "          [--auto-create] [--link-existing-accounts] [--default-role ROLE]\n"
+	    "          [--disabled] [--keep-secret]\n"
+	    "                                  set the organization's OpenID Connect connection\n"
+	    "                                  (its discovery document and keys are fetched now);\n"
 	    "                                  the client secret is read from stdin\n"
 	    "  sso-show --org ID|SLUG          show it (never the secret)\n"
 	    "  check-config                    load and check the configuration\n",
@@ -288,11 +291,14 @@ cmd_purge(struct db *db, int argc)
 #define SSO_SECRET_MAX 1024
 
 static int
-cmd_sso_set(struct db *db, int argc, char **argv)
+cmd_sso_set(struct db *db, const struct config *cfg, int argc, char **argv)
 {
 	const char *org = NULL, *issuer = NULL, *client_id = NULL, *domains_arg = "";
 	const char *role = "viewer", *domains[SSO_DOMAINS_MAX + 1], *bad = NULL;
-	bool auto_create = false, enabled = true, keep = false, found = false;
+	bool auto_create = false, enabled = true, keep = false, found = false, link_existing = false;
+	struct oidc_opts opts = sso_provider_opts(cfg);
+	struct oidc_provider p;
+	const char *problem, *jwks = NULL;
 	char secret[SSO_SECRET_MAX + 2], list[SSO_DOMAINS_JSON_MAX + 1];
 	struct sso_org o;
 	struct sso_connection conn;
@@ -315,6 +321,8 @@ cmd_sso_set(struct db *db, int argc, char **argv)
 			role = argv[++i];
 		else if (strcmp(argv[i], "--auto-create") == 0)
 			auto_create = true;
+		else if (strcmp(argv[i], "--link-existing-accounts") == 0)
+			link_existing = true;
 		else if (strcmp(argv[i], "--disabled") == 0)
 			enabled = false;
 		else if (strcmp(argv[i], "--keep-secret") == 0)
@@ -324,9 +332,8 @@ cmd_sso_set(struct db *db, int argc, char **argv)
 	}
 	if (org == NULL || issuer == NULL || client_id == NULL)
 		return EXIT_USAGE;
-	if (!oidc_url_acceptable(issuer)) {
-		fprintf(stderr, "overwatch-admin: sso-set: the issuer must be an https URL (http only on "
-		    "loopback), without query or fragment\n");
+	if ((problem = oidc_issuer_problem(issuer, &opts)) != NULL) {
+		fprintf(stderr, "overwatch-admin: sso-set: the issuer %s\n", problem);
 		return EXIT_DATAERR;
 	}
 	size_t cid = strlen(client_id);
@@ -383,14 +390,39 @@ cmd_sso_set(struct db *db, int argc, char **argv)
 		rc = EXIT_DATAERR;
 		goto out;
 	}
+	/* The provider is fetched and checked now: sign-ins are served from what is stored. */
+	enum oidc_error e = sso_provider_fetch(db, cfg, &a, issuer, &p, &jwks, &r);
+	if (e == OIDC_E_INTERNAL && r != DB_OK) {
+		rc = db_fail(r, "sso-set");
+		goto out;
+	}
+	if (e != OIDC_OK) {
+		fprintf(stderr, "overwatch-admin: sso-set: the identity provider could not be used (%s): %s\n",
+		    oidc_error_info(e)->reason, oidc_error_info(e)->detail);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	/* The stored secret goes only to the token endpoint it was typed for. */
+	if (keep && (!oidc_same_issuer(conn.issuer, issuer) || conn.token_endpoint == NULL ||
+	    strcmp(conn.token_endpoint, p.token_endpoint) != 0)) {
+		fprintf(stderr, "overwatch-admin: sso-set: --keep-secret: the issuer or its token endpoint "
+		    "changed; give the client secret again\n");
+		rc = EXIT_DATAERR;
+		goto out;
+	}
 	struct audit_event ev = {
 		.org_id = o.id, .action = found ? "sso_connection.updated" : "sso_connection.created",
 		.outcome = "success", .actor_type = "system", .target_type = "organization", .target_id = o.id,
 		.detail = "overwatch-admin sso-set",
 	};
-	if ((r = db_begin(db)) != DB_OK ||
-	    (r = store_sso_connection_put(db, o.id, issuer, client_id, keep ? NULL : secret, domains_json,
-	    auto_create, role, enabled)) != DB_OK ||
+	struct sso_connection_write w = {
+		.issuer = issuer, .client_id = client_id, .allowed_domains = domains_json,
+		.default_role = role, .client_secret = keep ? NULL : secret, .auto_create = auto_create,
+		.enabled = enabled, .link_existing_accounts = link_existing,
+		.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
+		.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
+	};
+	if ((r = db_begin(db)) != DB_OK || (r = store_sso_connection_put(db, o.id, &w)) != DB_OK ||
 	    (r = store_audit(db, &ev)) != DB_OK || (r = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		rc = db_fail(r, "sso-set");
@@ -427,9 +459,13 @@ cmd_sso_show(struct db *db, const struct config *cfg, int argc, char **argv)
 		rc = EXIT_NOTFOUND;
 	} else {
 		printf("organization: %s (%s)\nissuer: %s\nclient_id: %s\nclient_secret: (set; write-only)\n"
-		    "allowed_domains: %s\nauto_create: %s\ndefault_role: %s\nenabled: %s\n",
+		    "allowed_domains: %s\nauto_create: %s\nlink_existing_accounts: %s\ndefault_role: %s\n"
+		    "enabled: %s\ntoken_endpoint: %s\nfetched_at: %s\n",
 		    o.id, o.slug, conn.issuer, conn.client_id, conn.allowed_domains,
-		    conn.auto_create ? "yes" : "no", conn.default_role, conn.enabled ? "yes" : "no");
+		    conn.auto_create ? "yes" : "no", conn.link_existing_accounts ? "yes" : "no",
+		    conn.default_role, conn.enabled ? "yes" : "no",
+		    conn.token_endpoint != NULL && conn.token_endpoint[0] != '\0' ? conn.token_endpoint :
+		    "(not fetched: run sso-set again)", conn.fetched_at != NULL ? conn.fetched_at : "never");
 		if (cfg->sso_redirect_base[0] != '\0')
 			printf("redirect_uri: %s/api/v1/auth/sso/%s/callback\n", cfg->sso_redirect_base, o.slug);
 		else
@@ -562,7 +598,7 @@ main(int argc, char **argv)
 		} else if (strcmp(cmd, "purge") == 0) {
 			rc = cmd_purge(db, cargc);
 		} else if (strcmp(cmd, "sso-set") == 0) {
-			rc = cmd_sso_set(db, cargc, cargv);
+			rc = cmd_sso_set(db, &cfg, cargc, cargv);
 		} else if (strcmp(cmd, "sso-show") == 0) {
 			rc = cmd_sso_show(db, &cfg, cargc, cargv);
 		} else {

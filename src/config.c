@@ -72,9 +72,11 @@ static const struct cfg_key cfg_keys[] = {
 	{"authorizer", "login_url", CFG_STR, OFF(authorizer_login_url), "", 0, 0, NULL},
 	{"sso", "redirect_base", CFG_STR, OFF(sso_redirect_base), "", 0, 0, NULL},
 	{"sso", "console_url", CFG_STR, OFF(sso_console_url), "/", 0, 0, NULL},
-	{"sso", "http_timeout", CFG_LONG, OFF(sso_http_timeout), "5", 1, 60, NULL},
+	{"sso", "http_timeout", CFG_LONG, OFF(sso_http_timeout), "3", 1, 60, NULL},
 	{"sso", "cache_ttl", CFG_LONG, OFF(sso_cache_ttl), "3600", 0, DAY, NULL},
 	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
+	{"sso", "failure_ttl", CFG_LONG, OFF(sso_failure_ttl), "60", 0, DAY, NULL},
+	{"sso", "allow_private_networks", CFG_BOOL, OFF(sso_allow_private_networks), "false", 0, 0, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -61,7 +61,9 @@ struct config {
 	char *sso_redirect_base;    /* scheme://host[:port] the browser reaches us at; empty: from Host */
 	char *sso_console_url;      /* where a browser goes after signing in */
 	long sso_http_timeout;      /* seconds for one call to an identity provider */
-	long sso_cache_ttl;         /* seconds discovery and keys stay cached per worker */
+	long sso_cache_ttl;         /* no longer used (metadata is stored with the connection) */
+	long sso_failure_ttl;       /* seconds a provider that did not answer is not asked again */
+	bool sso_allow_private_networks;    /* provider calls may reach loopback and private ranges */
 	long sso_requests_per_minute;   /* /start and /callback per client address */
 
 	char *path;                 /* the file read, or NULL when none was */

@@ -6,11 +6,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth.h"
 #include "log.h"
 #include "oidc.h"
 #include "router.h"
 #include "session.h"
 #include "sso.h"
+#include "sso_provider.h"
 #include "store.h"
 #include "view.h"
 
@@ -26,12 +28,13 @@
 #define SSO_PARAM_MAX 2048          /* code, next */
 #define SSO_SIGNIN_ATTEMPTS 3
 
-static struct oidc_opts
-opts_of(const struct config *cfg)
-{
-	struct oidc_opts o = {cfg->sso_http_timeout, cfg->sso_cache_ttl};
-	return o;
-}
+/*
+ * The one text a client gets for every provider failure: telling a refused
+ * connection from a timeout, a TLS error or an HTTP status would make the
+ * sign-in a port scanner. The precise reason goes to the audit log and the log.
+ */
+static const char provider_detail[] =
+    "The organization's identity provider could not complete the sign-in; try again later";
 
 /* Printable ASCII, no spaces: safe inside a header value or a URL. */
 static bool
@@ -121,8 +124,27 @@ refuse_oidc(struct ctx *c, const char *org_id, enum oidc_error e)
 
 	if (e == OIDC_E_INTERNAL)
 		return ST_INTERNAL_ERROR;
-	return refuse(c, org_id, info->reason, NULL, info->provider_fault ? ST_BAD_GATEWAY :
-	    ST_INVALID_CREDENTIALS, info->detail);
+	if (info->provider_fault)
+		return refuse(c, org_id, info->reason, NULL, ST_BAD_GATEWAY, provider_detail);
+	return refuse(c, org_id, info->reason, NULL, ST_INVALID_CREDENTIALS, info->detail);
+}
+
+/* A connection saved before its metadata was stored: nothing to serve /start or a callback from. */
+static bool
+metadata_missing(const struct sso_connection *conn)
+{
+	return conn->authorization_endpoint == NULL || conn->authorization_endpoint[0] == '\0' ||
+	    conn->token_endpoint == NULL || conn->token_endpoint[0] == '\0' ||
+	    conn->provider_issuer == NULL || conn->provider_issuer[0] == '\0' || conn->jwks == NULL;
+}
+
+static void
+provider_of(const struct sso_connection *conn, struct oidc_provider *p)
+{
+	p->issuer = conn->provider_issuer;
+	p->authorization_endpoint = conn->authorization_endpoint;
+	p->token_endpoint = conn->token_endpoint;
+	p->jwks_uri = conn->jwks_uri;
 }
 
 /* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
@@ -171,8 +193,8 @@ h_sso_start(struct ctx *c)
 	struct sso_org org;
 	struct sso_connection conn;
 	struct oidc_provider p;
-	struct oidc_opts o = opts_of(c->cfg);
-	const char *next = request_query(c->req, "next");
+	const char *next = request_query(c->req, "next"), *link = request_query(c->req, "link");
+	const char *link_user = NULL;
 	char state[OIDC_RANDOM_LEN], nonce[OIDC_RANDOM_LEN], verifier[OIDC_RANDOM_LEN];
 	char fresh[OIDC_RANDOM_LEN], challenge[OIDC_S256_LEN], binding_hash[OIDC_S256_LEN];
 	enum status st = load_connection(c, &org, &conn);
@@ -191,9 +213,32 @@ h_sso_start(struct ctx *c)
 		c->rep->detail = "No valid Host header to build the callback URL from (set [sso] redirect_base)";
 		return ST_VALIDATION_ERROR;
 	}
-	enum oidc_error e = oidc_discover(conn.issuer, &o, c->a, &p);
-	if (e != OIDC_OK)
-		return refuse_oidc(c, org.id, e);
+	if (link != NULL) {
+		if (strcmp(link, "1") != 0) {
+			field_error_add(&c->rep->errors, "link", "must be 1");
+			c->rep->detail = "Invalid query parameter";
+			return ST_VALIDATION_ERROR;
+		}
+		/* Linking: the signed-in user (access token in header or cookie) is who the identity joins. */
+		if ((st = auth_authenticate(c)) != ST_OK)
+			return st;
+		if (c->principal.type != PRINCIPAL_USER) {
+			c->rep->detail = "Only a signed-in user can link a single sign-on identity to their account";
+			return ST_INSUFFICIENT_PERMISSIONS;
+		}
+		if (strcmp(c->principal.org_id, org.id) != 0) {
+			c->rep->detail = "An identity can only be linked through your own organization's provider";
+			return ST_INSUFFICIENT_PERMISSIONS;
+		}
+		link_user = c->principal.id;
+	}
+	/* Served from what the save fetched and checked: no outbound call here, whatever the provider does. */
+	if (metadata_missing(&conn)) {
+		log_warning("sso: connection of organization %s has no stored provider metadata: save it again",
+		    org.id);
+		return refuse(c, org.id, "provider_metadata_missing", NULL, ST_BAD_GATEWAY, provider_detail);
+	}
+	provider_of(&conn, &p);
 	/* One binding per browser, reused while it lives: sign-ins in two tabs both finish. */
 	const char *binding = request_cookie(c->req, SSO_COOKIE);
 	if (!binding_ok(binding)) {
@@ -208,6 +253,7 @@ h_sso_start(struct ctx *c)
 	struct sso_state s = {
 		.state = state, .org_id = org.id, .nonce = nonce, .code_verifier = verifier,
 		.binding_hash = binding_hash, .redirect_uri = redirect_uri, .redirect_to = next,
+		.link_user_id = link_user,
 	};
 	if ((r = store_sso_state_create(c->db, &s, SSO_STATE_TTL)) != DB_OK)
 		return store_status(r);
@@ -268,15 +314,22 @@ signin_step(struct ctx *c, void *arg)
 	return store_audit(c->db, &ev);
 }
 
+static const char link_detail[] =
+    "An account with this email already exists. Sign in to it with its password, then link this "
+    "identity from there (start the single sign-on with ?link=1 while signed in), or ask an "
+    "administrator to trust this provider's verified emails (link_existing_accounts)";
+
 /*
  * Map the verified identity to a user of the organization: the stored link
- * first; else, at first sign-in, the verified email (an existing user of
- * this organization is linked, an unknown one created when the connection
- * says so). A refusal answers st != ST_OK with its audit event written.
+ * first; else a signed-in user's link request (link_user: the state's); else,
+ * at first sign-in, by email: an existing account is linked only when the
+ * provider says the email is verified and the connection is trusted for
+ * linking, an unknown one is created when the connection says so. A refusal
+ * answers st != ST_OK with its audit event written.
  */
 static enum status
 signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_claims *cl,
-    struct signin_plan *pl)
+    const char *link_user, struct signin_plan *pl)
 {
 	bool linked = false, found = false, restricted = false;
 	const char *org = pl->org_id;
@@ -299,12 +352,26 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 	if ((r = store_sso_identity_user(c->db, c->a, org, pl->issuer, pl->subject, pl->user_id,
 	    &linked)) != DB_OK)
 		return store_status(r);
-	if (linked) {
-		r = store_user_by_id(c->db, c->a, pl->user_id, &pl->user, &found);
+	if (linked && link_user != NULL && strcmp(pl->user_id, link_user) != 0)
+		return refuse(c, org, "identity_linked_to_other_user", link_user, ST_CONFLICT,
+		    "This identity of the provider is already linked to another account");
+	if (linked || link_user != NULL) {
+		const char *id = linked ? pl->user_id : link_user;
+		r = store_user_by_id(c->db, c->a, id, &pl->user, &found);
 		if (r != DB_OK)
 			return store_status(r);
-		if (!found || strcmp(pl->user.org_id, org) != 0)
-			return ST_INTERNAL_ERROR;   /* the foreign keys make this impossible */
+		if (!found || strcmp(pl->user.org_id, org) != 0) {
+			if (linked)
+				return ST_INTERNAL_ERROR;   /* the foreign keys make this impossible */
+			/* The user who asked to link is gone (or moved): nobody to link to. */
+			return refuse(c, org, "link_user_gone", link_user, ST_INVALID_CREDENTIALS,
+			    "The account that asked to link this identity no longer exists; sign in and start again");
+		}
+		if (!linked) {
+			snprintf(pl->user_id, sizeof(pl->user_id), "%s", link_user);
+			pl->user.id = pl->user_id;
+			pl->link = true;
+		}
 	} else {
 		if (!have_email)
 			return refuse(c, org, cl->email != NULL ? "email_unverified" : "email_missing", NULL,
@@ -315,6 +382,20 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 		if (found && strcmp(pl->user.org_id, org) != 0)
 			return refuse(c, org, "email_in_other_organization", NULL, ST_INSUFFICIENT_PERMISSIONS,
 			    "This email belongs to an account of another organization");
+		if (found) {
+			/*
+			 * An existing account is someone else's until proven otherwise: a
+			 * tenant-run provider can put any email in a token. Only an
+			 * explicitly verified email, at a connection the admin trusts
+			 * for this, links it; the user may always link while signed in.
+			 */
+			if (cl->email_verified != 1)
+				return refuse(c, org, "existing_account_email_unverified", pl->user.id, ST_CONFLICT,
+				    link_detail);
+			if (!conn->link_existing_accounts)
+				return refuse(c, org, "existing_account_linking_disabled", pl->user.id, ST_CONFLICT,
+				    link_detail);
+		}
 		if (!found && !conn->auto_create)
 			return refuse(c, org, "no_account", NULL, ST_INSUFFICIENT_PERMISSIONS,
 			    "There is no account for this email in the organization; ask an administrator");
@@ -365,7 +446,8 @@ h_sso_callback(struct ctx *c)
 	struct sso_state s;
 	struct oidc_provider p;
 	struct oidc_claims claims;
-	struct oidc_opts o = opts_of(c->cfg);
+	struct oidc_opts o = sso_provider_opts(c->cfg);
+	struct sso_guard guard;
 	const char *state = request_query(c->req, "state"), *code = request_query(c->req, "code");
 	const char *error = request_query(c->req, "error"), *id_token = NULL;
 	char cookie_hash[OIDC_S256_LEN] = "";
@@ -409,14 +491,45 @@ h_sso_callback(struct ctx *c)
 		    "The identity provider's answer carries no authorization code");
 		goto out;
 	}
-	enum oidc_error e = oidc_discover(conn.issuer, &o, c->a, &p);
-	if (e == OIDC_OK)
+	if (metadata_missing(&conn)) {
+		log_warning("sso: connection of organization %s has no stored provider metadata: save it again",
+		    org.id);
+		st = refuse(c, org.id, "provider_metadata_missing", NULL, ST_BAD_GATEWAY, provider_detail);
+		goto out;
+	}
+	provider_of(&conn, &p);
+	/*
+	 * The provider's calls: one at a time per issuer across every worker
+	 * and process (a second caller is answered at once), never while the
+	 * provider is remembered as not answering, each bounded by the timeout.
+	 */
+	enum oidc_error e = sso_provider_enter(c->db, c->a, conn.issuer, true, &guard, &r);
+	if (e == OIDC_E_INTERNAL && r != DB_OK) {
+		st = store_status(r);
+		goto out;
+	}
+	struct oidc_expect want = {.issuer = p.issuer, .client_id = conn.client_id, .nonce = s.nonce};
+	if (e == OIDC_OK) {
 		e = oidc_exchange_code(&p, &o, conn.client_id, conn.client_secret, code, s.redirect_uri,
 		    s.code_verifier, c->a, &id_token);
+		wipe_secret(&conn);
+		if (e == OIDC_OK)
+			e = oidc_verify_with_jwks(conn.jwks, strlen(conn.jwks), id_token, &want, time(NULL), c->a,
+			    &claims);
+		/* Keys rotate: a kid not in the stored set earns one fresh look at the provider's. */
+		if (e == OIDC_E_UNKNOWN_KEY && conn.jwks_uri != NULL && conn.jwks_uri[0] != '\0') {
+			const char *fresh = NULL;
+			e = oidc_fetch_jwks(conn.jwks_uri, &o, c->a, &fresh);
+			if (e == OIDC_OK) {
+				if ((r = store_sso_connection_jwks(c->db, org.id, conn.jwks_uri, fresh)) != DB_OK)
+					log_warning("sso: could not store the new JWKS of organization %s", org.id);
+				e = oidc_verify_with_jwks(fresh, strlen(fresh), id_token, &want, time(NULL), c->a,
+				    &claims);
+			}
+		}
+		sso_provider_leave(c->db, conn.issuer, &guard, e, c->cfg->sso_failure_ttl);
+	}
 	wipe_secret(&conn);
-	struct oidc_expect want = {.issuer = p.issuer, .client_id = conn.client_id, .nonce = s.nonce};
-	if (e == OIDC_OK)
-		e = oidc_verify_id_token(&p, &o, id_token, &want, time(NULL), c->a, &claims);
 	if (e != OIDC_OK) {
 		st = refuse_oidc(c, org.id, e);
 		goto out;
@@ -429,7 +542,7 @@ h_sso_callback(struct ctx *c)
 	 */
 	struct signin_plan pl = {.org_id = org.id, .issuer = p.issuer, .subject = claims.sub};
 	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
-		if ((st = signin_plan(c, &conn, &claims, &pl)) != ST_OK)
+		if ((st = signin_plan(c, &conn, &claims, s.link_user_id, &pl)) != ST_OK)
 			goto out;
 		st = session_start_with(c, &pl.user, signin_step, &pl);
 		if (st != ST_RETRY && st != ST_CONFLICT)
@@ -454,6 +567,13 @@ out:
 
 /* ------------------------------------------------------------------ the connection */
 
+/* A column that is '' until the first fetch reads as null. */
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 static json_object *
 connection_view(struct ctx *c, const struct sso_org *org, const struct sso_connection *conn)
 {
@@ -469,9 +589,16 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "client_id", json_object_new_string(conn->client_id));
 	json_object_object_add(o, "allowed_domains", domains);
 	json_object_object_add(o, "auto_create", json_object_new_boolean(conn->auto_create));
+	json_object_object_add(o, "link_existing_accounts",
+	    json_object_new_boolean(conn->link_existing_accounts));
 	json_object_object_add(o, "default_role", json_object_new_string(conn->default_role));
 	json_object_object_add(o, "enabled", json_object_new_boolean(conn->enabled));
 	json_object_object_add(o, "redirect_uri", view_opt_string(uri));
+	/* What the last save fetched: where the client secret goes, where the keys come from. */
+	json_object_object_add(o, "authorization_endpoint", view_opt_string(nonempty(conn->authorization_endpoint)));
+	json_object_object_add(o, "token_endpoint", view_opt_string(nonempty(conn->token_endpoint)));
+	json_object_object_add(o, "jwks_uri", view_opt_string(nonempty(conn->jwks_uri)));
+	json_object_object_add(o, "fetched_at", view_opt_string(conn->fetched_at));
 	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
 	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
 	return o;
@@ -521,18 +648,21 @@ h_sso_connection_put(struct ctx *c)
 	const char *secret = json_get_string(c->body, "client_secret");
 	const char *role = json_get_string(c->body, "default_role");
 	bool auto_create = body_bool(c->body, "auto_create", false);
+	bool link_existing = body_bool(c->body, "link_existing_accounts", false);
 	bool enabled = body_bool(c->body, "enabled", true);
-	const char *domains[SSO_DOMAINS_MAX], *domains_json, *bad = NULL;
+	const char *domains[SSO_DOMAINS_MAX], *domains_json, *bad = NULL, *problem, *jwks = NULL;
+	struct oidc_opts opts = sso_provider_opts(c->cfg);
+	struct oidc_provider p;
 	json_object *arr = NULL;
 	struct sso_org o;
 	struct sso_connection conn;
 	bool found = false;
 	size_t n = 0;
-	enum db_result r;
+	enum db_result r = DB_OK;
 	enum status st = ST_OK;
 
-	if (!oidc_url_acceptable(issuer))
-		st = fail_field(c, "issuer", "must be an https URL (http only on loopback), without query or fragment");
+	if ((problem = oidc_issuer_problem(issuer, &opts)) != NULL)
+		st = fail_field(c, "issuer", problem);
 	if (!plain_token(client_id, 255))
 		st = fail_field(c, "client_id", "must be printable ASCII without spaces");
 	if (secret != NULL && strlen(secret) > 1024)
@@ -545,21 +675,78 @@ h_sso_connection_put(struct ctx *c)
 			domains[i] = json_object_get_string(json_object_array_get_idx(arr, i));
 	}
 	if (st != ST_OK)
-		return st;
-	if ((domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL)
-		return fail_field(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
+		goto wipe;
+	if ((domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL) {
+		st = fail_field(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
 		    "is too long");
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+		goto wipe;
+	}
+	/*
+	 * The role given to users the connection creates: nobody hands out a
+	 * role whose permissions they do not all hold themselves (a user's
+	 * role, an API key's effective list).
+	 */
+	if (role == NULL)
+		role = "viewer";
+	int rl = role_parse(role);
+	if (rl < 0) {
+		st = fail_field(c, "default_role", "must be admin, engineer or viewer");
+		goto wipe;
+	}
+	if ((json_get_string(c->body, "default_role") != NULL || auto_create) &&
+	    (role_permissions((enum role)rl) & ~c->principal.perms) != 0) {
+		c->rep->detail = "default_role has permissions you do not hold";
+		st = ST_INSUFFICIENT_PERMISSIONS;
+		goto wipe;
+	}
+	/*
+	 * Fetch and check the provider now, outside any transaction: /start is
+	 * served from what is stored, so a provider that is down or hostile is
+	 * found out here, by the admin, and not by every sign-in.
+	 */
+	enum oidc_error e = sso_provider_fetch(c->db, c->cfg, c->a, issuer, &p, &jwks, &r);
+	if (e == OIDC_E_INTERNAL && r != DB_OK) {
+		st = store_status(r);
+		goto wipe;
+	}
+	if (e != OIDC_OK) {
+		st = e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : fail_field(c, "issuer",
+		    arena_printf(c->a, "the identity provider could not be used: %s",
+		    oidc_error_info(e)->detail));
+		goto wipe;
+	}
+	if ((r = db_begin(c->db)) != DB_OK) {
+		st = store_status(r);
+		goto wipe;
+	}
 	if ((r = store_sso_connection_get(c->db, c->a, org, true, &o, &conn, &found)) != DB_OK)
 		goto fail;
 	wipe_secret(&conn);
 	if (!found && secret == NULL) {
 		db_rollback(c->db);
-		return fail_field(c, "client_secret", "is required when the connection is created");
+		st = fail_field(c, "client_secret", "is required when the connection is created");
+		goto wipe;
 	}
-	if ((r = store_sso_connection_put(c->db, org, issuer, client_id, secret, domains_json, auto_create,
-	    role != NULL ? role : "viewer", enabled)) != DB_OK ||
+	/*
+	 * The secret is write-only and goes to the token endpoint only: a new
+	 * issuer, or one whose discovery now names another token endpoint, gets
+	 * it only from whoever types it again, never the stored one.
+	 */
+	if (found && secret == NULL && (!oidc_same_issuer(conn.issuer, issuer) ||
+	    conn.token_endpoint == NULL || strcmp(conn.token_endpoint, p.token_endpoint) != 0)) {
+		db_rollback(c->db);
+		st = fail_field(c, "client_secret",
+		    "is required again when the issuer or its token endpoint changes");
+		goto wipe;
+	}
+	struct sso_connection_write w = {
+		.issuer = issuer, .client_id = client_id, .allowed_domains = domains_json,
+		.default_role = role, .client_secret = secret, .auto_create = auto_create,
+		.enabled = enabled, .link_existing_accounts = link_existing,
+		.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
+		.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
+	};
+	if ((r = store_sso_connection_put(c->db, org, &w)) != DB_OK ||
 	    (r = session_audit(c, org, found ? "sso_connection.updated" : "sso_connection.created",
 	    "success", "organization", org)) != DB_OK ||
 	    (r = db_commit(c->db)) != DB_OK)
@@ -575,7 +762,9 @@ h_sso_connection_put(struct ctx *c)
 	return ST_OK;
 fail:
 	db_rollback(c->db);
+	st = store_status(r);
+wipe:
 	if (secret != NULL)
 		explicit_bzero((char *)secret, strlen(secret));
-	return store_status(r);
+	return st;
 }

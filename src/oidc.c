@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <cjose/cjose.h>
@@ -36,7 +41,14 @@ static const struct oidc_error_info error_table[OIDC_E_MAX] = {
 	[OIDC_E_ISSUER_MISMATCH] = {"provider_issuer_mismatch",
 	    "The identity provider's discovery document names another issuer", true},
 	[OIDC_E_INSECURE_URL] = {"provider_insecure_url",
-	    "The identity provider's discovery document names an endpoint that is not HTTPS", true},
+	    "The identity provider's issuer or an endpoint its discovery document names is not an "
+	    "acceptable https URL", true},
+	[OIDC_E_ADDRESS] = {"provider_address_refused",
+	    "The identity provider's address is in a network this service may not reach", true},
+	[OIDC_E_BUSY] = {"provider_busy",
+	    "Another request to this identity provider is in progress", true},
+	[OIDC_E_FAILING] = {"provider_recently_failed",
+	    "The identity provider did not answer recently; it is not asked again for a while", true},
 	[OIDC_E_NO_KEYS] = {"provider_no_keys",
 	    "The identity provider publishes no usable signing key", true},
 	[OIDC_E_CLIENT_REJECTED] = {"provider_client_rejected",
@@ -81,7 +93,6 @@ oidc_global_init(void)
 void
 oidc_global_cleanup(void)
 {
-	oidc_cache_clear();
 	curl_global_cleanup();
 }
 
@@ -178,6 +189,93 @@ oidc_s256(const char *s, char out[OIDC_S256_LEN])
 	b64_encode(md, sizeof(md), out, true);
 }
 
+/* ------------------------------------------------------------------ addresses */
+
+static enum oidc_addr_class
+classify_v4(const unsigned char *b)
+{
+	uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	static const struct {
+		uint32_t net, mask;
+		enum oidc_addr_class cls;
+	} nets[] = {
+		{0x00000000, 0xff000000, OIDC_ADDR_FORBIDDEN},  /* 0/8 "this network", 0.0.0.0 */
+		{0x7f000000, 0xff000000, OIDC_ADDR_LOOPBACK},   /* 127/8 */
+		{0x0a000000, 0xff000000, OIDC_ADDR_PRIVATE},    /* 10/8 */
+		{0xac100000, 0xfff00000, OIDC_ADDR_PRIVATE},    /* 172.16/12 */
+		{0xc0a80000, 0xffff0000, OIDC_ADDR_PRIVATE},    /* 192.168/16 */
+		{0x64400000, 0xffc00000, OIDC_ADDR_PRIVATE},    /* 100.64/10 shared address space (CGNAT) */
+		{0xc6120000, 0xfffe0000, OIDC_ADDR_PRIVATE},    /* 198.18/15 benchmarking */
+		{0xa9fe0000, 0xffff0000, OIDC_ADDR_LINK_LOCAL}, /* 169.254/16, cloud metadata lives here */
+		{0xc0000000, 0xffffff00, OIDC_ADDR_FORBIDDEN},  /* 192.0.0/24 IETF protocol assignments */
+		{0xc0000200, 0xffffff00, OIDC_ADDR_FORBIDDEN},  /* 192.0.2/24 documentation */
+		{0xc6336400, 0xffffff00, OIDC_ADDR_FORBIDDEN},  /* 198.51.100/24 documentation */
+		{0xcb007100, 0xffffff00, OIDC_ADDR_FORBIDDEN},  /* 203.0.113/24 documentation */
+		{0xc0586300, 0xffffff00, OIDC_ADDR_FORBIDDEN},  /* 192.88.99/24 6to4 relay anycast */
+		{0xe0000000, 0xf0000000, OIDC_ADDR_FORBIDDEN},  /* 224/4 multicast */
+		{0xf0000000, 0xf0000000, OIDC_ADDR_FORBIDDEN},  /* 240/4 reserved, 255.255.255.255 */
+	};
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+		if ((a & nets[i].mask) == nets[i].net)
+			return nets[i].cls;
+	return OIDC_ADDR_PUBLIC;
+}
+
+enum oidc_addr_class
+oidc_addr_classify(int family, const void *addr)
+{
+	const unsigned char *b = addr;
+	static const unsigned char zero[16];
+
+	if (addr == NULL)
+		return OIDC_ADDR_FORBIDDEN;
+	if (family == AF_INET)
+		return classify_v4(b);
+	if (family != AF_INET6)
+		return OIDC_ADDR_FORBIDDEN;
+	if (memcmp(b, zero, 15) == 0)
+		return b[15] == 1 ? OIDC_ADDR_LOOPBACK : OIDC_ADDR_FORBIDDEN;      /* ::1, :: */
+	/* Forms that carry an IPv4 address are what that address is. */
+	if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
+		return classify_v4(b + 12);                                         /* ::ffff:a.b.c.d */
+	if (memcmp(b, zero, 12) == 0)
+		return classify_v4(b + 12);                                         /* ::a.b.c.d (deprecated) */
+	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && memcmp(b + 4, zero, 8) == 0)
+		return classify_v4(b + 12);                                         /* 64:ff9b::/96 NAT64 */
+	if (b[0] == 0x20 && b[1] == 0x02)
+		return classify_v4(b + 2);                                          /* 2002::/16 6to4 */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+		return OIDC_ADDR_FORBIDDEN;                 /* 2001::/32 Teredo: the IPv4 inside is hidden */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
+		return OIDC_ADDR_FORBIDDEN;                                         /* 2001:db8::/32 documentation */
+	if ((b[0] & 0xfe) == 0xfc)
+		return OIDC_ADDR_PRIVATE;                                           /* fc00::/7 unique local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return OIDC_ADDR_LINK_LOCAL;                                        /* fe80::/10 */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+		return OIDC_ADDR_PRIVATE;                                           /* fec0::/10 site local */
+	if (b[0] == 0xff)
+		return OIDC_ADDR_FORBIDDEN;                                         /* ff00::/8 multicast */
+	/* Only 2000::/3 is global unicast; the rest is reserved or special. */
+	return (b[0] & 0xe0) == 0x20 ? OIDC_ADDR_PUBLIC : OIDC_ADDR_FORBIDDEN;
+}
+
+bool
+oidc_addr_allowed(int family, const void *addr, const struct oidc_opts *o)
+{
+	switch (oidc_addr_classify(family, addr)) {
+	case OIDC_ADDR_PUBLIC:
+		return true;
+	case OIDC_ADDR_LOOPBACK:
+		return o->allow_loopback || o->allow_private;
+	case OIDC_ADDR_PRIVATE:
+		return o->allow_private;
+	default:
+		/* Link-local (cloud metadata), multicast, unspecified, documentation: never a provider. */
+		return false;
+	}
+}
+
 /* ------------------------------------------------------------------ URLs */
 
 static bool
@@ -197,21 +295,31 @@ is_loopback_host(const char *h, size_t n)
 	return dots == 3;
 }
 
-bool
-oidc_url_acceptable(const char *url)
+/*
+ * The checks shared by issuers and endpoints (OpenID Connect Discovery 3:
+ * https, no user info, no fragment; the issuer also no query). A host that
+ * is an IP literal is held to the address rules at once; a name is checked
+ * when it is resolved, at connect time (see open_socket).
+ */
+static const char *
+url_problem(const char *url, bool issuer, const struct oidc_opts *o)
 {
 	size_t n = url != NULL ? strlen(url) : 0;
 	const char *host;
 	bool https;
 
 	if (n == 0 || n > OIDC_URL_MAX)
-		return false;
+		return "must be an absolute https URL of at most 512 characters";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)url[i];
-		if (ch <= 0x20 || ch >= 0x7f || ch == '#' || ch == '\\' || ch == '"' || ch == '<' ||
-		    ch == '>')
-			return false;
+		if (ch <= 0x20 || ch >= 0x7f || ch == '\\' || ch == '"' || ch == '<' || ch == '>' ||
+		    ch == '{' || ch == '}' || ch == '|' || ch == '^' || ch == '`')
+			return "must be printable ASCII without spaces";
 	}
+	if (strchr(url, '#') != NULL)
+		return "must not have a fragment";
+	if (issuer && strchr(url, '?') != NULL)
+		return "must not have a query";
 	if (strncasecmp(url, "https://", 8) == 0) {
 		host = url + 8;
 		https = true;
@@ -219,28 +327,78 @@ oidc_url_acceptable(const char *url)
 		host = url + 7;
 		https = false;
 	} else {
-		return false;
+		return "must be an https URL";
 	}
 	size_t alen = strcspn(host, "/?");
-	if (alen == 0 || memchr(host, '@', alen) != NULL)
-		return false;
+	if (alen == 0)
+		return "must name a host";
+	if (memchr(host, '@', alen) != NULL)
+		return "must not carry user information";
 	/* The host without its port: "[v6]" keeps its brackets. */
 	size_t hlen = alen;
+	const char *port = NULL;
 	if (host[0] == '[') {
 		const char *close = memchr(host, ']', alen);
 		if (close == NULL)
-			return false;
+			return "has an invalid IPv6 address";
 		hlen = (size_t)(close - host) + 1;
 		if (hlen < alen && host[hlen] != ':')
-			return false;
+			return "has an invalid host";
+		if (hlen < alen)
+			port = host + hlen + 1;
 	} else {
 		const char *colon = memchr(host, ':', alen);
-		if (colon != NULL)
+		if (colon != NULL) {
 			hlen = (size_t)(colon - host);
+			port = colon + 1;
+		}
+		if (hlen == 0 || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") <
+		    hlen)
+			return "has an invalid host";
 	}
-	if (hlen == 0)
-		return false;
-	return https || is_loopback_host(host, hlen);
+	if (port != NULL) {
+		size_t plen = (size_t)(host + alen - port);
+		long v = 0;
+		if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
+			return "has an invalid port";
+		for (size_t i = 0; i < plen; i++)
+			v = v * 10 + (port[i] - '0');
+		if (v < 1 || v > 65535)
+			return "has an invalid port";
+	}
+	if (!https && !(o->allow_http_loopback && is_loopback_host(host, hlen)))
+		return "must be an https URL";
+	/* An IP literal is judged now; a name when it resolves. */
+	char lit[64];
+	unsigned char addr[16];
+	if (host[0] == '[') {
+		if (hlen - 2 >= sizeof(lit))
+			return "has an invalid IPv6 address";
+		memcpy(lit, host + 1, hlen - 2);
+		lit[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, lit, addr) != 1)
+			return "has an invalid IPv6 address";
+		if (!oidc_addr_allowed(AF_INET6, addr, o))
+			return "names an address in a network this service may not reach";
+	} else if (hlen < sizeof(lit)) {
+		memcpy(lit, host, hlen);
+		lit[hlen] = '\0';
+		if (inet_pton(AF_INET, lit, addr) == 1 && !oidc_addr_allowed(AF_INET, addr, o))
+			return "names an address in a network this service may not reach";
+	}
+	return NULL;
+}
+
+const char *
+oidc_issuer_problem(const char *url, const struct oidc_opts *o)
+{
+	return url_problem(url, true, o);
+}
+
+bool
+oidc_url_acceptable(const char *url, const struct oidc_opts *o)
+{
+	return url_problem(url, false, o) == NULL;
 }
 
 /* ------------------------------------------------------------------ HTTP */
@@ -278,6 +436,35 @@ body_free(struct body *b)
 	b->p = NULL;
 }
 
+/* What the connect-time address check needs, and what it found. */
+struct call {
+	const struct oidc_opts *o;
+	bool refused;
+};
+
+/*
+ * Every socket libcurl opens for a provider call goes through here, with
+ * the address it resolved: the address checked is the address connected
+ * to, so a name that resolves to a public address when checked and to a
+ * private one when used (DNS rebinding) cannot slip through.
+ */
+static curl_socket_t
+open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *sa)
+{
+	struct call *c = ud;
+	const void *ip = NULL;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && sa->family == AF_INET)
+		ip = &((const struct sockaddr_in *)(const void *)&sa->addr)->sin_addr;
+	else if (purpose == CURLSOCKTYPE_IPCXN && sa->family == AF_INET6)
+		ip = &((const struct sockaddr_in6 *)(const void *)&sa->addr)->sin6_addr;
+	if (ip == NULL || !oidc_addr_allowed(sa->family, ip, c->o)) {
+		c->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
+}
+
 /* The host part of a URL for log lines (never its path or query). */
 static void
 url_host(const char *url, char out[128])
@@ -297,6 +484,7 @@ http_call(const char *url, const char *form, const char *header, const struct oi
 {
 	enum oidc_error res = OIDC_E_INTERNAL;
 	struct curl_slist *hdrs = NULL, *tmp;
+	struct call call = {o, false};
 	char host[128];
 	CURL *h;
 
@@ -329,6 +517,10 @@ http_call(const char *url, const char *form, const char *header, const struct oi
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
 #endif
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    /* No proxy from the environment: the address check must see the provider itself. */
+	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &call) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, o->timeout) != CURLE_OK ||
@@ -351,6 +543,9 @@ http_call(const char *url, const char *form, const char *header, const struct oi
 		res = OIDC_E_TOO_LARGE;
 	} else if (rc == CURLE_OUT_OF_MEMORY) {
 		res = OIDC_E_INTERNAL;
+	} else if (call.refused) {
+		log_warning("sso: %s resolves to an address in a network this service may not reach", host);
+		res = OIDC_E_ADDRESS;
 	} else {
 		log_warning("sso: %s: %s", host, curl_easy_strerror(rc));
 		res = OIDC_E_UNREACHABLE;
@@ -760,227 +955,93 @@ oidc_verify_with_jwks(const char *jwks, size_t jwks_len, const char *id_token,
 	return r;
 }
 
-/* ------------------------------------------------------------------ per-worker cache */
+/* ------------------------------------------------------------------ provider metadata */
 
-struct disc_slot {
-	char *key;                  /* the configured issuer, trailing '/' removed */
-	char *issuer, *authz, *token, *jwks_uri;
-	time_t at, used;
-};
-
-struct jwks_slot {
-	char *uri;
-	struct keyset ks;
-	time_t at, used;
-};
-
-static struct disc_slot discs[CACHE_SLOTS];
-static struct jwks_slot jwkss[CACHE_SLOTS];
-
-static void
-disc_clear(struct disc_slot *s)
+bool
+oidc_same_issuer(const char *a, const char *b)
 {
-	free(s->key);
-	free(s->issuer);
-	free(s->authz);
-	free(s->token);
-	free(s->jwks_uri);
-	memset(s, 0, sizeof(*s));
-}
-
-static void
-jwks_clear(struct jwks_slot *s)
-{
-	free(s->uri);
-	keyset_free(&s->ks);
-	memset(s, 0, sizeof(*s));
-}
-
-void
-oidc_cache_clear(void)
-{
-	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		disc_clear(&discs[i]);
-		jwks_clear(&jwkss[i]);
-	}
-}
-
-/* "x/" and "x" name the same issuer. */
-static char *
-issuer_key(const char *issuer)
-{
-	size_t n = strlen(issuer);
-	while (n > 0 && issuer[n - 1] == '/')
-		n--;
-	return strndup(issuer, n);
-}
-
-static bool
-same_issuer(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
+	size_t na = a != NULL ? strlen(a) : 0, nb = b != NULL ? strlen(b) : 0;
 	while (na > 0 && a[na - 1] == '/')
 		na--;
 	while (nb > 0 && b[nb - 1] == '/')
 		nb--;
-	return na == nb && memcmp(a, b, na) == 0;
-}
-
-static enum oidc_error
-provider_copy(const struct disc_slot *s, struct arena *a, struct oidc_provider *out)
-{
-	out->issuer = arena_strdup(a, s->issuer);
-	out->authorization_endpoint = arena_strdup(a, s->authz);
-	out->token_endpoint = arena_strdup(a, s->token);
-	out->jwks_uri = arena_strdup(a, s->jwks_uri);
-	return out->issuer && out->authorization_endpoint && out->token_endpoint && out->jwks_uri ?
-	    OIDC_OK : OIDC_E_INTERNAL;
+	return a != NULL && b != NULL && na == nb && memcmp(a, b, na) == 0;
 }
 
 enum oidc_error
-oidc_discover(const char *issuer, const struct oidc_opts *o, struct arena *a,
-    struct oidc_provider *out)
+oidc_fetch_jwks(const char *uri, const struct oidc_opts *o, struct arena *a, const char **jwks)
 {
-	time_t now = time(NULL);
-	struct disc_slot *slot = NULL, fresh;
 	json_object *doc = NULL;
+	struct keyset ks;
+	char host[128];
+	enum oidc_error r;
+
+	*jwks = NULL;
+	if (!oidc_url_acceptable(uri, o))
+		return OIDC_E_INSECURE_URL;
+	if ((r = fetch_json(uri, o, &doc)) != OIDC_OK)
+		return r;
+	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = text != NULL ? keyset_parse(text, strlen(text), &ks) : OIDC_E_INTERNAL;
+	if (r == OIDC_OK || r == OIDC_E_NO_KEYS)
+		keyset_free(&ks);
+	if (r != OIDC_OK) {
+		url_host(uri, host);
+		log_warning("sso: JWKS of %s has no usable signing key", host);
+	} else if ((*jwks = arena_strdup(a, text)) == NULL) {
+		r = OIDC_E_INTERNAL;
+	}
+	json_object_put(doc);
+	return r;
+}
+
+enum oidc_error
+oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena *a,
+    struct oidc_provider *out, const char **jwks)
+{
+	json_object *doc = NULL;
+	const char *url, *problem;
+	char host[128];
 	enum oidc_error r;
 
 	memset(out, 0, sizeof(*out));
-	if (!oidc_url_acceptable(issuer))
+	*jwks = NULL;
+	if ((problem = oidc_issuer_problem(issuer, o)) != NULL)
 		return OIDC_E_INSECURE_URL;
-	char *key = issuer_key(issuer);
-	if (key == NULL)
+	size_t n = strlen(issuer);
+	while (n > 0 && issuer[n - 1] == '/')
+		n--;
+	if ((url = arena_printf(a, "%.*s/.well-known/openid-configuration", (int)n, issuer)) == NULL)
 		return OIDC_E_INTERNAL;
-	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		if (discs[i].key != NULL && strcmp(discs[i].key, key) == 0) {
-			if (now - discs[i].at < o->cache_ttl && now >= discs[i].at) {
-				discs[i].used = now;
-				free(key);
-				return provider_copy(&discs[i], a, out);
-			}
-			disc_clear(&discs[i]);
-		}
-	}
-	char *url = malloc(strlen(key) + 40);
-	if (url == NULL) {
-		free(key);
-		return OIDC_E_INTERNAL;
-	}
-	sprintf(url, "%s/.well-known/openid-configuration", key);
-	r = fetch_json(url, o, &doc);
-	free(url);
-	memset(&fresh, 0, sizeof(fresh));
-	fresh.key = key;
-	if (r == OIDC_OK) {
-		const char *iss = get_str(doc, "issuer"), *authz = get_str(doc, "authorization_endpoint");
-		const char *token = get_str(doc, "token_endpoint"), *jwks = get_str(doc, "jwks_uri");
-		char host[128];
-		url_host(key, host);
-		if (iss == NULL || authz == NULL || token == NULL || jwks == NULL) {
-			log_warning("sso: discovery document of %s lacks issuer or an endpoint", host);
-			r = OIDC_E_MALFORMED;
-		} else if (!same_issuer(iss, key)) {
-			/* OpenID Connect Discovery 4.3: a document for another issuer is an attack. */
-			log_warning("sso: discovery document of %s names another issuer", host);
-			r = OIDC_E_ISSUER_MISMATCH;
-		} else if (!oidc_url_acceptable(authz) || !oidc_url_acceptable(token) ||
-		    !oidc_url_acceptable(jwks)) {
-			log_warning("sso: discovery document of %s names an unacceptable endpoint URL", host);
-			r = OIDC_E_INSECURE_URL;
-		} else {
-			fresh.issuer = strdup(iss);
-			fresh.authz = strdup(authz);
-			fresh.token = strdup(token);
-			fresh.jwks_uri = strdup(jwks);
-			if (!fresh.issuer || !fresh.authz || !fresh.token || !fresh.jwks_uri)
-				r = OIDC_E_INTERNAL;
-		}
+	url_host(issuer, host);
+	if ((r = fetch_json(url, o, &doc)) != OIDC_OK)
+		return r;
+	const char *iss = get_str(doc, "issuer"), *authz = get_str(doc, "authorization_endpoint");
+	const char *token = get_str(doc, "token_endpoint"), *jwks_uri = get_str(doc, "jwks_uri");
+	if (iss == NULL || authz == NULL || token == NULL || jwks_uri == NULL) {
+		log_warning("sso: discovery document of %s lacks issuer or an endpoint", host);
+		r = OIDC_E_MALFORMED;
+	} else if (!oidc_same_issuer(iss, issuer)) {
+		/* OpenID Connect Discovery 4.3: a document for another issuer is an attack. */
+		log_warning("sso: discovery document of %s names another issuer", host);
+		r = OIDC_E_ISSUER_MISMATCH;
+	} else if (!oidc_url_acceptable(authz, o) || !oidc_url_acceptable(token, o) ||
+	    !oidc_url_acceptable(jwks_uri, o)) {
+		/* Each endpoint is held to the issuer's rules: no internal URL through the back door. */
+		log_warning("sso: discovery document of %s names an unacceptable endpoint URL", host);
+		r = OIDC_E_INSECURE_URL;
+	} else {
+		out->issuer = arena_strdup(a, iss);
+		out->authorization_endpoint = arena_strdup(a, authz);
+		out->token_endpoint = arena_strdup(a, token);
+		out->jwks_uri = arena_strdup(a, jwks_uri);
+		if (!out->issuer || !out->authorization_endpoint || !out->token_endpoint || !out->jwks_uri)
+			r = OIDC_E_INTERNAL;
 	}
 	json_object_put(doc);
-	if (r != OIDC_OK) {
-		disc_clear(&fresh);
-		return r;
-	}
-	fresh.at = fresh.used = now;
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		if (slot == NULL || discs[i].key == NULL || (slot->key != NULL && discs[i].used < slot->used))
-			slot = &discs[i];
-	disc_clear(slot);
-	*slot = fresh;
-	return provider_copy(slot, a, out);
-}
-
-/* The key set at uri: cached, or fetched when absent, stale or force. *fetched says which. */
-static enum oidc_error
-jwks_get(const char *uri, const struct oidc_opts *o, bool force, struct jwks_slot **out,
-    bool *fetched)
-{
-	time_t now = time(NULL);
-	struct jwks_slot *slot = NULL;
-	json_object *doc = NULL;
-
-	*fetched = false;
-	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		if (jwkss[i].uri != NULL && strcmp(jwkss[i].uri, uri) == 0) {
-			if (!force && now - jwkss[i].at < o->cache_ttl && now >= jwkss[i].at) {
-				jwkss[i].used = now;
-				*out = &jwkss[i];
-				return OIDC_OK;
-			}
-			jwks_clear(&jwkss[i]);
-		}
-	}
-	enum oidc_error r = fetch_json(uri, o, &doc);
-	if (r != OIDC_OK)
-		return r;
-	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	struct keyset ks;
-	r = keyset_parse(text, strlen(text), &ks);
-	json_object_put(doc);
-	if (r != OIDC_OK) {
-		char host[128];
-		url_host(uri, host);
-		log_warning("sso: JWKS of %s has no usable signing key", host);
-		keyset_free(&ks);
-		return r;
-	}
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		if (slot == NULL || jwkss[i].uri == NULL || (slot->uri != NULL && jwkss[i].used < slot->used))
-			slot = &jwkss[i];
-	jwks_clear(slot);
-	slot->uri = strdup(uri);
-	if (slot->uri == NULL) {
-		keyset_free(&ks);
-		return OIDC_E_INTERNAL;
-	}
-	slot->ks = ks;
-	slot->at = slot->used = now;
-	*out = slot;
-	*fetched = true;
-	return OIDC_OK;
-}
-
-enum oidc_error
-oidc_verify_id_token(const struct oidc_provider *p, const struct oidc_opts *o,
-    const char *id_token, const struct oidc_expect *e, time_t now, struct arena *a,
-    struct oidc_claims *out)
-{
-	struct jwks_slot *slot;
-	bool fetched = false, unknown = false;
-	enum oidc_error r;
-
-	if (!compact_jws_shape(id_token))
-		return OIDC_E_TOKEN_MALFORMED;
-	if ((r = jwks_get(p->jwks_uri, o, false, &slot, &fetched)) != OIDC_OK)
-		return r;
-	r = verify_with(&slot->ks, id_token, e, now, a, out, &unknown);
-	/* Keys rotate: a kid we have not seen earns one fresh look at the provider's set. */
-	if (unknown && !fetched) {
-		if ((r = jwks_get(p->jwks_uri, o, true, &slot, &fetched)) != OIDC_OK)
-			return r;
-		r = verify_with(&slot->ks, id_token, e, now, a, out, &unknown);
-	}
+	if (r == OIDC_OK)
+		r = oidc_fetch_jwks(out->jwks_uri, o, a, jwks);
 	return r;
 }
 

@@ -27,7 +27,10 @@ enum oidc_error {
 	OIDC_E_TOO_LARGE,           /* response body over its limit */
 	OIDC_E_MALFORMED,           /* not the JSON document expected */
 	OIDC_E_ISSUER_MISMATCH,     /* the discovery document names another issuer */
-	OIDC_E_INSECURE_URL,        /* an endpoint that is not https (or loopback http) */
+	OIDC_E_INSECURE_URL,        /* an issuer or endpoint URL the rules refuse */
+	OIDC_E_ADDRESS,             /* it resolves to an address this service may not reach */
+	OIDC_E_BUSY,                /* another worker is talking to this provider right now */
+	OIDC_E_FAILING,             /* the provider did not answer recently (remembered) */
 	OIDC_E_NO_KEYS,             /* JWKS without one usable signing key */
 	OIDC_E_CLIENT_REJECTED,     /* token endpoint: invalid_client, unauthorized_client */
 	OIDC_E_GRANT_REJECTED,      /* token endpoint: the code (invalid_grant, replayed, PKCE) */
@@ -60,18 +63,48 @@ const struct oidc_error_info *oidc_error_info(enum oidc_error e);
 int oidc_global_init(void);
 void oidc_global_cleanup(void);
 
-/* Limits of every provider call. */
+/* Limits of every provider call, and where it may go. */
 struct oidc_opts {
 	long timeout;               /* seconds for one whole HTTP exchange */
-	long cache_ttl;             /* seconds discovery and JWKS stay cached (per worker) */
+	bool allow_http_loopback;   /* development: plain http to a loopback host */
+	bool allow_loopback;        /* development: loopback addresses */
+	bool allow_private;         /* [sso] allow_private_networks: loopback and private ranges */
 };
 
+/* What an address is, for the rule of where provider calls may go. */
+enum oidc_addr_class {
+	OIDC_ADDR_PUBLIC,
+	OIDC_ADDR_LOOPBACK,         /* 127/8, ::1 */
+	OIDC_ADDR_PRIVATE,          /* RFC 1918, 100.64/10, 198.18/15, fc00::/7, fec0::/10 */
+	OIDC_ADDR_LINK_LOCAL,       /* 169.254/16, fe80::/10 */
+	OIDC_ADDR_FORBIDDEN,        /* unspecified, multicast, reserved, documentation, Teredo */
+};
 /*
- * True when url is acceptable as an issuer or endpoint: http(s), no user
- * info or fragment, printable ASCII, at most OIDC_URL_MAX bytes, and https
- * unless the host is loopback (127.0.0.0/8, ::1, localhost).
+ * Class of addr (struct in_addr or in6_addr bytes, by family). IPv6 forms
+ * that embed an IPv4 address (mapped, compatible, NAT64, 6to4) are the
+ * class of that address; anything outside 2000::/3 that is not listed is
+ * forbidden.
  */
-bool oidc_url_acceptable(const char *url);
+enum oidc_addr_class oidc_addr_classify(int family, const void *addr);
+/*
+ * May a provider call connect to addr? Public always; loopback when
+ * allow_loopback or allow_private; private ranges when allow_private;
+ * link-local and forbidden never.
+ */
+bool oidc_addr_allowed(int family, const void *addr, const struct oidc_opts *o);
+
+/*
+ * NULL when url is acceptable as an issuer (OpenID Connect Discovery 3):
+ * https (http only to a loopback host with allow_http_loopback), no user
+ * info, no query, no fragment, a port of 1 to 65535, printable ASCII, at
+ * most OIDC_URL_MAX bytes, an IP-literal host allowed by oidc_addr_allowed.
+ * Otherwise a short reason ("must not have a query") for the client.
+ */
+const char *oidc_issuer_problem(const char *url, const struct oidc_opts *o);
+/* The same rules for an endpoint a discovery document names, a query allowed. */
+bool oidc_url_acceptable(const char *url, const struct oidc_opts *o);
+/* "x/" and "x" name the same issuer. */
+bool oidc_same_issuer(const char *a, const char *b);
 
 /* 32 bytes from the CSPRNG as base64url (state, nonce, PKCE verifier). 0 / -1. */
 int oidc_random(char out[OIDC_RANDOM_LEN]);
@@ -87,12 +120,17 @@ struct oidc_provider {
 };
 
 /*
- * The provider at issuer: from this worker's cache, or fetched from
- * issuer/.well-known/openid-configuration and checked (issuer equal to the
- * configured one up to a trailing '/', endpoints acceptable URLs).
+ * Fetch and check issuer/.well-known/openid-configuration (the issuer it
+ * names equal to the configured one up to a trailing '/', every endpoint
+ * acceptable by the same rules as the issuer), then its JWKS (at least one
+ * usable signing key). *jwks receives the JWKS text to store. Every
+ * connection is checked against oidc_addr_allowed at connect time.
  */
-enum oidc_error oidc_discover(const char *issuer, const struct oidc_opts *o, struct arena *a,
-    struct oidc_provider *out);
+enum oidc_error oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena *a,
+    struct oidc_provider *out, const char **jwks);
+/* Fetch the JWKS at uri (for a key rotation); *jwks as above. */
+enum oidc_error oidc_fetch_jwks(const char *uri, const struct oidc_opts *o, struct arena *a,
+    const char **jwks);
 
 /* The authorization request (code flow, PKCE S256) as a URL in the arena; NULL on cap. */
 struct oidc_auth_request {
@@ -127,21 +165,13 @@ struct oidc_expect {
 };
 
 /*
- * Verify id_token against the provider's JWKS (this worker's cache; an
- * unknown kid refetches the JWKS once): the algorithm pinned per key (the
- * JWK's alg, else RS256 for RSA and ES256/384/512 by curve), never none or
- * HMAC; then iss, aud, azp, exp, iat, nbf (OIDC_LEEWAY seconds of skew),
- * nonce and sub.
+ * Verify id_token against a JWKS document given as text (no network): the
+ * algorithm pinned per key (the JWK's alg, else RS256 for RSA and
+ * ES256/384/512 by curve), never none or HMAC; then iss, aud, azp, exp,
+ * iat, nbf (OIDC_LEEWAY seconds of skew), nonce and sub. OIDC_E_UNKNOWN_KEY
+ * when no key of the set matches: the caller may fetch the set again once.
  */
-enum oidc_error oidc_verify_id_token(const struct oidc_provider *p, const struct oidc_opts *o,
-    const char *id_token, const struct oidc_expect *e, time_t now, struct arena *a,
-    struct oidc_claims *out);
-
-/* The same checks against a JWKS document given as text (no network, no cache). */
 enum oidc_error oidc_verify_with_jwks(const char *jwks, size_t jwks_len, const char *id_token,
     const struct oidc_expect *e, time_t now, struct arena *a, struct oidc_claims *out);
-
-/* Drop this worker's cached discovery documents and key sets. */
-void oidc_cache_clear(void);
 
 #endif

@@ -65,13 +65,17 @@ static const struct field_spec procedure_execute_fields[] = {
 	{"incident_id", FIELD_STRING, false, true, 36, 36, NULL},
 };
 
-/* PUT replaces the whole connection; a missing client_secret keeps the stored one. */
+/*
+ * PUT replaces the whole connection; a missing client_secret keeps the
+ * stored one only while the issuer and its token endpoint stay the same.
+ */
 static const struct field_spec sso_connection_fields[] = {
 	{"issuer", FIELD_STRING, true, false, 1, 512, NULL},
 	{"client_id", FIELD_STRING, true, false, 1, 255, NULL},
 	{"client_secret", FIELD_STRING, false, false, 1, 1024, NULL},
 	{"allowed_domains", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
 	{"auto_create", FIELD_BOOL, false, false, 0, 0, NULL},
+	{"link_existing_accounts", FIELD_BOOL, false, false, 0, 0, NULL},
 	{"default_role", FIELD_ENUM, false, false, 0, 0, roles},
 	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
 };

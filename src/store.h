@@ -233,7 +233,17 @@ struct sso_connection {
 	const char *created_at, *updated_at;
 	char *client_secret;        /* wipe after use */
 	size_t client_secret_len;
-	bool auto_create, enabled;
+	bool auto_create, enabled, link_existing_accounts;
+	/* Fetched and checked when the connection was saved ("" / NULL before that). */
+	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
+	const char *fetched_at;
+};
+/* What a save writes (strings owned by the caller). */
+struct sso_connection_write {
+	const char *issuer, *client_id, *allowed_domains, *default_role;
+	const char *client_secret;  /* NULL keeps the stored one (the row must exist then) */
+	bool auto_create, enabled, link_existing_accounts;
+	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 };
 /* The organization named by id or slug and its connection (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
@@ -241,14 +251,32 @@ enum db_result store_sso_org_connection(struct db *db, struct arena *a, const ch
 /* The same by organization id; for_update locks the organization row (inside a transaction). */
 enum db_result store_sso_connection_get(struct db *db, struct arena *a, const char *org_id,
     bool for_update, struct sso_org *org, struct sso_connection *conn, bool *found);
-/* Create or replace; client_secret NULL keeps the stored one (the row must exist then). */
-enum db_result store_sso_connection_put(struct db *db, const char *org_id, const char *issuer,
-    const char *client_id, const char *client_secret, const char *allowed_domains,
-    bool auto_create, const char *default_role, bool enabled);
+/* Create or replace, with the provider metadata fetched for it (fetched_at now). */
+enum db_result store_sso_connection_put(struct db *db, const char *org_id,
+    const struct sso_connection_write *w);
+/* A JWKS fetched again (key rotation), stored when the connection still names jwks_uri. */
+enum db_result store_sso_connection_jwks(struct db *db, const char *org_id, const char *jwks_uri,
+    const char *jwks);
+/*
+ * The host-wide (database-wide) guard of outbound calls to one provider:
+ * GET_LOCK(name, 0) on this connection, *got false when another session
+ * holds it. Released by store_sso_provider_unlock or when the connection ends.
+ */
+enum db_result store_sso_provider_lock(struct db *db, const char *name, bool *got);
+enum db_result store_sso_provider_unlock(struct db *db, const char *name);
+/* Is issuer remembered as not answering (*failing), and why (arena, may be NULL)? */
+enum db_result store_sso_provider_failing(struct db *db, struct arena *a, const char *issuer,
+    bool *failing);
+/* Remember for ttl seconds that issuer did not answer (reason: a short word). */
+enum db_result store_sso_provider_failed(struct db *db, const char *issuer, long ttl,
+    const char *reason);
+/* It answered: forget the failure. */
+enum db_result store_sso_provider_recovered(struct db *db, const char *issuer);
 /* A pending sign-in: created by /start, taken (read and deleted) once by /callback. */
 struct sso_state {
 	const char *state, *org_id, *nonce, *code_verifier, *binding_hash, *redirect_uri;
 	const char *redirect_to;    /* NULL: the configured console */
+	const char *link_user_id;   /* a signed-in user linking this identity, or NULL */
 	bool expired;
 };
 enum db_result store_sso_state_create(struct db *db, const struct sso_state *s, long ttl);

@@ -39,7 +39,11 @@ store_purge(struct db *db, struct purge_counts *out)
 	    "AND (locked_until IS NULL OR locked_until < UTC_TIMESTAMP()) LIMIT ?");
 	static struct db_query states = DB_QUERY(
 	    "DELETE FROM sso_states WHERE expires_at < UTC_TIMESTAMP() LIMIT ?");
+	/* A remembered provider failure that has run out says nothing any more. */
+	static struct db_query failures = DB_QUERY(
+	    "DELETE FROM sso_provider_failures WHERE failed_until < UTC_TIMESTAMP() LIMIT ?");
 	enum db_result r;
+	unsigned long long provider_failures = 0;
 
 	out->revoked_tokens = out->sessions = out->login_attempts = out->sso_states = 0;
 	if ((r = purge_loop(db, &tokens, &out->revoked_tokens)) != DB_OK ||
@@ -47,7 +51,8 @@ store_purge(struct db *db, struct purge_counts *out)
 	    (r = purge_loop(db, &attempts, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, &throttle, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, &unknown, &out->login_attempts)) != DB_OK ||
-	    (r = purge_loop(db, &states, &out->sso_states)) != DB_OK)
+	    (r = purge_loop(db, &states, &out->sso_states)) != DB_OK ||
+	    (r = purge_loop(db, &failures, &provider_failures)) != DB_OK)
 		return r;
 	return DB_OK;
 }

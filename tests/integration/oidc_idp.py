@@ -1,7 +1,7 @@
-"""OpenID Connect providers for the SSO tests (issue 12), standard library only.
+"""OpenID Connect providers for the SSO tests, standard library only.
 
 Glewlwyd -- a real provider: the Debian package glewlwyd on loopback, set up
-    the way ../shared/notes/oidc-test-idp-glewlwyd.md describes (sqlite DB,
+    the way tests/integration/README.md "Single sign-on tests" describes (sqlite DB,
     RS256 key from openssl, the OIDC plugin with PKCE allowed, a confidential
     client, users), plus BrowserSession, the small "user agent" that performs
     glewlwyd's login steps (its login page is a JS app the tests cannot run).
@@ -380,6 +380,11 @@ class FakeProvider:
         self.requests = []          # (method, path) seen, for cache tests
         self.token_status = None    # force an HTTP status at the token endpoint
         self.token_body = None      # force a raw body at the token endpoint
+        self.seen = []              # (method, path, headers text, body bytes) of every request
+        # A tarpit: while set, every request is accepted and never answered
+        # (until release() or stop()), as a hostile provider would.
+        self.hanging = False
+        self._release = threading.Event()
         provider = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -396,9 +401,20 @@ class FakeProvider:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def tarpit(self):
+                """Hold the connection without a byte of answer while hanging is set."""
+                if not provider.hanging:
+                    return False
+                provider._release.wait(60)
+                self.close_connection = True
+                return True
+
             def do_GET(self):
                 path, _, query = self.path.partition("?")
                 provider.requests.append(("GET", path))
+                provider.seen.append(("GET", path, str(self.headers), b""))
+                if self.tarpit():
+                    return
                 if path == "/.well-known/openid-configuration":
                     return self.send(200, provider.discovery())
                 if path == "/jwks":
@@ -416,7 +432,11 @@ class FakeProvider:
                 path = self.path.partition("?")[0]
                 provider.requests.append(("POST", path))
                 n = int(self.headers.get("Content-Length") or 0)
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
+                raw = self.rfile.read(n)
+                provider.seen.append(("POST", path, str(self.headers), raw))
+                if self.tarpit():
+                    return
+                form = dict(urllib.parse.parse_qsl(raw.decode()))
                 if path != "/token":
                     return self.send(404, {"error": "not_found"})
                 if provider.token_status is not None:
@@ -450,6 +470,7 @@ class FakeProvider:
         self.base = "http://127.0.0.1:%d" % self.port
         self.issuer = self.base
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -471,6 +492,15 @@ class FakeProvider:
         c.update(over)
         return {k: v for k, v in c.items() if v is not None}
 
+    def hang(self):
+        self._release.clear()
+        self.hanging = True
+
+    def release(self):
+        self.hanging = False
+        self._release.set()
+
     def stop(self):
+        self.release()
         self.server.shutdown()
         self.server.server_close()

@@ -10,11 +10,13 @@ own); the audit trail of a full session.
 import secrets
 import threading
 import time
+from pathlib import Path
 
 import checks
 from checks import expect
 
 import api
+import oidc_idp
 from api import Client, Org, ok, denied, not_found, validation_error
 
 # The front-end the permission matrix runs on: it exercises the route table
@@ -115,8 +117,10 @@ def test_permission_matrix(fe):
         ("PUT", "/api/v1/sso-connections"): (lambda: "/sso-connections", lambda: sso, 200),
     }
     # A connection to read (GET sorts before the PUT that would create one).
-    sso = {"issuer": "https://idp.example.com/realms/matrix", "client_id": "matrix",
-           "client_secret": "matrix-secret"}
+    # Saving one fetches the provider's discovery document and keys: a fake
+    # provider on loopback answers them (it lives as long as the test process).
+    provider = oidc_idp.FakeProvider(Path(fe.harness.tmp) / "oidc" / ("matrix-" + fe.name))
+    sso = {"issuer": provider.issuer, "client_id": "matrix", "client_secret": "matrix-secret"}
     ok(admin.request("PUT", "/sso-connections", body=sso), 200, "PUT /sso-connections")
     principals = {role: org.user(role).client for role in ("admin", "engineer", "viewer")}
     problems = []

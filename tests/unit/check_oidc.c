@@ -5,6 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cjose/cjose.h>
 #include <json-c/json.h>
 
@@ -455,40 +458,89 @@ START_TEST(test_s256_and_random)
 }
 END_TEST
 
+/* Development (loopback and plain http to it allowed) and production (neither). */
+static const struct oidc_opts dev_opts = {5, true, true, false};
+static const struct oidc_opts prod_opts = {5, false, false, false};
+static const struct oidc_opts onprem_opts = {5, false, false, true};
+
 static const struct url_case {
 	const char *url;
-	bool ok;
+	bool dev, prod;             /* acceptable as an issuer in development, in production */
 } url_cases[] = {
-	{"https://idp.example.com", true},
-	{"https://idp.example.com/realms/acme", true},
-	{"https://idp.example.com:8443/x?y=1", true},
-	{"HTTPS://IDP.EXAMPLE.COM/", true},
-	{"http://127.0.0.1:4593/api/oidc", true},
-	{"http://127.9.8.7/x", true},
-	{"http://localhost:8080", true},
-	{"http://[::1]:9000/x", true},
-	{"http://idp.example.com", false},          /* plain http off loopback */
-	{"http://127.0.0.1.evil.com/x", false},
-	{"http://localhost.evil.com", false},
-	{"http://[::2]/x", false},
-	{"https://user:pw@idp.example.com", false},
-	{"https://idp.example.com/#frag", false},
-	{"https://idp.example.com/a b", false},
-	{"https://", false},
-	{"https:///path", false},
-	{"ftp://idp.example.com", false},
-	{"file:///etc/passwd", false},
-	{"javascript:alert(1)", false},
-	{"//idp.example.com", false},
-	{"", false},
-	{"https://idp.example.com/\x01", false},
-	{"https://[::1", false},
+	{"https://idp.example.com", true, true},
+	{"https://idp.example.com/realms/acme", true, true},
+	{"https://idp.example.com:8443/x", true, true},
+	{"HTTPS://IDP.EXAMPLE.COM/", true, true},
+	{"https://idp.example.com:65535/", true, true},
+	{"https://idp.example.com:1/", true, true},
+	{"http://127.0.0.1:4593/api/oidc", true, false},
+	{"http://127.9.8.7/x", true, false},
+	{"http://localhost:8080", true, false},
+	{"http://[::1]:9000/x", true, false},
+	{"https://127.0.0.1/x", true, false},        /* loopback: development only */
+	{"https://[::1]/x", true, false},
+	{"https://[::ffff:127.0.0.1]/x", true, false},
+	{"https://10.1.2.3/x", false, false},         /* private ranges: never without the operator */
+	{"https://192.168.0.1/", false, false},
+	{"https://172.16.5.4/", false, false},
+	{"https://100.64.0.1/", false, false},
+	{"https://169.254.169.254/latest", false, false},
+	{"https://[fd00::1]/", false, false},
+	{"https://[fe80::1]/", false, false},
+	{"https://[::ffff:10.0.0.1]/", false, false},
+	{"https://0.0.0.0/", false, false},
+	{"https://224.0.0.1/", false, false},
+	{"https://8.8.8.8/x", true, true},
+	{"https://[2606:4700::1111]/", true, true},
+	{"https://idp.example.com:99999/", false, false},  /* ports 1 to 65535 */
+	{"https://idp.example.com:0/", false, false},
+	{"https://idp.example.com:/", false, false},
+	{"https://idp.example.com:80a/", false, false},
+	{"https://idp.example.com/x?y=1", false, false},    /* an issuer has no query */
+	{"https://idp.example.com?", false, false},
+	{"http://idp.example.com", false, false},           /* plain http off loopback */
+	{"http://127.0.0.1.evil.com/x", false, false},
+	{"http://localhost.evil.com", false, false},
+	{"http://[::2]/x", false, false},
+	{"https://user:pw@idp.example.com", false, false},
+	{"https://user@idp.example.com", false, false},
+	{"https://idp.example.com/#frag", false, false},
+	{"https://idp.example.com/a b", false, false},
+	{"https://idp.exa%6dple.com/", false, false},
+	{"https://", false, false},
+	{"https:///path", false, false},
+	{"ftp://idp.example.com", false, false},
+	{"file:///etc/passwd", false, false},
+	{"javascript:alert(1)", false, false},
+	{"//idp.example.com", false, false},
+	{"", false, false},
+	{"https://idp.example.com/\x01", false, false},
+	{"https://[::1", false, false},
+	{"https://[not-v6]/", false, false},
 };
 
 START_TEST(test_url_acceptable)
 {
 	const struct url_case *k = &url_cases[_i];
-	ck_assert_msg(oidc_url_acceptable(k->url) == k->ok, "%s", k->url);
+	ck_assert_msg((oidc_issuer_problem(k->url, &dev_opts) == NULL) == k->dev, "development: %s", k->url);
+	ck_assert_msg((oidc_issuer_problem(k->url, &prod_opts) == NULL) == k->prod, "production: %s", k->url);
+}
+END_TEST
+
+START_TEST(test_endpoint_urls)
+{
+	/* Endpoints may carry a query (RFC 6749 3.1); the rest of the rules hold for them too. */
+	ck_assert(oidc_url_acceptable("https://idp.example.com:8443/auth?tenant=7", &prod_opts));
+	ck_assert(!oidc_url_acceptable("https://idp.example.com/auth#x", &prod_opts));
+	ck_assert(!oidc_url_acceptable("https://169.254.169.254/latest/meta-data", &dev_opts));
+	ck_assert(!oidc_url_acceptable("https://10.0.0.5/token", &dev_opts));
+	ck_assert(oidc_url_acceptable("https://10.0.0.5/token", &onprem_opts));
+	ck_assert(!oidc_url_acceptable("https://169.254.169.254/", &onprem_opts));  /* link-local: never */
+	ck_assert(oidc_url_acceptable("https://127.0.0.1/token", &onprem_opts));
+	ck_assert(!oidc_url_acceptable("http://127.0.0.1/token", &onprem_opts));    /* still https */
+	ck_assert(oidc_issuer_problem("https://a.example/?q", &prod_opts) != NULL);
+	ck_assert(oidc_same_issuer("https://a.example/x/", "https://a.example/x"));
+	ck_assert(!oidc_same_issuer("https://a.example/x", "https://a.example/y"));
 }
 END_TEST
 
@@ -498,11 +550,86 @@ START_TEST(test_url_length)
 	size_t n = strlen(url);
 	memset(url + n, 'a', OIDC_URL_MAX - n);
 	url[OIDC_URL_MAX] = '\0';
-	ck_assert(oidc_url_acceptable(url));
+	ck_assert(oidc_url_acceptable(url, &prod_opts));
 	url[OIDC_URL_MAX] = 'a';
 	url[OIDC_URL_MAX + 1] = '\0';
-	ck_assert(!oidc_url_acceptable(url));
-	ck_assert(!oidc_url_acceptable(NULL));
+	ck_assert(!oidc_url_acceptable(url, &prod_opts));
+	ck_assert(!oidc_url_acceptable(NULL, &prod_opts));
+	ck_assert(oidc_issuer_problem(NULL, &prod_opts) != NULL);
+}
+END_TEST
+
+static const struct addr_case {
+	int family;
+	const char *text;
+	enum oidc_addr_class cls;
+} addr_cases[] = {
+	{AF_INET, "8.8.8.8", OIDC_ADDR_PUBLIC},
+	{AF_INET, "1.1.1.1", OIDC_ADDR_PUBLIC},
+	{AF_INET, "172.32.0.1", OIDC_ADDR_PUBLIC},          /* just past 172.16/12 */
+	{AF_INET, "100.128.0.1", OIDC_ADDR_PUBLIC},         /* just past 100.64/10 */
+	{AF_INET, "127.0.0.1", OIDC_ADDR_LOOPBACK},
+	{AF_INET, "127.255.255.254", OIDC_ADDR_LOOPBACK},
+	{AF_INET, "10.0.0.1", OIDC_ADDR_PRIVATE},
+	{AF_INET, "172.16.0.1", OIDC_ADDR_PRIVATE},
+	{AF_INET, "172.31.255.255", OIDC_ADDR_PRIVATE},
+	{AF_INET, "192.168.1.1", OIDC_ADDR_PRIVATE},
+	{AF_INET, "100.64.0.1", OIDC_ADDR_PRIVATE},
+	{AF_INET, "100.127.255.255", OIDC_ADDR_PRIVATE},
+	{AF_INET, "198.18.0.1", OIDC_ADDR_PRIVATE},
+	{AF_INET, "169.254.169.254", OIDC_ADDR_LINK_LOCAL},
+	{AF_INET, "0.0.0.0", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "0.1.2.3", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "224.0.0.1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "239.255.255.250", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "255.255.255.255", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "240.0.0.1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "192.0.2.1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET, "192.0.0.8", OIDC_ADDR_FORBIDDEN},
+	{AF_INET6, "2606:4700:4700::1111", OIDC_ADDR_PUBLIC},
+	{AF_INET6, "::1", OIDC_ADDR_LOOPBACK},
+	{AF_INET6, "::", OIDC_ADDR_FORBIDDEN},
+	{AF_INET6, "::ffff:127.0.0.1", OIDC_ADDR_LOOPBACK},
+	{AF_INET6, "::ffff:10.1.2.3", OIDC_ADDR_PRIVATE},
+	{AF_INET6, "::ffff:169.254.169.254", OIDC_ADDR_LINK_LOCAL},
+	{AF_INET6, "::ffff:8.8.8.8", OIDC_ADDR_PUBLIC},
+	{AF_INET6, "::127.0.0.1", OIDC_ADDR_LOOPBACK},
+	{AF_INET6, "64:ff9b::a00:1", OIDC_ADDR_PRIVATE},    /* NAT64 of 10.0.0.1 */
+	{AF_INET6, "2002:c0a8:0101::1", OIDC_ADDR_PRIVATE}, /* 6to4 of 192.168.1.1 */
+	{AF_INET6, "2001:0:4136:e378::1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET6, "2001:db8::1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET6, "fc00::1", OIDC_ADDR_PRIVATE},
+	{AF_INET6, "fd12:3456::1", OIDC_ADDR_PRIVATE},
+	{AF_INET6, "fe80::1", OIDC_ADDR_LINK_LOCAL},
+	{AF_INET6, "febf::1", OIDC_ADDR_LINK_LOCAL},
+	{AF_INET6, "fec0::1", OIDC_ADDR_PRIVATE},
+	{AF_INET6, "ff02::1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET6, "100::1", OIDC_ADDR_FORBIDDEN},
+	{AF_INET6, "4000::1", OIDC_ADDR_FORBIDDEN},
+};
+
+START_TEST(test_addr_classify)
+{
+	const struct addr_case *k = &addr_cases[_i];
+	unsigned char buf[16];
+	ck_assert_int_eq(inet_pton(k->family, k->text, buf), 1);
+	ck_assert_msg(oidc_addr_classify(k->family, buf) == k->cls, "%s: class %d, not %d", k->text,
+	    (int)oidc_addr_classify(k->family, buf), (int)k->cls);
+	/* Only public addresses pass in production; loopback too in development; link-local never. */
+	ck_assert(oidc_addr_allowed(k->family, buf, &prod_opts) == (k->cls == OIDC_ADDR_PUBLIC));
+	ck_assert(oidc_addr_allowed(k->family, buf, &dev_opts) ==
+	    (k->cls == OIDC_ADDR_PUBLIC || k->cls == OIDC_ADDR_LOOPBACK));
+	ck_assert(oidc_addr_allowed(k->family, buf, &onprem_opts) ==
+	    (k->cls == OIDC_ADDR_PUBLIC || k->cls == OIDC_ADDR_LOOPBACK || k->cls == OIDC_ADDR_PRIVATE));
+}
+END_TEST
+
+START_TEST(test_addr_other_family)
+{
+	unsigned char buf[16] = {0};
+	ck_assert(oidc_addr_classify(AF_UNIX, buf) == OIDC_ADDR_FORBIDDEN);
+	ck_assert(oidc_addr_classify(AF_INET, NULL) == OIDC_ADDR_FORBIDDEN);
+	ck_assert(!oidc_addr_allowed(AF_UNIX, buf, &onprem_opts));
 }
 END_TEST
 
@@ -658,6 +785,9 @@ oidc_suite(void)
 	tcase_add_test(tc, test_s256_and_random);
 	tcase_add_loop_test(tc, test_url_acceptable, 0, sizeof url_cases / sizeof url_cases[0]);
 	tcase_add_test(tc, test_url_length);
+	tcase_add_test(tc, test_endpoint_urls);
+	tcase_add_loop_test(tc, test_addr_classify, 0, sizeof addr_cases / sizeof addr_cases[0]);
+	tcase_add_test(tc, test_addr_other_family);
 	tcase_add_test(tc, test_authorization_url);
 	tcase_add_test(tc, test_error_table);
 	suite_add_tcase(s, tc);
