@@ -330,7 +330,7 @@ QUERY = {
     "GET /api/v1/procedures": {"limit": "5", "offset": "0"},
     "GET /api/v1/audit-log": {"action": "auth.login", "actor_id": str(uuid.uuid4()),
                               "since": "2026-01-01T00:00:00Z", "limit": "5", "offset": "0"},
-    "GET /api/v1/auth/sso/{organization}/start": {"next": "/console"},
+    "GET /api/v1/auth/sso/{organization}/start": {"next": "/console", "link": "1"},
     "GET /api/v1/auth/sso/{organization}/callback": {"state": "s" * 43, "code": "c",
                                                       "error": "access_denied"},
 }
@@ -352,7 +352,8 @@ BODY = {
     "POST /api/v1/procedures/{id}/execute": {"incident_id": str(uuid.uuid4())},
     "PUT /api/v1/sso-connections": {"issuer": "https://idp.example.com", "client_id": "c",
                                     "client_secret": "s", "allowed_domains": ["example.com"],
-                                    "auto_create": False, "default_role": "viewer"},
+                                    "auto_create": False, "default_role": "viewer",
+                                    "link_existing_accounts": False},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")
