@@ -44,7 +44,7 @@ def b64u_decode(text):
 
 
 def ensure_glewlwyd():
-    """Install glewlwyd when missing, exactly as the note says (preseed first:
+    """Install glewlwyd when missing (preseed first:
     the default debconf answer breaks the postinst with dbconfig-no-thanks)."""
     if os.access(GLEWLWYD, os.X_OK) and shutil.which("sqlite3") and shutil.which("openssl"):
         return
