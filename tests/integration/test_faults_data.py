@@ -374,6 +374,16 @@ def test_mariadb_restart_under_write_load_keeps_every_acknowledged_write(fe):
 RELOAD_LIMIT = 5.0         # every worker replaced within this long of SIGHUP
 
 
+def wait_for_calls(load, pred, n, limit):
+    """Wait until at least n finished calls of the load satisfy pred, at most
+    `limit` seconds (the assertions that follow say what was missing)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if sum(1 for c in load.snapshot() if pred(c)) >= n:
+            return
+        time.sleep(0.05)
+
+
 def test_sighup_applies_changed_configuration_under_load(fe):
     h = fe.harness
     org = api.Org(fe, "reload")
@@ -398,7 +408,10 @@ def test_sighup_applies_changed_configuration_under_load(fe):
         before = set(harness.children(master.pid))
         renewed = None
         with Load([login, me, health, me]) as load:
-            time.sleep(0.6)
+            # Counted in logins, not seconds: under a sanitizer build on a
+            # loaded machine one argon2 login can take longer than a fixed
+            # pause, and the checks below need one before and three after.
+            wait_for_calls(load, lambda c: c.kind == "login" and c.status == 200, 1, 30.0)
             write_config(h, st.config, "access_ttl = 900\n")
             t_hup = time.monotonic()
             master.send_signal(signal.SIGHUP)
@@ -409,6 +422,8 @@ def test_sighup_applies_changed_configuration_under_load(fe):
                     break
                 time.sleep(0.02)
             time.sleep(1.0)
+            if renewed is not None:
+                wait_for_calls(load, lambda c: c.kind == "login" and c.t0 > renewed, 3, 30.0)
             load.stop()
         calls = load.snapshot()
         report("reload: %d requests %s; workers replaced %.2f s after SIGHUP",

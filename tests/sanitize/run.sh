@@ -42,7 +42,11 @@ if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 	pass=${BASH_REMATCH[1]}
 	fail=${BASH_REMATCH[2]}
 fi
-grep -E '^FAIL' "$work/integration.log" | sed 's/^/sanitize: /'
+# Each failure with the lines that explain it (indented under it), so that
+# a failure in CI can be understood from CI's output alone.
+awk '/^FAIL/ { show = 1; n = 0; print; next }
+	show && /^[ \t]/ && n < 20 { print; n++; next }
+	{ show = 0 }' "$work/integration.log" | sed 's/^/sanitize: /'
 reports=0
 for f in "$work"/reports/*; do
 	[[ -e $f ]] || continue
