@@ -74,9 +74,9 @@ static const struct cfg_key cfg_keys[] = {
 	{"sso", "console_url", CFG_STR, OFF(sso_console_url), "/", 0, 0, NULL},
 	{"sso", "http_timeout", CFG_LONG, OFF(sso_http_timeout), "3", 1, 60, NULL},
 	{"sso", "cache_ttl", CFG_LONG, OFF(sso_cache_ttl), "3600", 0, DAY, NULL},
-	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
 	{"sso", "failure_ttl", CFG_LONG, OFF(sso_failure_ttl), "60", 0, DAY, NULL},
 	{"sso", "allow_private_networks", CFG_BOOL, OFF(sso_allow_private_networks), "false", 0, 0, NULL},
+	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -387,6 +387,20 @@ config_workers(const struct config *cfg)
 		return cfg->workers;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? n : 1;
+}
+
+bool
+config_key_doc(size_t i, struct config_key_doc *out)
+{
+	static const char *const kinds[] = {
+		[CFG_STR] = "text", [CFG_LONG] = "n", [CFG_BOOL] = "bool", [CFG_ENUM] = "enum",
+	};
+	if (i >= CFG_KEYS)
+		return false;
+	const struct cfg_key *k = &cfg_keys[i];
+	*out = (struct config_key_doc){k->section, k->key, kinds[k->type], k->def, k->min, k->max,
+	    k->names};
+	return true;
 }
 
 const char *

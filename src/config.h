@@ -83,4 +83,17 @@ long config_workers(const struct config *cfg);
 /* Name of an environment value (for logs). */
 const char *config_environment_name(int environment);
 
+/*
+ * One configuration key as the documentation shows it (README's table,
+ * overwatch.conf(5)): the unit test that keeps them in step reads this.
+ * kind: "text", "n" (min..max), "bool" or "enum" (names, NULL-terminated).
+ */
+struct config_key_doc {
+	const char *section, *key, *kind, *def;
+	long min, max;
+	const char *const *names;
+};
+/* Key i of the table in file order; false past the end. */
+bool config_key_doc(size_t i, struct config_key_doc *out);
+
 #endif
