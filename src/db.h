@@ -45,9 +45,9 @@ struct db_param {
 	(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param))
 
 /*
- * A statement of the catalog: define one per query as a static object where it
- * is used; the slot is assigned on first use and the statement is prepared once
- * per connection.
+ * A prepared statement: a static object of constant text (the store's are all
+ * in store_catalog.c; db.c and migrate.c hold their own few). The slot is
+ * assigned on first use and the statement is prepared once per connection.
  */
 struct db_query {
 	const char *sql;

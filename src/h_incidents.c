@@ -28,21 +28,13 @@ incident_view(const struct db_rows *rows, size_t i)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(db_cell(rows, i, INCIDENT_COL_ID)));
-	json_object_object_add(o, "title",
-	    json_object_new_string(db_cell(rows, i, INCIDENT_COL_TITLE)));
-	json_object_object_add(o, "severity",
-	    json_object_new_string(db_cell(rows, i, INCIDENT_COL_SEVERITY)));
-	json_object_object_add(o, "status",
-	    json_object_new_string(db_cell(rows, i, INCIDENT_COL_STATUS)));
-	json_object_object_add(o, "description",
-	    view_opt_string(db_cell(rows, i, INCIDENT_COL_DESCRIPTION)));
-	json_object_object_add(o, "created_by",
-	    actor(db_cell(rows, i, INCIDENT_COL_CREATED_BY_TYPE),
-	    db_cell(rows, i, INCIDENT_COL_CREATED_BY_ID)));
-	json_object_object_add(o, "created_at",
-	    json_object_new_string(db_cell(rows, i, INCIDENT_COL_CREATED_AT)));
-	json_object_object_add(o, "updated_at",
-	    json_object_new_string(db_cell(rows, i, INCIDENT_COL_UPDATED_AT)));
+	json_object_object_add(o, "title", json_object_new_string(db_cell(rows, i, INCIDENT_COL_TITLE)));
+	json_object_object_add(o, "severity", json_object_new_string(db_cell(rows, i, INCIDENT_COL_SEVERITY)));
+	json_object_object_add(o, "status", json_object_new_string(db_cell(rows, i, INCIDENT_COL_STATUS)));
+	json_object_object_add(o, "description", view_opt_string(db_cell(rows, i, INCIDENT_COL_DESCRIPTION)));
+	json_object_object_add(o, "created_by", actor(db_cell(rows, i, INCIDENT_COL_CREATED_BY_TYPE), db_cell(rows, i, INCIDENT_COL_CREATED_BY_ID)));
+	json_object_object_add(o, "created_at", json_object_new_string(db_cell(rows, i, INCIDENT_COL_CREATED_AT)));
+	json_object_object_add(o, "updated_at", json_object_new_string(db_cell(rows, i, INCIDENT_COL_UPDATED_AT)));
 	return o;
 }
 
@@ -162,15 +154,10 @@ procedure_view(const struct db_rows *rows, size_t i)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(db_cell(rows, i, PROCEDURE_COL_ID)));
-	json_object_object_add(o, "name",
-	    json_object_new_string(db_cell(rows, i, PROCEDURE_COL_NAME)));
-	json_object_object_add(o, "description",
-	    view_opt_string(db_cell(rows, i, PROCEDURE_COL_DESCRIPTION)));
-	json_object_object_add(o, "created_by",
-	    actor(db_cell(rows, i, PROCEDURE_COL_CREATED_BY_TYPE),
-	    db_cell(rows, i, PROCEDURE_COL_CREATED_BY_ID)));
-	json_object_object_add(o, "created_at",
-	    json_object_new_string(db_cell(rows, i, PROCEDURE_COL_CREATED_AT)));
+	json_object_object_add(o, "name", json_object_new_string(db_cell(rows, i, PROCEDURE_COL_NAME)));
+	json_object_object_add(o, "description", view_opt_string(db_cell(rows, i, PROCEDURE_COL_DESCRIPTION)));
+	json_object_object_add(o, "created_by", actor(db_cell(rows, i, PROCEDURE_COL_CREATED_BY_TYPE), db_cell(rows, i, PROCEDURE_COL_CREATED_BY_ID)));
+	json_object_object_add(o, "created_at", json_object_new_string(db_cell(rows, i, PROCEDURE_COL_CREATED_AT)));
 	return o;
 }
 

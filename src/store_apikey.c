@@ -7,35 +7,12 @@
 #include "util.h"
 
 #define KEY_FIELD(col, kind, member) STORE_FIELD(col, kind, struct key_row, member)
-/* The KEY_COLUMNS every key statement selects first (store_catalog.c). */
-static const struct store_field key_fields[] = {
-	KEY_FIELD(KEY_COL_ID, SK_STR, id),
-	KEY_FIELD(KEY_COL_ORG_ID, SK_STR, org_id),
-	KEY_FIELD(KEY_COL_NAME, SK_STR, name),
-	KEY_FIELD(KEY_COL_PREFIX, SK_STR, prefix),
-	KEY_FIELD(KEY_COL_PERMISSIONS, SK_STR, permissions),
-	KEY_FIELD(KEY_COL_CHAIN_PERMISSIONS, SK_STR, chain_permissions),
-	KEY_FIELD(KEY_COL_ROOT_USER_ID, SK_STR, root_user_id),
-	KEY_FIELD(KEY_COL_CREATOR_ROLE, SK_STR, creator_role),
-	KEY_FIELD(KEY_COL_REVOKED, SK_BOOL, revoked),
-	KEY_FIELD(KEY_COL_EXPIRED, SK_BOOL, expired),
-	KEY_FIELD(KEY_COL_PARENT_REVOKED, SK_BOOL, parent_revoked),
-	KEY_FIELD(KEY_COL_PARENT_EXPIRED, SK_BOOL, parent_expired),
-	KEY_FIELD(KEY_COL_CREATOR_FOUND, SK_BOOL, creator_found),
-	KEY_FIELD(KEY_COL_CREATOR_ACTIVE, SK_BOOL, creator_active),
-	KEY_FIELD(KEY_COL_EXPIRES_BOUND, SK_LLONG, expires_bound),
-};
+static const struct store_field key_fields[] = {KEY_COLUMNS_LIST(KEY_FIELD)};
 
+#define LISTED_KEY_FIELD(col, kind, member) STORE_FIELD(col, kind, struct key_listed, k.member)
 #define LISTED_FIELD(col, kind, member) STORE_FIELD(col, kind, struct key_listed, member)
-/* What STMT_KEY_LIST selects after the KEY_COLUMNS. */
 static const struct store_field listed_fields[] = {
-	LISTED_FIELD(KEY_COL_CREATED_AT, SK_STR, created_at),
-	LISTED_FIELD(KEY_COL_EXPIRES_AT, SK_STR, expires_at),
-	LISTED_FIELD(KEY_COL_LAST_USED_AT, SK_STR, last_used_at),
-	LISTED_FIELD(KEY_COL_LAST_USED_IP, SK_STR, last_used_ip),
-	LISTED_FIELD(KEY_COL_USE_COUNT, SK_LLONG, use_count),
-	LISTED_FIELD(KEY_COL_CREATED_BY_TYPE, SK_STR, created_by_type),
-	LISTED_FIELD(KEY_COL_CREATED_BY_ID, SK_STR, created_by_id),
+	KEY_COLUMNS_LIST(LISTED_KEY_FIELD) KEY_LISTED_LIST(LISTED_FIELD)
 };
 
 enum db_result
@@ -74,24 +51,10 @@ enum db_result
 store_key_list(struct db *db, struct arena *a, const char *org_id, long limit, long offset,
     struct key_listed **out, size_t *n)
 {
-	struct db_rows rows;
-	enum db_result r = STORE_RUN(db, STMT_KEY_LIST, &rows, a, DBP_STR(org_id), DBP_INT(limit),
-	    DBP_INT(offset));
+	enum db_result r;
 
-	*n = 0;
-	*out = NULL;
-	if (r != DB_OK)
-		return r;
-	*out = arena_alloc(a, sizeof(**out) * (rows.nrows + 1));
-	if (*out == NULL)
-		return DB_ERROR;
-	for (size_t i = 0; i < rows.nrows; i++) {
-		struct key_listed *l = &(*out)[i];
-		memset(l, 0, sizeof(*l));
-		STORE_DECODE(&rows, i, key_fields, &l->k);
-		STORE_DECODE(&rows, i, listed_fields, l);
-	}
-	*n = rows.nrows;
+	*out = STORE_LIST(db, a, STMT_KEY_LIST, listed_fields, sizeof(**out), n, &r, DBP_STR(org_id),
+	    DBP_INT(limit), DBP_INT(offset));
 	return r;
 }
 

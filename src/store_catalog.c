@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-/* The one date-time format of every timestamp the API shows (doc/api.md, RFC 3339 UTC). */
+/* The one date-time format of every time the API shows (doc/api.md section 1, "Times"). */
 #define SQL_ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 /* Seconds left of a lock: 0 when there is none or it has run out. */
@@ -344,6 +344,28 @@ store_run_one(struct db *db, struct arena *a, enum store_stmt id, const struct d
 	return r;
 }
 
+void *
+store_run_list(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
+    size_t n, const struct store_field *fields, size_t nfields, size_t size, size_t *count,
+    enum db_result *r)
+{
+	struct db_rows rows;
+	char *out;
+
+	*count = 0;
+	if ((*r = db_exec(db, &catalog[id], p, n, &rows, a)) != DB_OK)
+		return NULL;
+	/* Zeroed, with one spare so that an empty list is not NULL. */
+	if ((out = arena_alloc(a, size * (rows.nrows + 1))) == NULL) {
+		*r = DB_ERROR;
+		return NULL;
+	}
+	for (size_t i = 0; i < rows.nrows; i++)
+		store_decode(&rows, i, fields, nfields, out + i * size);
+	*count = rows.nrows;
+	return out;
+}
+
 enum db_result
 store_run_changed(struct db *db, enum store_stmt id, const struct db_param *p, size_t n,
     bool *changed)
@@ -365,6 +387,8 @@ store_decode(const struct db_rows *rows, size_t r, const struct store_field *fie
 		const char *cell = db_cell(rows, r, fields[i].col);
 		long long v = cell != NULL ? db_cell_int(rows, r, fields[i].col) : 0;
 		switch (fields[i].kind) {
+		case SK_NONE:
+			break;
 		case SK_STR:
 			memcpy(member, &cell, sizeof(cell));
 			break;

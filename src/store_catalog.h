@@ -7,6 +7,8 @@
 
 #include "db.h"
 
+struct store_field;      /* a decoder table entry, below */
+
 /*
  * Every statement of the store_*.c files, by table family. The SQL text is in
  * store_catalog.c, where each id has exactly one constant DB_QUERY (so
@@ -60,6 +62,17 @@ enum db_result store_run_one(struct db *db, struct arena *a, enum store_stmt id,
     const struct db_param *p, size_t n, struct db_rows *rows, bool *found);
 #define STORE_ONE(db, a, id, rows, found, ...) \
 	store_run_one((db), (a), (id), DB_PARAMS(__VA_ARGS__), (rows), (found))
+/*
+ * A list: run statement id and decode every row with fields into an array
+ * of size-byte structs in arena a, returned (NULL on failure); *count rows,
+ * *r the outcome (DB_ERROR when the arena is full).
+ */
+void *store_run_list(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
+    size_t n, const struct store_field *fields, size_t nfields, size_t size, size_t *count,
+    enum db_result *r);
+#define STORE_LIST(db, a, id, fields, size, count, r, ...) \
+	store_run_list((db), (a), (id), DB_PARAMS(__VA_ARGS__), (fields), \
+	    sizeof(fields) / sizeof((fields)[0]), (size), (count), (r))
 /* A write meant to change one row: *changed when exactly one was (may be NULL). */
 enum db_result store_run_changed(struct db *db, enum store_stmt id, const struct db_param *p,
     size_t n, bool *changed);
@@ -69,51 +82,96 @@ enum db_result store_run_changed(struct db *db, enum store_stmt id, const struct
 /*
  * Result columns by name, in the order of the SELECT lists in
  * store_catalog.c (the incident, procedure and audit lists are in store.h:
- * handlers read those rows).
+ * handlers read those rows). A row struct's columns are one list
+ * X(column, kind, member): it gives both the enum of column names and the
+ * decoder's table (an X of STORE_FIELD in the store file), so the two
+ * cannot drift apart.
  */
-/* STMT_USER_BY_EMAIL, _BY_ID, _IN_ORG, _LIST (USER_COLUMNS). */
-enum user_col {
-	USER_COL_ID, USER_COL_ORG_ID, USER_COL_EMAIL, USER_COL_NAME, USER_COL_ROLE,
-	USER_COL_PASSWORD_HASH, USER_COL_ACTIVE, USER_COL_LOCKED_SECONDS, USER_COL_CREATED_AT,
-	USER_COL_LOCKED_UNTIL, USER_COL_HAS_FAILURES, USER_COL_MAX
-};
-/* STMT_KEY_BY_DIGEST and STMT_KEY_LIST (KEY_COLUMNS, then what each adds). */
+#define STORE_COL_ENUM(col, kind, member) col,
+
+/* STMT_USER_BY_EMAIL, _BY_ID, _IN_ORG, _LIST (USER_COLUMNS) into struct user_row. */
+#define USER_COLUMNS_LIST(X) \
+	X(USER_COL_ID, SK_STR, id) X(USER_COL_ORG_ID, SK_STR, org_id) \
+	X(USER_COL_EMAIL, SK_STR, email) X(USER_COL_NAME, SK_STR, name) X(USER_COL_ROLE, SK_STR, role) \
+	X(USER_COL_PASSWORD_HASH, SK_STR, password_hash) X(USER_COL_ACTIVE, SK_BOOL, active) \
+	X(USER_COL_LOCKED_SECONDS, SK_LONG, locked_seconds) \
+	X(USER_COL_CREATED_AT, SK_STR, created_at) X(USER_COL_LOCKED_UNTIL, SK_STR, locked_until) \
+	X(USER_COL_HAS_FAILURES, SK_BOOL, has_failures)
+enum user_col { USER_COLUMNS_LIST(STORE_COL_ENUM) USER_COL_MAX };
+
+/* KEY_COLUMNS, first in STMT_KEY_BY_DIGEST and STMT_KEY_LIST, into struct key_row. */
+#define KEY_COLUMNS_LIST(X) \
+	X(KEY_COL_ID, SK_STR, id) X(KEY_COL_ORG_ID, SK_STR, org_id) X(KEY_COL_NAME, SK_STR, name) \
+	X(KEY_COL_PREFIX, SK_STR, prefix) X(KEY_COL_PERMISSIONS, SK_STR, permissions) \
+	X(KEY_COL_CHAIN_PERMISSIONS, SK_STR, chain_permissions) \
+	X(KEY_COL_ROOT_USER_ID, SK_STR, root_user_id) X(KEY_COL_CREATOR_ROLE, SK_STR, creator_role) \
+	X(KEY_COL_REVOKED, SK_BOOL, revoked) X(KEY_COL_EXPIRED, SK_BOOL, expired) \
+	X(KEY_COL_PARENT_REVOKED, SK_BOOL, parent_revoked) \
+	X(KEY_COL_PARENT_EXPIRED, SK_BOOL, parent_expired) \
+	X(KEY_COL_CREATOR_FOUND, SK_BOOL, creator_found) \
+	X(KEY_COL_CREATOR_ACTIVE, SK_BOOL, creator_active) \
+	X(KEY_COL_EXPIRES_BOUND, SK_LLONG, expires_bound)
+/* What STMT_KEY_LIST selects after KEY_COLUMNS, into struct key_listed. */
+#define KEY_LISTED_LIST(X) \
+	X(KEY_COL_CREATED_AT, SK_STR, created_at) X(KEY_COL_EXPIRES_AT, SK_STR, expires_at) \
+	X(KEY_COL_LAST_USED_AT, SK_STR, last_used_at) X(KEY_COL_LAST_USED_IP, SK_STR, last_used_ip) \
+	X(KEY_COL_USE_COUNT, SK_LLONG, use_count) \
+	X(KEY_COL_CREATED_BY_TYPE, SK_STR, created_by_type) X(KEY_COL_CREATED_BY_ID, SK_STR, created_by_id)
 enum key_col {
-	KEY_COL_ID, KEY_COL_ORG_ID, KEY_COL_NAME, KEY_COL_PREFIX, KEY_COL_PERMISSIONS,
-	KEY_COL_CHAIN_PERMISSIONS, KEY_COL_ROOT_USER_ID, KEY_COL_CREATOR_ROLE, KEY_COL_REVOKED,
-	KEY_COL_EXPIRED, KEY_COL_PARENT_REVOKED, KEY_COL_PARENT_EXPIRED, KEY_COL_CREATOR_FOUND,
-	KEY_COL_CREATOR_ACTIVE, KEY_COL_EXPIRES_BOUND,
-	KEY_COL_DIGEST = KEY_COL_EXPIRES_BOUND + 1,         /* STMT_KEY_BY_DIGEST */
-	KEY_COL_CREATED_AT = KEY_COL_EXPIRES_BOUND + 1,     /* STMT_KEY_LIST from here */
-	KEY_COL_EXPIRES_AT, KEY_COL_LAST_USED_AT, KEY_COL_LAST_USED_IP, KEY_COL_USE_COUNT,
-	KEY_COL_CREATED_BY_TYPE, KEY_COL_CREATED_BY_ID, KEY_COL_MAX
+	KEY_COLUMNS_LIST(STORE_COL_ENUM)
+	KEY_COL_DIGEST,                             /* STMT_KEY_BY_DIGEST: then the digest */
+	KEY_COL_BEFORE_LISTED = KEY_COL_DIGEST - 1, /* STMT_KEY_LIST: then KEY_LISTED_LIST */
+	KEY_LISTED_LIST(STORE_COL_ENUM)
+	KEY_COL_MAX
 };
-/* STMT_SESSION_CHECK. */
-enum session_check_col {
-	CHECK_COL_LIVE, CHECK_COL_USER_ACTIVE, CHECK_COL_ROLE, CHECK_COL_EMAIL, CHECK_COL_NAME,
-	CHECK_COL_ORG_ID, CHECK_COL_JTI_REVOKED, CHECK_COL_MAX
-};
-/* STMT_SESSION_FOR_REFRESH. */
-enum session_refresh_col {
-	REFRESH_COL_LIVE, REFRESH_COL_USER_ACTIVE, REFRESH_COL_USER_ID, REFRESH_COL_ORG_ID,
-	REFRESH_COL_ROLE, REFRESH_COL_REFRESH_JTI, REFRESH_COL_PREVIOUS_JTI, REFRESH_COL_IN_GRACE,
-	REFRESH_COL_ROTATED_AT, REFRESH_COL_EXPIRES_AT, REFRESH_COL_MAX
-};
-/* STMT_SSO_ORG_CONNECTION, STMT_SSO_CONNECTION_GET(_LOCKED). */
+
+/* STMT_SESSION_CHECK into struct session_check. */
+#define CHECK_COLUMNS_LIST(X) \
+	X(CHECK_COL_LIVE, SK_BOOL, session_live) X(CHECK_COL_USER_ACTIVE, SK_BOOL, user_active) \
+	X(CHECK_COL_ROLE, SK_STR, role) X(CHECK_COL_EMAIL, SK_STR, email) X(CHECK_COL_NAME, SK_STR, name) \
+	X(CHECK_COL_ORG_ID, SK_STR, org_id) X(CHECK_COL_JTI_REVOKED, SK_BOOL, jti_revoked)
+enum session_check_col { CHECK_COLUMNS_LIST(STORE_COL_ENUM) CHECK_COL_MAX };
+
+/* STMT_SESSION_FOR_REFRESH into struct session_refresh. */
+#define REFRESH_COLUMNS_LIST(X) \
+	X(REFRESH_COL_LIVE, SK_BOOL, live) X(REFRESH_COL_USER_ACTIVE, SK_BOOL, user_active) \
+	X(REFRESH_COL_USER_ID, SK_STR, user_id) X(REFRESH_COL_ORG_ID, SK_STR, org_id) \
+	X(REFRESH_COL_ROLE, SK_STR, role) X(REFRESH_COL_REFRESH_JTI, SK_STR, refresh_jti) \
+	X(REFRESH_COL_PREVIOUS_JTI, SK_STR, previous_jti) X(REFRESH_COL_IN_GRACE, SK_BOOL, in_grace) \
+	X(REFRESH_COL_ROTATED_AT, SK_LLONG, rotated_at) X(REFRESH_COL_EXPIRES_AT, SK_LLONG, expires_at)
+enum session_refresh_col { REFRESH_COLUMNS_LIST(STORE_COL_ENUM) REFRESH_COL_MAX };
+
+/*
+ * STMT_SSO_ORG_CONNECTION, STMT_SSO_CONNECTION_GET(_LOCKED): the
+ * organization, then its connection into struct sso_connection (the client
+ * secret apart: it is read with its length, to be wiped).
+ */
+#define CONN_COLUMNS_LIST(X) \
+	X(CONN_COL_ISSUER, SK_STR, issuer) X(CONN_COL_CLIENT_ID, SK_STR, client_id) \
+	X(CONN_COL_CLIENT_SECRET, SK_NONE, client_secret) \
+	X(CONN_COL_ALLOWED_DOMAINS, SK_STR, allowed_domains) \
+	X(CONN_COL_AUTO_CREATE, SK_BOOL, auto_create) X(CONN_COL_DEFAULT_ROLE, SK_STR, default_role) \
+	X(CONN_COL_SCOPES, SK_STR, scopes) X(CONN_COL_ENABLED, SK_BOOL, enabled) \
+	X(CONN_COL_CREATED_AT, SK_STR, created_at) X(CONN_COL_UPDATED_AT, SK_STR, updated_at) \
+	X(CONN_COL_LINK_EXISTING, SK_BOOL, link_existing_accounts) \
+	X(CONN_COL_PROVIDER_ISSUER, SK_STR, provider_issuer) \
+	X(CONN_COL_AUTHORIZATION_ENDPOINT, SK_STR, authorization_endpoint) \
+	X(CONN_COL_TOKEN_ENDPOINT, SK_STR, token_endpoint) X(CONN_COL_JWKS_URI, SK_STR, jwks_uri) \
+	X(CONN_COL_JWKS, SK_STR, jwks) X(CONN_COL_FETCHED_AT, SK_STR, fetched_at)
 enum connection_col {
-	CONN_COL_ORG_ID, CONN_COL_ORG_SLUG, CONN_COL_CONNECTION_ORG_ID, CONN_COL_ISSUER,
-	CONN_COL_CLIENT_ID, CONN_COL_CLIENT_SECRET, CONN_COL_ALLOWED_DOMAINS, CONN_COL_AUTO_CREATE,
-	CONN_COL_DEFAULT_ROLE, CONN_COL_SCOPES, CONN_COL_ENABLED, CONN_COL_CREATED_AT,
-	CONN_COL_UPDATED_AT, CONN_COL_LINK_EXISTING, CONN_COL_PROVIDER_ISSUER,
-	CONN_COL_AUTHORIZATION_ENDPOINT, CONN_COL_TOKEN_ENDPOINT, CONN_COL_JWKS_URI, CONN_COL_JWKS,
-	CONN_COL_FETCHED_AT, CONN_COL_MAX
+	CONN_COL_ORG_ID, CONN_COL_ORG_SLUG, CONN_COL_CONNECTION_ORG_ID,
+	CONN_COLUMNS_LIST(STORE_COL_ENUM)
+	CONN_COL_MAX
 };
-/* STMT_SSO_STATE_READ. */
-enum sso_state_col {
-	STATE_COL_ORG_ID, STATE_COL_NONCE, STATE_COL_CODE_VERIFIER, STATE_COL_BINDING_HASH,
-	STATE_COL_REDIRECT_URI, STATE_COL_REDIRECT_TO, STATE_COL_EXPIRED, STATE_COL_LINK_USER_ID,
-	STATE_COL_MAX
-};
+
+/* STMT_SSO_STATE_READ into struct sso_state. */
+#define STATE_COLUMNS_LIST(X) \
+	X(STATE_COL_ORG_ID, SK_STR, org_id) X(STATE_COL_NONCE, SK_STR, nonce) \
+	X(STATE_COL_CODE_VERIFIER, SK_STR, code_verifier) X(STATE_COL_BINDING_HASH, SK_STR, binding_hash) \
+	X(STATE_COL_REDIRECT_URI, SK_STR, redirect_uri) X(STATE_COL_REDIRECT_TO, SK_STR, redirect_to) \
+	X(STATE_COL_EXPIRED, SK_BOOL, expired) X(STATE_COL_LINK_USER_ID, SK_STR, link_user_id)
+enum sso_state_col { STATE_COLUMNS_LIST(STORE_COL_ENUM) STATE_COL_MAX };
+
 /* STMT_IP_FAILURES and STMT_THROTTLE_READ: a window's count and the seconds left in it. */
 enum window_col { WINDOW_COL_COUNT, WINDOW_COL_SECONDS_LEFT, WINDOW_COL_MAX };
 
@@ -122,6 +180,7 @@ enum window_col { WINDOW_COL_COUNT, WINDOW_COL_SECONDS_LEFT, WINDOW_COL_MAX };
  * member) fills a row struct, so each struct's mapping is written once.
  */
 enum store_kind {
+	SK_NONE,        /* not decoded: the caller reads it (a secret, bytes with a length) */
 	SK_STR,         /* const char *, NULL for SQL NULL */
 	SK_BOOL,        /* bool: the cell as an integer is not 0 */
 	SK_LONG,        /* long */
@@ -132,7 +191,9 @@ struct store_field {
 	enum store_kind kind;
 	size_t offset;
 };
-#define STORE_FIELD(col, kind, type, member) {(col), (kind), offsetof(type, member)}
+/* One table entry, for the X of a column list: STORE_FIELD(col, kind, struct x, member). */
+#define STORE_FIELD(col, kind, type, member) {(col), (kind), offsetof(type, member)},
+
 /* Fill the members of out named by fields[0..n) from row r (strings stay in the rows' arena). */
 void store_decode(const struct db_rows *rows, size_t r, const struct store_field *fields, size_t n,
     void *out);

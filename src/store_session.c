@@ -14,15 +14,7 @@ store_session_create(struct db *db, const char *id, const char *user_id, const c
 }
 
 #define CHECK_FIELD(col, kind, member) STORE_FIELD(col, kind, struct session_check, member)
-static const struct store_field check_fields[] = {
-	CHECK_FIELD(CHECK_COL_LIVE, SK_BOOL, session_live),
-	CHECK_FIELD(CHECK_COL_USER_ACTIVE, SK_BOOL, user_active),
-	CHECK_FIELD(CHECK_COL_ROLE, SK_STR, role),
-	CHECK_FIELD(CHECK_COL_EMAIL, SK_STR, email),
-	CHECK_FIELD(CHECK_COL_NAME, SK_STR, name),
-	CHECK_FIELD(CHECK_COL_ORG_ID, SK_STR, org_id),
-	CHECK_FIELD(CHECK_COL_JTI_REVOKED, SK_BOOL, jti_revoked),
-};
+static const struct store_field check_fields[] = {CHECK_COLUMNS_LIST(CHECK_FIELD)};
 
 enum db_result
 store_session_check(struct db *db, struct arena *a, const char *sid, const char *user_id,
@@ -40,18 +32,7 @@ store_session_check(struct db *db, struct arena *a, const char *sid, const char 
 }
 
 #define REFRESH_FIELD(col, kind, member) STORE_FIELD(col, kind, struct session_refresh, member)
-static const struct store_field refresh_fields[] = {
-	REFRESH_FIELD(REFRESH_COL_LIVE, SK_BOOL, live),
-	REFRESH_FIELD(REFRESH_COL_USER_ACTIVE, SK_BOOL, user_active),
-	REFRESH_FIELD(REFRESH_COL_USER_ID, SK_STR, user_id),
-	REFRESH_FIELD(REFRESH_COL_ORG_ID, SK_STR, org_id),
-	REFRESH_FIELD(REFRESH_COL_ROLE, SK_STR, role),
-	REFRESH_FIELD(REFRESH_COL_REFRESH_JTI, SK_STR, refresh_jti),
-	REFRESH_FIELD(REFRESH_COL_PREVIOUS_JTI, SK_STR, previous_jti),
-	REFRESH_FIELD(REFRESH_COL_IN_GRACE, SK_BOOL, in_grace),
-	REFRESH_FIELD(REFRESH_COL_ROTATED_AT, SK_LLONG, rotated_at),
-	REFRESH_FIELD(REFRESH_COL_EXPIRES_AT, SK_LLONG, expires_at),
-};
+static const struct store_field refresh_fields[] = {REFRESH_COLUMNS_LIST(REFRESH_FIELD)};
 
 enum db_result
 store_session_for_refresh(struct db *db, struct arena *a, const char *sid, long grace,

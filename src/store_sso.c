@@ -8,25 +8,7 @@
 #include "util.h"
 
 #define CONN_FIELD(col, kind, member) STORE_FIELD(col, kind, struct sso_connection, member)
-/* The connection's columns of CONNECTION_SELECT (store_catalog.c); the secret is read apart. */
-static const struct store_field connection_fields[] = {
-	CONN_FIELD(CONN_COL_ISSUER, SK_STR, issuer),
-	CONN_FIELD(CONN_COL_CLIENT_ID, SK_STR, client_id),
-	CONN_FIELD(CONN_COL_ALLOWED_DOMAINS, SK_STR, allowed_domains),
-	CONN_FIELD(CONN_COL_AUTO_CREATE, SK_BOOL, auto_create),
-	CONN_FIELD(CONN_COL_DEFAULT_ROLE, SK_STR, default_role),
-	CONN_FIELD(CONN_COL_SCOPES, SK_STR, scopes),
-	CONN_FIELD(CONN_COL_ENABLED, SK_BOOL, enabled),
-	CONN_FIELD(CONN_COL_CREATED_AT, SK_STR, created_at),
-	CONN_FIELD(CONN_COL_UPDATED_AT, SK_STR, updated_at),
-	CONN_FIELD(CONN_COL_LINK_EXISTING, SK_BOOL, link_existing_accounts),
-	CONN_FIELD(CONN_COL_PROVIDER_ISSUER, SK_STR, provider_issuer),
-	CONN_FIELD(CONN_COL_AUTHORIZATION_ENDPOINT, SK_STR, authorization_endpoint),
-	CONN_FIELD(CONN_COL_TOKEN_ENDPOINT, SK_STR, token_endpoint),
-	CONN_FIELD(CONN_COL_JWKS_URI, SK_STR, jwks_uri),
-	CONN_FIELD(CONN_COL_JWKS, SK_STR, jwks),
-	CONN_FIELD(CONN_COL_FETCHED_AT, SK_STR, fetched_at),
-};
+static const struct store_field connection_fields[] = {CONN_COLUMNS_LIST(CONN_FIELD)};
 
 /* Run a CONNECTION_SELECT statement: the organization, and its connection when it has one. */
 static enum db_result
@@ -156,16 +138,7 @@ store_sso_state_create(struct db *db, const struct sso_state *s, long ttl)
 }
 
 #define STATE_FIELD(col, kind, member) STORE_FIELD(col, kind, struct sso_state, member)
-static const struct store_field state_fields[] = {
-	STATE_FIELD(STATE_COL_ORG_ID, SK_STR, org_id),
-	STATE_FIELD(STATE_COL_NONCE, SK_STR, nonce),
-	STATE_FIELD(STATE_COL_CODE_VERIFIER, SK_STR, code_verifier),
-	STATE_FIELD(STATE_COL_BINDING_HASH, SK_STR, binding_hash),
-	STATE_FIELD(STATE_COL_REDIRECT_URI, SK_STR, redirect_uri),
-	STATE_FIELD(STATE_COL_REDIRECT_TO, SK_STR, redirect_to),
-	STATE_FIELD(STATE_COL_EXPIRED, SK_BOOL, expired),
-	STATE_FIELD(STATE_COL_LINK_USER_ID, SK_STR, link_user_id),
-};
+static const struct store_field state_fields[] = {STATE_COLUMNS_LIST(STATE_FIELD)};
 
 enum db_result
 store_sso_state_take(struct db *db, struct arena *a, const char *state, struct sso_state *s,

@@ -28,20 +28,7 @@ store_user_unlock_by_email(struct db *db, struct arena *a, const char *email, bo
 }
 
 #define USER_FIELD(col, kind, member) STORE_FIELD(col, kind, struct user_row, member)
-/* The USER_COLUMNS of every user lookup (store_catalog.c). */
-static const struct store_field user_fields[] = {
-	USER_FIELD(USER_COL_ID, SK_STR, id),
-	USER_FIELD(USER_COL_ORG_ID, SK_STR, org_id),
-	USER_FIELD(USER_COL_EMAIL, SK_STR, email),
-	USER_FIELD(USER_COL_NAME, SK_STR, name),
-	USER_FIELD(USER_COL_ROLE, SK_STR, role),
-	USER_FIELD(USER_COL_PASSWORD_HASH, SK_STR, password_hash),
-	USER_FIELD(USER_COL_ACTIVE, SK_BOOL, active),
-	USER_FIELD(USER_COL_LOCKED_SECONDS, SK_LONG, locked_seconds),
-	USER_FIELD(USER_COL_CREATED_AT, SK_STR, created_at),
-	USER_FIELD(USER_COL_LOCKED_UNTIL, SK_STR, locked_until),
-	USER_FIELD(USER_COL_HAS_FAILURES, SK_BOOL, has_failures),
-};
+static const struct store_field user_fields[] = {USER_COLUMNS_LIST(USER_FIELD)};
 
 /* Run a USER_COLUMNS lookup of at most one user. */
 static enum db_result
@@ -81,20 +68,10 @@ enum db_result
 store_user_list(struct db *db, struct arena *a, const char *org_id, long limit, long offset,
     struct user_row **out, size_t *n)
 {
-	struct db_rows rows;
-	enum db_result r = STORE_RUN(db, STMT_USER_LIST, &rows, a, DBP_STR(org_id), DBP_INT(limit),
-	    DBP_INT(offset));
+	enum db_result r;
 
-	*n = 0;
-	*out = NULL;
-	if (r != DB_OK)
-		return r;
-	*out = arena_alloc(a, sizeof(**out) * (rows.nrows + 1));
-	if (*out == NULL)
-		return DB_ERROR;
-	for (size_t i = 0; i < rows.nrows; i++)
-		STORE_DECODE(&rows, i, user_fields, &(*out)[i]);
-	*n = rows.nrows;
+	*out = STORE_LIST(db, a, STMT_USER_LIST, user_fields, sizeof(**out), n, &r, DBP_STR(org_id),
+	    DBP_INT(limit), DBP_INT(offset));
 	return r;
 }
 
