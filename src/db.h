@@ -35,11 +35,19 @@ struct db_param {
 #define DBP_BYTES(p, n) ((struct db_param){.type = DB_T_STR, .s = (p), .len = (n)})
 /* A string that may be NULL (SQL NULL then). */
 #define DBP_OPT(v) ((v) != NULL ? DBP_STR(v) : DBP_NULL)
+/*
+ * The arguments "params, nparams" of db_exec for a list of DBP_* values,
+ * counted by the compiler (one or more; pass NULL, 0 for none): nobody
+ * counts parameters by hand, and exec_once checks the count against the
+ * statement's placeholders.
+ */
+#define DB_PARAMS(...) ((const struct db_param[]){__VA_ARGS__}), \
+	(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param))
 
 /*
- * A statement of the catalog: define one per query as a static object where it
- * is used; the slot is assigned on first use and the statement is prepared once
- * per connection.
+ * A prepared statement: a static object of constant text (the store's are all
+ * in store_catalog.c; db.c and migrate.c hold their own few). The slot is
+ * assigned on first use and the statement is prepared once per connection.
  */
 struct db_query {
 	const char *sql;

@@ -60,14 +60,14 @@ h_audit_list(struct ctx *c)
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < rows.nrows; i++) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(db_cell(&rows, i, 0)));
-		json_object_object_add(o, "occurred_at", json_object_new_string(db_cell(&rows, i, 1)));
-		json_object_object_add(o, "action", json_object_new_string(db_cell(&rows, i, 2)));
-		json_object_object_add(o, "outcome", json_object_new_string(db_cell(&rows, i, 3)));
-		json_object_object_add(o, "actor", pair(db_cell(&rows, i, 4), db_cell(&rows, i, 5)));
-		json_object_object_add(o, "ip", view_opt_string(db_cell(&rows, i, 6)));
-		json_object_object_add(o, "user_agent", view_opt_string(db_cell(&rows, i, 7)));
-		json_object_object_add(o, "target", pair(db_cell(&rows, i, 8), db_cell(&rows, i, 9)));
+		json_object_object_add(o, "id", json_object_new_string(db_cell(&rows, i, AUDIT_COL_ID)));
+		json_object_object_add(o, "occurred_at", json_object_new_string(db_cell(&rows, i, AUDIT_COL_OCCURRED_AT)));
+		json_object_object_add(o, "action", json_object_new_string(db_cell(&rows, i, AUDIT_COL_ACTION)));
+		json_object_object_add(o, "outcome", json_object_new_string(db_cell(&rows, i, AUDIT_COL_OUTCOME)));
+		json_object_object_add(o, "actor", pair(db_cell(&rows, i, AUDIT_COL_ACTOR_TYPE), db_cell(&rows, i, AUDIT_COL_ACTOR_ID)));
+		json_object_object_add(o, "ip", view_opt_string(db_cell(&rows, i, AUDIT_COL_IP)));
+		json_object_object_add(o, "user_agent", view_opt_string(db_cell(&rows, i, AUDIT_COL_USER_AGENT)));
+		json_object_object_add(o, "target", pair(db_cell(&rows, i, AUDIT_COL_TARGET_TYPE), db_cell(&rows, i, AUDIT_COL_TARGET_ID)));
 		json_object_array_add(arr, o);
 	}
 	reply_json(c->rep, ST_OK, arr);

@@ -27,14 +27,14 @@ static json_object *
 incident_view(const struct db_rows *rows, size_t i)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(db_cell(rows, i, 0)));
-	json_object_object_add(o, "title", json_object_new_string(db_cell(rows, i, 1)));
-	json_object_object_add(o, "severity", json_object_new_string(db_cell(rows, i, 2)));
-	json_object_object_add(o, "status", json_object_new_string(db_cell(rows, i, 3)));
-	json_object_object_add(o, "description", view_opt_string(db_cell(rows, i, 4)));
-	json_object_object_add(o, "created_by", actor(db_cell(rows, i, 5), db_cell(rows, i, 6)));
-	json_object_object_add(o, "created_at", json_object_new_string(db_cell(rows, i, 7)));
-	json_object_object_add(o, "updated_at", json_object_new_string(db_cell(rows, i, 8)));
+	json_object_object_add(o, "id", json_object_new_string(db_cell(rows, i, INCIDENT_COL_ID)));
+	json_object_object_add(o, "title", json_object_new_string(db_cell(rows, i, INCIDENT_COL_TITLE)));
+	json_object_object_add(o, "severity", json_object_new_string(db_cell(rows, i, INCIDENT_COL_SEVERITY)));
+	json_object_object_add(o, "status", json_object_new_string(db_cell(rows, i, INCIDENT_COL_STATUS)));
+	json_object_object_add(o, "description", view_opt_string(db_cell(rows, i, INCIDENT_COL_DESCRIPTION)));
+	json_object_object_add(o, "created_by", actor(db_cell(rows, i, INCIDENT_COL_CREATED_BY_TYPE), db_cell(rows, i, INCIDENT_COL_CREATED_BY_ID)));
+	json_object_object_add(o, "created_at", json_object_new_string(db_cell(rows, i, INCIDENT_COL_CREATED_AT)));
+	json_object_object_add(o, "updated_at", json_object_new_string(db_cell(rows, i, INCIDENT_COL_UPDATED_AT)));
 	return o;
 }
 
@@ -153,11 +153,11 @@ static json_object *
 procedure_view(const struct db_rows *rows, size_t i)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(db_cell(rows, i, 0)));
-	json_object_object_add(o, "name", json_object_new_string(db_cell(rows, i, 1)));
-	json_object_object_add(o, "description", view_opt_string(db_cell(rows, i, 2)));
-	json_object_object_add(o, "created_by", actor(db_cell(rows, i, 3), db_cell(rows, i, 4)));
-	json_object_object_add(o, "created_at", json_object_new_string(db_cell(rows, i, 5)));
+	json_object_object_add(o, "id", json_object_new_string(db_cell(rows, i, PROCEDURE_COL_ID)));
+	json_object_object_add(o, "name", json_object_new_string(db_cell(rows, i, PROCEDURE_COL_NAME)));
+	json_object_object_add(o, "description", view_opt_string(db_cell(rows, i, PROCEDURE_COL_DESCRIPTION)));
+	json_object_object_add(o, "created_by", actor(db_cell(rows, i, PROCEDURE_COL_CREATED_BY_TYPE), db_cell(rows, i, PROCEDURE_COL_CREATED_BY_ID)));
+	json_object_object_add(o, "created_at", json_object_new_string(db_cell(rows, i, PROCEDURE_COL_CREATED_AT)));
 	return o;
 }
 

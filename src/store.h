@@ -180,8 +180,12 @@ enum db_result store_user_update(struct db *db, const char *id, const char *org_
 enum db_result store_user_unlock(struct db *db, struct arena *a, const char *id,
     const char *org_id, bool *found);
 
-/* Incidents: columns id, title, severity, status, description, created_by_type,
- * created_by_id, created_at, updated_at. */
+/* Incidents: the rows of store_incident_list and store_incident_get. */
+enum incident_col {
+	INCIDENT_COL_ID, INCIDENT_COL_TITLE, INCIDENT_COL_SEVERITY, INCIDENT_COL_STATUS,
+	INCIDENT_COL_DESCRIPTION, INCIDENT_COL_CREATED_BY_TYPE, INCIDENT_COL_CREATED_BY_ID,
+	INCIDENT_COL_CREATED_AT, INCIDENT_COL_UPDATED_AT, INCIDENT_COL_MAX
+};
 enum db_result store_incident_list(struct db *db, struct arena *a, const char *org_id,
     const char *status, long limit, long offset, struct db_rows *rows);
 enum db_result store_incident_get(struct db *db, struct arena *a, const char *id,
@@ -194,7 +198,12 @@ enum db_result store_incident_update(struct db *db, const char *id, const char *
     const char *title, const char *severity, const char *status, bool set_description,
     const char *description);
 
-/* Procedures: columns id, name, description, created_by_type, created_by_id, created_at. */
+/* Procedures: the rows of store_procedure_list. */
+enum procedure_col {
+	PROCEDURE_COL_ID, PROCEDURE_COL_NAME, PROCEDURE_COL_DESCRIPTION,
+	PROCEDURE_COL_CREATED_BY_TYPE, PROCEDURE_COL_CREATED_BY_ID, PROCEDURE_COL_CREATED_AT,
+	PROCEDURE_COL_MAX
+};
 enum db_result store_procedure_list(struct db *db, struct arena *a, const char *org_id,
     long limit, long offset, struct db_rows *rows);
 enum db_result store_procedure_create(struct db *db, const char *id, const char *org_id,
@@ -214,9 +223,12 @@ struct purge_counts {
 /* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
 enum db_result store_purge(struct db *db, struct purge_counts *out);
 
-/* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds.
- * Columns: id, occurred_at, action, outcome, actor_type, actor_id, ip, user_agent,
- * target_type, target_id. */
+/* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds. */
+enum audit_col {
+	AUDIT_COL_ID, AUDIT_COL_OCCURRED_AT, AUDIT_COL_ACTION, AUDIT_COL_OUTCOME,
+	AUDIT_COL_ACTOR_TYPE, AUDIT_COL_ACTOR_ID, AUDIT_COL_IP, AUDIT_COL_USER_AGENT,
+	AUDIT_COL_TARGET_TYPE, AUDIT_COL_TARGET_ID, AUDIT_COL_MAX
+};
 enum db_result store_audit_list(struct db *db, struct arena *a, const char *org_id,
     const char *action, const char *actor_id, long long since, long limit, long offset,
     struct db_rows *rows);

@@ -1,6 +1,7 @@
 /* store_audit.c -- append one event to the audit log (time-ordered ids). */
 #include "store.h"
 
+#include "store_catalog.h"
 #include "util.h"
 
 /* Column limits of audit_log (sql/001_schema.sql). */
@@ -20,11 +21,6 @@ store_audit(struct db *db, const struct audit_event *ev)
 {
 	char target[AUDIT_TARGET_MAX + 1], ua[AUDIT_UA_CHARS * 4 + 1];
 	char detail[AUDIT_DETAIL_CHARS * 4 + 1];
-
-	static struct db_query q = DB_QUERY(
-	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
-	    "user_agent, target_type, target_id, detail) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	char id[UUID_STR_LEN];
 
 	if (util_uuid7(id) != 0)
@@ -42,31 +38,20 @@ store_audit(struct db *db, const struct audit_event *ev)
 		util_utf8_clean(detail, sizeof(detail), ev->detail, AUDIT_DETAIL_CHARS);
 		d = detail;
 	}
-	struct db_param p[] = {DBP_STR(id), DBP_OPT(ev->org_id), DBP_STR(ev->action),
-	    DBP_STR(ev->outcome), DBP_STR(ev->actor_type != NULL ? ev->actor_type : "anonymous"),
-	    DBP_OPT(ev->actor_id), DBP_OPT(ev->ip), DBP_OPT(u), DBP_OPT(ev->target_type),
-	    DBP_OPT(t), DBP_OPT(d)};
-	return db_exec(db, &q, p, 11, NULL, NULL);
+	return STORE_RUN(db, STMT_AUDIT_INSERT, NULL, NULL, DBP_STR(id), DBP_OPT(ev->org_id),
+	    DBP_STR(ev->action), DBP_STR(ev->outcome),
+	    DBP_STR(ev->actor_type != NULL ? ev->actor_type : "anonymous"), DBP_OPT(ev->actor_id),
+	    DBP_OPT(ev->ip), DBP_OPT(u), DBP_OPT(ev->target_type), DBP_OPT(t), DBP_OPT(d));
 }
-
-#define AUDIT_COLUMNS \
-	"SELECT id, DATE_FORMAT(occurred_at, '%Y-%m-%dT%H:%i:%sZ'), action, outcome, actor_type, " \
-	"actor_id, ip, user_agent, target_type, target_id FROM audit_log " \
-	"WHERE organization_id = ? AND occurred_at >= FROM_UNIXTIME(?) "
-#define AUDIT_ORDER " ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?"
 
 enum db_result
 store_audit_list(struct db *db, struct arena *a, const char *org_id, const char *action,
     const char *actor_id, long long since, long limit, long offset, struct db_rows *rows)
 {
-	/* One statement per filter combination, so each uses its own index. */
-	static struct db_query none = DB_QUERY(AUDIT_COLUMNS AUDIT_ORDER);
-	static struct db_query by_action = DB_QUERY(AUDIT_COLUMNS "AND action = ?" AUDIT_ORDER);
-	static struct db_query by_actor = DB_QUERY(AUDIT_COLUMNS "AND actor_id = ?" AUDIT_ORDER);
-	static struct db_query by_both = DB_QUERY(AUDIT_COLUMNS "AND action = ? AND actor_id = ?" AUDIT_ORDER);
+	/* One statement per filter combination (store_catalog.c), so each uses its own index. */
 	struct db_param p[6];
 	size_t n = 0;
-	struct db_query *q = &none;
+	enum store_stmt q = STMT_AUDIT_LIST;
 
 	p[n++] = DBP_STR(org_id);
 	p[n++] = DBP_INT(since);
@@ -77,10 +62,10 @@ store_audit_list(struct db *db, struct arena *a, const char *org_id, const char 
 	p[n++] = DBP_INT(limit);
 	p[n++] = DBP_INT(offset);
 	if (action != NULL && actor_id != NULL)
-		q = &by_both;
+		q = STMT_AUDIT_LIST_BY_BOTH;
 	else if (action != NULL)
-		q = &by_action;
+		q = STMT_AUDIT_LIST_BY_ACTION;
 	else if (actor_id != NULL)
-		q = &by_actor;
-	return db_exec(db, q, p, n, rows, a);
+		q = STMT_AUDIT_LIST_BY_ACTOR;
+	return db_exec(db, store_stmt(q), p, n, rows, a);
 }

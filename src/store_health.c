@@ -1,6 +1,8 @@
 /* store_health.c -- the liveness query of GET /health and the db-to-status mapping. */
 #include "store.h"
 
+#include "store_catalog.h"
+
 enum status
 store_status(enum db_result r)
 {
@@ -24,7 +26,6 @@ store_status(enum db_result r)
 enum db_result
 store_ping(struct db *db, struct arena *a)
 {
-	static struct db_query q = DB_QUERY("SELECT 1");
 	struct db_rows rows;
-	return db_exec(db, &q, NULL, 0, &rows, a);
+	return db_exec(db, store_stmt(STMT_PING), NULL, 0, &rows, a);
 }

@@ -1,4 +1,4 @@
-/* view.c -- the JSON objects of API.md, so every endpoint shows a user the same way. */
+/* view.c -- the JSON objects of doc/api.md section 6, so every endpoint shows a user the same way. */
 #include "view.h"
 
 json_object *

@@ -10,7 +10,7 @@
 /* {id, email, name, role, organization_id} as in the login response. */
 json_object *view_user_brief(const char *id, const char *email, const char *name,
     const char *role, const char *org_id);
-/* The full user of API.md "Users": brief + active, locked_until, created_at. */
+/* The full user (doc/api.md section 6, "Users"): brief + active, locked_until, created_at. */
 json_object *view_user(const struct user_row *u);
 /* ["incidents:read", ...] in the contract's order. */
 json_object *view_permissions(perm_set perms);

@@ -1,0 +1,406 @@
+/* store_catalog.c -- the text of every store statement, by id, and the helpers that run and decode them. */
+#include "store_catalog.h"
+
+#include <string.h>
+
+/* The one date-time format of every time the API shows (doc/api.md section 1, "Times"). */
+#define SQL_ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+
+/* Seconds left of a lock: 0 when there is none or it has run out. */
+#define LOCK_SECONDS_LEFT \
+	"GREATEST(0, COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until), 0))"
+/*
+ * The failed-login arithmetic of users and unknown_login_failures (one
+ * statement, so parallel failures on any worker or host count exactly).
+ * MariaDB assigns left to right: later expressions see the new
+ * failed_logins. A window that has passed, or a lock that has run out,
+ * starts the count again. Parameters: window, threshold, duration.
+ */
+#define LOGIN_FAILED_SET \
+	"failed_logins = IF(first_failed_at IS NULL " \
+	"OR first_failed_at <= UTC_TIMESTAMP() - INTERVAL ? SECOND " \
+	"OR (locked_until IS NOT NULL AND locked_until <= UTC_TIMESTAMP()), 1, failed_logins + 1), " \
+	"first_failed_at = IF(failed_logins = 1, UTC_TIMESTAMP(), first_failed_at), " \
+	"locked_until = IF(failed_logins >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, " \
+	"IF(failed_logins = 1, NULL, locked_until))"
+#define LOCKOUT_CLEAR "failed_logins = 0, first_failed_at = NULL, locked_until = NULL"
+
+/* enum user_col. */
+#define USER_COLUMNS \
+	"SELECT id, organization_id, email, name, role, password_hash, active, " \
+	LOCK_SECONDS_LEFT ", " SQL_ISO8601("created_at") ", " \
+	"IF(locked_until > UTC_TIMESTAMP(), " SQL_ISO8601("locked_until") ", NULL), " \
+	"failed_logins <> 0 OR locked_until IS NOT NULL " \
+	"FROM users "
+
+/*
+ * What judging a key needs, from the key's row and its root user's
+ * (sql/004_api_key_chain.sql): a row written by a binary older than 004 has
+ * no root_user_id, and its creating user, if any, is the root.
+ */
+#define KEY_ROOT "COALESCE(k.root_user_id, IF(k.created_by_type = 'user', k.created_by_id, NULL))"
+#define KEY_BOUND "CASE WHEN k.parent_expires_at IS NULL THEN k.expires_at " \
+	"WHEN k.expires_at IS NULL THEN k.parent_expires_at " \
+	"ELSE LEAST(k.expires_at, k.parent_expires_at) END"
+/* enum key_col up to KEY_COL_EXPIRES_BOUND. */
+#define KEY_COLUMNS \
+	"k.id, k.organization_id, k.name, k.prefix, k.permissions, " \
+	"COALESCE(k.chain_permissions, k.permissions), " KEY_ROOT ", u.role, " \
+	"k.revoked_at IS NOT NULL, k.expires_at <= UTC_TIMESTAMP(), " \
+	"k.parent_revoked_at IS NOT NULL, k.parent_expires_at <= UTC_TIMESTAMP(), " \
+	"u.id IS NOT NULL, COALESCE(u.active, 0), UNIX_TIMESTAMP(" KEY_BOUND ") "
+#define KEY_FROM \
+	"FROM api_keys k LEFT JOIN users u ON u.id = " KEY_ROOT " AND u.organization_id = k.organization_id "
+
+/* enum incident_col. */
+#define INCIDENT_COLUMNS \
+	"SELECT id, title, severity, status, description, created_by_type, created_by_id, " \
+	SQL_ISO8601("created_at") ", " SQL_ISO8601("updated_at") " FROM incidents "
+#define NEWEST_FIRST "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+
+/* enum audit_col. */
+#define AUDIT_COLUMNS \
+	"SELECT id, " SQL_ISO8601("occurred_at") ", action, outcome, actor_type, " \
+	"actor_id, ip, user_agent, target_type, target_id FROM audit_log " \
+	"WHERE organization_id = ? AND occurred_at >= FROM_UNIXTIME(?) "
+#define AUDIT_ORDER " ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?"
+
+/* enum connection_col: the organization, then its connection (NULLs when it has none). */
+#define CONNECTION_SELECT \
+	"SELECT o.id, o.slug, c.organization_id, " \
+	"c.issuer, c.client_id, c.client_secret, c.allowed_domains, c.auto_create, c.default_role, " \
+	"c.scopes, c.enabled, " SQL_ISO8601("c.created_at") ", " \
+	SQL_ISO8601("c.updated_at") ", c.link_existing_accounts, c.provider_issuer, " \
+	"c.authorization_endpoint, c.token_endpoint, c.jwks_uri, c.jwks, " \
+	SQL_ISO8601("c.fetched_at") " " \
+	"FROM organizations o LEFT JOIN sso_connections c ON c.organization_id = o.id "
+
+static struct db_query catalog[STMT_MAX] = {
+	[STMT_PING] = DB_QUERY("SELECT 1"),
+
+	[STMT_ORG_CREATE] = DB_QUERY("INSERT INTO organizations (id, name, slug) VALUES (?, ?, ?)"),
+	[STMT_ORG_FIND] = DB_QUERY("SELECT id FROM organizations WHERE id = ? OR slug = ? LIMIT 1"),
+	/*
+	 * Written first by store_user_lock_admins: on one server its row lock
+	 * serializes admin changes; on Galera, where FOR UPDATE locks stay on
+	 * their node, two such transactions on different nodes write the same
+	 * row, so certification fails one of them (retried, it sees the other).
+	 */
+	[STMT_ORG_ADMIN_GUARD] = DB_QUERY(
+	    "UPDATE organizations SET admin_guard = admin_guard + 1 WHERE id = ?"),
+
+	[STMT_USER_CREATE] = DB_QUERY(
+	    "INSERT INTO users (id, organization_id, email, name, role, password_hash) "
+	    "VALUES (?, ?, ?, ?, ?, ?)"),
+	[STMT_USER_ID_BY_EMAIL] = DB_QUERY("SELECT id FROM users WHERE email = ?"),
+	[STMT_USER_UNLOCK_BY_EMAIL] = DB_QUERY(
+	    "UPDATE users SET " LOCKOUT_CLEAR ", updated_at = UTC_TIMESTAMP(6) WHERE email = ?"),
+	[STMT_USER_BY_EMAIL] = DB_QUERY(USER_COLUMNS "WHERE email = ?"),
+	[STMT_USER_BY_ID] = DB_QUERY(USER_COLUMNS "WHERE id = ?"),
+	[STMT_USER_IN_ORG] = DB_QUERY(USER_COLUMNS "WHERE id = ? AND organization_id = ?"),
+	[STMT_USER_LIST] = DB_QUERY(USER_COLUMNS "WHERE organization_id = ? " NEWEST_FIRST),
+	[STMT_USER_LOGIN_FAILED] = DB_QUERY("UPDATE users SET " LOGIN_FAILED_SET " WHERE id = ?"),
+	[STMT_USER_LOCKED_SECONDS] = DB_QUERY(
+	    "SELECT " LOCK_SECONDS_LEFT " FROM users WHERE id = ?"),
+	[STMT_USER_LOGIN_OK] = DB_QUERY(
+	    "UPDATE users SET " LOCKOUT_CLEAR " "
+	    "WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)"),
+	[STMT_USER_SET_PASSWORD] = DB_QUERY(
+	    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?"),
+	[STMT_USER_ADMINS_FOR_UPDATE] = DB_QUERY(
+	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE"),
+	[STMT_USER_UPDATE] = DB_QUERY(
+	    "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), "
+	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND organization_id = ?"),
+	[STMT_USER_UNLOCK] = DB_QUERY(
+	    "UPDATE users SET " LOCKOUT_CLEAR ", "
+	    "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND organization_id = ?"),
+	/* enum window_col. */
+	[STMT_IP_FAILURES] = DB_QUERY(
+	    "SELECT failures, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), window_start + INTERVAL 60 SECOND) "
+	    "FROM login_attempts WHERE ip = ? AND window_start > UTC_TIMESTAMP() - INTERVAL 60 SECOND"),
+	/* A fixed one-minute window per address, counted in one atomic upsert. */
+	[STMT_IP_FAILURE_ADD] = DB_QUERY(
+	    "INSERT INTO login_attempts (ip, window_start, failures) VALUES (?, UTC_TIMESTAMP(), 1) "
+	    "ON DUPLICATE KEY UPDATE "
+	    "failures = IF(window_start <= UTC_TIMESTAMP() - INTERVAL 60 SECOND, 1, failures + 1), "
+	    "window_start = IF(failures = 1, UTC_TIMESTAMP(), window_start)"),
+	/*
+	 * A fixed window per (bucket, client), counted in one atomic upsert so
+	 * that concurrent requests on any worker or host count exactly. MariaDB
+	 * assigns left to right: window_start sees the new hits.
+	 */
+	[STMT_THROTTLE_HIT] = DB_QUERY(
+	    "INSERT INTO ip_throttle (bucket, ip, window_start, hits) VALUES (?, ?, UTC_TIMESTAMP(), 1) "
+	    "ON DUPLICATE KEY UPDATE "
+	    "hits = IF(window_start <= UTC_TIMESTAMP() - INTERVAL ? SECOND, 1, hits + 1), "
+	    "window_start = IF(hits = 1, UTC_TIMESTAMP(), window_start)"),
+	/* enum window_col. */
+	[STMT_THROTTLE_READ] = DB_QUERY(
+	    "SELECT hits, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), window_start + INTERVAL ? SECOND) "
+	    "FROM ip_throttle WHERE bucket = ? AND ip = ?"),
+	[STMT_UNKNOWN_LOCKED] = DB_QUERY(
+	    "SELECT " LOCK_SECONDS_LEFT " FROM unknown_login_failures WHERE email_digest = ?"),
+	/* STMT_USER_LOGIN_FAILED's arithmetic, as an upsert: the first failure creates the row. */
+	[STMT_UNKNOWN_FAILED] = DB_QUERY(
+	    "INSERT INTO unknown_login_failures (email_digest, failed_logins, first_failed_at, locked_until) "
+	    "VALUES (?, 1, UTC_TIMESTAMP(), IF(1 >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, NULL)) "
+	    "ON DUPLICATE KEY UPDATE " LOGIN_FAILED_SET),
+
+	[STMT_SESSION_CREATE] = DB_QUERY(
+	    "INSERT INTO sessions (id, user_id, organization_id, expires_at, refresh_jti, ip, user_agent) "
+	    "VALUES (?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, ?, ?, LEFT(?, 512))"),
+	/* enum session_check_col. Primary-key lookups only: session, its user, the jti in the deny list. */
+	[STMT_SESSION_CHECK] = DB_QUERY(
+	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, u.role, "
+	    "u.email, u.name, u.organization_id, "
+	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
+	/* enum session_refresh_col. */
+	[STMT_SESSION_FOR_REFRESH] = DB_QUERY(
+	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, s.user_id, "
+	    "u.organization_id, u.role, s.refresh_jti, s.previous_refresh_jti, "
+	    "s.rotated_at IS NOT NULL AND s.rotated_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
+	    "COALESCE(UNIX_TIMESTAMP(s.rotated_at), 0), UNIX_TIMESTAMP(s.expires_at) "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?"),
+	/* Compare-and-set on the current jti: of two refreshes racing, one rotates. */
+	[STMT_SESSION_ROTATE] = DB_QUERY(
+	    "UPDATE sessions SET previous_refresh_jti = refresh_jti, refresh_jti = ?, "
+	    "rotated_at = FROM_UNIXTIME(?) WHERE id = ? AND refresh_jti = ? AND revoked_at IS NULL"),
+	[STMT_SESSION_REVOKE] = DB_QUERY(
+	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) WHERE id = ? AND revoked_at IS NULL"),
+	[STMT_SESSION_REVOKE_USER] = DB_QUERY(
+	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE user_id = ? AND revoked_at IS NULL AND id <> ?"),
+	[STMT_TOKEN_REVOKE] = DB_QUERY(
+	    "INSERT IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, FROM_UNIXTIME(?))"),
+
+	[STMT_AUDIT_INSERT] = DB_QUERY(
+	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
+	    "user_agent, target_type, target_id, detail) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	/* One statement per filter combination, so each uses its own index. */
+	[STMT_AUDIT_LIST] = DB_QUERY(AUDIT_COLUMNS AUDIT_ORDER),
+	[STMT_AUDIT_LIST_BY_ACTION] = DB_QUERY(AUDIT_COLUMNS "AND action = ?" AUDIT_ORDER),
+	[STMT_AUDIT_LIST_BY_ACTOR] = DB_QUERY(AUDIT_COLUMNS "AND actor_id = ?" AUDIT_ORDER),
+	[STMT_AUDIT_LIST_BY_BOTH] = DB_QUERY(
+	    AUDIT_COLUMNS "AND action = ? AND actor_id = ?" AUDIT_ORDER),
+
+	/* The one statement of a key-authenticated request: two primary-key lookups. */
+	[STMT_KEY_BY_DIGEST] = DB_QUERY(
+	    "SELECT " KEY_COLUMNS ", k.key_digest " KEY_FROM "WHERE k.key_digest = ?"),
+	[STMT_KEY_CREATE] = DB_QUERY(
+	    "INSERT INTO api_keys (id, organization_id, name, prefix, key_digest, permissions, "
+	    "expires_at, created_by_type, created_by_id, root_user_id, parent_key_id, "
+	    "chain_permissions, parent_expires_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	[STMT_KEY_GUARD_PARENT] = DB_QUERY(
+	    "UPDATE api_keys SET child_guard = child_guard + 1 "
+	    "WHERE id = ? AND organization_id = ? AND revoked_at IS NULL AND parent_revoked_at IS NULL"),
+	[STMT_KEY_LIST] = DB_QUERY(
+	    "SELECT " KEY_COLUMNS ", " SQL_ISO8601("k.created_at") ", " SQL_ISO8601("k.expires_at") ", "
+	    SQL_ISO8601("k.last_used_at") ", k.last_used_ip, k.use_count, k.created_by_type, "
+	    "k.created_by_id " KEY_FROM "WHERE k.organization_id = ? AND k.revoked_at IS NULL "
+	    "ORDER BY k.created_at DESC, k.id DESC LIMIT ? OFFSET ?"),
+	[STMT_KEY_REVOKE] = DB_QUERY(
+	    "UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND organization_id = ? AND revoked_at IS NULL"),
+	/*
+	 * Every descendant, found from the parent index; the derived table is
+	 * materialised first, so the UPDATE locks only those rows by primary key
+	 * (an IN (subquery) form would scan and lock the whole table).
+	 */
+	[STMT_KEY_REVOKE_DESCENDANTS] = DB_QUERY(
+	    "UPDATE api_keys k JOIN ("
+	    "WITH RECURSIVE d (id) AS ("
+	    "SELECT id FROM api_keys WHERE parent_key_id = ? AND organization_id = ? "
+	    "UNION SELECT c.id FROM api_keys c JOIN d ON c.parent_key_id = d.id"
+	    ") SELECT id FROM d) d ON k.id = d.id "
+	    "SET k.parent_revoked_at = UTC_TIMESTAMP(6) WHERE k.parent_revoked_at IS NULL"),
+	/* Batches from several workers may arrive out of order: keep the latest use. */
+	[STMT_KEY_USAGE] = DB_QUERY(
+	    "UPDATE api_keys SET use_count = use_count + ?, "
+	    "last_used_ip = IF(last_used_at IS NULL OR last_used_at <= FROM_UNIXTIME(?), ?, last_used_ip), "
+	    "last_used_at = GREATEST(COALESCE(last_used_at, FROM_UNIXTIME(?)), FROM_UNIXTIME(?)) "
+	    "WHERE id = ?"),
+
+	/* Two statements rather than "? IS NULL OR status = ?": each keeps its index. */
+	[STMT_INCIDENT_LIST] = DB_QUERY(INCIDENT_COLUMNS "WHERE organization_id = ? " NEWEST_FIRST),
+	[STMT_INCIDENT_LIST_BY_STATUS] = DB_QUERY(
+	    INCIDENT_COLUMNS "WHERE organization_id = ? AND status = ? " NEWEST_FIRST),
+	[STMT_INCIDENT_GET] = DB_QUERY(INCIDENT_COLUMNS "WHERE id = ? AND organization_id = ?"),
+	[STMT_INCIDENT_CREATE] = DB_QUERY(
+	    "INSERT INTO incidents (id, organization_id, title, severity, description, "
+	    "created_by_type, created_by_id) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+	[STMT_INCIDENT_UPDATE] = DB_QUERY(
+	    "UPDATE incidents SET title = COALESCE(?, title), severity = COALESCE(?, severity), "
+	    "status = COALESCE(?, status), description = IF(?, ?, description), "
+	    "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND organization_id = ?"),
+	[STMT_INCIDENT_EXISTS] = DB_QUERY("SELECT 1 FROM incidents WHERE id = ? AND organization_id = ?"),
+	/* enum procedure_col. */
+	[STMT_PROCEDURE_LIST] = DB_QUERY(
+	    "SELECT id, name, description, created_by_type, created_by_id, " SQL_ISO8601("created_at")
+	    " FROM procedures WHERE organization_id = ? " NEWEST_FIRST),
+	[STMT_PROCEDURE_CREATE] = DB_QUERY(
+	    "INSERT INTO procedures (id, organization_id, name, description, created_by_type, "
+	    "created_by_id) VALUES (?, ?, ?, ?, ?, ?)"),
+	[STMT_PROCEDURE_EXISTS] = DB_QUERY("SELECT 1 FROM procedures WHERE id = ? AND organization_id = ?"),
+	[STMT_EXECUTION_CREATE] = DB_QUERY(
+	    "INSERT INTO procedure_executions (id, organization_id, procedure_id, incident_id, "
+	    "requested_by_type, requested_by_id) VALUES (?, ?, ?, ?, ?, ?)"),
+
+	/* A revoked token is refused by its own exp once that has passed. */
+	[STMT_PURGE_TOKENS] = DB_QUERY(
+	    "DELETE FROM revoked_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),
+	/* A day of grace keeps "Token has been revoked" answers meaningful for clock skew. */
+	[STMT_PURGE_SESSIONS] = DB_QUERY(
+	    "DELETE FROM sessions WHERE expires_at < UTC_TIMESTAMP() - INTERVAL 1 DAY LIMIT ?"),
+	[STMT_PURGE_ATTEMPTS] = DB_QUERY(
+	    "DELETE FROM login_attempts WHERE window_start < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?"),
+	/* The longest window of a generic throttle is an hour. */
+	[STMT_PURGE_THROTTLE] = DB_QUERY(
+	    "DELETE FROM ip_throttle WHERE window_start < UTC_TIMESTAMP() - INTERVAL 2 HOUR LIMIT ?"),
+	/* [lockout] window is at most 30 days; a running lock is kept whatever its age. */
+	[STMT_PURGE_UNKNOWN] = DB_QUERY(
+	    "DELETE FROM unknown_login_failures WHERE first_failed_at < UTC_TIMESTAMP() - INTERVAL 31 DAY "
+	    "AND (locked_until IS NULL OR locked_until < UTC_TIMESTAMP()) LIMIT ?"),
+	[STMT_PURGE_SSO_STATES] = DB_QUERY(
+	    "DELETE FROM sso_states WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),
+	/* A remembered provider failure that has run out says nothing any more. */
+	[STMT_PURGE_PROVIDER_FAILURES] = DB_QUERY(
+	    "DELETE FROM sso_provider_failures WHERE failed_until < UTC_TIMESTAMP() LIMIT ?"),
+
+	/* The organization and its connection in one round trip: every /start and /callback asks. */
+	[STMT_SSO_ORG_CONNECTION] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ? OR o.slug = ? LIMIT 1"),
+	[STMT_SSO_CONNECTION_GET] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ?"),
+	/* Inside the PUT's transaction: two admins saving at once apply one after the other. */
+	[STMT_SSO_CONNECTION_GET_LOCKED] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ? FOR UPDATE"),
+	[STMT_SSO_CONNECTION_UPSERT] = DB_QUERY(
+	    "INSERT INTO sso_connections (organization_id, issuer, client_id, client_secret, "
+	    "allowed_domains, auto_create, link_existing_accounts, default_role, enabled, "
+	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, fetched_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
+	    "ON DUPLICATE KEY UPDATE issuer = VALUES(issuer), client_id = VALUES(client_id), "
+	    "client_secret = VALUES(client_secret), allowed_domains = VALUES(allowed_domains), "
+	    "auto_create = VALUES(auto_create), link_existing_accounts = VALUES(link_existing_accounts), "
+	    "default_role = VALUES(default_role), enabled = VALUES(enabled), "
+	    "provider_issuer = VALUES(provider_issuer), "
+	    "authorization_endpoint = VALUES(authorization_endpoint), "
+	    "token_endpoint = VALUES(token_endpoint), jwks_uri = VALUES(jwks_uri), jwks = VALUES(jwks), "
+	    "fetched_at = VALUES(fetched_at), updated_at = UTC_TIMESTAMP(6)"),
+	/* No new secret: the stored one stays (the caller decided the provider is the same one). */
+	[STMT_SSO_CONNECTION_KEEP_SECRET] = DB_QUERY(
+	    "UPDATE sso_connections SET issuer = ?, client_id = ?, allowed_domains = ?, "
+	    "auto_create = ?, link_existing_accounts = ?, default_role = ?, enabled = ?, "
+	    "provider_issuer = ?, authorization_endpoint = ?, token_endpoint = ?, jwks_uri = ?, "
+	    "jwks = ?, fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE organization_id = ?"),
+	[STMT_SSO_CONNECTION_JWKS] = DB_QUERY(
+	    "UPDATE sso_connections SET jwks = ?, fetched_at = UTC_TIMESTAMP(6) "
+	    "WHERE organization_id = ? AND jwks_uri = ?"),
+	/* Timeout 0: a second caller is told at once instead of queueing behind a slow provider. */
+	[STMT_SSO_PROVIDER_LOCK] = DB_QUERY("SELECT GET_LOCK(?, 0)"),
+	[STMT_SSO_PROVIDER_UNLOCK] = DB_QUERY("SELECT RELEASE_LOCK(?)"),
+	[STMT_SSO_PROVIDER_FAILING] = DB_QUERY(
+	    "SELECT reason FROM sso_provider_failures WHERE issuer = ? AND failed_until > UTC_TIMESTAMP(6)"),
+	[STMT_SSO_PROVIDER_FAILED] = DB_QUERY(
+	    "INSERT INTO sso_provider_failures (issuer, failed_until, reason) "
+	    "VALUES (?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?) "
+	    "ON DUPLICATE KEY UPDATE failed_until = VALUES(failed_until), reason = VALUES(reason)"),
+	[STMT_SSO_PROVIDER_RECOVERED] = DB_QUERY("DELETE FROM sso_provider_failures WHERE issuer = ?"),
+	[STMT_SSO_STATE_CREATE] = DB_QUERY(
+	    "INSERT INTO sso_states (state, organization_id, nonce, code_verifier, binding_hash, "
+	    "redirect_uri, redirect_to, link_user_id, expires_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"),
+	/* enum sso_state_col. */
+	[STMT_SSO_STATE_READ] = DB_QUERY(
+	    "SELECT organization_id, nonce, code_verifier, binding_hash, redirect_uri, redirect_to, "
+	    "expires_at <= UTC_TIMESTAMP(), link_user_id FROM sso_states WHERE state = ?"),
+	[STMT_SSO_STATE_DELETE] = DB_QUERY("DELETE FROM sso_states WHERE state = ?"),
+	[STMT_SSO_IDENTITY_USER] = DB_QUERY(
+	    "SELECT user_id FROM sso_identities WHERE organization_id = ? AND issuer = ? AND subject = ?"),
+	[STMT_SSO_IDENTITY_LINK] = DB_QUERY(
+	    "INSERT INTO sso_identities (organization_id, issuer, subject, user_id, last_login_at) "
+	    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"),
+	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
+	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
+	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
+};
+
+struct db_query *
+store_stmt(enum store_stmt id)
+{
+	return &catalog[id];
+}
+
+enum db_result
+store_run_one(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
+    size_t n, struct db_rows *rows, bool *found)
+{
+	enum db_result r = db_exec(db, &catalog[id], p, n, rows, a);
+
+	*found = r == DB_OK && rows->nrows == 1;
+	return r;
+}
+
+void *
+store_run_list(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
+    size_t n, const struct store_field *fields, size_t nfields, size_t size, size_t *count,
+    enum db_result *r)
+{
+	struct db_rows rows;
+	char *out;
+
+	*count = 0;
+	if ((*r = db_exec(db, &catalog[id], p, n, &rows, a)) != DB_OK)
+		return NULL;
+	/* Zeroed, with one spare so that an empty list is not NULL. */
+	if ((out = arena_alloc(a, size * (rows.nrows + 1))) == NULL) {
+		*r = DB_ERROR;
+		return NULL;
+	}
+	for (size_t i = 0; i < rows.nrows; i++)
+		store_decode(&rows, i, fields, nfields, out + i * size);
+	*count = rows.nrows;
+	return out;
+}
+
+enum db_result
+store_run_changed(struct db *db, enum store_stmt id, const struct db_param *p, size_t n,
+    bool *changed)
+{
+	struct db_rows rows;
+	enum db_result r = db_exec(db, &catalog[id], p, n, &rows, NULL);
+
+	if (changed != NULL)
+		*changed = r == DB_OK && rows.affected == 1;
+	return r;
+}
+
+void
+store_decode(const struct db_rows *rows, size_t r, const struct store_field *fields, size_t n,
+    void *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *member = (char *)out + fields[i].offset;
+		const char *cell = db_cell(rows, r, fields[i].col);
+		long long v = cell != NULL ? db_cell_int(rows, r, fields[i].col) : 0;
+		switch (fields[i].kind) {
+		case SK_NONE:
+			break;
+		case SK_STR:
+			memcpy(member, &cell, sizeof(cell));
+			break;
+		case SK_BOOL:
+			*(bool *)member = v != 0;
+			break;
+		case SK_LONG:
+			*(long *)member = (long)v;
+			break;
+		case SK_LLONG:
+			*(long long *)member = v;
+			break;
+		}
+	}
+}
