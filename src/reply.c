@@ -35,6 +35,26 @@ reply_error(struct reply *r, enum status st, const char *detail)
 	r->detail = detail;
 }
 
+enum status
+reply_db_status(enum db_result r)
+{
+	switch (r) {
+	case DB_OK:
+		return ST_OK;
+	case DB_DUPLICATE:
+		return ST_CONFLICT;
+	case DB_UNAVAILABLE:
+		return ST_SERVICE_UNAVAILABLE;
+	case DB_DEADLOCK:
+		return ST_RETRY;
+	case DB_BAD_VALUE:
+		return ST_VALIDATION_ERROR;
+	case DB_ERROR:
+		break;
+	}
+	return ST_INTERNAL_ERROR;
+}
+
 void
 reply_header(struct reply *r, const char *name, const char *value)
 {

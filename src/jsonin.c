@@ -1,5 +1,5 @@
-/* json.c -- strict JSON parsing with limits, and kvalid-style field validation. */
-#include "json.h"
+/* jsonin.c -- strict JSON parsing with limits, and kvalid-style field validation. */
+#include "jsonin.h"
 
 #include <string.h>
 
@@ -142,7 +142,7 @@ static bool scan_value(struct scan *s, int depth);
 static bool
 scan_container(struct scan *s, int depth, char close)
 {
-	if (depth > JSON_MAX_DEPTH)
+	if (depth > JV_MAX_DEPTH)
 		return fail(s, "JSON nested too deeply");
 	s->p++;
 	skip_ws(s);
@@ -202,7 +202,7 @@ scan_value(struct scan *s, int depth)
 }
 
 bool
-json_check_syntax(const char *text, size_t n, const char **why)
+jv_check_syntax(const char *text, size_t n, const char **why)
 {
 	struct scan s = {.p = text, .end = text + n, .why = NULL};
 	bool ok = scan_value(&s, 0);
@@ -216,7 +216,7 @@ json_check_syntax(const char *text, size_t n, const char **why)
 }
 
 json_object *
-json_parse_strict(const char *s, size_t n, const char **why)
+jv_parse_strict(const char *s, size_t n, const char **why)
 {
 	json_object *obj = NULL;
 
@@ -229,10 +229,10 @@ json_parse_strict(const char *s, size_t n, const char **why)
 		*why = "Request body is not valid UTF-8";
 		return NULL;
 	}
-	if (!json_check_syntax(s, n, why))
+	if (!jv_check_syntax(s, n, why))
 		return NULL;
 	/* The grammar is settled; json-c builds the tree (its depth counts differ: leave room). */
-	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH * 2);
+	json_tokener *tok = json_tokener_new_ex(JV_MAX_DEPTH * 2);
 	if (tok == NULL) {
 		*why = "Out of memory";
 		return NULL;
@@ -352,7 +352,7 @@ validate_one(json_object *v, const struct field_spec *f, struct field_errors *er
 }
 
 bool
-json_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
+jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
     struct field_errors *errs)
 {
 	bool ok = true;
@@ -386,7 +386,7 @@ json_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
 }
 
 const char *
-json_get_string(json_object *obj, const char *name)
+jv_get_string(json_object *obj, const char *name)
 {
 	json_object *v = NULL;
 	if (!json_object_object_get_ex(obj, name, &v) || v == NULL ||
@@ -396,7 +396,7 @@ json_get_string(json_object *obj, const char *name)
 }
 
 bool
-json_has(json_object *obj, const char *name)
+jv_has(json_object *obj, const char *name)
 {
 	json_object *v = NULL;
 	return json_object_object_get_ex(obj, name, &v) && v != NULL;

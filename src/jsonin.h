@@ -1,6 +1,6 @@
-/* json.h -- strict JSON input (depth, UTF-8) and table-driven field validation. */
-#ifndef OW_JSON_H
-#define OW_JSON_H
+/* jsonin.h -- JSON input: strict parsing (depth, UTF-8) and table-driven field validation. */
+#ifndef OW_JSONIN_H
+#define OW_JSONIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,17 +9,17 @@
 
 #include "arena.h"
 
-#define JSON_MAX_DEPTH 32
+#define JV_MAX_DEPTH 32
 
 /*
  * Parse exactly one JSON value from s[0..n): strict syntax, valid UTF-8, no
- * \u0000, nesting at most JSON_MAX_DEPTH, nothing after the value. Returns a
+ * \u0000, nesting at most JV_MAX_DEPTH, nothing after the value. Returns a
  * new object (caller puts it) or NULL with a reason in *why.
  */
-json_object *json_parse_strict(const char *s, size_t n, const char **why);
+json_object *jv_parse_strict(const char *s, size_t n, const char **why);
 
 /* True when s[0..n) is one JSON value by RFC 8259 within the limits above; else *why. */
-bool json_check_syntax(const char *s, size_t n, const char **why);
+bool jv_check_syntax(const char *s, size_t n, const char **why);
 
 enum field_type { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_STRING_ARRAY, FIELD_ENUM, FIELD_TIME };
 
@@ -50,12 +50,12 @@ struct field_errors {
  * and counted in code points. Adds one error per bad field. Returns true when
  * all fields pass.
  */
-bool json_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
+bool jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
     struct field_errors *errs);
 void field_error_add(struct field_errors *errs, const char *field, const char *message);
 
 /* Field accessors for validated objects: NULL / default when absent or null. */
-const char *json_get_string(json_object *obj, const char *name);
-bool json_has(json_object *obj, const char *name);
+const char *jv_get_string(json_object *obj, const char *name);
+bool jv_has(json_object *obj, const char *name);
 
 #endif
