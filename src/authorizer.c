@@ -8,7 +8,6 @@
 
 #include "audit.h"
 #include "auth.h"
-#include "session.h"
 
 int
 authorizer_rules_parse(struct authorizer_rules *r, const char *spec, char err[CONFIG_ERR_LEN])

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "jsonin.h"
 #include "net.h"
 #include "permission.h"
 #include "reply.h"
@@ -63,7 +64,8 @@ struct ctx {
 	struct arena *a;
 	const struct request *req;
 	struct reply *rep;
-	json_object *body;                          /* validated body, or NULL */
+	json_object *body;                          /* the body, or NULL: dispatch_request puts it */
+	struct jv_values in;                        /* the body's fields as validated (jv_field) */
 	const char *path_params[CTX_MAX_PATH_PARAMS];
 	size_t npath_params;
 	const char *client_ip;

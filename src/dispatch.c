@@ -14,7 +14,6 @@
 #include "log.h"
 #include "reply.h"
 #include "router.h"
-#include "session.h"
 #include "util.h"
 
 int
@@ -91,7 +90,7 @@ load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx
 		c->rep->detail = why;
 		return ST_VALIDATION_ERROR;
 	}
-	if (!jv_validate(c->body, rt->fields, rt->nfields, &c->rep->errors)) {
+	if (!jv_validate_into(c->body, rt->fields, rt->nfields, &c->rep->errors, &c->in)) {
 		c->rep->detail = "Request validation failed";
 		return ST_VALIDATION_ERROR;
 	}

@@ -12,7 +12,6 @@
 /* 9999-12-31T00:00:00Z: the DATETIME column's range. */
 #define APIKEY_EXPIRES_MAX 253402214400LL
 #include "params.h"
-#include "session.h"
 #include "store.h"
 #include "view.h"
 
@@ -52,9 +51,9 @@ enum status
 h_apikeys_create(struct ctx *c)
 {
 	const struct principal *pr = &c->principal;
-	const char *name = jv_get_string(c->body, "name");
-	json_object *perms_json = json_object_object_get(c->body, "permissions");
-	const char *expires_in = jv_get_string(c->body, "expires_at");
+	const char *name = jv_str(&c->in, "name");
+	json_object *perms_json = jv_field(&c->in, "permissions")->array;
+	const struct jv_value *expires_in = jv_field(&c->in, "expires_at");
 	char key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[UUID_STR_LEN];
 	char created[RFC3339_LEN], expires[RFC3339_LEN];
 	char exp_sql[UTIL_SQL_TIME_LEN], bound_sql[UTIL_SQL_TIME_LEN];
@@ -66,16 +65,15 @@ h_apikeys_create(struct ctx *c)
 	time_t bound = by_key ? (time_t)pr->key_expires : 0;
 	enum db_result r;
 
-	size_t n = json_object_array_length(perms_json);
+	size_t n = jv_field(&c->in, "permissions")->n;
 	for (size_t i = 0; i < n; i++) {
 		int p = permission_parse(json_object_get_string(json_object_array_get_idx(perms_json, i)));
 		if (p < 0)
 			return params_field_error(c, "permissions", "contains an unknown permission");
 		want |= PERM_BIT(p);
 	}
-	if (expires_in != NULL) {
-		if (util_time_parse(expires_in, &exp) != 0)
-			return params_field_error(c, "expires_at", "must be an RFC 3339 date-time");
+	if (expires_in->present) {
+		exp = expires_in->t;    /* parsed by the field table (FIELD_TIME) */
 		if (exp <= now)
 			return params_field_error(c, "expires_at", "must be in the future");
 		if (exp >= APIKEY_EXPIRES_MAX)

@@ -80,10 +80,10 @@ register_write(struct ctx *c, void *arg)
 enum status
 h_auth_register(struct ctx *c)
 {
-	const char *email_in = jv_get_string(c->body, "email");
-	const char *password = jv_get_string(c->body, "password");
-	const char *name = jv_get_string(c->body, "name");
-	const char *org_name = jv_get_string(c->body, "organization_name");
+	const char *email_in = jv_str(&c->in, "email");
+	const char *password = jv_str(&c->in, "password");
+	const char *name = jv_str(&c->in, "name");
+	const char *org_name = jv_str(&c->in, "organization_name");
 	char email[256], user_id[UUID_STR_LEN], org_id[UUID_STR_LEN], slug[101];
 	char hash[PASSWORD_HASH_MAX];
 	struct password_params pp = params_of(c->cfg);
@@ -164,11 +164,16 @@ login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unkno
 	return h_fail(c, ST_INVALID_CREDENTIALS, "Invalid email or password");
 }
 
+/*
+ * TX_NONE: a refused login's counters and audit events must outlive the
+ * refusal, and the argon2 work stays outside any transaction;
+ * session_start runs the session's writes through dispatch_tx.
+ */
 enum status
 h_auth_login(struct ctx *c)
 {
-	const char *email_in = jv_get_string(c->body, "email");
-	const char *password = jv_get_string(c->body, "password");
+	const char *email_in = jv_str(&c->in, "email");
+	const char *password = jv_str(&c->in, "password");
 	struct password_params pp = params_of(c->cfg);
 	struct user_row u;
 	char email[256];
@@ -227,7 +232,7 @@ h_auth_login(struct ctx *c)
 static enum status
 refresh_token_of(struct ctx *c, const char **tok)
 {
-	*tok = c->body != NULL ? jv_get_string(c->body, "refresh_token") : NULL;
+	*tok = jv_str(&c->in, "refresh_token");
 	if (*tok == NULL) {
 		*tok = request_cookie(c->req, session_refresh_cookie(c->cfg));
 		if (*tok != NULL && **tok != '\0' && !auth_same_origin(c))
@@ -245,6 +250,10 @@ revoked(struct ctx *c, const char *detail)
 	return h_fail(c, ST_INVALID_TOKEN, detail);
 }
 
+/*
+ * TX_NONE: rotation is one conditional UPDATE, and a reuse must stay
+ * revoked even though the request is refused.
+ */
 enum status
 h_auth_refresh(struct ctx *c)
 {
@@ -263,7 +272,8 @@ h_auth_refresh(struct ctx *c)
 	/*
 	 * Two passes at most: a refresh that loses the rotation race to a
 	 * concurrent one with the same token reads the session again and is
-	 * then a retry within the grace window, answered like the winner.
+	 * then a retry within the grace window, answered like the winner. Not
+	 * the dispatcher's retry: nothing failed, the race was lost cleanly.
 	 */
 	for (int pass = 0;; pass++) {
 		if ((r = store_session_for_refresh(c->db, c->a, rc.sid, c->cfg->jwt_refresh_grace, &s)) != DB_OK)
@@ -418,8 +428,8 @@ enum status
 h_auth_password(struct ctx *c)
 {
 	const struct principal *p = &c->principal;
-	const char *current = jv_get_string(c->body, "current_password");
-	const char *fresh = jv_get_string(c->body, "new_password");
+	const char *current = jv_str(&c->in, "current_password");
+	const char *fresh = jv_str(&c->in, "new_password");
 	struct password_params pp = params_of(c->cfg);
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;

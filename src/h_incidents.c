@@ -5,7 +5,6 @@
 
 #include "audit.h"
 #include "params.h"
-#include "session.h"
 #include "store.h"
 #include "view.h"
 
@@ -95,8 +94,8 @@ h_incidents_create(struct ctx *c)
 	 * would answer 503 for a stored write.
 	 */
 	struct db_rows rows;
-	if ((r = store_incident_create(c->db, id, org, jv_get_string(c->body, "title"),
-	    jv_get_string(c->body, "severity"), jv_get_string(c->body, "description"),
+	if ((r = store_incident_create(c->db, id, org, jv_str(&c->in, "title"),
+	    jv_str(&c->in, "severity"), jv_str(&c->in, "description"),
 	    by_type(c), c->principal.id)) != DB_OK ||
 	    (r = audit_record(c, org, "incident.created", "success", "incident", id)) != DB_OK ||
 	    (r = store_incident_get(c->db, c->a, id, org, &rows)) != DB_OK || rows.nrows != 1)
@@ -129,10 +128,10 @@ h_incidents_update(struct ctx *c)
 		return reply_db_status(r);
 	if (!found)
 		return h_fail(c, ST_NOT_FOUND, "Incident not found");
-	if ((r = store_incident_update(c->db, id, org, jv_get_string(c->body, "title"),
-	    jv_get_string(c->body, "severity"), jv_get_string(c->body, "status"),
-	    json_object_object_get_ex(c->body, "description", NULL),
-	    jv_get_string(c->body, "description"))) != DB_OK ||
+	if ((r = store_incident_update(c->db, id, org, jv_str(&c->in, "title"),
+	    jv_str(&c->in, "severity"), jv_str(&c->in, "status"),
+	    jv_field(&c->in, "description")->given,
+	    jv_str(&c->in, "description"))) != DB_OK ||
 	    (r = audit_record(c, org, "incident.updated", "success", "incident", id)) != DB_OK)
 		return reply_db_status(r);
 	return reply_incident(c, id, ST_OK);
@@ -173,8 +172,8 @@ enum status
 h_procedures_create(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *name = jv_get_string(c->body, "name");
-	const char *description = jv_get_string(c->body, "description");
+	const char *name = jv_str(&c->in, "name");
+	const char *description = jv_str(&c->in, "description");
 	char id[UUID_STR_LEN], now[RFC3339_LEN];
 	enum db_result r;
 
@@ -200,7 +199,7 @@ enum status
 h_procedures_execute(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *incident_in = c->body != NULL ? jv_get_string(c->body, "incident_id") : NULL;
+	const char *incident_in = jv_str(&c->in, "incident_id");
 	char id[UUID_STR_LEN], proc[UUID_STR_LEN], incident[UUID_STR_LEN], now[RFC3339_LEN];
 	bool found = false;
 	enum db_result r;

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "log.h"
 #include "oidc.h"
+#include "params.h"
 #include "router.h"
 #include "session.h"
 #include "sso.h"
@@ -427,6 +428,11 @@ provider_error_code(struct ctx *c, const char *e)
 	return arena_strdup(c->a, e);
 }
 
+/*
+ * TX_NONE: the state is spent first, whatever follows, and the provider is
+ * called outside any transaction; the sign-in writes go through
+ * session_start_with, that is dispatch_tx.
+ */
 enum status
 h_sso_callback(struct ctx *c)
 {
@@ -611,20 +617,6 @@ h_sso_connection_get(struct ctx *c)
 	return ST_OK;
 }
 
-static enum status
-fail_field(struct ctx *c, const char *field, const char *message)
-{
-	field_error_add(&c->rep->errors, field, message);
-	return h_fail(c, ST_VALIDATION_ERROR, "Request validation failed");
-}
-
-static bool
-body_bool(json_object *body, const char *name, bool def)
-{
-	json_object *v = NULL;
-	return json_object_object_get_ex(body, name, &v) && v != NULL ? json_object_get_boolean(v) : def;
-}
-
 /*
  * The write of PUT /sso-connections, in its transaction: the stored row is
  * read locked, so that the secret rule below judges what is replaced.
@@ -643,7 +635,7 @@ connection_write(struct ctx *c, void *arg)
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (!found && w->client_secret == NULL)
-		return fail_field(c, "client_secret", "is required when the connection is created");
+		return params_field_error(c, "client_secret", "is required when the connection is created");
 	/*
 	 * The secret is write-only and goes to the token endpoint only: a new
 	 * issuer, or one whose discovery now names another token endpoint, gets
@@ -651,7 +643,7 @@ connection_write(struct ctx *c, void *arg)
 	 */
 	if (found && w->client_secret == NULL && (!oidc_same_issuer(conn.issuer, w->issuer) ||
 	    conn.token_endpoint == NULL || strcmp(conn.token_endpoint, w->token_endpoint) != 0))
-		return fail_field(c, "client_secret",
+		return params_field_error(c, "client_secret",
 		    "is required again when the issuer or its token endpoint changes");
 	if ((r = store_sso_connection_put(c->db, org, w)) != DB_OK ||
 	    (r = audit_record(c, org, found ? "sso_connection.updated" : "sso_connection.created",
@@ -669,13 +661,13 @@ enum status
 h_sso_connection_put(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *issuer = jv_get_string(c->body, "issuer");
-	const char *client_id = jv_get_string(c->body, "client_id");
-	const char *secret = jv_get_string(c->body, "client_secret");
-	const char *role = jv_get_string(c->body, "default_role");
-	bool auto_create = body_bool(c->body, "auto_create", false);
-	bool link_existing = body_bool(c->body, "link_existing_accounts", false);
-	bool enabled = body_bool(c->body, "enabled", true);
+	const char *issuer = jv_str(&c->in, "issuer");
+	const char *client_id = jv_str(&c->in, "client_id");
+	const char *secret = jv_str(&c->in, "client_secret");
+	const char *role = jv_str(&c->in, "default_role");
+	bool auto_create = jv_bool(&c->in, "auto_create", false);
+	bool link_existing = jv_bool(&c->in, "link_existing_accounts", false);
+	bool enabled = jv_bool(&c->in, "enabled", true);
 	const char *domains[SSO_DOMAINS_MAX], *domains_json, *bad = NULL, *problem, *jwks = NULL;
 	struct oidc_opts opts = sso_provider_opts(c->cfg);
 	struct oidc_provider p;
@@ -688,22 +680,22 @@ h_sso_connection_put(struct ctx *c)
 	enum status st = ST_OK;
 
 	if ((problem = oidc_issuer_problem(issuer, &opts)) != NULL)
-		st = fail_field(c, "issuer", problem);
+		st = params_field_error(c, "issuer", problem);
 	if (!plain_token(client_id, 255))
-		st = fail_field(c, "client_id", "must be printable ASCII without spaces");
+		st = params_field_error(c, "client_id", "must be printable ASCII without spaces");
 	if (secret != NULL && strlen(secret) > 1024)
-		st = fail_field(c, "client_secret", "is too long");
-	if (json_object_object_get_ex(c->body, "allowed_domains", &arr) && arr != NULL) {
+		st = params_field_error(c, "client_secret", "is too long");
+	if ((arr = jv_field(&c->in, "allowed_domains")->array) != NULL) {
 		n = json_object_array_length(arr);
 		if (n > SSO_DOMAINS_MAX)
-			st = fail_field(c, "allowed_domains", "has too many items");
+			st = params_field_error(c, "allowed_domains", "has too many items");
 		for (size_t i = 0; i < n && i < SSO_DOMAINS_MAX; i++)
 			domains[i] = json_object_get_string(json_object_array_get_idx(arr, i));
 	}
 	if (st != ST_OK)
 		goto wipe;
 	if ((domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL) {
-		st = fail_field(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
+		st = params_field_error(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
 		    "is too long");
 		goto wipe;
 	}
@@ -716,10 +708,10 @@ h_sso_connection_put(struct ctx *c)
 		role = "viewer";
 	int rl = role_parse(role);
 	if (rl < 0) {
-		st = fail_field(c, "default_role", "must be admin, engineer or viewer");
+		st = params_field_error(c, "default_role", "must be admin, engineer or viewer");
 		goto wipe;
 	}
-	if ((jv_get_string(c->body, "default_role") != NULL || auto_create) &&
+	if ((jv_str(&c->in, "default_role") != NULL || auto_create) &&
 	    (role_permissions((enum role)rl) & ~c->principal.perms) != 0) {
 		st = h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "default_role has permissions you do not hold");
 		goto wipe;
@@ -735,7 +727,7 @@ h_sso_connection_put(struct ctx *c)
 		goto wipe;
 	}
 	if (e != OIDC_OK) {
-		st = e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : fail_field(c, "issuer",
+		st = e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : params_field_error(c, "issuer",
 		    arena_printf(c->a, "the identity provider could not be used: %s",
 		    oidc_error_info(e)->detail));
 		goto wipe;

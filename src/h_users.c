@@ -6,7 +6,6 @@
 #include "audit.h"
 #include "params.h"
 #include "password.h"
-#include "session.h"
 #include "store.h"
 #include "view.h"
 
@@ -100,10 +99,10 @@ enum status
 h_users_create(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *email_in = jv_get_string(c->body, "email");
-	const char *name = jv_get_string(c->body, "name");
-	const char *role = jv_get_string(c->body, "role");
-	const char *password = jv_get_string(c->body, "password");
+	const char *email_in = jv_str(&c->in, "email");
+	const char *name = jv_str(&c->in, "name");
+	const char *role = jv_str(&c->in, "role");
+	const char *password = jv_str(&c->in, "password");
 	struct password_params pp = {(uint32_t)c->cfg->argon2_memory,
 	    (uint32_t)c->cfg->argon2_iterations, (uint32_t)c->cfg->argon2_parallelism};
 	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
@@ -142,10 +141,10 @@ enum status
 h_users_update(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *name = jv_get_string(c->body, "name");
-	const char *role = jv_get_string(c->body, "role");
-	json_object *active_json = json_object_object_get(c->body, "active");
-	int active = active_json != NULL ? json_object_get_boolean(active_json) : -1;
+	const char *name = jv_str(&c->in, "name");
+	const char *role = jv_str(&c->in, "role");
+	const struct jv_value *active_in = jv_field(&c->in, "active");
+	int active = active_in->present ? active_in->b : -1;
 	char id[UUID_STR_LEN];
 	struct user_row before, after;
 	bool found = false;

@@ -351,9 +351,44 @@ validate_one(json_object *v, const struct field_spec *f, struct field_errors *er
 	return false;
 }
 
+/* The parsed value of v, which validate_one accepted for f. */
+static void
+parse_one(json_object *v, const struct field_spec *f, struct jv_value *out)
+{
+	out->present = true;
+	switch (f->type) {
+	case FIELD_STRING:
+	case FIELD_ENUM:
+		out->s = json_object_get_string(v);
+		break;
+	case FIELD_TIME:
+		out->s = json_object_get_string(v);
+		if (util_time_parse(out->s, &out->t) != 0)
+			out->t = 0;
+		break;
+	case FIELD_INT:
+		out->i = json_object_get_int64(v);
+		break;
+	case FIELD_BOOL:
+		out->b = json_object_get_boolean(v);
+		break;
+	case FIELD_STRING_ARRAY:
+		out->array = v;
+		out->n = json_object_array_length(v);
+		break;
+	}
+}
+
 bool
 jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
     struct field_errors *errs)
+{
+	return jv_validate_into(obj, specs, nspecs, errs, NULL);
+}
+
+bool
+jv_validate_into(json_object *obj, const struct field_spec *specs, size_t nspecs,
+    struct field_errors *errs, struct jv_values *out)
 {
 	bool ok = true;
 
@@ -361,10 +396,19 @@ jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
 		field_error_add(errs, "body", "must be a JSON object");
 		return false;
 	}
+	if (out != NULL) {
+		if (nspecs > JV_FIELDS_MAX)
+			return false;
+		memset(out, 0, sizeof(*out));
+		out->specs = specs;
+		out->n = nspecs;
+	}
 	for (size_t i = 0; i < nspecs; i++) {
 		json_object *v = NULL;
 		const struct field_spec *f = &specs[i];
 		bool present = json_object_object_get_ex(obj, f->name, &v);
+		if (out != NULL)
+			out->v[i].given = present;
 		if (present && v == NULL && f->nullable)
 			present = false;
 		if (!present) {
@@ -381,8 +425,34 @@ jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
 		}
 		if (!validate_one(v, f, errs))
 			ok = false;
+		else if (out != NULL)
+			parse_one(v, f, &out->v[i]);
 	}
 	return ok;
+}
+
+const struct jv_value *
+jv_field(const struct jv_values *in, const char *name)
+{
+	static const struct jv_value absent;
+
+	for (size_t i = 0; in != NULL && i < in->n; i++)
+		if (strcmp(in->specs[i].name, name) == 0)
+			return &in->v[i];
+	return &absent;
+}
+
+const char *
+jv_str(const struct jv_values *in, const char *name)
+{
+	return jv_field(in, name)->s;
+}
+
+bool
+jv_bool(const struct jv_values *in, const char *name, bool def)
+{
+	const struct jv_value *v = jv_field(in, name);
+	return v->present ? v->b : def;
 }
 
 const char *

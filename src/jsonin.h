@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -46,12 +47,49 @@ struct field_errors {
 };
 
 /*
+ * A field's value as validation parsed it (kcgi's kpair.parsed): handlers
+ * read these and never look into the body again. Pointers borrow from the
+ * body object, valid until the request ends.
+ */
+struct jv_value {
+	bool given;             /* the member is in the object, even as null */
+	bool present;           /* given and not null */
+	const char *s;          /* FIELD_STRING, FIELD_ENUM, FIELD_TIME: the text */
+	long long i;            /* FIELD_INT */
+	bool b;                 /* FIELD_BOOL */
+	time_t t;               /* FIELD_TIME: the instant */
+	json_object *array;     /* FIELD_STRING_ARRAY: the array (strings only) */
+	size_t n;               /* FIELD_STRING_ARRAY: its length */
+};
+
+#define JV_FIELDS_MAX 16
+
+/* The values of one field table, in the table's order. */
+struct jv_values {
+	const struct field_spec *specs;
+	size_t n;
+	struct jv_value v[JV_FIELDS_MAX];
+};
+
+/*
  * Check obj (must be an object) against specs; strings are trimmed of nothing
  * and counted in code points. Adds one error per bad field. Returns true when
- * all fields pass.
+ * all fields pass. out (may be NULL) receives every field's parsed value;
+ * a table of more than JV_FIELDS_MAX fields fails.
  */
 bool jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
     struct field_errors *errs);
+bool jv_validate_into(json_object *obj, const struct field_spec *specs, size_t nspecs,
+    struct field_errors *errs, struct jv_values *out);
+
+/*
+ * The value of the field called name; an absent value (nothing given) when
+ * there is none, or in is NULL or was never filled (a route without a body).
+ */
+const struct jv_value *jv_field(const struct jv_values *in, const char *name);
+/* Shorthands: the text of a string-like field (NULL when absent); a boolean or def. */
+const char *jv_str(const struct jv_values *in, const char *name);
+bool jv_bool(const struct jv_values *in, const char *name, bool def);
 void field_error_add(struct field_errors *errs, const char *field, const char *message);
 
 /* Field accessors for validated objects: NULL / default when absent or null. */

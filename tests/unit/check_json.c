@@ -527,6 +527,47 @@ START_TEST(test_accessors)
 }
 END_TEST
 
+/* What a handler reads: every field's value as the field table parsed it. */
+START_TEST(test_parsed_values)
+{
+	static const char *const colours[] = {"red", "blue", NULL};
+	static const struct field_spec pspecs[] = {
+		{"s", FIELD_STRING, true, false, 1, 10, NULL},
+		{"i", FIELD_INT, false, false, 0, 100, NULL},
+		{"b", FIELD_BOOL, false, false, 0, 0, NULL},
+		{"t", FIELD_TIME, false, true, 0, 0, NULL},
+		{"a", FIELD_STRING_ARRAY, false, false, 0, 5, NULL},
+		{"e", FIELD_ENUM, false, false, 0, 0, colours},
+		{"n", FIELD_STRING, false, true, 0, 10, NULL},
+		{"missing", FIELD_BOOL, false, false, 0, 0, NULL},
+	};
+	const char *why;
+	json_object *o = parse("{\"s\":\"v\",\"i\":42,\"b\":true,\"t\":\"1970-01-02T00:00:00Z\","
+	    "\"a\":[\"x\",\"y\"],\"e\":\"blue\",\"n\":null}", &why);
+	struct field_errors errs = {.n = 0};
+	struct jv_values in;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert(jv_validate_into(o, pspecs, sizeof pspecs / sizeof pspecs[0], &errs, &in));
+	ck_assert_str_eq(jv_str(&in, "s"), "v");
+	ck_assert_int_eq(jv_field(&in, "i")->i, 42);
+	ck_assert(jv_bool(&in, "b", false));
+	ck_assert(jv_bool(&in, "missing", true));
+	ck_assert_int_eq((long)jv_field(&in, "t")->t, 86400);
+	ck_assert_int_eq(jv_field(&in, "a")->n, 2);
+	ck_assert_ptr_nonnull(jv_field(&in, "a")->array);
+	ck_assert_str_eq(jv_str(&in, "e"), "blue");
+	/* null in a nullable field: given, not present. */
+	ck_assert(jv_field(&in, "n")->given);
+	ck_assert(!jv_field(&in, "n")->present);
+	ck_assert_ptr_null(jv_str(&in, "n"));
+	ck_assert(!jv_field(&in, "missing")->given);
+	ck_assert(!jv_field(&in, "not in the table")->present);
+	ck_assert(!jv_field(NULL, "s")->present);
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *
 json_suite(void)
 {
@@ -556,6 +597,7 @@ json_suite(void)
 	tcase_add_loop_test(tc, test_validate_not_object, 0, sizeof not_objects / sizeof not_objects[0]);
 	tcase_add_test(tc, test_errors_capped);
 	tcase_add_test(tc, test_accessors);
+	tcase_add_test(tc, test_parsed_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
