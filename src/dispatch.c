@@ -98,7 +98,7 @@ load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx
 }
 
 /*
- * CORS for configured origins only (API.md section 4): credentials allowed,
+ * CORS for configured origins only (doc/api.md section 4): credentials allowed,
  * so the origin is echoed, never "*". Other origins get no CORS headers and
  * the browser keeps the response from them.
  */
@@ -128,6 +128,10 @@ preflight(struct ctx *c, const char *allow)
 	return ST_NO_CONTENT;
 }
 
+/*
+ * The service's only BEGIN, COMMIT and ROLLBACK (doc/HACKING.md section 3),
+ * so that no handler can forget a rollback or the after-commit hooks.
+ */
 enum status
 dispatch_tx(struct ctx *c, tx_step step, void *arg)
 {
@@ -180,8 +184,8 @@ route_step(struct ctx *c, void *arg)
  * Run the handler, inside a transaction when its route says TX_WRITE. A
  * transaction that lost a deadlock (or, on Galera, a certification
  * conflict) was rolled back whole by dispatch_tx, so running the handler
- * again is safe. This is the one retry loop of the service: bounded, with
- * jitter so that the two losers do not collide again in step.
+ * again is safe. The service's one retry of lost transactions: bounded,
+ * with jitter so that the two losers do not collide again in step.
  */
 static enum status
 run_handler(struct ctx *c, const struct route *rt)

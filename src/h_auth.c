@@ -1,4 +1,4 @@
-/* h_auth.c -- /auth/register, login, refresh, logout, me, password (API.md section 6 "Auth"). */
+/* h_auth.c -- /auth/register, login, refresh, logout, me, password (doc/api.md section 6 "Auth"). */
 #include "handlers.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* reply.c -- turn a status and a body into the CGI response with the headers API.md requires. */
+/* reply.c -- turn a status and a body into the CGI response with the headers doc/api.md requires. */
 #include "reply.h"
 
 #include <stdio.h>
