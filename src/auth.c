@@ -33,7 +33,7 @@ auth_access_token(struct ctx *c, const char *token)
 	enum db_result r = store_session_check(c->db, c->a, p->claims.sid, p->claims.sub,
 	    p->claims.jti, &sc);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (!sc.found || !sc.session_live || sc.jti_revoked)
 		return token_fail(c, "Token has been revoked");
 	if (!sc.user_active)
@@ -165,7 +165,7 @@ auth_api_key(struct ctx *c, const char *key)
 	/* One statement: the key, its chain's state and its root user's (no walk up the chain). */
 	enum db_result r = store_key_by_digest(c->db, c->a, digest, sizeof(digest), &k, &found);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (!found || k.digest_len != sizeof(digest) || !util_ct_equal(k.digest, digest, sizeof(digest))) {
 		usage_reject(false, c->client_ip, time(NULL));
 		return key_fail(c, "Invalid API key");

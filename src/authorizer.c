@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "auth.h"
-#include "session.h"
 
 int
 authorizer_rules_parse(struct authorizer_rules *r, const char *spec, char err[CONFIG_ERR_LEN])
@@ -180,7 +180,7 @@ authorizer_handle(struct ctx *c, const struct authorizer_rules *rules)
 	enum status st = auth_authenticate(c);
 
 	if (st == ST_OK && (st = auth_require(c, perm)) != ST_OK)
-		session_audit(c, c->principal.org_id, "permission.denied", "denied", "path", path);
+		audit_record(c, c->principal.org_id, "permission.denied", "denied", "path", path);
 	if (st != ST_OK) {
 		if (st == ST_INVALID_TOKEN || st == ST_INVALID_API_KEY) {
 			const char *login = c->cfg->authorizer_login_url;

@@ -6,14 +6,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "authorizer.h"
 #include "handlers.h"
-#include "json.h"
+#include "jsonin.h"
 #include "log.h"
 #include "reply.h"
 #include "router.h"
-#include "session.h"
 #include "util.h"
 
 int
@@ -64,6 +64,13 @@ dispatch_free(struct service *svc)
 	arena_free(&svc->arena);
 }
 
+enum status
+h_fail(struct ctx *c, enum status st, const char *detail)
+{
+	reply_error(c->rep, st, detail);
+	return st;
+}
+
 /* Body checks in the order that costs the client least: size, type, syntax, fields. */
 static enum status
 load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx)
@@ -78,12 +85,12 @@ load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx
 	enum status st = request_read_body(req, c->cfg->max_body, read, rctx, c->a);
 	if (st != ST_OK)
 		return st;
-	c->body = json_parse_strict(req->body, req->body_len, &why);
+	c->body = jv_parse_strict(req->body, req->body_len, &why);
 	if (c->body == NULL) {
 		c->rep->detail = why;
 		return ST_VALIDATION_ERROR;
 	}
-	if (!json_validate(c->body, rt->fields, rt->nfields, &c->rep->errors)) {
+	if (!jv_validate_into(c->body, rt->fields, rt->nfields, &c->rep->errors, &c->in)) {
 		c->rep->detail = "Request validation failed";
 		return ST_VALIDATION_ERROR;
 	}
@@ -91,7 +98,7 @@ load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx
 }
 
 /*
- * CORS for configured origins only (API.md section 4): credentials allowed,
+ * CORS for configured origins only (doc/api.md section 4): credentials allowed,
  * so the origin is echoed, never "*". Other origins get no CORS headers and
  * the browser keeps the response from them.
  */
@@ -121,13 +128,64 @@ preflight(struct ctx *c, const char *allow)
 	return ST_NO_CONTENT;
 }
 
+/*
+ * The service's only BEGIN, COMMIT and ROLLBACK (doc/HACKING.md section 3),
+ * so that no handler can forget a rollback or the after-commit hooks.
+ */
+enum status
+dispatch_tx(struct ctx *c, tx_step step, void *arg)
+{
+	if (c->in_tx)
+		return step(c, arg);
+
+	enum db_result r = db_begin(c->db);
+	if (r != DB_OK)
+		return reply_db_status(r);
+	c->in_tx = true;
+	enum status st = step(c, arg);
+	if (st < ST_VALIDATION_ERROR && (r = db_commit(c->db)) != DB_OK)
+		st = reply_db_status(r);
+	c->in_tx = false;
+	if (st >= ST_VALIDATION_ERROR) {
+		/* Any failure, ST_RETRY included, leaves nothing behind: the rerun starts clean. */
+		db_rollback(c->db);
+		c->nafter_commit = 0;
+	}
+	for (size_t i = 0; i < c->nafter_commit; i++)
+		c->after_commit[i].fn(c, c->after_commit[i].arg);
+	c->nafter_commit = 0;
+	audit_flush_refusals(c);
+	return st;
+}
+
+int
+dispatch_after_commit(struct ctx *c, after_commit_fn fn, void *arg)
+{
+	if (!c->in_tx) {
+		fn(c, arg);
+		return 0;
+	}
+	if (c->nafter_commit >= CTX_MAX_AFTER_COMMIT)
+		return -1;
+	c->after_commit[c->nafter_commit++] = (struct ctx_after_commit){fn, arg};
+	return 0;
+}
+
+static enum status
+route_step(struct ctx *c, void *arg)
+{
+	const struct route *rt = arg;
+	return rt->handler(c);
+}
+
 #define HANDLER_ATTEMPTS 4
 
 /*
- * Run the handler; a transaction that lost a deadlock (or, on Galera, a
- * certification conflict) was rolled back whole, so running the handler
- * again is safe. Bounded, with jitter so that the two losers do not collide
- * again in step.
+ * Run the handler, inside a transaction when its route says TX_WRITE. A
+ * transaction that lost a deadlock (or, on Galera, a certification
+ * conflict) was rolled back whole by dispatch_tx, so running the handler
+ * again is safe. The service's one retry of lost transactions: bounded,
+ * with jitter so that the two losers do not collide again in step.
  */
 static enum status
 run_handler(struct ctx *c, const struct route *rt)
@@ -135,10 +193,9 @@ run_handler(struct ctx *c, const struct route *rt)
 	enum status st = ST_RETRY;
 
 	for (int attempt = 1; attempt <= HANDLER_ATTEMPTS; attempt++) {
-		st = rt->handler(c);
+		st = rt->tx == TX_WRITE ? dispatch_tx(c, route_step, (void *)rt) : rt->handler(c);
 		if (st != ST_RETRY)
 			break;
-		db_rollback(c->db);
 		reply_clear(c->rep);
 		c->rep->nheaders = 0;
 		c->rep->errors.n = 0;
@@ -222,7 +279,7 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 		if ((st = auth_authenticate(c)) != ST_OK)
 			return st;
 		if ((st = auth_require(c, rt->permission)) != ST_OK) {
-			session_audit(c, c->principal.org_id, "permission.denied", "denied", "permission",
+			audit_record(c, c->principal.org_id, "permission.denied", "denied", "permission",
 			    permission_name((enum permission)rt->permission));
 			return st;
 		}

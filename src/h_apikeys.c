@@ -6,12 +6,12 @@
 #include <time.h>
 
 #include "apikey.h"
+#include "audit.h"
 #include "auth.h"
 
 /* 9999-12-31T00:00:00Z: the DATETIME column's range. */
 #define APIKEY_EXPIRES_MAX 253402214400LL
 #include "params.h"
-#include "session.h"
 #include "store.h"
 #include "view.h"
 
@@ -51,9 +51,9 @@ enum status
 h_apikeys_create(struct ctx *c)
 {
 	const struct principal *pr = &c->principal;
-	const char *name = json_get_string(c->body, "name");
-	json_object *perms_json = json_object_object_get(c->body, "permissions");
-	const char *expires_in = json_get_string(c->body, "expires_at");
+	const char *name = jv_str(&c->in, "name");
+	json_object *perms_json = jv_field(&c->in, "permissions")->array;
+	const struct jv_value *expires_in = jv_field(&c->in, "expires_at");
 	char key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[UUID_STR_LEN];
 	char created[RFC3339_LEN], expires[RFC3339_LEN];
 	char exp_sql[UTIL_SQL_TIME_LEN], bound_sql[UTIL_SQL_TIME_LEN];
@@ -65,16 +65,15 @@ h_apikeys_create(struct ctx *c)
 	time_t bound = by_key ? (time_t)pr->key_expires : 0;
 	enum db_result r;
 
-	size_t n = json_object_array_length(perms_json);
+	size_t n = jv_field(&c->in, "permissions")->n;
 	for (size_t i = 0; i < n; i++) {
 		int p = permission_parse(json_object_get_string(json_object_array_get_idx(perms_json, i)));
 		if (p < 0)
 			return params_field_error(c, "permissions", "contains an unknown permission");
 		want |= PERM_BIT(p);
 	}
-	if (expires_in != NULL) {
-		if (util_time_parse(expires_in, &exp) != 0)
-			return params_field_error(c, "expires_at", "must be an RFC 3339 date-time");
+	if (expires_in->present) {
+		exp = expires_in->t;    /* parsed by the field table (FIELD_TIME) */
 		if (exp <= now)
 			return params_field_error(c, "expires_at", "must be in the future");
 		if (exp >= APIKEY_EXPIRES_MAX)
@@ -89,16 +88,13 @@ h_apikeys_create(struct ctx *c)
 	} else if (bound > 0) {
 		/* No expiry asked for: the child inherits its parent's (shown in the 201). */
 		exp = bound;
-		if (exp <= now) {
-			c->rep->detail = "API key has expired";
-			return ST_INVALID_API_KEY;
-		}
+		if (exp <= now)
+			return h_fail(c, ST_INVALID_API_KEY, "API key has expired");
 	}
 	/* A key never holds more than whoever creates it: the user's role or the creating key. */
 	if ((want & ~pr->perms) != 0) {
-		c->rep->detail = "Cannot grant permissions the creator does not hold";
-		session_audit(c, pr->org_id, "permission.denied", "denied", "api_key", NULL);
-		return ST_INSUFFICIENT_PERMISSIONS;
+		audit_refusal(c, pr->org_id, "permission.denied", "denied", "api_key", NULL);
+		return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "Cannot grant permissions the creator does not hold");
 	}
 	if (apikey_generate(key) != 0 || util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
@@ -122,24 +118,18 @@ h_apikeys_create(struct ctx *c)
 		.parent_key_id = by_key ? pr->id : NULL,
 	};
 	bool live = true;
-	if ((r = db_begin(c->db)) != DB_OK)
-		goto fail;
+	/* TX_WRITE: the parent's guard, the key and its record in one transaction. */
 	if (by_key && ((r = store_key_guard_parent(c->db, pr->id, pr->org_id, &live)) != DB_OK ||
 	    !live)) {
 		/* Revoked (or an ancestor was) since this request authenticated. */
-		db_rollback(c->db);
 		if (r != DB_OK)
 			goto fail;
 		explicit_bzero(key, sizeof(key));
-		c->rep->detail = "API key has been revoked";
-		return ST_INVALID_API_KEY;
+		return h_fail(c, ST_INVALID_API_KEY, "API key has been revoked");
 	}
 	if ((r = store_key_create(c->db, &k)) != DB_OK ||
-	    (r = session_audit(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
+	    (r = audit_record(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK)
 		goto fail;
-	}
 	util_time_rfc3339(now, created);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
@@ -159,7 +149,7 @@ h_apikeys_create(struct ctx *c)
 	return ST_CREATED;
 fail:
 	explicit_bzero(key, sizeof(key));
-	return store_status(r);
+	return reply_db_status(r);
 }
 
 enum status
@@ -174,7 +164,7 @@ h_apikeys_list(struct ctx *c)
 		return st;
 	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, limit, offset, &keys, &n);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct key_listed *l = &keys[i];
@@ -212,22 +202,13 @@ h_apikeys_delete(struct ctx *c)
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
-	if ((r = store_key_revoke(c->db, id, c->principal.org_id, &found)) != DB_OK) {
-		db_rollback(c->db);
-		return store_status(r);
-	}
-	if (!found) {
-		db_rollback(c->db);
-		c->rep->detail = "API key not found";
-		return ST_NOT_FOUND;
-	}
-	if ((r = session_audit(c, c->principal.org_id, "api_key.deleted", "success", "api_key", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		return store_status(r);
-	}
+	/* TX_WRITE: the revocation and its record commit together. */
+	if ((r = store_key_revoke(c->db, id, c->principal.org_id, &found)) != DB_OK)
+		return reply_db_status(r);
+	if (!found)
+		return h_fail(c, ST_NOT_FOUND, "API key not found");
+	if ((r = audit_record(c, c->principal.org_id, "api_key.deleted", "success", "api_key", id)) != DB_OK)
+		return reply_db_status(r);
 	reply_json(c->rep, ST_NO_CONTENT, NULL);
 	return ST_NO_CONTENT;
 }

@@ -56,7 +56,7 @@ h_audit_list(struct ctx *c)
 	enum db_result r = store_audit_list(c->db, c->a, c->principal.org_id, action,
 	    actor_id != NULL ? actor_lc : NULL, (long long)since, limit, offset, &rows);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < rows.nrows; i++) {
 		json_object *o = json_object_new_object();

@@ -1,4 +1,4 @@
-/* h_auth.c -- /auth/register, login, refresh, logout, me, password (API.md section 6 "Auth"). */
+/* h_auth.c -- /auth/register, login, refresh, logout, me, password (doc/api.md section 6 "Auth"). */
 #include "handlers.h"
 
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "log.h"
 #include "params.h"
@@ -29,11 +30,10 @@ h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
 	enum db_result r = store_throttle_hit(c->db, c->a, bucket, c->throttle_ip, window, &hits, &left);
 
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (hits > limit) {
 		c->rep->retry_after = left;
-		c->rep->detail = "Too many requests from this client";
-		return ST_RATE_LIMITED;
+		return h_fail(c, ST_RATE_LIMITED, "Too many requests from this client");
 	}
 	return ST_OK;
 }
@@ -45,22 +45,45 @@ h_auth_ip_budget(struct ctx *c)
 	enum db_result r = store_ip_failures(c->db, c->a, c->throttle_ip, &failures, &left);
 
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (failures >= c->cfg->lockout_ip_failures_per_minute) {
 		c->rep->retry_after = left;
-		c->rep->detail = "Too many failed login attempts";
-		return ST_RATE_LIMITED;
+		return h_fail(c, ST_RATE_LIMITED, "Too many failed login attempts");
 	}
+	return ST_OK;
+}
+
+/* What registration writes in its transaction (after the argon2 work). */
+struct register_tx {
+	const char *org_id, *org_name, *slug, *user_id, *email, *name, *hash;
+	bool duplicate;     /* the address is taken: a 409, and a spent failure */
+};
+
+static enum status
+register_write(struct ctx *c, void *arg)
+{
+	struct register_tx *t = arg;
+	enum db_result r;
+
+	if ((r = store_org_create(c->db, t->org_id, t->org_name, t->slug)) != DB_OK ||
+	    (r = store_user_create(c->db, t->user_id, t->org_id, t->email, t->name, "admin", t->hash)) != DB_OK) {
+		t->duplicate = r == DB_DUPLICATE;
+		return reply_db_status(r);
+	}
+	c->principal.type = PRINCIPAL_USER;
+	c->principal.id = t->user_id;
+	if ((r = audit_record(c, t->org_id, "auth.register", "success", "user", t->user_id)) != DB_OK)
+		return reply_db_status(r);
 	return ST_OK;
 }
 
 enum status
 h_auth_register(struct ctx *c)
 {
-	const char *email_in = json_get_string(c->body, "email");
-	const char *password = json_get_string(c->body, "password");
-	const char *name = json_get_string(c->body, "name");
-	const char *org_name = json_get_string(c->body, "organization_name");
+	const char *email_in = jv_str(&c->in, "email");
+	const char *password = jv_str(&c->in, "password");
+	const char *name = jv_str(&c->in, "name");
+	const char *org_name = jv_str(&c->in, "organization_name");
 	char email[256], user_id[UUID_STR_LEN], org_id[UUID_STR_LEN], slug[101];
 	char hash[PASSWORD_HASH_MAX];
 	struct password_params pp = params_of(c->cfg);
@@ -88,30 +111,23 @@ h_auth_register(struct ctx *c)
 	size_t n = strlen(slug);
 	snprintf(slug + n, sizeof(slug) - n, "-%.8s", org_id);
 
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
-	if ((r = store_org_create(c->db, org_id, org_name, slug)) != DB_OK ||
-	    (r = store_user_create(c->db, user_id, org_id, email, name, "admin", hash)) != DB_OK) {
-		db_rollback(c->db);
-		if (r == DB_DUPLICATE) {
-			if ((r = store_ip_failure_add(c->db, c->throttle_ip)) != DB_OK)
-				return store_status(r);
-			c->rep->detail = "Email already registered";
-			return ST_CONFLICT;
-		}
-		return store_status(r);
-	}
-	c->principal.type = PRINCIPAL_USER;
-	c->principal.id = user_id;
-	if ((r = session_audit(c, org_id, "auth.register", "success", "user", user_id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		return store_status(r);
+	/*
+	 * TX_NONE: the throttles above and the failure below outlive a refused
+	 * registration, and the argon2 work stays outside the transaction.
+	 */
+	struct register_tx t = {.org_id = org_id, .org_name = org_name, .slug = slug,
+	    .user_id = user_id, .email = email, .name = name, .hash = hash};
+	if ((st = dispatch_tx(c, register_write, &t)) != ST_OK) {
+		if (!t.duplicate)
+			return st;
+		if ((r = store_ip_failure_add(c->db, c->throttle_ip)) != DB_OK)
+			return reply_db_status(r);
+		return h_fail(c, ST_CONFLICT, "Email already registered");
 	}
 	struct user_row u;
 	bool found = false;
 	if ((r = store_user_by_id(c->db, c->a, user_id, &u, &found)) != DB_OK || !found)
-		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
+		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
 	json_object *o = json_object_new_object();
 	json_object *org = json_object_new_object();
 	json_object_object_add(org, "id", json_object_new_string(org_id));
@@ -139,21 +155,25 @@ login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unkno
 		r = store_unknown_login_failed(c->db, c->a, unknown_digest, c->cfg->lockout_window,
 		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &unknown_locked);
 	if (r == DB_OK)
-		r = session_audit(c, u != NULL ? u->org_id : NULL, "auth.login_failed", "failure",
+		r = audit_record(c, u != NULL ? u->org_id : NULL, "auth.login_failed", "failure",
 		    u != NULL ? "user" : NULL, u != NULL ? u->id : NULL);
 	if (r == DB_OK && locked > 0)
-		r = session_audit(c, u->org_id, "auth.locked", "locked", "user", u->id);
+		r = audit_record(c, u->org_id, "auth.locked", "locked", "user", u->id);
 	if (r != DB_OK)
-		return store_status(r);
-	c->rep->detail = "Invalid email or password";
-	return ST_INVALID_CREDENTIALS;
+		return reply_db_status(r);
+	return h_fail(c, ST_INVALID_CREDENTIALS, "Invalid email or password");
 }
 
+/*
+ * TX_NONE: a refused login's counters and audit events must outlive the
+ * refusal, and the argon2 work stays outside any transaction;
+ * session_start runs the session's writes through dispatch_tx.
+ */
 enum status
 h_auth_login(struct ctx *c)
 {
-	const char *email_in = json_get_string(c->body, "email");
-	const char *password = json_get_string(c->body, "password");
+	const char *email_in = jv_str(&c->in, "email");
+	const char *password = jv_str(&c->in, "password");
 	struct password_params pp = params_of(c->cfg);
 	struct user_row u;
 	char email[256];
@@ -168,7 +188,7 @@ h_auth_login(struct ctx *c)
 	if (util_email_normalize(email_in, email, sizeof(email)) == 0) {
 		r = store_user_by_email(c->db, c->a, email, &u, &found);
 		if (r != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		/*
 		 * An address no account has keeps a counter of its own, so that it
 		 * locks after as many failures as a real account: otherwise the
@@ -179,19 +199,18 @@ h_auth_login(struct ctx *c)
 				return ST_INTERNAL_ERROR;
 			have_digest = true;
 			if ((r = store_unknown_login_locked(c->db, c->a, digest, &unknown_locked)) != DB_OK)
-				return store_status(r);
+				return reply_db_status(r);
 		}
 	}
 	if ((found && u.locked_seconds > 0) || unknown_locked > 0) {
 		/* Locked: refused before any password work, whatever the password. */
 		c->principal.type = PRINCIPAL_NONE;
-		r = found ? session_audit(c, u.org_id, "auth.login_failed", "locked", "user", u.id) :
-		    session_audit(c, NULL, "auth.login_failed", "locked", NULL, NULL);
+		r = found ? audit_record(c, u.org_id, "auth.login_failed", "locked", "user", u.id) :
+		    audit_record(c, NULL, "auth.login_failed", "locked", NULL, NULL);
 		if (r != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		c->rep->retry_after = found ? u.locked_seconds : unknown_locked;
-		c->rep->detail = "Account is temporarily locked due to too many failed login attempts";
-		return ST_ACCOUNT_LOCKED;
+		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
 	}
 	if (!found || !u.active || u.password_hash == NULL) {
 		/* Same work as a wrong password, so timing does not tell which emails exist. */
@@ -213,29 +232,28 @@ h_auth_login(struct ctx *c)
 static enum status
 refresh_token_of(struct ctx *c, const char **tok)
 {
-	*tok = c->body != NULL ? json_get_string(c->body, "refresh_token") : NULL;
+	*tok = jv_str(&c->in, "refresh_token");
 	if (*tok == NULL) {
 		*tok = request_cookie(c->req, session_refresh_cookie(c->cfg));
-		if (*tok != NULL && **tok != '\0' && !auth_same_origin(c)) {
-			c->rep->detail = "Cross-site request rejected";
-			return ST_CSRF_REJECTED;
-		}
+		if (*tok != NULL && **tok != '\0' && !auth_same_origin(c))
+			return h_fail(c, ST_CSRF_REJECTED, "Cross-site request rejected");
 	}
-	if (*tok == NULL || **tok == '\0') {
-		c->rep->detail = "Token is missing";
-		return ST_INVALID_TOKEN;
-	}
+	if (*tok == NULL || **tok == '\0')
+		return h_fail(c, ST_INVALID_TOKEN, "Token is missing");
 	return ST_OK;
 }
 
 static enum status
 revoked(struct ctx *c, const char *detail)
 {
-	c->rep->detail = detail;
 	c->rep->token_sent = true;
-	return ST_INVALID_TOKEN;
+	return h_fail(c, ST_INVALID_TOKEN, detail);
 }
 
+/*
+ * TX_NONE: rotation is one conditional UPDATE, and a reuse must stay
+ * revoked even though the request is refused.
+ */
 enum status
 h_auth_refresh(struct ctx *c)
 {
@@ -254,11 +272,12 @@ h_auth_refresh(struct ctx *c)
 	/*
 	 * Two passes at most: a refresh that loses the rotation race to a
 	 * concurrent one with the same token reads the session again and is
-	 * then a retry within the grace window, answered like the winner.
+	 * then a retry within the grace window, answered like the winner. Not
+	 * the dispatcher's retry: nothing failed, the race was lost cleanly.
 	 */
 	for (int pass = 0;; pass++) {
 		if ((r = store_session_for_refresh(c->db, c->a, rc.sid, c->cfg->jwt_refresh_grace, &s)) != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		if (!s.found || !s.live || strcmp(s.user_id, rc.sub) != 0)
 			return revoked(c, "Token has been revoked");
 		if (!s.user_active)
@@ -269,10 +288,10 @@ h_auth_refresh(struct ctx *c)
 		if (!current && !grace_retry) {
 			/* A refresh token that was already exchanged: assume theft, end the session. */
 			if ((r = store_session_revoke(c->db, rc.sid)) != DB_OK)
-				return store_status(r);
+				return reply_db_status(r);
 			c->principal.type = PRINCIPAL_USER;
 			c->principal.id = s.user_id;
-			session_audit(c, s.org_id, "auth.refresh", "reuse_detected", "session", rc.sid);
+			audit_record(c, s.org_id, "auth.refresh", "reuse_detected", "session", rc.sid);
 			return revoked(c, "Token has been revoked");
 		}
 		if (!c->cfg->jwt_refresh_rotation || !current)
@@ -283,7 +302,7 @@ h_auth_refresh(struct ctx *c)
 			return ST_INTERNAL_ERROR;
 		r = store_session_rotate(c->db, rc.sid, rc.jti, jti, (long long)now, &moved);
 		if (r != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		if (moved) {
 			s.refresh_jti = arena_strdup(c->a, jti);
 			s.rotated_at = now;
@@ -310,8 +329,8 @@ h_auth_refresh(struct ctx *c)
 		return ST_INTERNAL_ERROR;
 	c->principal.type = PRINCIPAL_USER;
 	c->principal.id = s.user_id;
-	if ((r = session_audit(c, s.org_id, "auth.refresh", "success", "session", rc.sid)) != DB_OK)
-		return store_status(r);
+	if ((r = audit_record(c, s.org_id, "auth.refresh", "success", "session", rc.sid)) != DB_OK)
+		return reply_db_status(r);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "access_token", json_object_new_string(at));
 	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
@@ -333,8 +352,7 @@ user_only(struct ctx *c)
 {
 	if (c->principal.type == PRINCIPAL_USER)
 		return ST_OK;
-	c->rep->detail = "This endpoint requires a user session";
-	return ST_INSUFFICIENT_PERMISSIONS;
+	return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "This endpoint requires a user session");
 }
 
 enum status
@@ -346,15 +364,11 @@ h_auth_logout(struct ctx *c)
 
 	if (st != ST_OK)
 		return st;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+	/* TX_WRITE: the revocations and their record commit together (src/router.c). */
 	if ((r = store_session_revoke(c->db, p->claims.sid)) != DB_OK ||
 	    (r = store_token_revoke(c->db, p->claims.jti, (long long)p->claims.exp)) != DB_OK ||
-	    (r = session_audit(c, p->org_id, "auth.logout", "success", "session", p->claims.sid)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		return store_status(r);
-	}
+	    (r = audit_record(c, p->org_id, "auth.logout", "success", "session", p->claims.sid)) != DB_OK)
+		return reply_db_status(r);
 	reply_json(c->rep, ST_NO_CONTENT, NULL);
 	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), "", "/", 0));
 	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_refresh_cookie(c->cfg), "", COOKIE_REFRESH_PATH, 0));
@@ -386,12 +400,36 @@ h_auth_me(struct ctx *c)
 	return ST_OK;
 }
 
+/* The new hash, the other sessions' end and the record, in one transaction. */
+struct password_tx {
+	const struct user_row *user;
+	const char *hash;
+};
+
+static enum status
+password_write(struct ctx *c, void *arg)
+{
+	const struct password_tx *t = arg;
+	const struct user_row *u = t->user;
+	enum db_result r;
+
+	if ((r = store_user_set_password(c->db, u->id, t->hash)) != DB_OK ||
+	    (r = store_session_revoke_user(c->db, u->id, c->principal.claims.sid)) != DB_OK ||
+	    (r = audit_record(c, u->org_id, "auth.password_changed", "success", "user", u->id)) != DB_OK)
+		return reply_db_status(r);
+	return ST_OK;
+}
+
+/*
+ * TX_NONE: a wrong current password counts toward the lockout whatever
+ * follows, and the argon2 work stays outside the transaction.
+ */
 enum status
 h_auth_password(struct ctx *c)
 {
 	const struct principal *p = &c->principal;
-	const char *current = json_get_string(c->body, "current_password");
-	const char *fresh = json_get_string(c->body, "new_password");
+	const char *current = jv_str(&c->in, "current_password");
+	const char *fresh = jv_str(&c->in, "new_password");
 	struct password_params pp = params_of(c->cfg);
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;
@@ -403,13 +441,12 @@ h_auth_password(struct ctx *c)
 	if (st != ST_OK)
 		return st;
 	if ((r = store_user_by_id(c->db, c->a, p->id, &u, &found)) != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (!found)
 		return revoked(c, "Token has been revoked");
 	if (u.locked_seconds > 0) {
 		c->rep->retry_after = u.locked_seconds;
-		c->rep->detail = "Account is temporarily locked due to too many failed login attempts";
-		return ST_ACCOUNT_LOCKED;
+		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
 	}
 	if (u.password_hash == NULL ||
 	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {
@@ -417,22 +454,16 @@ h_auth_password(struct ctx *c)
 		r = store_user_login_failed(c->db, c->a, u.id, c->cfg->lockout_window,
 		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
 		if (r == DB_OK)
-			r = session_audit(c, u.org_id, "auth.password_changed", "failure", "user", u.id);
+			r = audit_record(c, u.org_id, "auth.password_changed", "failure", "user", u.id);
 		if (r != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		return params_field_error(c, "current_password", "is incorrect");
 	}
 	if (password_hash(&pp, fresh, strlen(fresh), hash) != 0)
 		return ST_INTERNAL_ERROR;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
-	if ((r = store_user_set_password(c->db, u.id, hash)) != DB_OK ||
-	    (r = store_session_revoke_user(c->db, u.id, p->claims.sid)) != DB_OK ||
-	    (r = session_audit(c, u.org_id, "auth.password_changed", "success", "user", u.id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		return store_status(r);
-	}
+	struct password_tx t = {.user = &u, .hash = hash};
+	if ((st = dispatch_tx(c, password_write, &t)) != ST_OK)
+		return st;
 	reply_json(c->rep, ST_NO_CONTENT, NULL);
 	return ST_NO_CONTENT;
 }

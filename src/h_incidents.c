@@ -3,8 +3,8 @@
 
 #include <string.h>
 
+#include "audit.h"
 #include "params.h"
-#include "session.h"
 #include "store.h"
 #include "view.h"
 
@@ -59,7 +59,7 @@ h_incidents_list(struct ctx *c)
 	}
 	enum db_result r = store_incident_list(c->db, c->a, c->principal.org_id, status, limit, offset, &rows);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < rows.nrows; i++)
 		json_object_array_add(arr, incident_view(&rows, i));
@@ -73,11 +73,9 @@ reply_incident(struct ctx *c, const char *id, enum status ok)
 	struct db_rows rows;
 	enum db_result r = store_incident_get(c->db, c->a, id, c->principal.org_id, &rows);
 	if (r != DB_OK)
-		return store_status(r);
-	if (rows.nrows != 1) {
-		c->rep->detail = "Incident not found";
-		return ST_NOT_FOUND;
-	}
+		return reply_db_status(r);
+	if (rows.nrows != 1)
+		return h_fail(c, ST_NOT_FOUND, "Incident not found");
 	reply_json(c->rep, ok, incident_view(&rows, 0));
 	return ok;
 }
@@ -91,19 +89,17 @@ h_incidents_create(struct ctx *c)
 
 	if (util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
-	/* Read the row back before the commit: after it, a failure would answer 503 for a stored write. */
+	/*
+	 * TX_WRITE. Read the row back before the commit: after it, a failure
+	 * would answer 503 for a stored write.
+	 */
 	struct db_rows rows;
-	if ((r = store_incident_create(c->db, id, org, json_get_string(c->body, "title"),
-	    json_get_string(c->body, "severity"), json_get_string(c->body, "description"),
+	if ((r = store_incident_create(c->db, id, org, jv_str(&c->in, "title"),
+	    jv_str(&c->in, "severity"), jv_str(&c->in, "description"),
 	    by_type(c), c->principal.id)) != DB_OK ||
-	    (r = session_audit(c, org, "incident.created", "success", "incident", id)) != DB_OK ||
-	    (r = store_incident_get(c->db, c->a, id, org, &rows)) != DB_OK || rows.nrows != 1 ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
-	}
+	    (r = audit_record(c, org, "incident.created", "success", "incident", id)) != DB_OK ||
+	    (r = store_incident_get(c->db, c->a, id, org, &rows)) != DB_OK || rows.nrows != 1)
+		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
 	reply_json(c->rep, ST_CREATED, incident_view(&rows, 0));
 	return ST_CREATED;
 }
@@ -127,26 +123,18 @@ h_incidents_update(struct ctx *c)
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+	/* TX_WRITE: the update, its record and the row read back in one transaction. */
 	if ((r = store_incident_exists(c->db, c->a, id, org, &found)) != DB_OK)
-		goto fail;
-	if (!found) {
-		db_rollback(c->db);
-		c->rep->detail = "Incident not found";
-		return ST_NOT_FOUND;
-	}
-	if ((r = store_incident_update(c->db, id, org, json_get_string(c->body, "title"),
-	    json_get_string(c->body, "severity"), json_get_string(c->body, "status"),
-	    json_object_object_get_ex(c->body, "description", NULL),
-	    json_get_string(c->body, "description"))) != DB_OK ||
-	    (r = session_audit(c, org, "incident.updated", "success", "incident", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK)
-		goto fail;
+		return reply_db_status(r);
+	if (!found)
+		return h_fail(c, ST_NOT_FOUND, "Incident not found");
+	if ((r = store_incident_update(c->db, id, org, jv_str(&c->in, "title"),
+	    jv_str(&c->in, "severity"), jv_str(&c->in, "status"),
+	    jv_field(&c->in, "description")->given,
+	    jv_str(&c->in, "description"))) != DB_OK ||
+	    (r = audit_record(c, org, "incident.updated", "success", "incident", id)) != DB_OK)
+		return reply_db_status(r);
 	return reply_incident(c, id, ST_OK);
-fail:
-	db_rollback(c->db);
-	return store_status(r);
 }
 
 static json_object *
@@ -172,7 +160,7 @@ h_procedures_list(struct ctx *c)
 		return st;
 	enum db_result r = store_procedure_list(c->db, c->a, c->principal.org_id, limit, offset, &rows);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < rows.nrows; i++)
 		json_object_array_add(arr, procedure_view(&rows, i));
@@ -184,22 +172,18 @@ enum status
 h_procedures_create(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *name = json_get_string(c->body, "name");
-	const char *description = json_get_string(c->body, "description");
+	const char *name = jv_str(&c->in, "name");
+	const char *description = jv_str(&c->in, "description");
 	char id[UUID_STR_LEN], now[RFC3339_LEN];
 	enum db_result r;
 
 	if (util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+	/* TX_WRITE: the procedure and its record commit together. */
 	if ((r = store_procedure_create(c->db, id, org, name, description, by_type(c),
 	    c->principal.id)) != DB_OK ||
-	    (r = session_audit(c, org, "procedure.created", "success", "procedure", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		return store_status(r);
-	}
+	    (r = audit_record(c, org, "procedure.created", "success", "procedure", id)) != DB_OK)
+		return reply_db_status(r);
 	util_time_rfc3339(time(NULL), now);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
@@ -215,7 +199,7 @@ enum status
 h_procedures_execute(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *incident_in = c->body != NULL ? json_get_string(c->body, "incident_id") : NULL;
+	const char *incident_in = jv_str(&c->in, "incident_id");
 	char id[UUID_STR_LEN], proc[UUID_STR_LEN], incident[UUID_STR_LEN], now[RFC3339_LEN];
 	bool found = false;
 	enum db_result r;
@@ -226,29 +210,21 @@ h_procedures_execute(struct ctx *c)
 		return params_field_error(c, "incident_id", "must be a UUID");
 	if (util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+	/* TX_WRITE: the checks, the execution and its record in one transaction. */
 	if ((r = store_procedure_exists(c->db, c->a, proc, org, &found)) != DB_OK)
-		goto fail;
-	if (!found) {
-		db_rollback(c->db);
-		c->rep->detail = "Procedure not found";
-		return ST_NOT_FOUND;
-	}
+		return reply_db_status(r);
+	if (!found)
+		return h_fail(c, ST_NOT_FOUND, "Procedure not found");
 	if (incident_in != NULL) {
 		if ((r = store_incident_exists(c->db, c->a, incident, org, &found)) != DB_OK)
-			goto fail;
-		if (!found) {
-			db_rollback(c->db);
-			c->rep->detail = "Incident not found";
-			return ST_NOT_FOUND;
-		}
+			return reply_db_status(r);
+		if (!found)
+			return h_fail(c, ST_NOT_FOUND, "Incident not found");
 	}
 	if ((r = store_execution_create(c->db, id, org, proc, incident_in != NULL ? incident : NULL,
 	    by_type(c), c->principal.id)) != DB_OK ||
-	    (r = session_audit(c, org, "procedure.executed", "success", "procedure", proc)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK)
-		goto fail;
+	    (r = audit_record(c, org, "procedure.executed", "success", "procedure", proc)) != DB_OK)
+		return reply_db_status(r);
 	util_time_rfc3339(time(NULL), now);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
@@ -259,7 +235,4 @@ h_procedures_execute(struct ctx *c)
 	json_object_object_add(o, "created_at", json_object_new_string(now));
 	reply_json(c->rep, ST_ACCEPTED, o);
 	return ST_ACCEPTED;
-fail:
-	db_rollback(c->db);
-	return store_status(r);
 }

@@ -6,9 +6,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "log.h"
 #include "oidc.h"
+#include "params.h"
 #include "router.h"
 #include "session.h"
 #include "sso.h"
@@ -112,9 +114,8 @@ refuse(struct ctx *c, const char *org_id, const char *reason, const char *user_i
 
 	log_info("sso: sign-in to organization %s refused: %s", org_id, reason);
 	if (r != DB_OK)
-		return store_status(r);
-	c->rep->detail = detail;
-	return st;
+		return reply_db_status(r);
+	return h_fail(c, st, detail);
 }
 
 static enum status
@@ -161,20 +162,17 @@ load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
 	enum status st = h_auth_throttle(c, "sso", c->cfg->sso_requests_per_minute, 60);
 	if (st != ST_OK)
 		return st;
-	if (c->npath_params >= 1 && !plain_token(c->path_params[0], 100)) {
-		c->rep->detail = "Single sign-on is not configured for this organization";
-		return ST_NOT_FOUND;
-	}
+	if (c->npath_params >= 1 && !plain_token(c->path_params[0], 100))
+		return h_fail(c, ST_NOT_FOUND, "Single sign-on is not configured for this organization");
 
 	if (c->npath_params < 1 || strlen(c->path_params[0]) > 100)
 		return ST_NOT_FOUND;
 	r = store_sso_org_connection(c->db, c->a, c->path_params[0], org, conn, &have);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (!org->found || !have || !conn->enabled) {
 		wipe_secret(conn);
-		c->rep->detail = "Single sign-on is not configured for this organization";
-		return ST_NOT_FOUND;
+		return h_fail(c, ST_NOT_FOUND, "Single sign-on is not configured for this organization");
 	}
 	return ST_OK;
 }
@@ -205,31 +203,23 @@ h_sso_start(struct ctx *c)
 	wipe_secret(&conn);             /* not needed before the callback */
 	if (next != NULL && !next_ok(next)) {
 		field_error_add(&c->rep->errors, "next", "must be a path on this site");
-		c->rep->detail = "Invalid query parameter";
-		return ST_VALIDATION_ERROR;
+		return h_fail(c, ST_VALIDATION_ERROR, "Invalid query parameter");
 	}
 	const char *redirect_uri = redirect_uri_of(c, org.slug);
-	if (redirect_uri == NULL) {
-		c->rep->detail = "No valid Host header to build the callback URL from (set [sso] redirect_base)";
-		return ST_VALIDATION_ERROR;
-	}
+	if (redirect_uri == NULL)
+		return h_fail(c, ST_VALIDATION_ERROR, "No valid Host header to build the callback URL from (set [sso] redirect_base)");
 	if (link != NULL) {
 		if (strcmp(link, "1") != 0) {
 			field_error_add(&c->rep->errors, "link", "must be 1");
-			c->rep->detail = "Invalid query parameter";
-			return ST_VALIDATION_ERROR;
+			return h_fail(c, ST_VALIDATION_ERROR, "Invalid query parameter");
 		}
 		/* Linking: the signed-in user (access token in header or cookie) is who the identity joins. */
 		if ((st = auth_authenticate(c)) != ST_OK)
 			return st;
-		if (c->principal.type != PRINCIPAL_USER) {
-			c->rep->detail = "Only a signed-in user can link a single sign-on identity to their account";
-			return ST_INSUFFICIENT_PERMISSIONS;
-		}
-		if (strcmp(c->principal.org_id, org.id) != 0) {
-			c->rep->detail = "An identity can only be linked through your own organization's provider";
-			return ST_INSUFFICIENT_PERMISSIONS;
-		}
+		if (c->principal.type != PRINCIPAL_USER)
+			return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "Only a signed-in user can link a single sign-on identity to their account");
+		if (strcmp(c->principal.org_id, org.id) != 0)
+			return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "An identity can only be linked through your own organization's provider");
 		link_user = c->principal.id;
 	}
 	/* Served from what the save fetched and checked: no outbound call here, whatever the provider does. */
@@ -256,7 +246,7 @@ h_sso_start(struct ctx *c)
 		.link_user_id = link_user,
 	};
 	if ((r = store_sso_state_create(c->db, &s, SSO_STATE_TTL)) != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	struct oidc_auth_request ar = {
 		.client_id = conn.client_id, .redirect_uri = redirect_uri, .scope = conn.scopes,
 		.state = state, .nonce = nonce, .code_challenge = challenge,
@@ -295,7 +285,7 @@ signin_step(struct ctx *c, void *arg)
 		r = pl->link ? store_sso_identity_link(c->db, pl->org_id, pl->issuer, pl->subject, pl->user.id) :
 		    store_sso_identity_touch(c->db, pl->org_id, pl->issuer, pl->subject);
 	if (r == DB_OK && pl->create)
-		r = session_audit(c, pl->org_id, "user.created", "success", "user", pl->user.id);
+		r = audit_record(c, pl->org_id, "user.created", "success", "user", pl->user.id);
 	if (r != DB_OK)
 		return r;
 	json_object *d = json_object_new_object();
@@ -351,7 +341,7 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 	}
 	if ((r = store_sso_identity_user(c->db, c->a, org, pl->issuer, pl->subject, pl->user_id,
 	    &linked)) != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (linked && link_user != NULL && strcmp(pl->user_id, link_user) != 0)
 		return refuse(c, org, "identity_linked_to_other_user", link_user, ST_CONFLICT,
 		    "This identity of the provider is already linked to another account");
@@ -359,7 +349,7 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 		const char *id = linked ? pl->user_id : link_user;
 		r = store_user_by_id(c->db, c->a, id, &pl->user, &found);
 		if (r != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		if (!found || strcmp(pl->user.org_id, org) != 0) {
 			if (linked)
 				return ST_INTERNAL_ERROR;   /* the foreign keys make this impossible */
@@ -378,7 +368,7 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 			    ST_INSUFFICIENT_PERMISSIONS,
 			    "The identity provider did not send a verified email to match an account with");
 		if ((r = store_user_by_email(c->db, c->a, pl->email, &pl->user, &found)) != DB_OK)
-			return store_status(r);
+			return reply_db_status(r);
 		if (found && strcmp(pl->user.org_id, org) != 0)
 			return refuse(c, org, "email_in_other_organization", NULL, ST_INSUFFICIENT_PERMISSIONS,
 			    "This email belongs to an account of another organization");
@@ -438,6 +428,11 @@ provider_error_code(struct ctx *c, const char *e)
 	return arena_strdup(c->a, e);
 }
 
+/*
+ * TX_NONE: the state is spent first, whatever follows, and the provider is
+ * called outside any transaction; the sign-in writes go through
+ * session_start_with, that is dispatch_tx.
+ */
 enum status
 h_sso_callback(struct ctx *c)
 {
@@ -466,7 +461,7 @@ h_sso_callback(struct ctx *c)
 	}
 	/* Taken first, whatever follows: a state is good for one attempt only. */
 	if ((r = store_sso_state_take(c->db, c->a, state, &s, &found)) != DB_OK) {
-		st = store_status(r);
+		st = reply_db_status(r);
 		goto out;
 	}
 	const char *binding = request_cookie(c->req, SSO_COOKIE);
@@ -505,7 +500,7 @@ h_sso_callback(struct ctx *c)
 	 */
 	enum oidc_error e = sso_provider_enter(c->db, c->a, conn.issuer, true, &guard, &r);
 	if (e == OIDC_E_INTERNAL && r != DB_OK) {
-		st = store_status(r);
+		st = reply_db_status(r);
 		goto out;
 	}
 	struct oidc_expect want = {.issuer = p.issuer, .client_id = conn.client_id, .nonce = s.nonce};
@@ -579,7 +574,7 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 {
 	const char *why = NULL, *uri = redirect_uri_of(c, org->slug);
 	json_object *o = json_object_new_object();
-	json_object *domains = json_parse_strict(conn->allowed_domains, strlen(conn->allowed_domains), &why);
+	json_object *domains = jv_parse_strict(conn->allowed_domains, strlen(conn->allowed_domains), &why);
 
 	if (domains == NULL || !json_object_is_type(domains, json_type_array)) {
 		json_object_put(domains);
@@ -615,41 +610,64 @@ h_sso_connection_get(struct ctx *c)
 
 	wipe_secret(&conn);
 	if (r != DB_OK)
-		return store_status(r);
-	if (!found) {
-		c->rep->detail = "No single sign-on connection is configured for this organization";
-		return ST_NOT_FOUND;
-	}
+		return reply_db_status(r);
+	if (!found)
+		return h_fail(c, ST_NOT_FOUND, "No single sign-on connection is configured for this organization");
 	reply_json(c->rep, ST_OK, connection_view(c, &org, &conn));
 	return ST_OK;
 }
 
+/*
+ * The write of PUT /sso-connections, in its transaction: the stored row is
+ * read locked, so that the secret rule below judges what is replaced.
+ */
 static enum status
-fail_field(struct ctx *c, const char *field, const char *message)
+connection_write(struct ctx *c, void *arg)
 {
-	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Request validation failed";
-	return ST_VALIDATION_ERROR;
+	const struct sso_connection_write *w = arg;
+	const char *org = c->principal.org_id;
+	struct sso_org o;
+	struct sso_connection conn;
+	bool found = false;
+	enum db_result r = store_sso_connection_get(c->db, c->a, org, true, &o, &conn, &found);
+
+	wipe_secret(&conn);
+	if (r != DB_OK)
+		return reply_db_status(r);
+	if (!found && w->client_secret == NULL)
+		return params_field_error(c, "client_secret", "is required when the connection is created");
+	/*
+	 * The secret is write-only and goes to the token endpoint only: a new
+	 * issuer, or one whose discovery now names another token endpoint, gets
+	 * it only from whoever types it again, never the stored one.
+	 */
+	if (found && w->client_secret == NULL && (!oidc_same_issuer(conn.issuer, w->issuer) ||
+	    conn.token_endpoint == NULL || strcmp(conn.token_endpoint, w->token_endpoint) != 0))
+		return params_field_error(c, "client_secret",
+		    "is required again when the issuer or its token endpoint changes");
+	if ((r = store_sso_connection_put(c->db, org, w)) != DB_OK ||
+	    (r = audit_record(c, org, found ? "sso_connection.updated" : "sso_connection.created",
+	    "success", "organization", org)) != DB_OK)
+		return reply_db_status(r);
+	return ST_OK;
 }
 
-static bool
-body_bool(json_object *body, const char *name, bool def)
-{
-	json_object *v = NULL;
-	return json_object_object_get_ex(body, name, &v) && v != NULL ? json_object_get_boolean(v) : def;
-}
-
+/*
+ * TX_NONE: the provider is fetched and checked first, outside any
+ * transaction (a network call, and the failures it remembers must stay);
+ * only the write runs through dispatch_tx.
+ */
 enum status
 h_sso_connection_put(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *issuer = json_get_string(c->body, "issuer");
-	const char *client_id = json_get_string(c->body, "client_id");
-	const char *secret = json_get_string(c->body, "client_secret");
-	const char *role = json_get_string(c->body, "default_role");
-	bool auto_create = body_bool(c->body, "auto_create", false);
-	bool link_existing = body_bool(c->body, "link_existing_accounts", false);
-	bool enabled = body_bool(c->body, "enabled", true);
+	const char *issuer = jv_str(&c->in, "issuer");
+	const char *client_id = jv_str(&c->in, "client_id");
+	const char *secret = jv_str(&c->in, "client_secret");
+	const char *role = jv_str(&c->in, "default_role");
+	bool auto_create = jv_bool(&c->in, "auto_create", false);
+	bool link_existing = jv_bool(&c->in, "link_existing_accounts", false);
+	bool enabled = jv_bool(&c->in, "enabled", true);
 	const char *domains[SSO_DOMAINS_MAX], *domains_json, *bad = NULL, *problem, *jwks = NULL;
 	struct oidc_opts opts = sso_provider_opts(c->cfg);
 	struct oidc_provider p;
@@ -662,22 +680,22 @@ h_sso_connection_put(struct ctx *c)
 	enum status st = ST_OK;
 
 	if ((problem = oidc_issuer_problem(issuer, &opts)) != NULL)
-		st = fail_field(c, "issuer", problem);
+		st = params_field_error(c, "issuer", problem);
 	if (!plain_token(client_id, 255))
-		st = fail_field(c, "client_id", "must be printable ASCII without spaces");
+		st = params_field_error(c, "client_id", "must be printable ASCII without spaces");
 	if (secret != NULL && strlen(secret) > 1024)
-		st = fail_field(c, "client_secret", "is too long");
-	if (json_object_object_get_ex(c->body, "allowed_domains", &arr) && arr != NULL) {
+		st = params_field_error(c, "client_secret", "is too long");
+	if ((arr = jv_field(&c->in, "allowed_domains")->array) != NULL) {
 		n = json_object_array_length(arr);
 		if (n > SSO_DOMAINS_MAX)
-			st = fail_field(c, "allowed_domains", "has too many items");
+			st = params_field_error(c, "allowed_domains", "has too many items");
 		for (size_t i = 0; i < n && i < SSO_DOMAINS_MAX; i++)
 			domains[i] = json_object_get_string(json_object_array_get_idx(arr, i));
 	}
 	if (st != ST_OK)
 		goto wipe;
 	if ((domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL) {
-		st = fail_field(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
+		st = params_field_error(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
 		    "is too long");
 		goto wipe;
 	}
@@ -690,13 +708,12 @@ h_sso_connection_put(struct ctx *c)
 		role = "viewer";
 	int rl = role_parse(role);
 	if (rl < 0) {
-		st = fail_field(c, "default_role", "must be admin, engineer or viewer");
+		st = params_field_error(c, "default_role", "must be admin, engineer or viewer");
 		goto wipe;
 	}
-	if ((json_get_string(c->body, "default_role") != NULL || auto_create) &&
+	if ((jv_str(&c->in, "default_role") != NULL || auto_create) &&
 	    (role_permissions((enum role)rl) & ~c->principal.perms) != 0) {
-		c->rep->detail = "default_role has permissions you do not hold";
-		st = ST_INSUFFICIENT_PERMISSIONS;
+		st = h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "default_role has permissions you do not hold");
 		goto wipe;
 	}
 	/*
@@ -706,37 +723,13 @@ h_sso_connection_put(struct ctx *c)
 	 */
 	enum oidc_error e = sso_provider_fetch(c->db, c->cfg, c->a, issuer, &p, &jwks, &r);
 	if (e == OIDC_E_INTERNAL && r != DB_OK) {
-		st = store_status(r);
+		st = reply_db_status(r);
 		goto wipe;
 	}
 	if (e != OIDC_OK) {
-		st = e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : fail_field(c, "issuer",
+		st = e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : params_field_error(c, "issuer",
 		    arena_printf(c->a, "the identity provider could not be used: %s",
 		    oidc_error_info(e)->detail));
-		goto wipe;
-	}
-	if ((r = db_begin(c->db)) != DB_OK) {
-		st = store_status(r);
-		goto wipe;
-	}
-	if ((r = store_sso_connection_get(c->db, c->a, org, true, &o, &conn, &found)) != DB_OK)
-		goto fail;
-	wipe_secret(&conn);
-	if (!found && secret == NULL) {
-		db_rollback(c->db);
-		st = fail_field(c, "client_secret", "is required when the connection is created");
-		goto wipe;
-	}
-	/*
-	 * The secret is write-only and goes to the token endpoint only: a new
-	 * issuer, or one whose discovery now names another token endpoint, gets
-	 * it only from whoever types it again, never the stored one.
-	 */
-	if (found && secret == NULL && (!oidc_same_issuer(conn.issuer, issuer) ||
-	    conn.token_endpoint == NULL || strcmp(conn.token_endpoint, p.token_endpoint) != 0)) {
-		db_rollback(c->db);
-		st = fail_field(c, "client_secret",
-		    "is required again when the issuer or its token endpoint changes");
 		goto wipe;
 	}
 	struct sso_connection_write w = {
@@ -746,23 +739,17 @@ h_sso_connection_put(struct ctx *c)
 		.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
 		.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
 	};
-	if ((r = store_sso_connection_put(c->db, org, &w)) != DB_OK ||
-	    (r = session_audit(c, org, found ? "sso_connection.updated" : "sso_connection.created",
-	    "success", "organization", org)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK)
-		goto fail;
+	if ((st = dispatch_tx(c, connection_write, &w)) != ST_OK)
+		goto wipe;
 	if (secret != NULL)
 		explicit_bzero((char *)secret, strlen(secret));
 	if ((r = store_sso_connection_get(c->db, c->a, org, false, &o, &conn, &found)) != DB_OK || !found) {
 		wipe_secret(&conn);
-		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
+		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
 	}
 	wipe_secret(&conn);
 	reply_json(c->rep, ST_OK, connection_view(c, &o, &conn));
 	return ST_OK;
-fail:
-	db_rollback(c->db);
-	st = store_status(r);
 wipe:
 	if (secret != NULL)
 		explicit_bzero((char *)secret, strlen(secret));

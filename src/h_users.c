@@ -3,9 +3,9 @@
 
 #include <string.h>
 
+#include "audit.h"
 #include "params.h"
 #include "password.h"
-#include "session.h"
 #include "store.h"
 #include "view.h"
 
@@ -21,7 +21,7 @@ h_users_list(struct ctx *c)
 		return st;
 	enum db_result r = store_user_list(c->db, c->a, c->principal.org_id, limit, offset, &users, &n);
 	if (r != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, view_user(&users[i]));
@@ -43,18 +43,16 @@ taken(struct ctx *c, const char *org, const char *email)
 	enum db_result r = store_user_by_email(c->db, c->a, email, &other, &found);
 
 	if (r != DB_OK)
-		return store_status(r);
-	if (found && strcmp(other.org_id, org) == 0) {
-		c->rep->detail = "Email already registered";
-		return ST_CONFLICT;
-	}
+		return reply_db_status(r);
+	if (found && strcmp(other.org_id, org) == 0)
+		return h_fail(c, ST_CONFLICT, "Email already registered");
 	/*
 	 * Whoever knows the address is well-formed still learns that it is
 	 * taken: such an answer spends the client's failed-login budget, so
 	 * probing here is no faster than probing the login.
 	 */
 	if (found && (r = store_ip_failure_add(c->db, c->throttle_ip)) != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	return params_field_error(c, "email", "is not a valid email address");
 }
 
@@ -69,19 +67,42 @@ role_grantable(struct ctx *c, const char *role)
 	int r = role_parse(role);
 	if (r >= 0 && role_within((enum role)r, c->principal.perms))
 		return ST_OK;
-	c->rep->detail = "Cannot grant a role with permissions the caller does not hold";
-	session_audit(c, c->principal.org_id, "permission.denied", "denied", "role", role);
-	return ST_INSUFFICIENT_PERMISSIONS;
+	audit_refusal(c, c->principal.org_id, "permission.denied", "denied", "role", role);
+	return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "Cannot grant a role with permissions the caller does not hold");
 }
 
+/* What creating a user writes in its transaction (after the argon2 work). */
+struct user_create_tx {
+	const char *id, *org, *email, *name, *role, *hash;
+	bool duplicate;
+};
+
+static enum status
+user_create_write(struct ctx *c, void *arg)
+{
+	struct user_create_tx *t = arg;
+	enum db_result r;
+
+	if ((r = store_user_create(c->db, t->id, t->org, t->email, t->name, t->role, t->hash)) != DB_OK ||
+	    (r = audit_record(c, t->org, "user.created", "success", "user", t->id)) != DB_OK) {
+		t->duplicate = r == DB_DUPLICATE;
+		return reply_db_status(r);
+	}
+	return ST_OK;
+}
+
+/*
+ * TX_NONE: the failed-login budget spent by a taken address outlives the
+ * refusal, and the argon2 work stays outside the transaction.
+ */
 enum status
 h_users_create(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *email_in = json_get_string(c->body, "email");
-	const char *name = json_get_string(c->body, "name");
-	const char *role = json_get_string(c->body, "role");
-	const char *password = json_get_string(c->body, "password");
+	const char *email_in = jv_str(&c->in, "email");
+	const char *name = jv_str(&c->in, "name");
+	const char *role = jv_str(&c->in, "role");
+	const char *password = jv_str(&c->in, "password");
 	struct password_params pp = {(uint32_t)c->cfg->argon2_memory,
 	    (uint32_t)c->cfg->argon2_iterations, (uint32_t)c->cfg->argon2_parallelism};
 	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
@@ -101,23 +122,17 @@ h_users_create(struct ctx *c)
 	 * malformed one; the insert below still catches a concurrent taker.
 	 */
 	if ((r = store_user_by_email(c->db, c->a, email, &u, &found)) != DB_OK)
-		return store_status(r);
+		return reply_db_status(r);
 	if (found)
 		return taken(c, org, email);
 	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
-	if ((r = store_user_create(c->db, id, org, email, name, role, hash)) != DB_OK ||
-	    (r = session_audit(c, org, "user.created", "success", "user", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		db_rollback(c->db);
-		if (r == DB_DUPLICATE)
-			return taken(c, org, email);
-		return store_status(r);
-	}
+	struct user_create_tx t = {.id = id, .org = org, .email = email, .name = name, .role = role,
+	    .hash = hash};
+	if ((st = dispatch_tx(c, user_create_write, &t)) != ST_OK)
+		return t.duplicate ? taken(c, org, email) : st;
 	if ((r = store_user_in_org(c->db, c->a, id, org, &u, &found)) != DB_OK || !found)
-		return r != DB_OK ? store_status(r) : ST_INTERNAL_ERROR;
+		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
 	reply_json(c->rep, ST_CREATED, view_user(&u));
 	return ST_CREATED;
 }
@@ -126,10 +141,10 @@ enum status
 h_users_update(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
-	const char *name = json_get_string(c->body, "name");
-	const char *role = json_get_string(c->body, "role");
-	json_object *active_json = json_object_object_get(c->body, "active");
-	int active = active_json != NULL ? json_object_get_boolean(active_json) : -1;
+	const char *name = jv_str(&c->in, "name");
+	const char *role = jv_str(&c->in, "role");
+	const struct jv_value *active_in = jv_field(&c->in, "active");
+	int active = active_in->present ? active_in->b : -1;
 	char id[UUID_STR_LEN];
 	struct user_row before, after;
 	bool found = false;
@@ -143,17 +158,15 @@ h_users_update(struct ctx *c)
 		if (st != ST_OK)
 			return st;
 	}
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
-	/* Lock the admins first, then read the target: the last-admin rule holds under races. */
+	/*
+	 * TX_WRITE. Lock the admins first, then read the target: the last-admin
+	 * rule holds under races.
+	 */
 	if ((r = store_user_lock_admins(c->db, c->a, org, &admins)) != DB_OK ||
 	    (r = store_user_in_org(c->db, c->a, id, org, &before, &found)) != DB_OK)
-		goto fail;
-	if (!found) {
-		db_rollback(c->db);
-		c->rep->detail = "User not found";
-		return ST_NOT_FOUND;
-	}
+		return reply_db_status(r);
+	if (!found)
+		return h_fail(c, ST_NOT_FOUND, "User not found");
 	/*
 	 * Nor does anyone change a user who holds more than they do: a key with
 	 * users:manage and an engineer's permissions must not rename,
@@ -161,34 +174,26 @@ h_users_update(struct ctx *c)
 	 */
 	int target_role = role_parse(before.role);
 	if (target_role < 0 || !role_within((enum role)target_role, c->principal.perms)) {
-		db_rollback(c->db);
-		c->rep->detail = "Cannot change a user whose role has permissions the caller does not hold";
-		session_audit(c, org, "permission.denied", "denied", "user", id);
-		return ST_INSUFFICIENT_PERMISSIONS;
+		audit_refusal(c, org, "permission.denied", "denied", "user", id);
+		return h_fail(c, ST_INSUFFICIENT_PERMISSIONS,
+		    "Cannot change a user whose role has permissions the caller does not hold");
 	}
 	bool was_admin = before.active && strcmp(before.role, "admin") == 0;
 	bool stays_admin = (active < 0 ? before.active : active == 1) &&
 	    strcmp(role != NULL ? role : before.role, "admin") == 0;
-	if (was_admin && !stays_admin && admins <= 1) {
-		db_rollback(c->db);
-		c->rep->detail = "Cannot demote or deactivate the organization's last active admin";
-		return ST_CONFLICT;
-	}
+	if (was_admin && !stays_admin && admins <= 1)
+		return h_fail(c, ST_CONFLICT, "Cannot demote or deactivate the organization's last active admin");
 	if ((r = store_user_update(c->db, id, org, name, role, active)) != DB_OK)
-		goto fail;
+		return reply_db_status(r);
 	/* Deactivation ends every session now, not at token expiry. */
 	if (active == 0 && before.active && (r = store_session_revoke_user(c->db, id, NULL)) != DB_OK)
-		goto fail;
-	if ((r = session_audit(c, org, "user.updated", "success", "user", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK)
-		goto fail;
+		return reply_db_status(r);
+	if ((r = audit_record(c, org, "user.updated", "success", "user", id)) != DB_OK)
+		return reply_db_status(r);
 	if ((r = store_user_in_org(c->db, c->a, id, org, &after, &found)) != DB_OK || !found)
-		return r != DB_OK ? store_status(r) : ST_NOT_FOUND;
+		return r != DB_OK ? reply_db_status(r) : ST_NOT_FOUND;
 	reply_json(c->rep, ST_OK, view_user(&after));
 	return ST_OK;
-fail:
-	db_rollback(c->db);
-	return store_status(r);
 }
 
 enum status
@@ -201,21 +206,13 @@ h_users_unlock(struct ctx *c)
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+	/* TX_WRITE: the unlock and its record commit together. */
 	if ((r = store_user_unlock(c->db, c->a, id, org, &found)) != DB_OK)
-		goto fail;
-	if (!found) {
-		db_rollback(c->db);
-		c->rep->detail = "User not found";
-		return ST_NOT_FOUND;
-	}
-	if ((r = session_audit(c, org, "user.unlocked", "success", "user", id)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK)
-		goto fail;
+		return reply_db_status(r);
+	if (!found)
+		return h_fail(c, ST_NOT_FOUND, "User not found");
+	if ((r = audit_record(c, org, "user.unlocked", "success", "user", id)) != DB_OK)
+		return reply_db_status(r);
 	reply_json(c->rep, ST_NO_CONTENT, NULL);
 	return ST_NO_CONTENT;
-fail:
-	db_rollback(c->db);
-	return store_status(r);
 }

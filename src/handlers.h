@@ -1,61 +1,40 @@
-/* handlers.h -- the per-request context and every resource handler the router names. */
+/* handlers.h -- every resource handler the router names, and how a handler fails. */
 #ifndef OW_HANDLERS_H
 #define OW_HANDLERS_H
 
-#include <json-c/json.h>
+#include "ctx.h"
 
-#include "arena.h"
-#include "config.h"
-#include "db.h"
-#include "net.h"
-#include "permission.h"
-#include "reply.h"
-#include "request.h"
-#include "status.h"
-#include "token.h"
-
-#define CTX_MAX_PATH_PARAMS 4
-
-enum principal_type { PRINCIPAL_NONE, PRINCIPAL_USER, PRINCIPAL_API_KEY };
-
-/* Who is calling, as auth.c established it (strings in the request arena). */
-struct principal {
-	enum principal_type type;
-	const char *id;             /* user id or API key id */
-	const char *org_id;
-	enum role role;             /* users */
-	perm_set perms;
-	const char *email, *name;   /* users */
-	struct token_claims claims; /* users: the access token */
-	const char *key_name, *key_prefix;  /* API keys */
-	/* API keys: what a key it mints inherits (sql/004_api_key_chain.sql). */
-	const char *key_root_user;  /* the user at the top of its chain */
-	perm_set key_chain;         /* its list & its ancestors' lists */
-	long long key_expires;      /* epoch of its earliest expiry up the chain; 0: none */
-	bool via_cookie;
-};
-
-/* What a handler sees: validated input in, reply out. */
-struct ctx {
-	const struct config *cfg;
-	const struct token_keys *keys;
-	const struct net_proxies *proxies;
-	struct db *db;
-	struct arena *a;
-	const struct request *req;
-	struct reply *rep;
-	json_object *body;                          /* validated body, or NULL */
-	const char *path_params[CTX_MAX_PATH_PARAMS];
-	size_t npath_params;
-	const char *client_ip;
-	const char *throttle_ip;                    /* client_ip as per-IP limits key it (IPv6: its network) */
-	const char *user_agent;
-	bool https;                                 /* direct, or from a trusted proxy */
-	struct principal principal;
-};
-
-/* A handler fills c->rep and returns its status (errors may set c->rep->detail). */
+/* A handler fills c->rep and returns its status; an error returns through h_fail(). */
 typedef enum status (*handler_fn)(struct ctx *c);
+
+/*
+ * Fail the request with st and detail (NULL: the status table's default,
+ * src/status.c): drops any body built so far and returns st, so that a
+ * handler ends with `return h_fail(c, ST_NOT_FOUND, "User not found");`.
+ * The dispatcher turns it into the error body of doc/api.md section 2.
+ */
+enum status h_fail(struct ctx *c, enum status st, const char *detail);
+
+/*
+ * Transactions (src/dispatch.c). A TX_WRITE route's handler already runs
+ * inside one; a TX_NONE handler that must do slow or lasting work first
+ * (argon2, a call to an identity provider, a counter that outlives a
+ * refusal) runs only its writes through dispatch_tx. step runs between
+ * BEGIN and COMMIT; any status but a success rolls everything back; a lost
+ * deadlock comes back as ST_RETRY and the dispatcher runs the whole handler
+ * again. After a commit the after-commit hooks run, then (committed or not)
+ * the refusals audit_refusal kept are written. Nested calls join the
+ * transaction already open.
+ */
+typedef enum status (*tx_step)(struct ctx *c, void *arg);
+enum status dispatch_tx(struct ctx *c, tx_step step, void *arg);
+/*
+ * Call fn(c, arg) once the request's current transaction has committed
+ * (never when it rolls back): the one place where whoever caches
+ * credentials learns that a revoking write is durable. Outside a
+ * transaction fn runs at once. -1 when the list (CTX_MAX_AFTER_COMMIT) is full.
+ */
+int dispatch_after_commit(struct ctx *c, after_commit_fn fn, void *arg);
 
 enum status h_health(struct ctx *c);
 

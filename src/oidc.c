@@ -16,7 +16,7 @@
 #include <cjose/cjose.h>
 #include <openssl/sha.h>
 
-#include "json.h"
+#include "jsonin.h"
 #include "log.h"
 #include "util.h"
 
@@ -572,7 +572,7 @@ fetch_json(const char *url, const struct oidc_opts *o, json_object **out)
 		if (status != 200) {
 			log_warning("sso: %s answered HTTP %ld", host, status);
 			r = OIDC_E_HTTP;
-		} else if ((*out = json_parse_strict(b.p, b.len, &why)) == NULL ||
+		} else if ((*out = jv_parse_strict(b.p, b.len, &why)) == NULL ||
 		    !json_object_is_type(*out, json_type_object)) {
 			log_warning("sso: %s did not answer a JSON object", host);
 			json_object_put(*out);
@@ -723,7 +723,7 @@ static enum oidc_error
 keyset_parse(const char *text, size_t n, struct keyset *ks)
 {
 	const char *why = NULL;
-	json_object *doc = json_parse_strict(text, n, &why), *keys = NULL;
+	json_object *doc = jv_parse_strict(text, n, &why), *keys = NULL;
 
 	ks->n = 0;
 	if (doc == NULL || !json_object_is_type(doc, json_type_object) ||
@@ -854,7 +854,7 @@ read_header(const char *token, struct arena *a, const char **alg, const char **k
 	json_object *h;
 
 	*alg = *kid = NULL;
-	if (text == NULL || (h = json_parse_strict(text, n, &why)) == NULL)
+	if (text == NULL || (h = jv_parse_strict(text, n, &why)) == NULL)
 		return OIDC_E_TOKEN_MALFORMED;
 	if (!json_object_is_type(h, json_type_object) || get_str(h, "alg") == NULL) {
 		json_object_put(h);
@@ -931,7 +931,7 @@ verify_with(const struct keyset *ks, const char *token, const struct oidc_expect
 	size_t plen = 0;
 	json_object *claims = NULL;
 	if (!cjose_jws_get_plaintext(jws, &plain, &plen, &err) ||
-	    (claims = json_parse_strict((const char *)plain, plen, &why)) == NULL ||
+	    (claims = jv_parse_strict((const char *)plain, plen, &why)) == NULL ||
 	    !json_object_is_type(claims, json_type_object))
 		r = OIDC_E_TOKEN_MALFORMED;
 	else
@@ -1110,7 +1110,7 @@ oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
 	if (r != OIDC_OK)
 		goto out;
 	url_host(p->token_endpoint, host);
-	doc = json_parse_strict(b.p, b.len, &why);
+	doc = jv_parse_strict(b.p, b.len, &why);
 	if (doc != NULL && !json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
 		doc = NULL;

@@ -8,16 +8,14 @@ enum status
 params_query_error(struct ctx *c, const char *field, const char *message)
 {
 	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Invalid query parameter";
-	return ST_VALIDATION_ERROR;
+	return h_fail(c, ST_VALIDATION_ERROR, "Invalid query parameter");
 }
 
 enum status
 params_field_error(struct ctx *c, const char *field, const char *message)
 {
 	field_error_add(&c->rep->errors, field, message);
-	c->rep->detail = "Request validation failed";
-	return ST_VALIDATION_ERROR;
+	return h_fail(c, ST_VALIDATION_ERROR, "Request validation failed");
 }
 
 enum status

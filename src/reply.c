@@ -1,4 +1,4 @@
-/* reply.c -- turn a status and a body into the CGI response with the headers API.md requires. */
+/* reply.c -- turn a status and a body into the CGI response with the headers doc/api.md requires. */
 #include "reply.h"
 
 #include <stdio.h>
@@ -33,6 +33,26 @@ reply_error(struct reply *r, enum status st, const char *detail)
 	r->body = NULL;
 	r->status = st;
 	r->detail = detail;
+}
+
+enum status
+reply_db_status(enum db_result r)
+{
+	switch (r) {
+	case DB_OK:
+		return ST_OK;
+	case DB_DUPLICATE:
+		return ST_CONFLICT;
+	case DB_UNAVAILABLE:
+		return ST_SERVICE_UNAVAILABLE;
+	case DB_DEADLOCK:
+		return ST_RETRY;
+	case DB_BAD_VALUE:
+		return ST_VALIDATION_ERROR;
+	case DB_ERROR:
+		break;
+	}
+	return ST_INTERNAL_ERROR;
 }
 
 void

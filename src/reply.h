@@ -8,7 +8,8 @@
 #include <json-c/json.h>
 
 #include "arena.h"
-#include "json.h"
+#include "db.h"
+#include "jsonin.h"
 #include "status.h"
 
 #define REPLY_MAX_HEADERS 16
@@ -37,6 +38,13 @@ void reply_clear(struct reply *r);
 void reply_json(struct reply *r, enum status st, json_object *body);
 /* Set an error status with a detail (NULL: the default detail). Drops any body. */
 void reply_error(struct reply *r, enum status st, const char *detail);
+/*
+ * The request status for a database outcome (doc/api.md section 2): a
+ * duplicate is 409, an unreachable server 503, a refused value 400, a lost
+ * deadlock ST_RETRY (the dispatcher runs the handler again), anything else
+ * 500. A handler that expects a duplicate tests DB_DUPLICATE itself.
+ */
+enum status reply_db_status(enum db_result r);
 /* Add a header; name and value must live as long as the reply (arena or static). */
 void reply_header(struct reply *r, const char *name, const char *value);
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "handlers.h"
-#include "json.h"
+#include "jsonin.h"
 #include "permission.h"
 #include "request.h"
 
@@ -23,12 +23,23 @@ enum route_body {
 	BODY_OPTIONAL_JSON,     /* as BODY_JSON when Content-Length > 0 */
 };
 
+/*
+ * Who opens the route's transaction (doc/HACKING.md section 3): the
+ * dispatcher around the whole handler, or the handler itself through
+ * dispatch_tx for just its writes, after work that must stay outside one.
+ */
+enum route_tx {
+	TX_NONE,                /* reads, or a handler that calls dispatch_tx itself */
+	TX_WRITE,               /* the whole handler in one transaction, retried on a deadlock */
+};
+
 struct route {
 	enum http_method method;
 	const char *pattern;            /* below API_PREFIX; "{id}" matches one segment */
 	enum route_auth auth;
 	int permission;                 /* enum permission or PERM_NONE */
 	handler_fn handler;
+	enum route_tx tx;
 	enum route_body body;
 	const struct field_spec *fields;
 	size_t nfields;

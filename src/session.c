@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "view.h"
 
 const char *
@@ -43,26 +44,6 @@ session_claims(struct token_claims *tc, enum token_type type, const char *user_i
 	return util_uuid(tc->jti);
 }
 
-enum db_result
-session_audit(struct ctx *c, const char *org_id, const char *action, const char *outcome,
-    const char *target_type, const char *target_id)
-{
-	const struct principal *p = &c->principal;
-	struct audit_event ev = {
-		.org_id = org_id,
-		.action = action,
-		.outcome = outcome,
-		.actor_type = p->type == PRINCIPAL_USER ? "user" :
-		    p->type == PRINCIPAL_API_KEY ? "api_key" : "anonymous",
-		.actor_id = p->type != PRINCIPAL_NONE ? p->id : NULL,
-		.ip = c->client_ip,
-		.user_agent = c->user_agent,
-		.target_type = target_type,
-		.target_id = target_id,
-	};
-	return store_audit(c->db, &ev);
-}
-
 const char *
 session_token_take(struct ctx *c, char *s)
 {
@@ -80,13 +61,41 @@ session_start(struct ctx *c, const struct user_row *u)
 	return session_start_with(c, u, NULL, NULL);
 }
 
+/* What the sign-in transaction writes (session_start_with). */
+struct signin_tx {
+	const struct user_row *u;
+	const char *sid, *refresh_jti;
+	session_step step;
+	void *arg;
+};
+
+static enum status
+signin_write(struct ctx *c, void *arg)
+{
+	const struct signin_tx *t = arg;
+	const struct user_row *u = t->u;
+	enum db_result r;
+
+	/*
+	 * The failure counter is reset first, and only when there is one: the
+	 * session INSERT takes a shared lock on the user row (foreign key), and
+	 * two logins of one user each upgrading it afterwards deadlocked.
+	 */
+	if ((t->step != NULL && (r = t->step(c, t->arg)) != DB_OK) ||
+	    (u->has_failures && (r = store_user_login_ok(c->db, u->id)) != DB_OK) ||
+	    (r = store_session_create(c->db, t->sid, u->id, u->org_id, t->refresh_jti,
+	    c->cfg->jwt_refresh_ttl, c->client_ip, c->user_agent)) != DB_OK ||
+	    (r = audit_record(c, u->org_id, "auth.login", "success", "session", t->sid)) != DB_OK)
+		return reply_db_status(r);
+	return ST_OK;
+}
+
 enum status
 session_start_with(struct ctx *c, const struct user_row *u, session_step step, void *arg)
 {
 	struct token_claims access, refresh;
 	char sid[UUID_STR_LEN];
 	time_t now = time(NULL);
-	enum db_result r;
 
 	if (util_uuid(sid) != 0 ||
 	    session_claims(&access, TOKEN_ACCESS, u->id, u->org_id, u->role, sid, now,
@@ -99,28 +108,18 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	if (at == NULL || rt == NULL)
 		return ST_INTERNAL_ERROR;
 
-	/* The session and the record of it commit together, or neither does. */
-	if ((r = db_begin(c->db)) != DB_OK)
-		return store_status(r);
+	/*
+	 * The session and the record of it commit together, or neither does;
+	 * the tokens were signed before, outside the transaction.
+	 */
+	struct signin_tx t = {.u = u, .sid = sid, .refresh_jti = refresh.jti, .step = step, .arg = arg};
 	struct principal actor = {.type = PRINCIPAL_USER, .id = u->id};
 	struct principal saved = c->principal;
 	c->principal = actor;
-	/*
-	 * The failure counter is reset first, and only when there is one: the
-	 * session INSERT takes a shared lock on the user row (foreign key), and
-	 * two logins of one user each upgrading it afterwards deadlocked.
-	 */
-	if ((step != NULL && (r = step(c, arg)) != DB_OK) ||
-	    (u->has_failures && (r = store_user_login_ok(c->db, u->id)) != DB_OK) ||
-	    (r = store_session_create(c->db, sid, u->id, u->org_id, refresh.jti,
-	    c->cfg->jwt_refresh_ttl, c->client_ip, c->user_agent)) != DB_OK ||
-	    (r = session_audit(c, u->org_id, "auth.login", "success", "session", sid)) != DB_OK ||
-	    (r = db_commit(c->db)) != DB_OK) {
-		c->principal = saved;
-		db_rollback(c->db);
-		return store_status(r);
-	}
+	enum status st = dispatch_tx(c, signin_write, &t);
 	c->principal = saved;
+	if (st != ST_OK)
+		return st;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "access_token", json_object_new_string(at));
 	json_object_object_add(o, "refresh_token", json_object_new_string(rt));

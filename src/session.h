@@ -15,7 +15,7 @@ enum status session_start(struct ctx *c, const struct user_row *u);
  * The same with step run first inside that transaction (the principal is
  * already the user): SSO creates or links the user there, so that user,
  * link and session commit together or not at all. A step's error rolls
- * everything back and maps through store_status().
+ * everything back and maps through reply_db_status().
  */
 typedef enum db_result (*session_step)(struct ctx *c, void *arg);
 enum status session_start_with(struct ctx *c, const struct user_row *u, session_step step,
@@ -46,9 +46,5 @@ const char *session_token_take(struct ctx *c, char *s);
 /* Fill claims for a token of session sid; a fresh jti. 0 / -1. */
 int session_claims(struct token_claims *tc, enum token_type type, const char *user_id,
     const char *org_id, const char *role, const char *sid, time_t iat, time_t exp);
-
-/* Audit event of the current request (actor from the principal, or anonymous). */
-enum db_result session_audit(struct ctx *c, const char *org_id, const char *action,
-    const char *outcome, const char *target_type, const char *target_id);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <json-c/json.h>
 
-#include "json.h"
+#include "jsonin.h"
 #include "util.h"
 
 int
@@ -79,7 +79,7 @@ sso_domain_allowed(const char *allowed_json, const char *email, bool *restricted
 {
 	const char *why = NULL, *at = strrchr(email, '@');
 	json_object *arr = allowed_json != NULL ?
-	    json_parse_strict(allowed_json, strlen(allowed_json), &why) : NULL;
+	    jv_parse_strict(allowed_json, strlen(allowed_json), &why) : NULL;
 	bool ok = false;
 
 	*restricted = true;

@@ -32,7 +32,7 @@ enum status {
 struct status_info {
 	int http;            /* HTTP status code */
 	const char *reason;  /* HTTP reason phrase */
-	const char *code;    /* API.md error code, NULL for successes */
+	const char *code;    /* doc/api.md section 2 error code, NULL for successes */
 	const char *detail;  /* default human-readable detail */
 };
 

@@ -8,9 +8,6 @@
 #include "status.h"
 #include "util.h"
 
-/* The request status for a database outcome that is not DB_OK. */
-enum status store_status(enum db_result r);
-
 /* SELECT 1 on the worker's connection: DB_OK when the database answers. */
 enum db_result store_ping(struct db *db, struct arena *a);
 

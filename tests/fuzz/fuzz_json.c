@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c -- json_check_syntax, json_parse_strict and json_validate
+ * fuzz_json.c -- jv_check_syntax, jv_parse_strict and jv_validate
  * against the field specs of every route that takes a body (router_routes()),
  * plus the accessors handlers use. The input is the request body, unterminated
  * (exactly as many bytes as libFuzzer gives, so ASan sees any overread).
@@ -15,7 +15,7 @@
 
 #include "fuzz_common.h"
 
-#include "../../src/json.h"
+#include "jsonin.h"
 #include "router.h"
 #include "util.h"
 
@@ -50,10 +50,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size > 0)
 		memcpy(s, data, size);
-	bool syntax_ok = json_check_syntax(s, size, &why);
+	bool syntax_ok = jv_check_syntax(s, size, &why);
 	if (!syntax_ok && why == NULL)
 		abort();
-	json_object *obj = json_parse_strict(s, size, &why);
+	json_object *obj = jv_parse_strict(s, size, &why);
 	if (obj == NULL && why == NULL)
 		abort();
 	if (obj != NULL && !syntax_ok)
@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * `null` comes back NULL ("Malformed JSON") although it is valid JSON.
 	 */
 	if (obj == NULL && syntax_ok && size > 0 && util_utf8_valid(s, size) && !is_null(s, size)) {
-		fprintf(stderr, "scanner accepted, json_parse_strict refused: %s\n", why);
+		fprintf(stderr, "scanner accepted, jv_parse_strict refused: %s\n", why);
 		abort();
 	}
 	if (obj != NULL) {
@@ -71,14 +71,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct field_errors errs = {.n = 0};
 			if (routes[i].nfields == 0)
 				continue;
-			bool ok = json_validate(obj, routes[i].fields, routes[i].nfields, &errs);
+			bool ok = jv_validate(obj, routes[i].fields, routes[i].nfields, &errs);
 			if (ok != (errs.n == 0) || errs.n > FIELD_ERRORS_MAX)
 				abort();
 			for (size_t k = 0; k < routes[i].nfields; k++) {
-				const char *v = json_get_string(obj, routes[i].fields[k].name);
+				const char *v = jv_get_string(obj, routes[i].fields[k].name);
 				if (v != NULL)
 					(void)strlen(v);
-				(void)json_has(obj, routes[i].fields[k].name);
+				(void)jv_has(obj, routes[i].fields[k].name);
 			}
 			for (size_t k = 0; k < errs.n; k++)
 				if (errs.e[k].field == NULL || errs.e[k].message == NULL)

@@ -2,7 +2,7 @@
  * fuzz_request.c -- the request pipeline up to the handler, as dispatch.c runs
  * it: request_parse over FastCGI params, client address and CORS/CSRF checks,
  * router_match, then for a route with a JSON body request_read_body,
- * json_parse_strict and json_validate against the route's fields, and the
+ * jv_parse_strict and jv_validate against the route's fields, and the
  * error reply rendered, plus the parameter checks every handler starts with
  * (params_paging, params_uuid). No database: handlers are never called.
  *
@@ -17,7 +17,7 @@
 #include "auth.h"
 #include "config.h"
 #include "handlers.h"
-#include "../../src/json.h"
+#include "jsonin.h"
 #include "net.h"
 #include "params.h"
 #include "reply.h"
@@ -177,11 +177,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if ((st = request_read_body(&req, cfg.max_body, read_body, &r, &arena)) == ST_OK) {
 			if (req.body == NULL || strlen(req.body) > req.body_len)
 				abort();
-			c.body = json_parse_strict(req.body, req.body_len, &why);
+			c.body = jv_parse_strict(req.body, req.body_len, &why);
 			if (c.body == NULL) {
 				rep.detail = why;
 				st = ST_VALIDATION_ERROR;
-			} else if (!json_validate(c.body, rt->fields, rt->nfields, &rep.errors)) {
+			} else if (!jv_validate(c.body, rt->fields, rt->nfields, &rep.errors)) {
 				rep.detail = "Request validation failed";
 				st = ST_VALIDATION_ERROR;
 			}

@@ -1,16 +1,15 @@
-/* check_json.c -- unit tests for json.c: strict parsing (syntax, UTF-8, NUL, depth) and field validation. */
+/* check_json.c -- unit tests for jsonin.c: strict parsing (syntax, UTF-8, NUL, depth) and field validation. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* By path: json-c's include directory has a json.h of its own that would win. */
-#include "../../src/json.h"
+#include "jsonin.h"
 
 static json_object *
 parse(const char *s, const char **why)
 {
-	return json_parse_strict(s, strlen(s), why);
+	return jv_parse_strict(s, strlen(s), why);
 }
 
 /* Well-formed documents parse and print back canonically. */
@@ -162,22 +161,22 @@ START_TEST(test_raw_nul_and_empty)
 	static const char nul_after[] = "{\"a\":1}\0";
 	const char *why = NULL;
 
-	ck_assert_ptr_null(json_parse_strict(with_nul, sizeof with_nul - 1, &why));
+	ck_assert_ptr_null(jv_parse_strict(with_nul, sizeof with_nul - 1, &why));
 	ck_assert_ptr_nonnull(why);
 	why = NULL;
-	ck_assert_ptr_null(json_parse_strict(nul_after, sizeof nul_after - 1, &why));
+	ck_assert_ptr_null(jv_parse_strict(nul_after, sizeof nul_after - 1, &why));
 	ck_assert_ptr_nonnull(why);
 	/* Empty body. */
 	why = NULL;
-	ck_assert_ptr_null(json_parse_strict("", 0, &why));
+	ck_assert_ptr_null(jv_parse_strict("", 0, &why));
 	ck_assert_ptr_nonnull(why);
 	ck_assert_msg(strstr(why, "empty") != NULL, "why: %s", why);
 	/* The length, not a NUL, ends the input: a prefix is parsed alone. */
 	why = NULL;
-	json_object *o = json_parse_strict("{\"a\":1}garbage", 7, &why);
+	json_object *o = jv_parse_strict("{\"a\":1}garbage", 7, &why);
 	ck_assert_ptr_nonnull(o);
 	json_object_put(o);
-	ck_assert_ptr_null(json_parse_strict("{\"a\":1}", 6, &why));
+	ck_assert_ptr_null(jv_parse_strict("{\"a\":1}", 6, &why));
 }
 END_TEST
 
@@ -298,7 +297,7 @@ START_TEST(test_depth_mixed)
 	for (int i = 31; i >= 0; i--)
 		buf[n++] = i % 2 ? ']' : '}';
 	buf[n] = '\0';
-	o = json_parse_strict(buf, n, &why);
+	o = jv_parse_strict(buf, n, &why);
 	ck_assert_msg(o != NULL, "32 mixed levels rejected: %s", why);
 	json_object_put(o);
 	/* A wide but shallow document is fine. */
@@ -309,7 +308,7 @@ START_TEST(test_depth_mixed)
 		wide[1 + 2 * i] = '1';
 		wide[2 + 2 * i] = i == 9998 ? ']' : ',';
 	}
-	o = json_parse_strict(wide, 1 + 2 * 9999, &why);
+	o = jv_parse_strict(wide, 1 + 2 * 9999, &why);
 	free(wide);
 	ck_assert_msg(o != NULL, "wide array rejected: %s", why);
 	ck_assert_uint_eq(json_object_array_length(o), 9999);
@@ -329,15 +328,15 @@ START_TEST(test_large_string)
 	memset(b + 6, 'x', n - 8);
 	memcpy(b + n - 2, "\"}", 2);
 	b[n] = '\0';
-	json_object *o = json_parse_strict(b, n, &why);
+	json_object *o = jv_parse_strict(b, n, &why);
 	free(b);
 	ck_assert_msg(o != NULL, "why: %s", why);
-	ck_assert_uint_eq(strlen(json_get_string(o, "a")), n - 8);
+	ck_assert_uint_eq(strlen(jv_get_string(o, "a")), n - 8);
 	json_object_put(o);
 }
 END_TEST
 
-/* ---- json_validate ---- */
+/* ---- jv_validate ---- */
 
 static const char *const roles[] = {"admin", "engineer", "viewer", NULL};
 
@@ -429,7 +428,7 @@ START_TEST(test_validate)
 	ck_assert_msg(o != NULL, "%s: parse failed: %s", vcases[_i].label, why);
 	while (want < 4 && vcases[_i].errs[want][0] != NULL)
 		want++;
-	bool ok = json_validate(o, specs, NSPECS, &errs);
+	bool ok = jv_validate(o, specs, NSPECS, &errs);
 	ck_assert_msg(ok == (want == 0), "%s: returned %d with %zu errors", vcases[_i].label, ok,
 	    errs.n);
 	ck_assert_msg(errs.n == want, "%s: %zu errors (first %s: %s), want %zu", vcases[_i].label,
@@ -452,7 +451,7 @@ START_TEST(test_required_nullable)
 	const char *why;
 	json_object *o = parse("{\"x\":null}", &why);
 
-	ck_assert(!json_validate(o, rn, 1, &errs));
+	ck_assert(!jv_validate(o, rn, 1, &errs));
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_str_eq(errs.e[0].message, "is required");
 	json_object_put(o);
@@ -468,19 +467,19 @@ START_TEST(test_validate_not_object)
 	json_object *o = parse(not_objects[_i], &why);
 
 	ck_assert_ptr_nonnull(o);
-	ck_assert(!json_validate(o, specs, NSPECS, &errs));
+	ck_assert(!jv_validate(o, specs, NSPECS, &errs));
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_str_eq(errs.e[0].field, "body");
 	ck_assert_str_eq(errs.e[0].message, "must be a JSON object");
 	json_object_put(o);
 	/* NULL (a JSON null body) too. */
 	errs.n = 0;
-	ck_assert(!json_validate(NULL, specs, NSPECS, &errs));
+	ck_assert(!jv_validate(NULL, specs, NSPECS, &errs));
 	ck_assert_uint_eq(errs.n, 1);
 	/* No specs: any object passes. */
 	errs.n = 0;
 	o = parse("{\"a\":1}", &why);
-	ck_assert(json_validate(o, NULL, 0, &errs));
+	ck_assert(jv_validate(o, NULL, 0, &errs));
 	ck_assert_uint_eq(errs.n, 0);
 	json_object_put(o);
 }
@@ -499,7 +498,7 @@ START_TEST(test_errors_capped)
 		snprintf(names[i], sizeof names[i], "f%zu", i);
 		many[i] = (struct field_spec){names[i], FIELD_STRING, true, false, 0, 10, NULL};
 	}
-	ck_assert(!json_validate(o, many, FIELD_ERRORS_MAX + 4, &errs));
+	ck_assert(!jv_validate(o, many, FIELD_ERRORS_MAX + 4, &errs));
 	ck_assert_uint_eq(errs.n, FIELD_ERRORS_MAX);
 	ck_assert_str_eq(errs.e[0].field, "f0");
 	ck_assert_str_eq(errs.e[FIELD_ERRORS_MAX - 1].field, names[FIELD_ERRORS_MAX - 1]);
@@ -515,15 +514,56 @@ START_TEST(test_accessors)
 	json_object *o = parse("{\"s\":\"v\",\"n\":null,\"i\":3,\"e\":\"\"}", &why);
 
 	ck_assert_ptr_nonnull(o);
-	ck_assert_str_eq(json_get_string(o, "s"), "v");
-	ck_assert_str_eq(json_get_string(o, "e"), "");
-	ck_assert_ptr_null(json_get_string(o, "n"));
-	ck_assert_ptr_null(json_get_string(o, "i"));
-	ck_assert_ptr_null(json_get_string(o, "missing"));
-	ck_assert(json_has(o, "s"));
-	ck_assert(json_has(o, "i"));
-	ck_assert(!json_has(o, "n"));
-	ck_assert(!json_has(o, "missing"));
+	ck_assert_str_eq(jv_get_string(o, "s"), "v");
+	ck_assert_str_eq(jv_get_string(o, "e"), "");
+	ck_assert_ptr_null(jv_get_string(o, "n"));
+	ck_assert_ptr_null(jv_get_string(o, "i"));
+	ck_assert_ptr_null(jv_get_string(o, "missing"));
+	ck_assert(jv_has(o, "s"));
+	ck_assert(jv_has(o, "i"));
+	ck_assert(!jv_has(o, "n"));
+	ck_assert(!jv_has(o, "missing"));
+	json_object_put(o);
+}
+END_TEST
+
+/* What a handler reads: every field's value as the field table parsed it. */
+START_TEST(test_parsed_values)
+{
+	static const char *const colours[] = {"red", "blue", NULL};
+	static const struct field_spec pspecs[] = {
+		{"s", FIELD_STRING, true, false, 1, 10, NULL},
+		{"i", FIELD_INT, false, false, 0, 100, NULL},
+		{"b", FIELD_BOOL, false, false, 0, 0, NULL},
+		{"t", FIELD_TIME, false, true, 0, 0, NULL},
+		{"a", FIELD_STRING_ARRAY, false, false, 0, 5, NULL},
+		{"e", FIELD_ENUM, false, false, 0, 0, colours},
+		{"n", FIELD_STRING, false, true, 0, 10, NULL},
+		{"missing", FIELD_BOOL, false, false, 0, 0, NULL},
+	};
+	const char *why;
+	json_object *o = parse("{\"s\":\"v\",\"i\":42,\"b\":true,\"t\":\"1970-01-02T00:00:00Z\","
+	    "\"a\":[\"x\",\"y\"],\"e\":\"blue\",\"n\":null}", &why);
+	struct field_errors errs = {.n = 0};
+	struct jv_values in;
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert(jv_validate_into(o, pspecs, sizeof pspecs / sizeof pspecs[0], &errs, &in));
+	ck_assert_str_eq(jv_str(&in, "s"), "v");
+	ck_assert_int_eq(jv_field(&in, "i")->i, 42);
+	ck_assert(jv_bool(&in, "b", false));
+	ck_assert(jv_bool(&in, "missing", true));
+	ck_assert_int_eq((long)jv_field(&in, "t")->t, 86400);
+	ck_assert_int_eq(jv_field(&in, "a")->n, 2);
+	ck_assert_ptr_nonnull(jv_field(&in, "a")->array);
+	ck_assert_str_eq(jv_str(&in, "e"), "blue");
+	/* null in a nullable field: given, not present. */
+	ck_assert(jv_field(&in, "n")->given);
+	ck_assert(!jv_field(&in, "n")->present);
+	ck_assert_ptr_null(jv_str(&in, "n"));
+	ck_assert(!jv_field(&in, "missing")->given);
+	ck_assert(!jv_field(&in, "not in the table")->present);
+	ck_assert(!jv_field(NULL, "s")->present);
 	json_object_put(o);
 }
 END_TEST
@@ -557,6 +597,7 @@ json_suite(void)
 	tcase_add_loop_test(tc, test_validate_not_object, 0, sizeof not_objects / sizeof not_objects[0]);
 	tcase_add_test(tc, test_errors_capped);
 	tcase_add_test(tc, test_accessors);
+	tcase_add_test(tc, test_parsed_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

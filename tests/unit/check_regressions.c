@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* By path: json-c's include directory has a json.h of its own that would win. */
-#include "../../src/json.h"
+#include "jsonin.h"
 #include "password.h"
 #include "util.h"
 
@@ -153,8 +152,8 @@ static const char *const accepted[] = {
 START_TEST(test_json_scanner_and_jsonc_agree)
 {
 	const char *why = NULL, *s = accepted[_i];
-	ck_assert_msg(json_check_syntax(s, strlen(s), &why), "scanner refused %s: %s", s, why);
-	json_object *o = json_parse_strict(s, strlen(s), &why);
+	ck_assert_msg(jv_check_syntax(s, strlen(s), &why), "scanner refused %s: %s", s, why);
+	json_object *o = jv_parse_strict(s, strlen(s), &why);
 	ck_assert_msg(o != NULL, "json-c refused %s: %s", s, why);
 	json_object_put(o);
 }
@@ -164,8 +163,8 @@ START_TEST(test_json_bare_null)
 {
 	const char *why = NULL;
 
-	ck_assert(json_check_syntax(" null ", 6, &why));
-	ck_assert_ptr_null(json_parse_strict(" null ", 6, &why));
+	ck_assert(jv_check_syntax(" null ", 6, &why));
+	ck_assert_ptr_null(jv_parse_strict(" null ", 6, &why));
 	ck_assert_ptr_nonnull(why);
 }
 END_TEST

@@ -283,6 +283,9 @@ START_TEST(test_table_fields)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct route *r = &routes[i];
+		/* The parsed values of a body (struct jv_values) hold at most JV_FIELDS_MAX. */
+		ck_assert_msg(r->nfields <= JV_FIELDS_MAX, "%s: more fields than JV_FIELDS_MAX", r->pattern);
+		ck_assert_msg(r->tx == TX_NONE || r->tx == TX_WRITE, "%s: no transaction mode", r->pattern);
 		for (size_t k = 0; k < r->nfields; k++) {
 			const struct field_spec *f = &r->fields[k];
 			ck_assert_msg(f->name != NULL && f->name[0] != '\0', "%s field %zu: no name", r->pattern, k);

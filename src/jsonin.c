@@ -1,5 +1,5 @@
-/* json.c -- strict JSON parsing with limits, and kvalid-style field validation. */
-#include "json.h"
+/* jsonin.c -- strict JSON parsing with limits, and kvalid-style field validation. */
+#include "jsonin.h"
 
 #include <string.h>
 
@@ -142,7 +142,7 @@ static bool scan_value(struct scan *s, int depth);
 static bool
 scan_container(struct scan *s, int depth, char close)
 {
-	if (depth > JSON_MAX_DEPTH)
+	if (depth > JV_MAX_DEPTH)
 		return fail(s, "JSON nested too deeply");
 	s->p++;
 	skip_ws(s);
@@ -202,7 +202,7 @@ scan_value(struct scan *s, int depth)
 }
 
 bool
-json_check_syntax(const char *text, size_t n, const char **why)
+jv_check_syntax(const char *text, size_t n, const char **why)
 {
 	struct scan s = {.p = text, .end = text + n, .why = NULL};
 	bool ok = scan_value(&s, 0);
@@ -216,7 +216,7 @@ json_check_syntax(const char *text, size_t n, const char **why)
 }
 
 json_object *
-json_parse_strict(const char *s, size_t n, const char **why)
+jv_parse_strict(const char *s, size_t n, const char **why)
 {
 	json_object *obj = NULL;
 
@@ -229,10 +229,10 @@ json_parse_strict(const char *s, size_t n, const char **why)
 		*why = "Request body is not valid UTF-8";
 		return NULL;
 	}
-	if (!json_check_syntax(s, n, why))
+	if (!jv_check_syntax(s, n, why))
 		return NULL;
 	/* The grammar is settled; json-c builds the tree (its depth counts differ: leave room). */
-	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH * 2);
+	json_tokener *tok = json_tokener_new_ex(JV_MAX_DEPTH * 2);
 	if (tok == NULL) {
 		*why = "Out of memory";
 		return NULL;
@@ -351,9 +351,44 @@ validate_one(json_object *v, const struct field_spec *f, struct field_errors *er
 	return false;
 }
 
+/* The parsed value of v, which validate_one accepted for f. */
+static void
+parse_one(json_object *v, const struct field_spec *f, struct jv_value *out)
+{
+	out->present = true;
+	switch (f->type) {
+	case FIELD_STRING:
+	case FIELD_ENUM:
+		out->s = json_object_get_string(v);
+		break;
+	case FIELD_TIME:
+		out->s = json_object_get_string(v);
+		if (util_time_parse(out->s, &out->t) != 0)
+			out->t = 0;
+		break;
+	case FIELD_INT:
+		out->i = json_object_get_int64(v);
+		break;
+	case FIELD_BOOL:
+		out->b = json_object_get_boolean(v);
+		break;
+	case FIELD_STRING_ARRAY:
+		out->array = v;
+		out->n = json_object_array_length(v);
+		break;
+	}
+}
+
 bool
-json_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
+jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
     struct field_errors *errs)
+{
+	return jv_validate_into(obj, specs, nspecs, errs, NULL);
+}
+
+bool
+jv_validate_into(json_object *obj, const struct field_spec *specs, size_t nspecs,
+    struct field_errors *errs, struct jv_values *out)
 {
 	bool ok = true;
 
@@ -361,10 +396,19 @@ json_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
 		field_error_add(errs, "body", "must be a JSON object");
 		return false;
 	}
+	if (out != NULL) {
+		if (nspecs > JV_FIELDS_MAX)
+			return false;
+		memset(out, 0, sizeof(*out));
+		out->specs = specs;
+		out->n = nspecs;
+	}
 	for (size_t i = 0; i < nspecs; i++) {
 		json_object *v = NULL;
 		const struct field_spec *f = &specs[i];
 		bool present = json_object_object_get_ex(obj, f->name, &v);
+		if (out != NULL)
+			out->v[i].given = present;
 		if (present && v == NULL && f->nullable)
 			present = false;
 		if (!present) {
@@ -381,12 +425,38 @@ json_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
 		}
 		if (!validate_one(v, f, errs))
 			ok = false;
+		else if (out != NULL)
+			parse_one(v, f, &out->v[i]);
 	}
 	return ok;
 }
 
+const struct jv_value *
+jv_field(const struct jv_values *in, const char *name)
+{
+	static const struct jv_value absent;
+
+	for (size_t i = 0; in != NULL && i < in->n; i++)
+		if (strcmp(in->specs[i].name, name) == 0)
+			return &in->v[i];
+	return &absent;
+}
+
 const char *
-json_get_string(json_object *obj, const char *name)
+jv_str(const struct jv_values *in, const char *name)
+{
+	return jv_field(in, name)->s;
+}
+
+bool
+jv_bool(const struct jv_values *in, const char *name, bool def)
+{
+	const struct jv_value *v = jv_field(in, name);
+	return v->present ? v->b : def;
+}
+
+const char *
+jv_get_string(json_object *obj, const char *name)
 {
 	json_object *v = NULL;
 	if (!json_object_object_get_ex(obj, name, &v) || v == NULL ||
@@ -396,7 +466,7 @@ json_get_string(json_object *obj, const char *name)
 }
 
 bool
-json_has(json_object *obj, const char *name)
+jv_has(json_object *obj, const char *name)
 {
 	json_object *v = NULL;
 	return json_object_object_get_ex(obj, name, &v) && v != NULL;

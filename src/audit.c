@@ -1,0 +1,54 @@
+/* audit.c -- one audit event of the current request, its actor taken from the principal. */
+#include "audit.h"
+
+#include "store.h"
+
+enum db_result
+audit_record(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id)
+{
+	const struct principal *p = &c->principal;
+	struct audit_event ev = {
+		.org_id = org_id,
+		.action = action,
+		.outcome = outcome,
+		.actor_type = p->type == PRINCIPAL_USER ? "user" :
+		    p->type == PRINCIPAL_API_KEY ? "api_key" : "anonymous",
+		.actor_id = p->type != PRINCIPAL_NONE ? p->id : NULL,
+		.ip = c->client_ip,
+		.user_agent = c->user_agent,
+		.target_type = target_type,
+		.target_id = target_id,
+	};
+	return store_audit(c->db, &ev);
+}
+
+/* An arena copy: a refusal is written after its handler's stack is gone. */
+static const char *
+keep(struct ctx *c, const char *s)
+{
+	return s != NULL ? arena_strdup(c->a, s) : NULL;
+}
+
+void
+audit_refusal(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id)
+{
+	if (!c->in_tx) {
+		audit_record(c, org_id, action, outcome, target_type, target_id);
+		return;
+	}
+	if (c->nrefusals < CTX_MAX_REFUSALS)
+		c->refusals[c->nrefusals++] = (struct ctx_refusal){keep(c, org_id), keep(c, action),
+		    keep(c, outcome), keep(c, target_type), keep(c, target_id)};
+}
+
+void
+audit_flush_refusals(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nrefusals; i++) {
+		const struct ctx_refusal *e = &c->refusals[i];
+		audit_record(c, e->org_id, e->action, e->outcome, e->target_type, e->target_id);
+	}
+	c->nrefusals = 0;
+}

@@ -1,0 +1,29 @@
+/* audit.h -- writing the audit log of the current request (doc/api.md section 6 "Audit"). */
+#ifndef OW_AUDIT_H
+#define OW_AUDIT_H
+
+#include "ctx.h"
+
+/*
+ * Record one event of the current request: the actor is c->principal (a
+ * user, an API key, or anonymous when none), with the client's IP and
+ * User-Agent. org_id, target_type and target_id may be NULL. Inside the
+ * request's transaction when there is one, so that the event commits with
+ * the change it records. Returns the store's result.
+ */
+enum db_result audit_record(struct ctx *c, const char *org_id, const char *action,
+    const char *outcome, const char *target_type, const char *target_id);
+
+/*
+ * Record a refusal (a "permission.denied", say) that must outlive the
+ * transaction it happens in: inside one it is kept and written right after
+ * that transaction ends (rolled back, as a refusal's is); outside, at once.
+ * Its result is not the request's: a refusal is answered whatever happens
+ * to its record, as the route's own 403s are.
+ */
+void audit_refusal(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id);
+/* Write the refusals kept during a transaction (dispatch_tx, after it ends). */
+void audit_flush_refusals(struct ctx *c);
+
+#endif
