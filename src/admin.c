@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
+#include "encoding.h"
 #include "log.h"
 #include "migrate.h"
 #include "oidc.h"
@@ -496,8 +497,7 @@ cmd_gen_secret(int argc, char **argv)
 		return EXIT_USAGE;
 	if (util_random(raw, sizeof(raw)) != 0)
 		return EXIT_SOFTWARE;
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	encoding_hex(raw, sizeof(raw), hex);
 	hex[SECRET_BYTES * 2] = '\n';
 	hex[SECRET_BYTES * 2 + 1] = '\0';
 	explicit_bzero(raw, sizeof(raw));

@@ -16,6 +16,7 @@
 #include <cjose/cjose.h>
 #include <openssl/sha.h>
 
+#include "encoding.h"
 #include "json.h"
 #include "log.h"
 #include "util.h"
@@ -98,38 +99,6 @@ oidc_global_cleanup(void)
 
 /* ------------------------------------------------------------------ encodings */
 
-static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Encode n bytes into out (room for 4 * ceil(n / 3) + 1); url: no padding. Returns the length. */
-static size_t
-b64_encode(const unsigned char *in, size_t n, char *out, bool url)
-{
-	const char *alpha = url ? b64_url : b64_std;
-	size_t o = 0, i = 0;
-
-	for (; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = alpha[v >> 18 & 63];
-		out[o++] = alpha[v >> 12 & 63];
-		out[o++] = alpha[v >> 6 & 63];
-		out[o++] = alpha[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-		out[o++] = alpha[v >> 18 & 63];
-		out[o++] = alpha[v >> 12 & 63];
-		if (i + 1 < n)
-			out[o++] = alpha[v >> 6 & 63];
-		else if (!url)
-			out[o++] = '=';
-		if (!url)
-			out[o++] = '=';
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* Decode unpadded base64url s[0..n) into the arena (NUL-terminated); NULL if malformed. */
 static char *
 b64url_decode(const char *s, size_t n, struct arena *a, size_t *outlen)
@@ -137,7 +106,7 @@ b64url_decode(const char *s, size_t n, struct arena *a, size_t *outlen)
 	char *out = arena_alloc(a, n / 4 * 3 + 3);
 	long got;
 
-	if (out == NULL || (got = util_b64url_decode(s, n, (unsigned char *)out, n / 4 * 3 + 2)) < 0)
+	if (out == NULL || (got = encoding_b64url_decode(s, n, (unsigned char *)out, n / 4 * 3 + 2)) < 0)
 		return NULL;
 	out[got] = '\0';
 	*outlen = (size_t)got;
@@ -148,24 +117,7 @@ b64url_decode(const char *s, size_t n, struct arena *a, size_t *outlen)
 static char *
 form_escape(const char *s, struct arena *a)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out = arena_alloc(a, n * 3 + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
+	return encoding_percent_encode(a, s, "");
 }
 
 int
@@ -175,7 +127,7 @@ oidc_random(char out[OIDC_RANDOM_LEN])
 
 	if (util_random(raw, sizeof(raw)) != 0)
 		return -1;
-	b64_encode(raw, sizeof(raw), out, true);
+	encoding_base64(raw, sizeof(raw), out, true);
 	explicit_bzero(raw, sizeof(raw));
 	return 0;
 }
@@ -186,7 +138,7 @@ oidc_s256(const char *s, char out[OIDC_S256_LEN])
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
 	SHA256((const unsigned char *)s, strlen(s), md);
-	b64_encode(md, sizeof(md), out, true);
+	encoding_base64(md, sizeof(md), out, true);
 }
 
 /* ------------------------------------------------------------------ addresses */
@@ -645,7 +597,7 @@ b64url_decodable(const char *s, size_t n)
 	if (n % 4 == 1)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!util_b64url_char(s[i]))
+		if (!encoding_b64url_char(s[i]))
 			return false;
 	return true;
 }
@@ -1105,7 +1057,7 @@ oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
 		goto out;
 	snprintf(creds, clen + 1, "%s:%s", ecid, esec);
 	memcpy(header, "Authorization: Basic ", 21);
-	b64_encode((const unsigned char *)creds, clen, header + 21, false);
+	encoding_base64((const unsigned char *)creds, clen, header + 21, false);
 	r = http_call(p->token_endpoint, form, header, o, TOKEN_RESPONSE_MAX, &status, &b);
 	if (r != OIDC_OK)
 		goto out;
