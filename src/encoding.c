@@ -37,20 +37,12 @@ encoding_base64(const unsigned char *in, size_t n, char *out, bool url)
 	return o;
 }
 
+/* The value of a base64url character, or -1 (a NUL is not among the 64 searched). */
 static int
 b64url_value(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	const char *p = memchr(b64_url, c, 64);
+	return p != NULL ? (int)(p - b64_url) : -1;
 }
 
 bool
