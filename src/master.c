@@ -58,7 +58,7 @@ static const int master_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGUSR1,
 #define NSIGNALS (sizeof(master_signals) / sizeof(master_signals[0]))
 
 static int
-signals_install(void)
+install_handlers(void)
 {
 	static const int ignored[] = {SIGPIPE};
 
@@ -290,7 +290,7 @@ master_run(struct config *cfg, const char *cfg_path, int listen_fd, long workers
 		.gen = 1,
 	};
 
-	if (signals_install() != 0) {
+	if (install_handlers() != 0) {
 		log_error("cannot install signal handlers: %s", strerror(errno));
 		return 1;
 	}

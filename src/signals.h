@@ -9,7 +9,7 @@
  * Give each of sigs[0..n) the disposition handler (a function, SIG_DFL or
  * SIG_IGN) with sa_flags flags and an empty sa_mask. Without SA_RESTART a
  * blocking call such as accept returns EINTR, which the worker's stop
- * relies on (see doc/HACKING.md section 1). 0, or -1 at the first failure.
+ * relies on. 0, or -1 at the first failure.
  */
 int signals_set(const int *sigs, size_t n, void (*handler)(int), int flags);
 
