@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
+#include "encoding.h"
 #include "log.h"
 #include "migrate.h"
 #include "oidc.h"
@@ -36,30 +37,11 @@
 
 #define SECRET_BYTES 64
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: overwatch-admin [--config PATH] COMMAND [ARGS]\n"
-	    "commands:\n"
-	    "  migrate [--dir DIR]             apply pending SQL migrations (default %s/sql)\n"
-	    "  create-org NAME [--slug SLUG]   create an organization, print its id\n"
-	    "  create-user --org ID|SLUG --email EMAIL --name NAME --role admin|engineer|viewer\n"
-	    "                                  create a user; the password is read from stdin\n"
-	    "  unlock EMAIL                    clear a user's failed-login lockout\n"
-	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"
-	    "  purge                           delete expired sessions, revoked tokens and\n"
-	    "                                  throttle windows (run it daily, e.g. from cron)\n"
-	    "  sso-set --org ID|SLUG --issuer URL --client-id ID [--domains D1,D2]\n"
-	    "          [--auto-create] [--link-existing-accounts] [--default-role ROLE]\n"
-	    "          [--disabled] [--keep-secret]\n"
-	    "                                  set the organization's OpenID Connect connection\n"
-	    "                                  (its discovery document and keys are fetched now);\n"
-	    "                                  the client secret is read from stdin\n"
-	    "  sso-show --org ID|SLUG          show it (never the secret)\n"
-	    "  check-config                    load and check the configuration\n",
-	    PKGDATADIR);
-}
+/* What a command gets: the loaded configuration and, for a database command, a connection. */
+struct admin {
+	const struct config *cfg;   /* NULL for a command that needs none */
+	struct db *db;              /* NULL unless the command needs the database */
+};
 
 static int
 db_fail(enum db_result r, const char *what)
@@ -73,8 +55,9 @@ db_fail(enum db_result r, const char *what)
 }
 
 static int
-cmd_migrate(struct db *db, int argc, char **argv)
+cmd_migrate(struct admin *ad, int argc, char **argv)
 {
+	struct db *db = ad->db;
 	const char *dir = PKGDATADIR "/sql";
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
@@ -86,8 +69,9 @@ cmd_migrate(struct db *db, int argc, char **argv)
 }
 
 static int
-cmd_create_org(struct db *db, int argc, char **argv)
+cmd_create_org(struct admin *ad, int argc, char **argv)
 {
+	struct db *db = ad->db;
 	const char *name = NULL, *slug_arg = NULL;
 	char id[UUID_STR_LEN], slug[101];
 
@@ -168,8 +152,10 @@ read_password(char *buf, size_t size)
 }
 
 static int
-cmd_create_user(struct db *db, const struct config *cfg, int argc, char **argv)
+cmd_create_user(struct admin *ad, int argc, char **argv)
 {
+	struct db *db = ad->db;
+	const struct config *cfg = ad->cfg;
 	const char *org = NULL, *email_in = NULL, *name = NULL, *role = NULL;
 	char email[256], org_id[UUID_STR_LEN], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
 	char pw[PASSWORD_MAX_CHARS * 4 + 2];
@@ -248,8 +234,9 @@ out:
 }
 
 static int
-cmd_unlock(struct db *db, int argc, char **argv)
+cmd_unlock(struct admin *ad, int argc, char **argv)
 {
+	struct db *db = ad->db;
 	char email[256];
 	struct arena a;
 	bool changed = false;
@@ -274,8 +261,11 @@ cmd_unlock(struct db *db, int argc, char **argv)
 }
 
 static int
-cmd_purge(struct db *db, int argc)
+cmd_purge(struct admin *ad, int argc, char **argv)
 {
+	struct db *db = ad->db;
+
+	(void)argv;
 	struct purge_counts n;
 
 	if (argc != 1)
@@ -290,155 +280,198 @@ cmd_purge(struct db *db, int argc)
 
 #define SSO_SECRET_MAX 1024
 
-static int
-cmd_sso_set(struct db *db, const struct config *cfg, int argc, char **argv)
-{
-	const char *org = NULL, *issuer = NULL, *client_id = NULL, *domains_arg = "";
-	const char *role = "viewer", *domains[SSO_DOMAINS_MAX + 1], *bad = NULL;
-	bool auto_create = false, enabled = true, keep = false, found = false, link_existing = false;
-	struct oidc_opts opts = sso_provider_opts(cfg);
-	struct oidc_provider p;
-	const char *problem, *jwks = NULL;
-	char secret[SSO_SECRET_MAX + 2], list[SSO_DOMAINS_JSON_MAX + 1];
-	struct sso_org o;
-	struct sso_connection conn;
-	struct arena a;
-	size_t n = 0;
-	int rc = 0;
-	enum db_result r;
+/* What sso-set was asked to store. */
+struct sso_set_args {
+	const char *org, *issuer, *client_id, *domains_arg, *role;
+	bool auto_create, enabled, keep, link_existing;
+};
 
+/* sso-set's options into a; 0 or EXIT_USAGE. */
+static int
+sso_set_parse(int argc, char **argv, struct sso_set_args *a)
+{
+	*a = (struct sso_set_args){.domains_arg = "", .role = "viewer", .enabled = true};
 	for (int i = 1; i < argc; i++) {
 		bool more = i + 1 < argc;
 		if (strcmp(argv[i], "--org") == 0 && more)
-			org = argv[++i];
+			a->org = argv[++i];
 		else if (strcmp(argv[i], "--issuer") == 0 && more)
-			issuer = argv[++i];
+			a->issuer = argv[++i];
 		else if (strcmp(argv[i], "--client-id") == 0 && more)
-			client_id = argv[++i];
+			a->client_id = argv[++i];
 		else if (strcmp(argv[i], "--domains") == 0 && more)
-			domains_arg = argv[++i];
+			a->domains_arg = argv[++i];
 		else if (strcmp(argv[i], "--default-role") == 0 && more)
-			role = argv[++i];
+			a->role = argv[++i];
 		else if (strcmp(argv[i], "--auto-create") == 0)
-			auto_create = true;
+			a->auto_create = true;
 		else if (strcmp(argv[i], "--link-existing-accounts") == 0)
-			link_existing = true;
+			a->link_existing = true;
 		else if (strcmp(argv[i], "--disabled") == 0)
-			enabled = false;
+			a->enabled = false;
 		else if (strcmp(argv[i], "--keep-secret") == 0)
-			keep = true;
+			a->keep = true;
 		else
 			return EXIT_USAGE;
 	}
-	if (org == NULL || issuer == NULL || client_id == NULL)
-		return EXIT_USAGE;
-	if ((problem = oidc_issuer_problem(issuer, &opts)) != NULL) {
+	return a->org == NULL || a->issuer == NULL || a->client_id == NULL ? EXIT_USAGE : 0;
+}
+
+/*
+ * The checks that need no database: issuer rules, client id, role, and the
+ * domain list split into domains[0..*n) (pointers into list). 0 or
+ * EXIT_DATAERR after the reason on stderr.
+ */
+static int
+sso_set_check(const struct sso_set_args *a, const struct oidc_opts *opts,
+    char list[SSO_DOMAINS_JSON_MAX + 1], const char *domains[SSO_DOMAINS_MAX + 1], size_t *n)
+{
+	const char *problem;
+
+	if ((problem = oidc_issuer_problem(a->issuer, opts)) != NULL) {
 		fprintf(stderr, "overwatch-admin: sso-set: the issuer %s\n", problem);
 		return EXIT_DATAERR;
 	}
-	size_t cid = strlen(client_id);
-	if (cid == 0 || cid > 255 || strcspn(client_id, " \t\r\n") != cid) {
+	size_t cid = strlen(a->client_id);
+	if (cid == 0 || cid > 255 || strcspn(a->client_id, " \t\r\n") != cid) {
 		fprintf(stderr, "overwatch-admin: sso-set: the client id must be 1 to 255 characters without spaces\n");
 		return EXIT_DATAERR;
 	}
-	if (role_parse(role) < 0) {
+	if (role_parse(a->role) < 0) {
 		fprintf(stderr, "overwatch-admin: sso-set: the default role must be admin, engineer or viewer\n");
 		return EXIT_DATAERR;
 	}
-	if (strlen(domains_arg) >= sizeof(list)) {
+	if (strlen(a->domains_arg) >= SSO_DOMAINS_JSON_MAX + 1) {
 		fprintf(stderr, "overwatch-admin: sso-set: too many domains\n");
 		return EXIT_DATAERR;
 	}
-	snprintf(list, sizeof(list), "%s", domains_arg);
+	snprintf(list, SSO_DOMAINS_JSON_MAX + 1, "%s", a->domains_arg);
+	*n = 0;
 	for (char *save = NULL, *d = strtok_r(list, ", ", &save); d != NULL; d = strtok_r(NULL, ", ", &save)) {
-		if (n == SSO_DOMAINS_MAX + 1)
+		if (*n == SSO_DOMAINS_MAX + 1)
 			break;
-		domains[n++] = d;
+		domains[(*n)++] = d;
 	}
-	if (!keep) {
-		if (read_hidden("Client secret: ", secret, sizeof(secret)) != 0 || secret[0] == '\0' ||
-		    strlen(secret) > SSO_SECRET_MAX) {
-			fprintf(stderr, "overwatch-admin: sso-set: no client secret (1 to %d bytes) on standard "
-			    "input\n", SSO_SECRET_MAX);
-			rc = EXIT_DATAERR;
-			goto wipe;
-		}
-	}
-	arena_init(&a, 256 * 1024);
-	const char *domains_json = sso_domains_json(domains, n, &a, &bad);
+	return 0;
+}
+
+/* The connection, with the provider's metadata and an audit event, in one transaction. */
+static enum db_result
+sso_set_store(struct db *db, const struct sso_set_args *a, const struct sso_org *o, bool found,
+    const char *secret, const char *domains_json, const struct oidc_provider *p, const char *jwks)
+{
+	enum db_result r;
+	struct audit_event ev = {
+		.org_id = o->id, .action = found ? "sso_connection.updated" : "sso_connection.created",
+		.outcome = "success", .actor_type = "system", .target_type = "organization", .target_id = o->id,
+		.detail = "overwatch-admin sso-set",
+	};
+	struct sso_connection_write w = {
+		.issuer = a->issuer, .client_id = a->client_id, .allowed_domains = domains_json,
+		.default_role = a->role, .client_secret = a->keep ? NULL : secret,
+		.auto_create = a->auto_create, .enabled = a->enabled,
+		.link_existing_accounts = a->link_existing,
+		.provider_issuer = p->issuer, .authorization_endpoint = p->authorization_endpoint,
+		.token_endpoint = p->token_endpoint, .jwks_uri = p->jwks_uri, .jwks = jwks,
+	};
+	if ((r = db_begin(db)) != DB_OK || (r = store_sso_connection_put(db, o->id, &w)) != DB_OK ||
+	    (r = store_audit(db, &ev)) != DB_OK || (r = db_commit(db)) != DB_OK)
+		db_rollback(db);
+	return r;
+}
+
+/*
+ * The steps that need the database and the provider, after the secret is
+ * read; the why of each refusal on stderr. 0 or an exit code.
+ */
+static int
+sso_set_apply(struct db *db, const struct config *cfg, const struct sso_set_args *a,
+    const char *secret, const char *const *domains, size_t n, struct arena *ar)
+{
+	const char *bad = NULL, *jwks = NULL;
+	struct oidc_provider p;
+	struct sso_org o;
+	struct sso_connection conn;
+	bool found = false;
+	enum db_result r;
+
+	const char *domains_json = sso_domains_json(domains, n, ar, &bad);
 	if (domains_json == NULL) {
 		if (bad != NULL)
 			fprintf(stderr, "overwatch-admin: sso-set: '%s' is not a domain name\n", bad);
 		else
 			fprintf(stderr, "overwatch-admin: sso-set: at most %d domains\n", SSO_DOMAINS_MAX);
-		rc = EXIT_DATAERR;
-		goto out;
+		return EXIT_DATAERR;
 	}
-	if ((r = store_sso_org_connection(db, &a, org, &o, &conn, &found)) != DB_OK) {
-		rc = db_fail(r, "sso-set");
-		goto out;
-	}
+	if ((r = store_sso_org_connection(db, ar, a->org, &o, &conn, &found)) != DB_OK)
+		return db_fail(r, "sso-set");
 	if (conn.client_secret != NULL)
 		explicit_bzero(conn.client_secret, conn.client_secret_len);
 	if (!o.found) {
-		fprintf(stderr, "overwatch-admin: sso-set: no organization '%s'\n", org);
-		rc = EXIT_NOTFOUND;
-		goto out;
+		fprintf(stderr, "overwatch-admin: sso-set: no organization '%s'\n", a->org);
+		return EXIT_NOTFOUND;
 	}
-	if (!found && keep) {
+	if (!found && a->keep) {
 		fprintf(stderr, "overwatch-admin: sso-set: --keep-secret: the organization has no connection yet\n");
-		rc = EXIT_DATAERR;
-		goto out;
+		return EXIT_DATAERR;
 	}
 	/* The provider is fetched and checked now: sign-ins are served from what is stored. */
-	enum oidc_error e = sso_provider_fetch(db, cfg, &a, issuer, &p, &jwks, &r);
-	if (e == OIDC_E_INTERNAL && r != DB_OK) {
-		rc = db_fail(r, "sso-set");
-		goto out;
-	}
+	enum oidc_error e = sso_provider_fetch(db, cfg, ar, a->issuer, &p, &jwks, &r);
+	if (e == OIDC_E_INTERNAL && r != DB_OK)
+		return db_fail(r, "sso-set");
 	if (e != OIDC_OK) {
 		fprintf(stderr, "overwatch-admin: sso-set: the identity provider could not be used (%s): %s\n",
 		    oidc_error_info(e)->reason, oidc_error_info(e)->detail);
-		rc = EXIT_DATAERR;
-		goto out;
+		return EXIT_DATAERR;
 	}
 	/* The stored secret goes only to the token endpoint it was typed for. */
-	if (keep && (!oidc_same_issuer(conn.issuer, issuer) || conn.token_endpoint == NULL ||
+	if (a->keep && (!oidc_same_issuer(conn.issuer, a->issuer) || conn.token_endpoint == NULL ||
 	    strcmp(conn.token_endpoint, p.token_endpoint) != 0)) {
 		fprintf(stderr, "overwatch-admin: sso-set: --keep-secret: the issuer or its token endpoint "
 		    "changed; give the client secret again\n");
-		rc = EXIT_DATAERR;
-		goto out;
+		return EXIT_DATAERR;
 	}
-	struct audit_event ev = {
-		.org_id = o.id, .action = found ? "sso_connection.updated" : "sso_connection.created",
-		.outcome = "success", .actor_type = "system", .target_type = "organization", .target_id = o.id,
-		.detail = "overwatch-admin sso-set",
-	};
-	struct sso_connection_write w = {
-		.issuer = issuer, .client_id = client_id, .allowed_domains = domains_json,
-		.default_role = role, .client_secret = keep ? NULL : secret, .auto_create = auto_create,
-		.enabled = enabled, .link_existing_accounts = link_existing,
-		.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
-		.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
-	};
-	if ((r = db_begin(db)) != DB_OK || (r = store_sso_connection_put(db, o.id, &w)) != DB_OK ||
-	    (r = store_audit(db, &ev)) != DB_OK || (r = db_commit(db)) != DB_OK) {
-		db_rollback(db);
-		rc = db_fail(r, "sso-set");
-		goto out;
-	}
+	if ((r = sso_set_store(db, a, &o, found, secret, domains_json, &p, jwks)) != DB_OK)
+		return db_fail(r, "sso-set");
 	printf("%s single sign-on for organization %s (%s)\n", found ? "updated" : "created", o.slug, o.id);
-out:
+	return 0;
+}
+
+static int
+cmd_sso_set(struct admin *ad, int argc, char **argv)
+{
+	struct sso_set_args args;
+	struct oidc_opts opts = sso_provider_opts(ad->cfg);
+	const char *domains[SSO_DOMAINS_MAX + 1];
+	char secret[SSO_SECRET_MAX + 2], list[SSO_DOMAINS_JSON_MAX + 1];
+	struct arena a;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = sso_set_parse(argc, argv, &args)) != 0 ||
+	    (rc = sso_set_check(&args, &opts, list, domains, &n)) != 0)
+		return rc;
+	if (!args.keep) {
+		if (read_hidden("Client secret: ", secret, sizeof(secret)) != 0 || secret[0] == '\0' ||
+		    strlen(secret) > SSO_SECRET_MAX) {
+			fprintf(stderr, "overwatch-admin: sso-set: no client secret (1 to %d bytes) on standard "
+			    "input\n", SSO_SECRET_MAX);
+			explicit_bzero(secret, sizeof(secret));
+			return EXIT_DATAERR;
+		}
+	}
+	arena_init(&a, 256 * 1024);
+	rc = sso_set_apply(ad->db, ad->cfg, &args, secret, domains, n, &a);
 	arena_free(&a);
-wipe:
 	explicit_bzero(secret, sizeof(secret));
 	return rc;
 }
 
 static int
-cmd_sso_show(struct db *db, const struct config *cfg, int argc, char **argv)
+cmd_sso_show(struct admin *ad, int argc, char **argv)
 {
+	struct db *db = ad->db;
+	const struct config *cfg = ad->cfg;
 	struct sso_org o;
 	struct sso_connection conn;
 	struct arena a;
@@ -477,8 +510,9 @@ cmd_sso_show(struct db *db, const struct config *cfg, int argc, char **argv)
 }
 
 static int
-cmd_gen_secret(int argc, char **argv)
+cmd_gen_secret(struct admin *ad, int argc, char **argv)
 {
+	(void)ad;
 	const char *path = NULL;
 	bool force = false;
 	unsigned char raw[SECRET_BYTES];
@@ -496,8 +530,7 @@ cmd_gen_secret(int argc, char **argv)
 		return EXIT_USAGE;
 	if (util_random(raw, sizeof(raw)) != 0)
 		return EXIT_SOFTWARE;
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	encoding_hex(raw, sizeof(raw), hex);
 	hex[SECRET_BYTES * 2] = '\n';
 	hex[SECRET_BYTES * 2 + 1] = '\0';
 	explicit_bzero(raw, sizeof(raw));
@@ -521,6 +554,123 @@ cmd_gen_secret(int argc, char **argv)
 	return 0;
 }
 
+/* check-config: what overwatch-fcgi would refuse to start on. */
+static int
+cmd_check_config(struct admin *ad, int argc, char **argv)
+{
+	char err[CONFIG_ERR_LEN];
+
+	(void)argc;
+	(void)argv;
+	if (dispatch_check(ad->cfg, err) != 0) {
+		fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	printf("configuration OK%s%s\n", ad->cfg->path != NULL ? ": " : " (no file, defaults and environment)",
+	    ad->cfg->path != NULL ? ad->cfg->path : "");
+	return 0;
+}
+
+enum needs { NEEDS_NOTHING, NEEDS_CONFIG, NEEDS_DATABASE };
+
+/* The commands, in the order of the usage text, which each row's help lines make up. */
+static const struct command {
+	const char *name;
+	enum needs needs;
+	int (*run)(struct admin *ad, int argc, char **argv);
+	const char *help;           /* its lines of the usage text */
+} commands[] = {
+	{"migrate", NEEDS_DATABASE, cmd_migrate,
+	    "  migrate [--dir DIR]             apply pending SQL migrations (default " PKGDATADIR "/sql)\n"},
+	{"create-org", NEEDS_DATABASE, cmd_create_org,
+	    "  create-org NAME [--slug SLUG]   create an organization, print its id\n"},
+	{"create-user", NEEDS_DATABASE, cmd_create_user,
+	    "  create-user --org ID|SLUG --email EMAIL --name NAME --role admin|engineer|viewer\n"
+	    "                                  create a user; the password is read from stdin\n"},
+	{"unlock", NEEDS_DATABASE, cmd_unlock,
+	    "  unlock EMAIL                    clear a user's failed-login lockout\n"},
+	{"gen-secret", NEEDS_NOTHING, cmd_gen_secret,
+	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"},
+	{"purge", NEEDS_DATABASE, cmd_purge,
+	    "  purge                           delete expired sessions, revoked tokens and\n"
+	    "                                  throttle windows (run it daily, e.g. from cron)\n"},
+	{"sso-set", NEEDS_DATABASE, cmd_sso_set,
+	    "  sso-set --org ID|SLUG --issuer URL --client-id ID [--domains D1,D2]\n"
+	    "          [--auto-create] [--link-existing-accounts] [--default-role ROLE]\n"
+	    "          [--disabled] [--keep-secret]\n"
+	    "                                  set the organization's OpenID Connect connection\n"
+	    "                                  (its discovery document and keys are fetched now);\n"
+	    "                                  the client secret is read from stdin\n"},
+	{"sso-show", NEEDS_DATABASE, cmd_sso_show,
+	    "  sso-show --org ID|SLUG          show it (never the secret)\n"},
+	{"check-config", NEEDS_CONFIG, cmd_check_config,
+	    "  check-config                    load and check the configuration\n"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: overwatch-admin [--config PATH] COMMAND [ARGS]\ncommands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fputs(commands[i].help, f);
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* A database command: the client library, one connection, the command. Its exit code. */
+static int
+run_with_database(const struct command *c, struct admin *ad, int argc, char **argv)
+{
+	int rc;
+
+	mysql_library_init(0, NULL, NULL);
+	if ((ad->db = db_new(ad->cfg)) == NULL) {
+		mysql_library_end();
+		return EXIT_SOFTWARE;
+	}
+	enum db_result r = db_connect(ad->db);
+	rc = r != DB_OK ? db_fail(r, c->name) : c->run(ad, argc, argv);
+	db_free(ad->db);
+	ad->db = NULL;
+	mysql_library_end();
+	return rc;
+}
+
+/* Load the configuration, then run c (NULL: an unknown name, reported after the configuration). */
+static int
+run_with_config(const struct command *c, const char *config_path, const char *name, int argc,
+    char **argv)
+{
+	struct config cfg;
+	struct admin ad = {.cfg = &cfg};
+	char err[CONFIG_ERR_LEN];
+	int rc;
+
+	if (config_load(&cfg, config_path, err) != 0) {
+		fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	log_setup("overwatch-admin", 0, LOG_LEVEL_ERROR);
+	if (c == NULL) {
+		fprintf(stderr, "overwatch-admin: unknown command '%s'\n", name);
+		rc = EXIT_USAGE;
+	} else if (c->needs == NEEDS_DATABASE) {
+		rc = run_with_database(c, &ad, argc, argv);
+	} else {
+		rc = c->run(&ad, argc, argv);
+	}
+	config_free(&cfg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -530,8 +680,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
-	struct config cfg;
-	char err[CONFIG_ERR_LEN];
+	struct admin none = {0};
 	int ch, rc;
 
 	/* Options stop at the command: its own arguments follow it. */
@@ -552,66 +701,12 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	const char *cmd = argv[optind];
-	int cargc = argc - optind;
-	char **cargv = argv + optind;
-	if (strcmp(cmd, "gen-secret") == 0) {
-		rc = cmd_gen_secret(cargc, cargv);
-		if (rc == EXIT_USAGE)
-			usage(stderr);
-		return rc;
-	}
-	if (config_load(&cfg, config_path, err) != 0) {
-		fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
-		return EXIT_CONFIG;
-	}
-	log_setup("overwatch-admin", 0, LOG_LEVEL_ERROR);
-	if (strcmp(cmd, "check-config") == 0) {
-		if (dispatch_check(&cfg, err) != 0) {
-			fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
-			config_free(&cfg);
-			return EXIT_CONFIG;
-		}
-		printf("configuration OK%s%s\n", cfg.path != NULL ? ": " : " (no file, defaults and environment)",
-		    cfg.path != NULL ? cfg.path : "");
-		config_free(&cfg);
-		return 0;
-	}
-	mysql_library_init(0, NULL, NULL);
-	struct db *db = db_new(&cfg);
-	if (db == NULL) {
-		config_free(&cfg);
-		return EXIT_SOFTWARE;
-	}
-	if (strcmp(cmd, "migrate") == 0 || strcmp(cmd, "create-org") == 0 ||
-	    strcmp(cmd, "create-user") == 0 || strcmp(cmd, "unlock") == 0 ||
-	    strcmp(cmd, "purge") == 0 || strcmp(cmd, "sso-set") == 0 || strcmp(cmd, "sso-show") == 0) {
-		enum db_result r = db_connect(db);
-		if (r != DB_OK) {
-			rc = db_fail(r, cmd);
-		} else if (strcmp(cmd, "migrate") == 0) {
-			rc = cmd_migrate(db, cargc, cargv);
-		} else if (strcmp(cmd, "create-org") == 0) {
-			rc = cmd_create_org(db, cargc, cargv);
-		} else if (strcmp(cmd, "create-user") == 0) {
-			rc = cmd_create_user(db, &cfg, cargc, cargv);
-		} else if (strcmp(cmd, "purge") == 0) {
-			rc = cmd_purge(db, cargc);
-		} else if (strcmp(cmd, "sso-set") == 0) {
-			rc = cmd_sso_set(db, &cfg, cargc, cargv);
-		} else if (strcmp(cmd, "sso-show") == 0) {
-			rc = cmd_sso_show(db, &cfg, cargc, cargv);
-		} else {
-			rc = cmd_unlock(db, cargc, cargv);
-		}
-	} else {
-		fprintf(stderr, "overwatch-admin: unknown command '%s'\n", cmd);
-		rc = EXIT_USAGE;
-	}
+	const struct command *c = command_find(argv[optind]);
+	if (c != NULL && c->needs == NEEDS_NOTHING)
+		rc = c->run(&none, argc - optind, argv + optind);
+	else
+		rc = run_with_config(c, config_path, argv[optind], argc - optind, argv + optind);
 	if (rc == EXIT_USAGE)
 		usage(stderr);
-	db_free(db);
-	config_free(&cfg);
-	mysql_library_end();
 	return rc;
 }

@@ -8,6 +8,8 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "encoding.h"
+#include "session.h"
 
 int
 authorizer_rules_parse(struct authorizer_rules *r, const char *spec, char err[CONFIG_ERR_LEN])
@@ -95,28 +97,12 @@ wants_html(const struct ctx *c)
 	return accept != NULL && strstr(accept, "text/html") != NULL;
 }
 
-/* Percent-encode a path for the next= parameter of the login page. */
+/* Percent-encode a path for the next= parameter of the login page ("" at the arena cap). */
 static const char *
 url_encode(struct arena *a, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out = arena_alloc(a, n * 3 + 1), *o = out;
-	if (out == NULL)
-		return "";
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/') {
-			*o++ = (char)ch;
-		} else {
-			*o++ = '%';
-			*o++ = hex[ch >> 4];
-			*o++ = hex[ch & 15];
-		}
-	}
-	*o = '\0';
-	return out;
+	const char *out = encoding_percent_encode(a, s, "/");
+	return out != NULL ? out : "";
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "dispatch.h"
+#include "signals.h"
 #include "worker.h"
 
 #define MAX_SLOTS 600
@@ -57,20 +58,15 @@ static const int master_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGUSR1,
 #define NSIGNALS (sizeof(master_signals) / sizeof(master_signals[0]))
 
 static int
-signals_install(void)
+install_handlers(void)
 {
-	struct sigaction sa;
+	static const int ignored[] = {SIGPIPE};
 
 	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < NSIGNALS; i++)
-		if (sigaction(master_signals[i], &sa, NULL) != 0)
-			return -1;
-	signal(SIGPIPE, SIG_IGN);
+	if (signals_set(master_signals, NSIGNALS, on_signal, SA_RESTART | SA_NOCLDSTOP) != 0)
+		return -1;
+	signals_set(ignored, 1, SIG_IGN, 0);
 	return 0;
 }
 
@@ -80,7 +76,7 @@ extern void __lsan_do_leak_check(void) __attribute__((weak));
 static pid_t
 spawn(const struct config *cfg, int listen_fd, unsigned gen)
 {
-	sigset_t all, old;
+	sigset_t old;
 	size_t i;
 
 	for (i = 0; i < MAX_SLOTS && slots[i].pid != 0; i++)
@@ -88,16 +84,10 @@ spawn(const struct config *cfg, int listen_fd, unsigned gen)
 	if (i == MAX_SLOTS)
 		return -1;
 	/* No handler of the master may run in the child between fork and reset. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	signals_block(NULL, 0, &old);
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct sigaction dfl;
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		sigemptyset(&dfl.sa_mask);
-		for (size_t k = 0; k < NSIGNALS; k++)
-			sigaction(master_signals[k], &dfl, NULL);
+		signals_set(master_signals, NSIGNALS, SIG_DFL, 0);
 		close(sig_pipe[0]);
 		close(sig_pipe[1]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -300,7 +290,7 @@ master_run(struct config *cfg, const char *cfg_path, int listen_fd, long workers
 		.gen = 1,
 	};
 
-	if (signals_install() != 0) {
+	if (install_handlers() != 0) {
 		log_error("cannot install signal handlers: %s", strerror(errno));
 		return 1;
 	}

@@ -20,10 +20,22 @@ struct net_proxies {
 	size_t n;
 };
 
+/*
+ * Address text s[0..n) (surrounding blanks and "[v6]" brackets allowed) into
+ * *family and out (4 or 16 bytes); an IPv4-mapped IPv6 address is its IPv4
+ * address. 0, or -1 when s is no address.
+ */
+int net_addr_parse(const char *s, size_t n, int *family, unsigned char out[16]);
+
+/* The trusted proxies (net_proxies.c). */
 /* Parse a space-separated list of addresses with optional /prefix; -1 names the bad entry in *bad. */
 int net_proxies_parse(struct net_proxies *p, const char *spec, char *bad, size_t badlen);
+/* True if the binary address addr of family is in the list. */
+bool net_proxies_contain(const struct net_proxies *p, int family, const unsigned char *addr);
 /* True if the textual address addr is in the list. */
 bool net_is_trusted(const struct net_proxies *p, const char *addr);
+
+/* The client (net.c). */
 
 /*
  * The client address: remote_addr, or, when the peer is a trusted proxy, the

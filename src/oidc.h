@@ -1,4 +1,15 @@
 /* oidc.h -- OpenID Connect relying party: discovery, JWKS, code exchange, ID token checks. */
+/*
+ * The public contract of the OIDC client, one job per file behind it:
+ *   oidc.c            error reasons, oidc_random, oidc_s256
+ *   oidc_addr.c       address classes, issuer and endpoint URL rules, oidc_same_issuer
+ *   oidc_http.c/.h    the HTTP client (the only <curl/curl.h>), oidc_global_init
+ *   oidc_discovery.c  oidc_fetch_provider, oidc_fetch_jwks
+ *   oidc_jwks.c/.h    JWKS parsing into pinned keys (libcjose)
+ *   oidc_idtoken.c    oidc_verify_with_jwks (libcjose)
+ *   oidc_code.c       oidc_authorization_url, oidc_exchange_code
+ * oidc_http.h and oidc_jwks.h are internal to these files.
+ */
 #ifndef OW_OIDC_H
 #define OW_OIDC_H
 

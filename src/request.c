@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "encoding.h"
 #include "util.h"
 
 static const char *const method_names[METHOD_MAX] = {
@@ -24,18 +25,6 @@ request_param(const struct request *req, const char *name)
 	return NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode s[0..n) into the arena; '+' is a space when plus_space.
  * NULL for a bad escape, an encoded NUL, or invalid UTF-8.
@@ -43,27 +32,10 @@ hexval(char c)
 static char *
 decode(struct arena *a, const char *s, size_t n, bool plus_space)
 {
-	char *out = arena_alloc(a, n + 1), *o = out;
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int hi, lo;
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
-				return NULL;
-			char c = (char)(hi * 16 + lo);
-			if (c == '\0')
-				return NULL;
-			*o++ = c;
-			i += 2;
-		} else if (s[i] == '+' && plus_space) {
-			*o++ = ' ';
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	if (!util_utf8_valid(out, (size_t)(o - out)))
+	size_t len = 0;
+	char *out = encoding_percent_decode(a, s, n, plus_space, &len);
+
+	if (out == NULL || !util_utf8_valid(out, len))
 		return NULL;
 	return out;
 }

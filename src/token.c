@@ -11,6 +11,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "encoding.h"
+
 #define CLOCK_LEEWAY 60             /* seconds of clock skew tolerated for iat and nbf */
 #define SECRET_FILE_MAX 4096
 
@@ -52,8 +54,7 @@ load_one(struct token_key *key, const char *path, char *err)
 	explicit_bzero(buf, sizeof(buf));
 	/* The kid names a secret without revealing it: the start of its digest. */
 	SHA256(key->secret, n, digest);
-	for (int i = 0; i < 8; i++)
-		snprintf(key->kid + 2 * i, 3, "%02x", digest[i]);
+	encoding_hex(digest, (TOKEN_KID_LEN - 1) / 2, key->kid);
 	return 0;
 }
 
@@ -143,7 +144,7 @@ check_header(const struct token_keys *k, const char *tok, const struct token_key
 
 	if (dot == NULL || dot == tok || (size_t)(dot - tok) > 1300)
 		return TOKEN_MALFORMED;
-	long n = util_b64url_decode(tok, (size_t)(dot - tok), raw, sizeof(raw) - 1);
+	long n = encoding_b64url_decode(tok, (size_t)(dot - tok), raw, sizeof(raw) - 1);
 	if (n <= 0)
 		return TOKEN_MALFORMED;
 	raw[n] = '\0';

@@ -10,6 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "encoding.h"
+
 int
 util_random(void *buf, size_t n)
 {
@@ -235,7 +237,6 @@ util_utf8_clean(char *dst, size_t size, const char *src, size_t max_chars)
 size_t
 util_ascii_clean(char *dst, size_t size, const char *src)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)src;
 	size_t full = 0, room, o = 0;
 
@@ -250,9 +251,8 @@ util_ascii_clean(char *dst, size_t size, const char *src)
 		if (plain) {
 			dst[o++] = (char)*s;
 		} else {
-			dst[o++] = '%';
-			dst[o++] = hex[*s >> 4];
-			dst[o++] = hex[*s & 0x0f];
+			encoding_percent_byte(*s, dst + o);
+			o += 3;
 		}
 	}
 	if (full >= size && size > 4) {
@@ -351,52 +351,4 @@ util_slugify(const char *name, char *out, size_t outlen)
 		return;
 	}
 	out[n] = '\0';
-}
-
-static int
-b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-bool
-util_b64url_char(char c)
-{
-	return b64url_value(c) >= 0;
-}
-
-long
-util_b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap)
-{
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-
-	/* 4n+1 characters cannot come from any byte string. */
-	if (n % 4 == 1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64url_value(s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return (long)o;
 }

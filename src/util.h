@@ -59,9 +59,4 @@ int util_email_normalize(const char *in, char *out, size_t outlen);
 /* A URL-safe slug of name: lower-case ASCII letters and digits, other runs as '-'; "org" if empty. */
 void util_slugify(const char *name, char *out, size_t outlen);
 
-/* True for a character of the base64url alphabet. */
-bool util_b64url_char(char c);
-/* Decode unpadded base64url s[0..n) into out (cap bytes); the length, or -1 if malformed or too long. */
-long util_b64url_decode(const char *s, size_t n, unsigned char *out, size_t cap);
-
 #endif

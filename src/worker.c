@@ -16,6 +16,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "log.h"
+#include "signals.h"
 #include "usage.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -50,8 +51,10 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 {
 	struct service svc;
 	FCGX_Request req;
-	sigset_t stop_set, wait_mask;
-	struct sigaction sa;
+	static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1}, ignored[] = {SIGPIPE};
+	static const int hangup[] = {SIGHUP};
+	const size_t nstop = sizeof(stop_signals) / sizeof(stop_signals[0]);
+	sigset_t wait_mask;
 	long served = 0;
 	int code = 0;
 
@@ -60,25 +63,12 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 	 * never interrupted, and a stop that arrives while idle wakes ppoll at once
 	 * (no window between a flag check and a blocking accept).
 	 */
-	sigemptyset(&stop_set);
-	sigaddset(&stop_set, SIGTERM);
-	sigaddset(&stop_set, SIGINT);
-	sigaddset(&stop_set, SIGQUIT);
-	sigaddset(&stop_set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &stop_set, &wait_mask);
-	sigdelset(&wait_mask, SIGTERM);
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGQUIT);
-	sigdelset(&wait_mask, SIGUSR1);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;     /* no SA_RESTART */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, under_master ? SIG_IGN : SIG_DFL);
+	signals_block(stop_signals, nstop, &wait_mask);
+	for (size_t i = 0; i < nstop; i++)
+		sigdelset(&wait_mask, stop_signals[i]);
+	signals_set(stop_signals, nstop, on_stop, 0);      /* no SA_RESTART */
+	signals_set(ignored, 1, SIG_IGN, 0);
+	signals_set(hangup, 1, under_master ? SIG_IGN : SIG_DFL, 0);
 	if (under_master) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)

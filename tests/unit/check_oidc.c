@@ -1,4 +1,4 @@
-/* check_oidc.c -- unit tests for oidc.c (no network) and sso.c: encodings, URLs, ID token checks, domains. */
+/* check_oidc.c -- unit tests for oidc*.c (no network) and sso.c: encodings, URLs, ID token checks, domains. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include "oidc.h"
 #include "sso.h"
 
-/* The test signs its own tokens with keys it makes: cjose here, as the service's oidc.c verifies. */
+/* The test signs its own tokens with keys it makes: cjose here, as the service's oidc_idtoken.c verifies. */
 
 #define NOW 1800000000LL
 #define ISS "https://idp.example.com/realms/acme"
