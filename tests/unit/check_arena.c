@@ -1,11 +1,8 @@
 /* check_arena.c -- unit tests for arena.c: cap enforcement, accounting, alignment, reset. */
-#include <check.h>
+#include "unit.h"
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "arena.h"
 
@@ -383,11 +380,5 @@ arena_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(arena_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(arena_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_json.c -- unit tests for json.c: strict parsing (syntax, UTF-8, NUL, depth) and field validation. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 /* By path: json-c's include directory has a json.h of its own that would win. */
 #include "../../src/json.h"
@@ -564,11 +561,5 @@ json_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(json_suite(), false);
 }

@@ -1,7 +1,5 @@
 /* check_net.c -- unit tests for net.c: the client address behind proxies and the key per-IP limits count under. */
-#include <check.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "arena.h"
 #include "net.h"
@@ -116,11 +114,5 @@ net_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(net_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(net_suite(), false);
 }

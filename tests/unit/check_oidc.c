@@ -1,8 +1,5 @@
 /* check_oidc.c -- unit tests for oidc.c (no network) and sso.c: encodings, URLs, ID token checks, domains. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 #include <time.h>
 
 #include <arpa/inet.h>
@@ -804,13 +801,6 @@ oidc_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(oidc_suite());
-	int failed;
-
 	/* One process for all cases: the keys are made once, not per forked test. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(oidc_suite(), true);
 }

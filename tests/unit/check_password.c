@@ -1,8 +1,5 @@
 /* check_password.c -- unit tests for password.c: argon2id hashing, PHC parsing, UTF-8 counting. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include <argon2.h>
 
@@ -441,11 +438,5 @@ password_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(password_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(password_suite(), false);
 }

@@ -1,6 +1,5 @@
 /* check_permission.c -- unit tests for permission.c (the role rule, the SET text) and auth.c's judgement of an API key row. */
-#include <check.h>
-#include <stdlib.h>
+#include "unit.h"
 
 #include "auth.h"
 #include "permission.h"
@@ -161,11 +160,5 @@ permission_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(permission_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(permission_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_regressions.c -- what the fuzzers (tests/fuzz) found or hold as invariants, as unit tests that need no clang. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 /* By path: json-c's include directory has a json.h of its own that would win. */
 #include "../../src/json.h"
@@ -196,11 +193,5 @@ regressions_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(regressions_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(regressions_suite(), false);
 }

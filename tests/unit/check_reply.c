@@ -1,8 +1,5 @@
 /* check_reply.c -- unit tests for reply.c: status line, mandatory headers, error bodies, 401/405/Retry-After/HSTS. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 #include <strings.h>
 
 #include <json-c/json.h>
@@ -706,11 +703,5 @@ reply_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(reply_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(reply_suite(), false);
 }

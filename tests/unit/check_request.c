@@ -1,28 +1,8 @@
 /* check_request.c -- unit tests for request.c: FastCGI params, path, query, cookies, body, content type. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "arena.h"
 #include "request.h"
-
-/* s with control and non-ASCII bytes as \xNN, for failure messages. */
-static const char *
-visible(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c >= 0x7f)
-			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return s == NULL ? "(null)" : buf;
-}
 
 static struct arena arena;
 
@@ -627,7 +607,7 @@ START_TEST(test_content_length)
 	char vis[64];
 
 	ck_assert_msg(st == lengths[_i].st, "CONTENT_LENGTH=\"%s\": status %d, want %d",
-	    visible(lengths[_i].value, vis, sizeof vis), st, lengths[_i].st);
+	    unit_visible(lengths[_i].value, vis, sizeof vis), st, lengths[_i].st);
 	if (st == ST_OK)
 		ck_assert_int_eq(req.content_length, lengths[_i].want);
 	else
@@ -869,11 +849,5 @@ request_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(request_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(request_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_router.c -- unit tests for router.c: matching, HEAD, 405 with Allow, and properties of the whole table. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "router.h"
 
@@ -498,11 +495,5 @@ router_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(router_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(router_suite(), false);
 }

@@ -1,28 +1,8 @@
 /* check_util.c -- unit tests for util.c: UUIDs, RFC 3339, UTF-8, email normalisation, slugs, integers. */
-#include <check.h>
+#include "unit.h"
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "util.h"
-
-/* s with control and non-ASCII bytes as \xNN, for failure messages. */
-static const char *
-visible(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c >= 0x7f)
-			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return s == NULL ? "(null)" : buf;
-}
 
 /* ---- UUID ---- */
 
@@ -616,7 +596,7 @@ START_TEST(test_parse_long)
 	int rc = util_parse_long(longs[_i].s, longs[_i].min, longs[_i].max, &out);
 
 	ck_assert_msg(rc == longs[_i].rc, "\"%s\" in [%ld, %ld]: rc %d (out %ld), want %d",
-	    visible(longs[_i].s, vis, sizeof vis),
+	    unit_visible(longs[_i].s, vis, sizeof vis),
 	    longs[_i].min, longs[_i].max, rc, out, longs[_i].rc);
 	if (rc == 0)
 		ck_assert_int_eq(out, longs[_i].want);
@@ -688,11 +668,5 @@ util_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(util_suite(), false);
 }
