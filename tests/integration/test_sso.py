@@ -31,10 +31,10 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-import checks
-import harness
-import oidc_idp
-from checks import expect
+from lib import checks
+from lib import harness
+from lib import oidc_idp
+from lib.checks import expect
 from test_identity import PW, bearer, expect_error, login, login_ok, new_email, set_cookies
 
 # Every front-end: the provider calls happen inside whatever worker model it uses.
