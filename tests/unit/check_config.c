@@ -701,8 +701,7 @@ config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *tc;
 
-	tc = tcase_create("file");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "file", 10);
 	tcase_add_unchecked_fixture(tc, make_base, remove_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults_empty_file);
@@ -714,20 +713,16 @@ config_suite(void)
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory_as_file);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("environment");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "environment", 10);
 	tcase_add_unchecked_fixture(tc, make_base, remove_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_env_override, 0, sizeof env_ok / sizeof env_ok[0]);
 	tcase_add_test(tc, test_env_name_exact);
 	tcase_add_loop_test(tc, test_env_bad, 0, sizeof env_bad / sizeof env_bad[0]);
 	tcase_add_test(tc, test_env_fixes_file_values);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("validate");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "validate", 10);
 	tcase_add_unchecked_fixture(tc, make_base, remove_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_validate, 0, sizeof validate_cases / sizeof validate_cases[0]);
@@ -736,7 +731,6 @@ config_suite(void)
 	tcase_add_test(tc, test_password_file_missing);
 	tcase_add_test(tc, test_password_file_long);
 	tcase_add_test(tc, test_workers_and_names);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -100,14 +100,12 @@ static Suite *
 net_suite(void)
 {
 	Suite *s = suite_create("net");
-	TCase *tc = tcase_create("throttle_key");
+	TCase *tc = unit_tcase(s, "throttle_key", 10);
 
-	tcase_set_timeout(tc, 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_throttle_key, 0, sizeof keys / sizeof keys[0]);
 	tcase_add_test(tc, test_throttle_key_widest);
 	tcase_add_loop_test(tc, test_client_ip, 0, sizeof clients / sizeof clients[0]);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

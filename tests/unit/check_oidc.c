@@ -761,10 +761,9 @@ static Suite *
 oidc_suite(void)
 {
 	Suite *s = suite_create("oidc");
-	TCase *tc = tcase_create("id_token");
-
 	/* RSA key generation takes a moment. */
-	tcase_set_timeout(tc, 60);
+	TCase *tc = unit_tcase(s, "id_token", 60);
+
 	tcase_add_test(tc, test_good_rs256);
 	tcase_add_test(tc, test_good_es256_and_kidless);
 	tcase_add_loop_test(tc, test_claims, 0, sizeof claim_cases / sizeof claim_cases[0]);
@@ -775,10 +774,8 @@ oidc_suite(void)
 	tcase_add_loop_test(tc, test_malformed, 0, sizeof malformed_tokens / sizeof malformed_tokens[0]);
 	tcase_add_test(tc, test_oversized);
 	tcase_add_test(tc, test_payload_not_object);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("encodings");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "encodings", 10);
 	tcase_add_test(tc, test_s256_and_random);
 	tcase_add_loop_test(tc, test_url_acceptable, 0, sizeof url_cases / sizeof url_cases[0]);
 	tcase_add_test(tc, test_url_length);
@@ -787,14 +784,11 @@ oidc_suite(void)
 	tcase_add_test(tc, test_addr_other_family);
 	tcase_add_test(tc, test_authorization_url);
 	tcase_add_test(tc, test_error_table);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("sso");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "sso", 10);
 	tcase_add_loop_test(tc, test_domain_normalize, 0, sizeof domain_cases / sizeof domain_cases[0]);
 	tcase_add_test(tc, test_domains_json_and_allowed);
 	tcase_add_test(tc, test_user_name);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -142,18 +142,14 @@ permission_suite(void)
 	Suite *s = suite_create("permission");
 	TCase *tc;
 
-	tc = tcase_create("roles");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "roles", 10);
 	tcase_add_loop_test(tc, test_role_within, 0, sizeof within / sizeof within[0]);
 	tcase_add_test(tc, test_every_role_within_itself);
 	tcase_add_loop_test(tc, test_permission_csv, 0, sizeof csvs / sizeof csvs[0]);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("api keys");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "api keys", 10);
 	tcase_add_loop_test(tc, test_key_state, 0, sizeof keys / sizeof keys[0]);
 	tcase_add_test(tc, test_key_status_names);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

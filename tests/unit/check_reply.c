@@ -665,8 +665,7 @@ reply_suite(void)
 	Suite *s = suite_create("reply");
 	TCase *tc;
 
-	tc = tcase_create("status");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "status", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_status, 0, sizeof statuses / sizeof statuses[0]);
 	tcase_add_test(tc, test_status_table_details);
@@ -674,18 +673,14 @@ reply_suite(void)
 	tcase_add_test(tc, test_error_with_own_body);
 	tcase_add_test(tc, test_no_content);
 	tcase_add_test(tc, test_no_content_has_no_content_length);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "errors", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_detail, 0, sizeof details / sizeof details[0]);
 	tcase_add_test(tc, test_validation_errors);
 	tcase_add_test(tc, test_errors_only_for_validation);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("headers");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "headers", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_www_authenticate, 0, sizeof authn / sizeof authn[0]);
 	tcase_add_test(tc, test_allow);
@@ -696,7 +691,6 @@ reply_suite(void)
 	tcase_add_test(tc, test_arena_full);
 	tcase_add_test(tc, test_head_no_body);
 	tcase_add_test(tc, test_head_content_length);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -809,8 +809,7 @@ request_suite(void)
 	Suite *s = suite_create("request");
 	TCase *tc;
 
-	tc = tcase_create("parse");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "parse", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_method, 0, sizeof methods / sizeof methods[0]);
 	tcase_add_loop_test(tc, test_path, 0, sizeof paths / sizeof paths[0]);
@@ -822,27 +821,22 @@ request_suite(void)
 	tcase_add_test(tc, test_param_count);
 	tcase_add_loop_test(tc, test_https, 0, sizeof https_values / sizeof https_values[0]);
 	tcase_add_test(tc, test_small_arena);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("cookies_query");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "cookies_query", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cookies, 0, sizeof cookies / sizeof cookies[0]);
 	tcase_add_test(tc, test_cookie_value_leading_space);
 	tcase_add_test(tc, test_cookie_count);
 	tcase_add_loop_test(tc, test_query, 0, sizeof queries / sizeof queries[0]);
 	tcase_add_test(tc, test_query_count);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("body");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "body", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_content_length, 0, sizeof lengths / sizeof lengths[0]);
 	tcase_add_loop_test(tc, test_huge_content_length_is_413, 0,
 	    sizeof huge_lengths / sizeof huge_lengths[0]);
 	tcase_add_loop_test(tc, test_read_body, 0, sizeof bodies / sizeof bodies[0]);
 	tcase_add_loop_test(tc, test_is_json, 0, sizeof types / sizeof types[0]);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

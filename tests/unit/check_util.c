@@ -620,48 +620,36 @@ util_suite(void)
 	Suite *s = suite_create("util");
 	TCase *tc;
 
-	tc = tcase_create("uuid");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "uuid", 10);
 	tcase_add_test(tc, test_uuid_generate);
 	tcase_add_test(tc, test_uuid7);
 	tcase_add_loop_test(tc, test_uuid_valid, 0, sizeof uuids / sizeof uuids[0]);
 	tcase_add_test(tc, test_random);
 	tcase_add_test(tc, test_ct_equal);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("time");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "time", 10);
 	tcase_add_loop_test(tc, test_time_format, 0, sizeof formats / sizeof formats[0]);
 	tcase_add_test(tc, test_time_roundtrip);
 	tcase_add_loop_test(tc, test_time_parse_ok, 0, sizeof parse_ok / sizeof parse_ok[0]);
 	tcase_add_loop_test(tc, test_time_parse_bad, 0, sizeof parse_bad / sizeof parse_bad[0]);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("utf8");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "utf8", 10);
 	tcase_add_loop_test(tc, test_utf8, 0, sizeof utf8 / sizeof utf8[0]);
 	tcase_add_test(tc, test_utf8_length_bound);
 	tcase_add_loop_test(tc, test_utf8_clean, 0, sizeof utf8_clean / sizeof utf8_clean[0]);
 	tcase_add_test(tc, test_ascii_clean);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("email");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "email", 10);
 	tcase_add_loop_test(tc, test_email, 0, sizeof emails / sizeof emails[0]);
 	tcase_add_test(tc, test_email_lengths);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("slug");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "slug", 10);
 	tcase_add_loop_test(tc, test_slugify, 0, sizeof slugs / sizeof slugs[0]);
 	tcase_add_test(tc, test_slugify_bounds);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("integers");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "integers", 10);
 	tcase_add_loop_test(tc, test_parse_long, 0, sizeof longs / sizeof longs[0]);
 	tcase_add_test(tc, test_parse_long_null);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

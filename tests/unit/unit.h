@@ -29,6 +29,19 @@ unit_visible(const char *s, char *buf, size_t len)
 	return s == NULL ? "(null)" : buf;
 }
 
+/* A test case of s, added to it, whose every test must end within timeout
+ * seconds, so that a hung test fails instead of stalling make check; Check
+ * frees it with s. */
+static inline TCase *
+unit_tcase(Suite *s, const char *name, double timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 /* Runs every case of s (and frees it) and gives main() its exit status.
  * one_process runs the cases without forking (Check's CK_NOFORK), for a
  * suite whose fixtures are expensive to make per case; otherwise Check's
