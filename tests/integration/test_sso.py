@@ -31,6 +31,7 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
+from lib import api
 from lib import checks
 from lib import harness
 from lib import oidc_idp
@@ -1052,7 +1053,6 @@ def test_existing_account_linked_only_when_verified_and_trusted(fe):
 def test_default_role_within_the_callers_permissions(fe):
     """Nobody hands out a role above their own through SSO: a key holding only
     users:manage cannot set default_role admin (nor any role it does not hold)."""
-    import api
     fake = fresh_fake(fe, "role")
     try:
         o = api.Org(fe, "sso-role")
