@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 from . import harness
+from .client import Response
 
 GLEWLWYD = "/usr/bin/glewlwyd"
 GLEWLWYD_SQL = "/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz"
@@ -73,27 +74,6 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-class Reply:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.reason = ""
-        self.headers = headers
-        self.body = body
-
-    def header(self, name, default=None):
-        return self.headers.get(name, default)
-
-    @property
-    def json(self):
-        try:
-            return json.loads(self.body.decode())
-        except (ValueError, UnicodeDecodeError):
-            return None
-
-    def __repr__(self):
-        return "<%d %r>" % (self.status, self.body[:300])
-
-
 class BrowserSession:
     """A cookie jar and no automatic redirects: a test plays the browser."""
 
@@ -111,9 +91,9 @@ class BrowserSession:
         req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
         try:
             with self.opener.open(req, timeout=timeout) as r:
-                return Reply(r.status, r.headers, r.read())
+                return Response(r.status, r.reason, r.headers, r.read())
         except urllib.error.HTTPError as e:
-            return Reply(e.code, e.headers, e.read())
+            return Response(e.code, e.reason, e.headers, e.read())
 
     def get(self, url, **kw):
         return self.request("GET", url, **kw)
@@ -290,7 +270,7 @@ database =
 
     def login_steps(self, browser, authz_url, username, password):
         """What glewlwyd's login page would do, given the authorization URL the
-        service redirected to: returns the provider's final 302 Reply (to the
+        service redirected to: returns the provider's final 302 Response (to the
         service's callback with state and code, or with an error)."""
         r = browser.get(authz_url)
         if r.status != 302:
