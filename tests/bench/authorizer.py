@@ -4,7 +4,7 @@
     python3 tests/bench/authorizer.py [--duration S] [--connections N]
                                       [--threads N] [--server NAME ...] [--keep]
 
-Starts what the integration tests use (tests/integration/harness.py and
+Starts what the integration tests use (tests/lib/harness.py and
 guarded.py): a private MariaDB, an API front-end to register an organization
 and create an API key, and the guarded web servers built from the shipped
 examples. On each guarded server, wrk fetches the same 26-byte file
@@ -34,11 +34,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[0] / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared package tests/lib
 
-import api  # noqa: E402
-import guarded  # noqa: E402
-import harness  # noqa: E402
+from lib import api  # noqa: E402
+from lib import guarded  # noqa: E402
+from lib import harness  # noqa: E402
 
 # Workers must not recycle during the runs (the default is every 10,000 requests).
 SERVICE_ENV = {"OVERWATCH_SERVICE_MAX_REQUESTS": "100000000"}

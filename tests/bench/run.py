@@ -7,7 +7,7 @@ One command, bounded in time (about 2.5 minutes at the defaults): builds the
 baseline responder and the raw argon2id meter (cc), starts a private MariaDB,
 the service master (`overwatch-fcgi --listen unix:... --workers N`) and ONE
 lighttpd that forwards /api/v1/ to the service and /baseline/ to the baseline
-responder (same worker count) -- all through tests/integration/harness.py --
+responder (same worker count) -- all through tests/lib/harness.py --
 seeds an organization, users, an API key and 20 incidents, then runs wrk for
 each scenario. Prints a table, writes tests/bench/results/latest.json and
 latest.md. See tests/bench/README.md for what each number means.
@@ -28,9 +28,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared package tests/lib
 
-import harness  # noqa: E402
+from lib import harness  # noqa: E402
 
 PASSWORD = "bench-password-0123456789"
 EMAIL = "bench@bench.example"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start the stack the browser tests drive, print where it is, stop it on SIGTERM.
 
-Reuses tests/integration/harness.py: a private MariaDB in a temp dir, one
+Reuses tests/lib/harness.py: a private MariaDB in a temp dir, one
 standalone `overwatch-fcgi` master (workers 2) and a lighttpd on a free
 loopback port that serves www/ as its document root and /api/v1/ through
 FastCGI -- the quick start's layout, without touching the checkout's state/
@@ -30,8 +30,8 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-import harness  # noqa: E402  (tests/integration/harness.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared package tests/lib
+from lib import harness  # noqa: E402
 
 
 def api(fe, method, path, body=None, token=None):

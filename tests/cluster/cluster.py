@@ -19,8 +19,6 @@ other) and the same database password file.
 """
 
 import getpass
-import http.client
-import json
 import os
 import re
 import secrets
@@ -28,17 +26,16 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-import harness  # noqa: E402  (free_port, wait_for, tail, Response, children, SetupError)
-from harness import SetupError, free_port, tail, wait_for  # noqa: E402
+from lib import harness
+from lib.client import Endpoint
+from lib.harness import SetupError, free_port, tail, wait_for
 
 GALERA = "/usr/lib/galera/libgalera_smm.so"
 DB_NAME = "overwatch"
@@ -53,42 +50,6 @@ CLUSTER_NAME = "overwatch-test"
 EVS = ("evs.keepalive_period=PT0.3S; evs.inactive_check_period=PT0.5S; "
        "evs.suspect_timeout=PT1.5S; evs.inactive_timeout=PT3S; evs.install_timeout=PT3S; "
        "gmcast.peer_timeout=PT2S")
-
-
-class Endpoint:
-    """An HTTP server on loopback: a host's lighttpd or HAProxy."""
-
-    def __init__(self, name, port):
-        self.name = name
-        self.port = port
-        self.base_url = "http://127.0.0.1:%d" % port
-
-    def request(self, method, path, body=None, headers=None, timeout=15.0):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            hdrs = {"Connection": "close"}
-            hdrs.update(headers or {})
-            if isinstance(body, str):
-                body = body.encode("utf-8")
-            if method in ("POST", "PUT", "PATCH") and body is None:
-                body = b""      # lighttpd answers 411 to a POST without Content-Length
-            conn.request(method, path, body=body, headers=hdrs)
-            r = conn.getresponse()
-            return harness.Response(r.status, r.reason, r.headers, r.read())
-        finally:
-            conn.close()
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post_json(self, path, obj, headers=None, **kw):
-        h = {"Content-Type": "application/json"}
-        h.update(headers or {})
-        body = obj if isinstance(obj, (bytes, str)) else json.dumps(obj)
-        return self.request("POST", path, body=body, headers=h, **kw)
-
-    def __repr__(self):
-        return "<%s %s>" % (self.name, self.base_url)
 
 
 class Node:

@@ -1,4 +1,4 @@
-"""Scale-out tests (issue 9, "Must show"): two service hosts on a 3-node Galera
+"""Scale-out tests (doc/scale-out.md): two service hosts on a 3-node Galera
 cluster behind HAProxy. Each test is a function test_NAME(c) of a running
 cluster.Cluster `c` (c.a, c.b: the hosts' lighttpd; c.lb: HAProxy; c.nodes;
 c.hosts), run in file order: revocations, lockout, concurrent writes, the
@@ -15,10 +15,10 @@ import re
 import threading
 import time
 
-import api
-import checks
-from api import API, PASSWORD, Client, ok
-from checks import expect
+from lib import api
+from lib import checks
+from lib.api import API, PASSWORD, Client, ok
+from lib.checks import expect
 
 ROUNDS = 8
 WRITE_SECONDS = 4
@@ -332,7 +332,7 @@ def test_concurrent_writes_through_both_hosts_are_present_exactly_once(c):
 
 def test_last_admin_rule_holds_across_hosts(c):
     """Two admins demote each other at the same moment, one through each host:
-    one must get 409 (API.md: the organization's last active admin cannot be
+    one must get 409 (doc/api.md: the organization's last active admin cannot be
     demoted), never both 200 -- the org would be left without an admin."""
     rounds, both = 12, 0
     outcomes = []

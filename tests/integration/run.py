@@ -5,9 +5,9 @@ Each tests/integration/test_*.py module holds functions test_NAME(fe) run once
 per front-end (fe is a harness.Frontend with .request/.get/.post_json and
 .base_url); a module may narrow the front-ends with FRONTENDS = (...) and
 order itself with ORDER (lower first; default 50).  A test fails by raising
-(plain assert is fine) and is skipped by raising Skip.
+(plain assert is fine); nothing is skipped: a missing route fails.
 
-Prints one `ok`/`FAIL`/`skip` line per test and front-end, the time of each
+Prints one `ok`/`FAIL` line per test and front-end, the time of each
 stage, and ends with exactly one line `N passed, M failed`; exits 1 on any
 failure.
 """
@@ -22,9 +22,9 @@ import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared package tests/lib
 
-import harness  # noqa: E402
+from lib import harness  # noqa: E402
 
 
 def collect(selected_modules, keyword):
@@ -64,7 +64,7 @@ def main():
     needed = [f for f in harness.FRONTENDS
               if f in wanted and any(f in getattr(m, "FRONTENDS", harness.FRONTENDS)
                                      for _, m, _ in plan)]
-    passed = failed = skipped = 0
+    passed = failed = 0
     failed_frontends = set()
     t_all = time.monotonic()
     h = harness.Harness(keep=args.keep)
@@ -104,9 +104,6 @@ def main():
                         continue
                     try:
                         fn(fe)
-                    except harness.Skip as e:
-                        skipped += 1
-                        print("skip  %s  (%s)" % (label, e), flush=True)
                     except Exception as e:  # noqa: BLE001
                         failed += 1
                         failed_frontends.add(fname)
@@ -139,8 +136,6 @@ def main():
         h.cleanup()
         stage("cleanup", time.monotonic() - t)
     stage("integration total", time.monotonic() - t_all)
-    if skipped:
-        print("(%d skipped)" % skipped)
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return 1 if failed else 0
 

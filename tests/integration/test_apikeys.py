@@ -18,10 +18,10 @@ import time
 import zlib
 from pathlib import Path
 
-from checks import expect
+from lib.checks import expect
 
-import api
-from api import Client, Org, ok, denied, invalid_key, not_found, validation_error
+from lib import api
+from lib.api import Client, Org, ok, denied, invalid_key, not_found, validation_error
 
 CREATE_FIELDS = {"id", "name", "api_key", "prefix", "permissions", "created_at", "expires_at"}
 # The front-end the statement-counting test runs on (see its docstring).

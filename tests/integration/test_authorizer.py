@@ -26,12 +26,12 @@ the service, without the path hardening of the examples.
 import json
 import struct
 
-import api
-import fcgi_client
-import checks
-import guarded
-from api import API, Org
-from checks import expect
+from lib import api
+from lib import fcgi_client
+from lib import checks
+from lib import guarded
+from lib.api import API, Org
+from lib.checks import expect
 
 FRONTENDS = ("lighttpd-socket", "apache-fcgid")
 GUARDS = {"lighttpd-socket": ("lighttpd",), "apache-fcgid": ("apache-authnz", "apache-fcgid")}

@@ -28,10 +28,10 @@ import threading
 import time
 from pathlib import Path
 
-import api
-import checks
-import harness
-from checks import expect
+from lib import api
+from lib import checks
+from lib import harness
+from lib.checks import expect
 
 FRONTENDS = ("lighttpd-socket",)
 ORDER = 91

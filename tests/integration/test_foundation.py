@@ -8,8 +8,8 @@ headers, body) through unchanged.
 import json
 import secrets
 
-import checks
-from checks import expect
+from lib import checks
+from lib.checks import expect
 
 HEALTH = "/api/v1/health"
 LOGIN = "/api/v1/auth/login"
@@ -63,7 +63,6 @@ def test_wrong_content_type_is_415(fe):
 def test_json_with_charset_is_accepted(fe):
     r = fe.request("POST", LOGIN, body=json.dumps(login_body()),
                    headers={"Content-Type": "application/json; charset=utf-8"})
-    checks.route_exists(r, "POST /auth/login")
     expect(r.status not in (400, 415) and r.status < 500,
            "application/json; charset=utf-8 with a valid body was refused", r)
 
@@ -171,7 +170,6 @@ def test_header_over_web_server_limit_is_refused(fe):
 
 def test_authorization_header_reaches_service(fe):
     r = fe.get("/api/v1/auth/me")
-    checks.route_exists(r, "GET /auth/me")
     body = checks.error(r, 401, "INVALID_TOKEN")
     expect(body.get("detail") == "Token is missing", 'no credential: detail is not '
            '"Token is missing"', r)

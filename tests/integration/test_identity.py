@@ -20,9 +20,9 @@ import time
 import uuid
 from pathlib import Path
 
-import checks
-import harness
-from checks import expect
+from lib import checks
+from lib import client
+from lib.checks import expect
 
 API = "/api/v1"
 REGISTER = API + "/auth/register"
@@ -334,7 +334,7 @@ def curl_style_post(fe, path, headers):
             conn.putheader(k, v)
         conn.endheaders()
         r = conn.getresponse()
-        return harness.Response(r.status, r.reason, r.headers, r.read())
+        return client.Response(r.status, r.reason, r.headers, r.read())
     finally:
         conn.close()
 

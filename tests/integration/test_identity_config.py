@@ -18,10 +18,10 @@ import threading
 import time
 import uuid
 
-import checks
-import fcgi_client
-import harness
-from checks import expect
+from lib import checks
+from lib import fcgi_client
+from lib import harness
+from lib.checks import expect
 from test_identity import (ACCESS_TTL, LOGIN, LOGOUT, PW, REFRESH, REFRESH_KEYS, REFRESH_TTL,
                            bearer, expect_cookie, expect_error, expect_invalid_token,
                            expect_locked, jwt_parts, login, login_ok, me, new_email, register,

@@ -22,9 +22,9 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import checks
-import harness
-from checks import expect
+from lib import checks
+from lib import harness
+from lib.checks import expect
 
 FRONTENDS = ("lighttpd-socket",)
 

@@ -7,8 +7,8 @@ Runs last: the stop tests take their front-end down.
 import signal
 import time
 
-import harness
-from checks import expect
+from lib import harness
+from lib.checks import expect
 
 FRONTENDS = ("lighttpd-spawn", "apache-fcgid")
 ORDER = 95

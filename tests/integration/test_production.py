@@ -2,8 +2,8 @@
 X-Forwarded-Proto believed only from a trusted proxy, HSTS, CORS for the
 configured origins only. Each test runs its own master behind its own lighttpd."""
 
-import checks
-from checks import expect
+from lib import checks
+from lib.checks import expect
 from test_identity_config import own_instance
 
 FRONTENDS = ("lighttpd-socket",)

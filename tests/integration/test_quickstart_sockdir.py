@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import harness
-from checks import expect
+from lib import harness
+from lib.checks import expect
 
 FRONTENDS = ("lighttpd-socket",)
 

@@ -12,12 +12,12 @@ import threading
 import time
 from pathlib import Path
 
-import checks
-from checks import expect
+from lib import checks
+from lib.checks import expect
 
-import api
-import oidc_idp
-from api import Client, Org, ok, denied, not_found, validation_error
+from lib import api
+from lib import oidc_idp
+from lib.api import Client, Org, ok, denied, not_found, validation_error
 
 # The front-end the permission matrix runs on: it exercises the route table
 # (one place in the service), not the web server.

@@ -28,10 +28,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import api
-import checks
-import harness
-from checks import expect
+from lib import api
+from lib import checks
+from lib import harness
+from lib.checks import expect
 
 FRONTENDS = ("lighttpd-socket",)
 ORDER = 92

@@ -31,10 +31,11 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-import checks
-import harness
-import oidc_idp
-from checks import expect
+from lib import api
+from lib import checks
+from lib import harness
+from lib import oidc_idp
+from lib.checks import expect
 from test_identity import PW, bearer, expect_error, login, login_ok, new_email, set_cookies
 
 # Every front-end: the provider calls happen inside whatever worker model it uses.
@@ -1052,7 +1053,6 @@ def test_existing_account_linked_only_when_verified_and_trusted(fe):
 def test_default_role_within_the_callers_permissions(fe):
     """Nobody hands out a role above their own through SSO: a key holding only
     users:manage cannot set default_role admin (nor any role it does not hold)."""
-    import api
     fake = fresh_fake(fe, "role")
     try:
         o = api.Org(fe, "sso-role")

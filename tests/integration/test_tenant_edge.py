@@ -24,10 +24,10 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-import checks
-import fcgi_client
-import harness
-from checks import expect
+from lib import checks
+from lib import fcgi_client
+from lib import harness
+from lib.checks import expect
 from test_identity import (API, LOGIN, PW, REGISTER, USERS, bearer, expect_error, expect_locked,
                            expect_validation, login, login_ok, new_email, register)
 from test_identity_config import client_ip, own_instance, xff
@@ -367,7 +367,7 @@ def routes(fe):
 
 
 class Answer:
-    """A FastCGI response shaped like harness.Response for checks.*."""
+    """A FastCGI response shaped like lib.client.Response for checks.*."""
 
     def __init__(self, status, headers, body):
         self.status, self.body = status, body

@@ -17,8 +17,8 @@ import os
 import time
 import uuid
 
-import checks
-from checks import expect
+from lib import checks
+from lib.checks import expect
 from test_identity import (LOGOUT, ME, REFRESH, b64u, bearer, expect_invalid_token,
                            jwt_parts, kid_of, me, new_admin, secret_of, sign)
 

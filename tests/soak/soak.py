@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load soak (issue 7): N minutes of mixed traffic against the integration
+"""Load soak: N minutes of mixed traffic against the integration
 harness's stack (private MariaDB, standalone `overwatch-fcgi` master with its
 workers behind lighttpd, loopback only), then a report.
 
@@ -37,10 +37,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared package tests/lib
 
-import api  # noqa: E402
-import harness  # noqa: E402
+from lib import api  # noqa: E402
+from lib import harness  # noqa: E402
 
 API = "/api/v1"
 KEY_PERMS = ["incidents:read", "incidents:create"]

@@ -1,11 +1,8 @@
 /* check_arena.c -- unit tests for arena.c: cap enforcement, accounting, alignment, reset. */
-#include <check.h>
+#include "unit.h"
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "arena.h"
 
@@ -351,43 +348,29 @@ arena_suite(void)
 	Suite *s = suite_create("arena");
 	TCase *tc;
 
-	tc = tcase_create("alloc");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "alloc", 10);
 	tcase_add_test(tc, test_init);
 	tcase_add_loop_test(tc, test_alloc_sizes, 0, sizeof sizes / sizeof sizes[0]);
 	tcase_add_test(tc, test_alignment_sequence);
 	tcase_add_test(tc, test_large_single);
 	tcase_add_test(tc, test_no_overlap);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("cap");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "cap", 10);
 	tcase_add_loop_test(tc, test_cap, 0, sizeof cap_cases / sizeof cap_cases[0]);
 	tcase_add_loop_test(tc, test_huge, 0, sizeof huge_sizes / sizeof huge_sizes[0]);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("reset");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "reset", 10);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_reset_cycles);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("strings");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "strings", 10);
 	tcase_add_loop_test(tc, test_strndup, 0, sizeof strndup_cases / sizeof strndup_cases[0]);
 	tcase_add_test(tc, test_strdup_printf);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(arena_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(arena_suite(), false);
 }

@@ -1,9 +1,6 @@
 /* check_config.c -- unit tests for config.c: defaults, INI parsing, environment overrides, validation. */
-#include <check.h>
+#include "unit.h"
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,23 +8,6 @@
 #include "config.h"
 
 extern char **environ;
-
-/* s with control and non-ASCII bytes as \xNN, for failure messages. */
-static const char *
-visible(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c >= 0x7f)
-			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return s == NULL ? "(null)" : buf;
-}
 
 /*
  * Every test gets a fresh directory and an environment without OVERWATCH_*.
@@ -551,7 +531,7 @@ START_TEST(test_env_bad)
 	char label[128], vis[64];
 
 	snprintf(label, sizeof label, "%s=\"%s\"", env_bad[_i].var,
-	    visible(env_bad[_i].value, vis, sizeof vis));
+	    unit_visible(env_bad[_i].value, vis, sizeof vis));
 	ck_assert_int_eq(setenv(env_bad[_i].var, env_bad[_i].value, 1), 0);
 	assert_load_fails(path, needles, label);
 	unsetenv(env_bad[_i].var);
@@ -721,8 +701,7 @@ config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *tc;
 
-	tc = tcase_create("file");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "file", 10);
 	tcase_add_unchecked_fixture(tc, make_base, remove_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults_empty_file);
@@ -734,20 +713,16 @@ config_suite(void)
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory_as_file);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("environment");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "environment", 10);
 	tcase_add_unchecked_fixture(tc, make_base, remove_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_env_override, 0, sizeof env_ok / sizeof env_ok[0]);
 	tcase_add_test(tc, test_env_name_exact);
 	tcase_add_loop_test(tc, test_env_bad, 0, sizeof env_bad / sizeof env_bad[0]);
 	tcase_add_test(tc, test_env_fixes_file_values);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("validate");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "validate", 10);
 	tcase_add_unchecked_fixture(tc, make_base, remove_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_validate, 0, sizeof validate_cases / sizeof validate_cases[0]);
@@ -756,18 +731,11 @@ config_suite(void)
 	tcase_add_test(tc, test_password_file_missing);
 	tcase_add_test(tc, test_password_file_long);
 	tcase_add_test(tc, test_workers_and_names);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(config_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_json.c -- unit tests for jsonin.c: strict parsing (syntax, UTF-8, NUL, depth) and field validation. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "jsonin.h"
 
@@ -574,42 +571,30 @@ json_suite(void)
 	Suite *s = suite_create("json");
 	TCase *tc;
 
-	tc = tcase_create("parse");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "parse", 10);
 	tcase_add_loop_test(tc, test_good, 0, sizeof good / sizeof good[0]);
 	tcase_add_loop_test(tc, test_top_level_scalar, 0, sizeof scalars / sizeof scalars[0]);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, test_raw_nul_and_empty);
 	tcase_add_loop_test(tc, test_lone_surrogate, 0, sizeof surrogates / sizeof surrogates[0]);
 	tcase_add_test(tc, test_large_string);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("depth");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "depth", 10);
 	tcase_add_loop_test(tc, test_depth, 0, sizeof depths / sizeof depths[0]);
 	tcase_add_test(tc, test_depth_mixed);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("validate");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "validate", 10);
 	tcase_add_loop_test(tc, test_validate, 0, sizeof vcases / sizeof vcases[0]);
 	tcase_add_test(tc, test_required_nullable);
 	tcase_add_loop_test(tc, test_validate_not_object, 0, sizeof not_objects / sizeof not_objects[0]);
 	tcase_add_test(tc, test_errors_capped);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_parsed_values);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(json_suite(), false);
 }

@@ -1,7 +1,5 @@
 /* check_net.c -- unit tests for net.c: the client address behind proxies and the key per-IP limits count under. */
-#include <check.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "arena.h"
 #include "net.h"
@@ -102,25 +100,17 @@ static Suite *
 net_suite(void)
 {
 	Suite *s = suite_create("net");
-	TCase *tc = tcase_create("throttle_key");
+	TCase *tc = unit_tcase(s, "throttle_key", 10);
 
-	tcase_set_timeout(tc, 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_throttle_key, 0, sizeof keys / sizeof keys[0]);
 	tcase_add_test(tc, test_throttle_key_widest);
 	tcase_add_loop_test(tc, test_client_ip, 0, sizeof clients / sizeof clients[0]);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(net_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(net_suite(), false);
 }

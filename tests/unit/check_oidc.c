@@ -1,8 +1,5 @@
 /* check_oidc.c -- unit tests for oidc*.c (no network) and sso.c: encodings, URLs, ID token checks, domains. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 #include <time.h>
 
 #include <arpa/inet.h>
@@ -764,10 +761,9 @@ static Suite *
 oidc_suite(void)
 {
 	Suite *s = suite_create("oidc");
-	TCase *tc = tcase_create("id_token");
-
 	/* RSA key generation takes a moment. */
-	tcase_set_timeout(tc, 60);
+	TCase *tc = unit_tcase(s, "id_token", 60);
+
 	tcase_add_test(tc, test_good_rs256);
 	tcase_add_test(tc, test_good_es256_and_kidless);
 	tcase_add_loop_test(tc, test_claims, 0, sizeof claim_cases / sizeof claim_cases[0]);
@@ -778,10 +774,8 @@ oidc_suite(void)
 	tcase_add_loop_test(tc, test_malformed, 0, sizeof malformed_tokens / sizeof malformed_tokens[0]);
 	tcase_add_test(tc, test_oversized);
 	tcase_add_test(tc, test_payload_not_object);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("encodings");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "encodings", 10);
 	tcase_add_test(tc, test_s256_and_random);
 	tcase_add_loop_test(tc, test_url_acceptable, 0, sizeof url_cases / sizeof url_cases[0]);
 	tcase_add_test(tc, test_url_length);
@@ -790,27 +784,17 @@ oidc_suite(void)
 	tcase_add_test(tc, test_addr_other_family);
 	tcase_add_test(tc, test_authorization_url);
 	tcase_add_test(tc, test_error_table);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("sso");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "sso", 10);
 	tcase_add_loop_test(tc, test_domain_normalize, 0, sizeof domain_cases / sizeof domain_cases[0]);
 	tcase_add_test(tc, test_domains_json_and_allowed);
 	tcase_add_test(tc, test_user_name);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(oidc_suite());
-	int failed;
-
 	/* One process for all cases: the keys are made once, not per forked test. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(oidc_suite(), true);
 }

@@ -1,8 +1,5 @@
 /* check_password.c -- unit tests for password.c: argon2id hashing, PHC parsing, UTF-8 counting. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include <argon2.h>
 
@@ -405,8 +402,7 @@ password_suite(void)
 	Suite *s = suite_create("password");
 	TCase *tc;
 
-	tc = tcase_create("hash");
-	tcase_set_timeout(tc, 30);
+	tc = unit_tcase(s, "hash", 30);
 	tcase_add_test(tc, test_hash_then_verify);
 	tcase_add_test(tc, test_salt_is_fresh);
 	tcase_add_test(tc, test_embedded_nul);
@@ -415,10 +411,8 @@ password_suite(void)
 	tcase_add_loop_test(tc, test_hash_bad_params, 0, sizeof bad_params / sizeof bad_params[0]);
 	tcase_add_test(tc, test_hash_null_args);
 	tcase_add_test(tc, test_dummy_verify);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("parse");
-	tcase_set_timeout(tc, 30);
+	tc = unit_tcase(s, "parse", 30);
 	tcase_add_unchecked_fixture(tc, make_valid, NULL);
 	tcase_add_loop_test(tc, test_malformed_is_error, 0, sizeof malformed / sizeof malformed[0]);
 	tcase_add_test(tc, test_truncated_is_error);
@@ -428,24 +422,15 @@ password_suite(void)
 	tcase_add_loop_test(tc, test_needs_rehash, 0, sizeof rehash_cases / sizeof rehash_cases[0]);
 	tcase_add_test(tc, test_rehash_on_sizes);
 	tcase_add_test(tc, test_rehash_parallel);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("utf8");
-	tcase_set_timeout(tc, 5);
+	tc = unit_tcase(s, "utf8", 5);
 	tcase_add_loop_test(tc, test_char_count, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
 	tcase_add_test(tc, test_char_count_edges);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(password_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(password_suite(), false);
 }

@@ -1,6 +1,5 @@
 /* check_permission.c -- unit tests for permission.c (the role rule, the SET text) and auth.c's judgement of an API key row. */
-#include <check.h>
-#include <stdlib.h>
+#include "unit.h"
 
 #include "auth.h"
 #include "permission.h"
@@ -143,29 +142,19 @@ permission_suite(void)
 	Suite *s = suite_create("permission");
 	TCase *tc;
 
-	tc = tcase_create("roles");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "roles", 10);
 	tcase_add_loop_test(tc, test_role_within, 0, sizeof within / sizeof within[0]);
 	tcase_add_test(tc, test_every_role_within_itself);
 	tcase_add_loop_test(tc, test_permission_csv, 0, sizeof csvs / sizeof csvs[0]);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("api keys");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "api keys", 10);
 	tcase_add_loop_test(tc, test_key_state, 0, sizeof keys / sizeof keys[0]);
 	tcase_add_test(tc, test_key_status_names);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(permission_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(permission_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_regressions.c -- what the fuzzers (tests/fuzz) found or hold as invariants, as unit tests that need no clang. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "jsonin.h"
 #include "password.h"
@@ -175,31 +172,21 @@ regressions_suite(void)
 	Suite *s = suite_create("regressions");
 	TCase *tc;
 
-	tc = tcase_create("util");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "util", 10);
 	tcase_add_loop_test(tc, test_utf8_validators_agree, 0, sizeof utf8 / sizeof utf8[0]);
 	tcase_add_test(tc, test_utf8_nul);
 	tcase_add_loop_test(tc, test_time_round_trip, 0, sizeof times / sizeof times[0]);
 	tcase_add_loop_test(tc, test_email_idempotent, 0, sizeof emails / sizeof emails[0]);
 	tcase_add_test(tc, test_email_small_buffer);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("json");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "json", 10);
 	tcase_add_loop_test(tc, test_json_scanner_and_jsonc_agree, 0, sizeof accepted / sizeof accepted[0]);
 	tcase_add_test(tc, test_json_bare_null);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(regressions_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(regressions_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_reply.c -- unit tests for reply.c: status line, mandatory headers, error bodies, 401/405/Retry-After/HSTS. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 #include <strings.h>
 
 #include <json-c/json.h>
@@ -668,8 +665,7 @@ reply_suite(void)
 	Suite *s = suite_create("reply");
 	TCase *tc;
 
-	tc = tcase_create("status");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "status", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_status, 0, sizeof statuses / sizeof statuses[0]);
 	tcase_add_test(tc, test_status_table_details);
@@ -677,18 +673,14 @@ reply_suite(void)
 	tcase_add_test(tc, test_error_with_own_body);
 	tcase_add_test(tc, test_no_content);
 	tcase_add_test(tc, test_no_content_has_no_content_length);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "errors", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_detail, 0, sizeof details / sizeof details[0]);
 	tcase_add_test(tc, test_validation_errors);
 	tcase_add_test(tc, test_errors_only_for_validation);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("headers");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "headers", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_www_authenticate, 0, sizeof authn / sizeof authn[0]);
 	tcase_add_test(tc, test_allow);
@@ -699,18 +691,11 @@ reply_suite(void)
 	tcase_add_test(tc, test_arena_full);
 	tcase_add_test(tc, test_head_no_body);
 	tcase_add_test(tc, test_head_content_length);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(reply_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(reply_suite(), false);
 }

@@ -1,28 +1,8 @@
 /* check_request.c -- unit tests for request.c: FastCGI params, path, query, cookies, body, content type. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "arena.h"
 #include "request.h"
-
-/* s with control and non-ASCII bytes as \xNN, for failure messages. */
-static const char *
-visible(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c >= 0x7f)
-			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return s == NULL ? "(null)" : buf;
-}
 
 static struct arena arena;
 
@@ -627,7 +607,7 @@ START_TEST(test_content_length)
 	char vis[64];
 
 	ck_assert_msg(st == lengths[_i].st, "CONTENT_LENGTH=\"%s\": status %d, want %d",
-	    visible(lengths[_i].value, vis, sizeof vis), st, lengths[_i].st);
+	    unit_visible(lengths[_i].value, vis, sizeof vis), st, lengths[_i].st);
 	if (st == ST_OK)
 		ck_assert_int_eq(req.content_length, lengths[_i].want);
 	else
@@ -829,8 +809,7 @@ request_suite(void)
 	Suite *s = suite_create("request");
 	TCase *tc;
 
-	tc = tcase_create("parse");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "parse", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_method, 0, sizeof methods / sizeof methods[0]);
 	tcase_add_loop_test(tc, test_path, 0, sizeof paths / sizeof paths[0]);
@@ -842,38 +821,27 @@ request_suite(void)
 	tcase_add_test(tc, test_param_count);
 	tcase_add_loop_test(tc, test_https, 0, sizeof https_values / sizeof https_values[0]);
 	tcase_add_test(tc, test_small_arena);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("cookies_query");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "cookies_query", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_cookies, 0, sizeof cookies / sizeof cookies[0]);
 	tcase_add_test(tc, test_cookie_value_leading_space);
 	tcase_add_test(tc, test_cookie_count);
 	tcase_add_loop_test(tc, test_query, 0, sizeof queries / sizeof queries[0]);
 	tcase_add_test(tc, test_query_count);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("body");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "body", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_content_length, 0, sizeof lengths / sizeof lengths[0]);
 	tcase_add_loop_test(tc, test_huge_content_length_is_413, 0,
 	    sizeof huge_lengths / sizeof huge_lengths[0]);
 	tcase_add_loop_test(tc, test_read_body, 0, sizeof bodies / sizeof bodies[0]);
 	tcase_add_loop_test(tc, test_is_json, 0, sizeof types / sizeof types[0]);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(request_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(request_suite(), false);
 }

@@ -1,8 +1,5 @@
 /* check_router.c -- unit tests for router.c: matching, HEAD, 405 with Allow, and properties of the whole table. */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "unit.h"
 
 #include "router.h"
 
@@ -476,17 +473,14 @@ router_suite(void)
 	Suite *s = suite_create("router");
 	TCase *tc;
 
-	tc = tcase_create("health");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "health", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_health_match, 0, sizeof health_ok / sizeof health_ok[0]);
 	tcase_add_loop_test(tc, test_health_405, 0, sizeof health_wrong / sizeof health_wrong[0]);
 	tcase_add_loop_test(tc, test_not_found, 0, sizeof not_found / sizeof not_found[0]);
 	tcase_add_test(tc, test_method_names);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("table");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "table", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_table_shape);
 	tcase_add_test(tc, test_table_fields);
@@ -494,18 +488,11 @@ router_suite(void)
 	tcase_add_test(tc, test_table_reachable);
 	tcase_add_test(tc, test_table_allow);
 	tcase_add_test(tc, test_table_param_segments);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(router_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(router_suite(), false);
 }

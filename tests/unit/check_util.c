@@ -1,28 +1,8 @@
 /* check_util.c -- unit tests for util.c: UUIDs, RFC 3339, UTF-8, email normalisation, slugs, integers. */
-#include <check.h>
+#include "unit.h"
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "util.h"
-
-/* s with control and non-ASCII bytes as \xNN, for failure messages. */
-static const char *
-visible(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c >= 0x7f)
-			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return s == NULL ? "(null)" : buf;
-}
 
 /* ---- UUID ---- */
 
@@ -616,7 +596,7 @@ START_TEST(test_parse_long)
 	int rc = util_parse_long(longs[_i].s, longs[_i].min, longs[_i].max, &out);
 
 	ck_assert_msg(rc == longs[_i].rc, "\"%s\" in [%ld, %ld]: rc %d (out %ld), want %d",
-	    visible(longs[_i].s, vis, sizeof vis),
+	    unit_visible(longs[_i].s, vis, sizeof vis),
 	    longs[_i].min, longs[_i].max, rc, out, longs[_i].rc);
 	if (rc == 0)
 		ck_assert_int_eq(out, longs[_i].want);
@@ -640,59 +620,41 @@ util_suite(void)
 	Suite *s = suite_create("util");
 	TCase *tc;
 
-	tc = tcase_create("uuid");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "uuid", 10);
 	tcase_add_test(tc, test_uuid_generate);
 	tcase_add_test(tc, test_uuid7);
 	tcase_add_loop_test(tc, test_uuid_valid, 0, sizeof uuids / sizeof uuids[0]);
 	tcase_add_test(tc, test_random);
 	tcase_add_test(tc, test_ct_equal);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("time");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "time", 10);
 	tcase_add_loop_test(tc, test_time_format, 0, sizeof formats / sizeof formats[0]);
 	tcase_add_test(tc, test_time_roundtrip);
 	tcase_add_loop_test(tc, test_time_parse_ok, 0, sizeof parse_ok / sizeof parse_ok[0]);
 	tcase_add_loop_test(tc, test_time_parse_bad, 0, sizeof parse_bad / sizeof parse_bad[0]);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("utf8");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "utf8", 10);
 	tcase_add_loop_test(tc, test_utf8, 0, sizeof utf8 / sizeof utf8[0]);
 	tcase_add_test(tc, test_utf8_length_bound);
 	tcase_add_loop_test(tc, test_utf8_clean, 0, sizeof utf8_clean / sizeof utf8_clean[0]);
 	tcase_add_test(tc, test_ascii_clean);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("email");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "email", 10);
 	tcase_add_loop_test(tc, test_email, 0, sizeof emails / sizeof emails[0]);
 	tcase_add_test(tc, test_email_lengths);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("slug");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "slug", 10);
 	tcase_add_loop_test(tc, test_slugify, 0, sizeof slugs / sizeof slugs[0]);
 	tcase_add_test(tc, test_slugify_bounds);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("integers");
-	tcase_set_timeout(tc, 10);
+	tc = unit_tcase(s, "integers", 10);
 	tcase_add_loop_test(tc, test_parse_long, 0, sizeof longs / sizeof longs[0]);
 	tcase_add_test(tc, test_parse_long_null);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(util_suite(), false);
 }

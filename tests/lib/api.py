@@ -14,8 +14,8 @@ import secrets
 import subprocess
 import time
 
-import checks
-from checks import expect
+from . import checks
+from .checks import expect
 
 API = "/api/v1"
 PASSWORD = "correct horse battery staple"
@@ -25,7 +25,7 @@ UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
 
-# API.md section 5, in its order.
+# doc/api.md section 5, in its order.
 ALL_PERMS = (
     "incidents:read", "incidents:create", "incidents:update",
     "procedures:read", "procedures:create", "procedures:execute",
@@ -108,7 +108,7 @@ def not_found(resp, what):
 
 
 def invalid_key(resp, what):
-    """401 INVALID_API_KEY with WWW-Authenticate (API.md section 2)."""
+    """401 INVALID_API_KEY with WWW-Authenticate (doc/api.md section 2)."""
     try:
         body = checks.error(resp, 401, "INVALID_API_KEY")
     except AssertionError as e:

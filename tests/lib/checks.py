@@ -1,6 +1,4 @@
-"""Assertions shared by the integration tests (API.md sections 1 and 2)."""
-
-from harness import Skip
+"""Assertions shared by the integration tests (doc/api.md sections 1 and 2)."""
 
 
 def expect(cond, message, resp=None):
@@ -13,7 +11,7 @@ def expect(cond, message, resp=None):
 
 
 def common_headers(resp):
-    """Every response carries Cache-Control: no-store and nosniff (API.md 1)."""
+    """Every response carries Cache-Control: no-store and nosniff (doc/api.md section 1)."""
     cc = resp.header("Cache-Control", "")
     expect("no-store" in cc, "Cache-Control: no-store missing", resp)
     expect(resp.header("X-Content-Type-Options", "").lower() == "nosniff",
@@ -40,9 +38,3 @@ def error(resp, status, code):
         expect(body.get("code") == code, "code is not %s" % code, resp)
     common_headers(resp)
     return body
-
-
-def route_exists(resp, what):
-    """Skip a test whose route has not been implemented yet (404 NOT_FOUND)."""
-    if resp.status == 404 and (resp.json or {}).get("code") == "NOT_FOUND":
-        raise Skip("%s not implemented yet (404)" % what)
