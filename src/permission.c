@@ -1,4 +1,4 @@
-/* permission.c -- permission names and the role table of API.md section 5. */
+/* permission.c -- permission names and the role table of doc/api.md section 5. */
 #include "permission.h"
 
 #include <stddef.h>

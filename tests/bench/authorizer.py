@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: the cost of authorizing one request (issue 10), with wrk.
+"""Benchmark: the cost of authorizing one request, with wrk.
 
     python3 tests/bench/authorizer.py [--duration S] [--connections N]
                                       [--threads N] [--server NAME ...] [--keep]

@@ -1,4 +1,4 @@
-"""API keys and the permission model (issue 4; API.md sections 3, 5, 6 "API keys").
+"""API keys and the permission model (doc/api.md sections 3, 5, 6 "API keys").
 
 The seed's flow (create, use with X-API-Key, list without secrets, delete,
 refused everywhere), privilege escalation, validation, expiry, the checksum

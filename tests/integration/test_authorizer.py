@@ -1,4 +1,4 @@
-"""FastCGI Authorizer role: the service guards a static folder and a CGI script (issue 10).
+"""FastCGI Authorizer role: the service guards a static folder and a CGI script.
 
 Runs once for lighttpd and once for Apache. The front-end `fe` is only the
 API (register, log in, create and revoke keys, log out); the guarded content

@@ -1,4 +1,4 @@
-"""Fault tests of the pre-fork master and the database layer (issue 2, "Must show").
+"""Fault tests of the pre-fork master and the database layer.
 
 Only against the standalone master (lighttpd-socket front-end, or a master of
 their own spoken to directly over FastCGI), after the other modules: they
@@ -276,7 +276,7 @@ def test_mariadb_down_then_back(fe):
 
 def test_bad_configuration_stops_startup_naming_the_key(fe):
     """A bad value stops start-up with a message naming the key, quickly and
-    without a respawn storm (issue 2, "Configuration")."""
+    without a respawn storm."""
     h = fe.harness
     cases = {
         "secret_file": {"OVERWATCH_JWT_SECRET_FILE": h.tmp + "/no-such-secret"},

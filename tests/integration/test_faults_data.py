@@ -1,4 +1,4 @@
-"""Fault tests with data and configuration at stake (issue 7, "Fault tests").
+"""Fault tests with data and configuration at stake.
 
 - MariaDB stopped and started under write load: 503 JSON with Retry-After
   while it is down, recovery within 2 s of its return with the same workers,
@@ -128,7 +128,7 @@ def tally(calls):
 
 
 def is_503(c):
-    """503 SERVICE_UNAVAILABLE as API.md section 2 says, with a numeric Retry-After."""
+    """503 SERVICE_UNAVAILABLE as doc/api.md section 2 says, with a numeric Retry-After."""
     if c.resp is None or c.resp.status != 503:
         return False
     body = c.resp.json
@@ -259,7 +259,7 @@ def claims_ttl(token):
 
 DOWN_SECONDS = 1.5         # MariaDB stays stopped this long
 AFTER_SECONDS = 3.0        # load continues this long after it is back
-RECOVERY_LIMIT = 2.0       # issue 7: recovery within 2 s of its return
+RECOVERY_LIMIT = 2.0       # recovery within 2 s of its return
 LATENCY_LIMIT = 5.0        # no request hangs longer than this, even while it is down
 
 

@@ -1,4 +1,4 @@
-"""Foundation: health, routing errors and malformed requests (API.md 1, 2, 6, 7).
+"""Foundation: health, routing errors and malformed requests (doc/api.md sections 1, 2, 6, 7).
 
 Run against every front-end: the answers must be the service's own JSON, so
 these also show that each web server passes the request (path, method,

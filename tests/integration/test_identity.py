@@ -1,5 +1,5 @@
 """Identity: registration, login, sessions, refresh, logout, lockout, CSRF,
-password change and the role's permissions (issue 3; API.md sections 2 to 6).
+password change and the role's permissions (doc/api.md sections 2 to 6).
 
 Every test creates its own organization and users (unique emails), so tests
 do not depend on each other or on their order. The token forgeries are in
@@ -39,7 +39,7 @@ ACCESS_TTL = 3600
 REFRESH_TTL = 604800
 LOCKOUT_THRESHOLD = 5
 
-# API.md section 5.
+# doc/api.md section 5.
 PERMISSIONS = {
     "admin": {"incidents:read", "incidents:create", "incidents:update", "procedures:read",
               "procedures:create", "procedures:execute", "api_keys:read", "api_keys:create",
@@ -79,7 +79,7 @@ def describe(resp):
 
 
 def expect_error(resp, status, code, detail=None):
-    """An API.md error body with exactly detail/status_code/code (errors: see
+    """An error body of doc/api.md section 2 with exactly detail/status_code/code (errors: see
     expect_validation); detail compared exactly when the contract fixes it."""
     body = checks.error(resp, status, code)
     expect(set(body) == ERROR_KEYS, "error body keys are %s, not %s"
@@ -93,7 +93,7 @@ def expect_error(resp, status, code, detail=None):
 
 def expect_invalid_token(resp, detail=None, token_sent=True):
     """401 INVALID_TOKEN; WWW-Authenticate: Bearer, with error="invalid_token"
-    when a token was sent (API.md section 2)."""
+    when a token was sent (doc/api.md section 2)."""
     body = expect_error(resp, 401, "INVALID_TOKEN", detail)
     want = 'Bearer error="invalid_token"' if token_sent else "Bearer"
     expect(resp.header("WWW-Authenticate") == want,
@@ -571,7 +571,7 @@ def test_unlock_by_overwatch_admin_cli(fe):
     expect(r.status == 200, "login after overwatch-admin unlock", r)
 
 
-# ------------------------------------------------------------------ CSRF (API.md section 4)
+# ------------------------------------------------------------------ CSRF (doc/api.md section 4)
 
 def cookie_headers(s, **extra):
     h = {"Cookie": "access_token=%s; refresh_token=%s" % (s["access_token"], s["refresh_token"])}

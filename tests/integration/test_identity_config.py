@@ -1,4 +1,4 @@
-"""Identity features that need a service instance with other settings (issue 3):
+"""Identity features that need a service instance with other settings:
 the per-client-IP login throttle (behind a trusted proxy, and not fooled by an
 untrusted peer's X-Forwarded-For), refresh-token rotation with its grace
 window, lock expiry, re-hashing of outdated argon2 hashes, a configured
@@ -111,7 +111,7 @@ def fcgi_login(sock, remote_addr, forwarded_for, email, password):
 
 
 def test_ip_throttle_ignores_forwarded_for_from_an_untrusted_peer(fe):
-    """The client IP is REMOTE_ADDR unless the peer is a trusted proxy (API.md
+    """The client IP is REMOTE_ADDR unless the peer is a trusted proxy (doc/api.md
     8): a client talking to the service directly cannot escape the throttle by
     inventing X-Forwarded-For values."""
     env = {"OVERWATCH_LOCKOUT_IP_FAILURES_PER_MINUTE": "5",
@@ -291,7 +291,7 @@ def test_refresh_rotation_reuse_after_grace_revokes_session(fe):
 def test_refresh_rotation_concurrent_retries_get_the_same_answer(fe):
     """Two tabs refreshing at once with the same current token: one rotates,
     the other is a retry inside the grace window and must get the same answer
-    (API.md 6), not a 401, whichever of them reaches the database first."""
+    (doc/api.md section 6), not a 401, whichever of them reaches the database first."""
     with own_instance(fe, "rotation-race", {"OVERWATCH_JWT_REFRESH_ROTATION": "true"}) as own:
         email, _ = register(own)
         for attempt in range(5):
@@ -342,7 +342,7 @@ def test_lock_expires_after_the_configured_duration(fe):
 
 def test_outdated_hash_is_rehashed_on_login(fe):
     """A user registered while argon2 memory was lower is re-hashed with the
-    current parameters on the next successful login (API.md 6; issue 3)."""
+    current parameters on the next successful login (doc/api.md section 6)."""
     h = fe.harness
     with own_instance(fe, "old-params", {"OVERWATCH_PASSWORD_ARGON2_MEMORY": "8192",
                                          "OVERWATCH_PASSWORD_ARGON2_ITERATIONS": "1"}) as old:

@@ -1,4 +1,4 @@
-"""Production mode and CORS (API.md sections 4 and 8, issue 6): HTTPS required,
+"""Production mode and CORS (doc/api.md sections 4 and 8): HTTPS required,
 X-Forwarded-Proto believed only from a trusted proxy, HSTS, CORS for the
 configured origins only. Each test runs its own master behind its own lighttpd."""
 

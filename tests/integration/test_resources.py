@@ -1,4 +1,4 @@
-"""Organization-scoped resources (issue 5; API.md sections 2, 5, 6).
+"""Organization-scoped resources (doc/api.md sections 2, 5, 6).
 
 The permission of every route, for each role and for API keys; two
 organizations that cannot reach each other's data; validation errors naming
@@ -23,7 +23,7 @@ from lib.api import Client, Org, ok, denied, not_found, validation_error
 # (one place in the service), not the web server.
 MATRIX_FRONTEND = "lighttpd-socket"
 
-# API.md section 6: the permission of every endpoint that needs one.
+# doc/api.md section 6: the permission of every endpoint that needs one.
 ROUTE_PERMS = {
     ("POST", "/api/v1/api-keys"): "api_keys:create",
     ("GET", "/api/v1/api-keys"): "api_keys:read",
@@ -69,8 +69,8 @@ def test_permission_matrix(fe):
     if not only_on(fe, MATRIX_FRONTEND):
         return
     table = {(m, p): perm for m, p, perm in api.routes(fe) if ":" in perm}
-    expect(table == ROUTE_PERMS, "the route table differs from API.md section 6:\n  only in "
-           "the service: %r\n  only in API.md: %r\n  different: %r" % (
+    expect(table == ROUTE_PERMS, "the route table differs from doc/api.md section 6:\n  only in "
+           "the service: %r\n  only in doc/api.md: %r\n  different: %r" % (
                {k: v for k, v in table.items() if k not in ROUTE_PERMS},
                {k: v for k, v in ROUTE_PERMS.items() if k not in table},
                {k: (table[k], ROUTE_PERMS[k]) for k in table
@@ -916,7 +916,7 @@ def test_audit_trail_of_a_full_session(fe):
 
 
 def test_state_changes_by_a_key_name_the_key(fe):
-    """API.md "Audit": every state change made with a key names the key as actor."""
+    """doc/api.md "Audit": every state change made with a key names the key as actor."""
     org = Org(fe, "keyactor")
     kc, k = org.key_client(list(api.ALL_PERMS))
     actor = {"type": "api_key", "id": k["id"]}

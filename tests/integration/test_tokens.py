@@ -1,5 +1,5 @@
-"""Access and refresh tokens refused: every 401 INVALID_TOKEN case of API.md
-sections 2, 3 and 7 (issue 3, "Must show"), each its own test, with the exact
+"""Access and refresh tokens refused: every 401 INVALID_TOKEN case of doc/api.md
+sections 2, 3 and 7, each its own test, with the exact
 body and WWW-Authenticate header.
 
 Forged tokens are made here with the test instance's own secret (the file
@@ -232,7 +232,7 @@ def test_access_token_used_as_refresh_is_401(fe):
 
 
 def test_token_over_8_kib_is_401(fe):
-    # Through the refresh body: in a header, an 8 KiB value is a 400 (API.md 7)
+    # Through the refresh body: in a header, an 8 KiB value is a 400 (doc/api.md section 7)
     # before any token is read.
     s, _ = shared(fe)
     refresh_claims = jwt_parts(s["refresh_token"])[1]
@@ -251,7 +251,7 @@ def test_token_just_under_8_kib_in_header_is_401_not_400(fe):
 
 
 def test_bad_bearer_is_not_skipped_for_a_good_cookie(fe):
-    # API.md 3: the first credential present decides.
+    # doc/api.md section 3: the first credential present decides.
     s, _ = shared(fe)
     r = fe.get(ME, headers=bearer(forge(fe, header={"alg": "none"}).rsplit(".", 1)[0] + ".",
                                   Cookie="access_token=" + s["access_token"]))

@@ -231,7 +231,7 @@ nest(int k, int objects, const char *inner)
 }
 
 /*
- * API.md: "JSON nested deeper than 32" is a 400; so 32 levels of containers
+ * doc/api.md: "JSON nested deeper than 32" is a 400; so 32 levels of containers
  * pass, whatever the innermost one holds, and 33 do not.
  */
 static const struct {

@@ -196,7 +196,7 @@ START_TEST(test_status)
 }
 END_TEST
 
-/* API.md's default detail for a missing credential. */
+/* doc/api.md's default detail for a missing credential. */
 START_TEST(test_status_table_details)
 {
 	ck_assert_str_eq(status_info(ST_INVALID_TOKEN)->detail, "Token is missing");

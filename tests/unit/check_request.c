@@ -616,7 +616,7 @@ START_TEST(test_content_length)
 }
 END_TEST
 
-/* A well-formed but huge Content-Length is a body over the limit: 413 (API.md section 2), not 400. */
+/* A well-formed but huge Content-Length is a body over the limit: 413 (doc/api.md section 2), not 400. */
 static const char *const huge_lengths[] = {"2147483648", "4294967296", "99999999999999999999"};
 
 START_TEST(test_huge_content_length_is_413)

@@ -190,7 +190,7 @@ pattern_covers(const char *pattern, const char *path)
 	return *pattern == '\0' && *path == '\0';
 }
 
-/* API.md section 1 and 6: the only requests without a credential. */
+/* doc/api.md section 1 and 6: the only requests without a credential. */
 static const struct {
 	enum http_method method;
 	const char *shape;
@@ -318,7 +318,7 @@ START_TEST(test_table_public)
 		for (size_t k = 0; k < sizeof public_routes / sizeof public_routes[0]; k++)
 			if (public_routes[k].method == routes[i].method && strcmp(public_routes[k].shape, s) == 0)
 				listed = 1;
-		ck_assert_msg(listed, "%s %s is public but API.md requires a credential for it",
+		ck_assert_msg(listed, "%s %s is public but doc/api.md requires a credential for it",
 		    router_method_name(routes[i].method), routes[i].pattern);
 	}
 }
