@@ -223,21 +223,16 @@ h_apikeys_list(struct ctx *c)
 	return h_list(c, keys_page, key_view);
 }
 
+/* store_key_revoke as h_path_change calls a change (a revocation needs no arena). */
+static enum db_result
+key_revoke(struct db *db, struct arena *a, const char *id, const char *org_id, bool *found)
+{
+	(void)a;
+	return store_key_revoke(db, id, org_id, found);
+}
+
 enum status
 h_apikeys_delete(struct ctx *c)
 {
-	char id[UUID_STR_LEN];
-	bool found = false;
-	enum db_result r;
-
-	if (!params_uuid(c, 0, id))
-		return ST_NOT_FOUND;
-	/* TX_WRITE: the revocation and its record commit together. */
-	r = store_key_revoke(c->db, id, c->principal.org_id, &found);
-	enum status st = h_found(c, r, found, "API key not found");
-	if (st != ST_OK)
-		return st;
-	if ((r = audit_record(c, c->principal.org_id, "api_key.deleted", "success", "api_key", id)) != DB_OK)
-		return reply_db_status(r);
-	return h_reply(c, ST_NO_CONTENT, NULL);
+	return h_path_change(c, key_revoke, "API key not found", "api_key.deleted", "api_key");
 }

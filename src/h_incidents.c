@@ -14,6 +14,18 @@ by_type(const struct ctx *c)
 	return c->principal.type == PRINCIPAL_API_KEY ? "api_key" : "user";
 }
 
+/* The last members of a new row's body: who asked for it (under key) and created_at, now. */
+static json_object *
+stamped(const struct ctx *c, json_object *o, const char *key)
+{
+	char now[RFC3339_LEN];
+
+	util_time_rfc3339(time(NULL), now);
+	json_object_object_add(o, key, view_type_id(by_type(c), c->principal.id));
+	json_object_object_add(o, "created_at", json_object_new_string(now));
+	return o;
+}
+
 /* doc/api.md section 6, Protected resources: an incident as every endpoint shows it. */
 static const struct view_col incident_cols[] = {
 	{"id", INCIDENT_COL_ID, -1},
@@ -153,7 +165,7 @@ h_procedures_create(struct ctx *c)
 	const char *org = c->principal.org_id;
 	const char *name = jv_str(&c->in, "name");
 	const char *description = jv_str(&c->in, "description");
-	char id[UUID_STR_LEN], now[RFC3339_LEN];
+	char id[UUID_STR_LEN];
 	enum db_result r;
 
 	if (util_uuid(id) != 0)
@@ -163,14 +175,11 @@ h_procedures_create(struct ctx *c)
 	    c->principal.id)) != DB_OK ||
 	    (r = audit_record(c, org, "procedure.created", "success", "procedure", id)) != DB_OK)
 		return reply_db_status(r);
-	util_time_rfc3339(time(NULL), now);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "description", view_opt_string(description));
-	json_object_object_add(o, "created_by", view_type_id(by_type(c), c->principal.id));
-	json_object_object_add(o, "created_at", json_object_new_string(now));
-	return h_reply(c, ST_CREATED, o);
+	return h_reply(c, ST_CREATED, stamped(c, o, "created_by"));
 }
 
 enum status
@@ -178,7 +187,7 @@ h_procedures_execute(struct ctx *c)
 {
 	const char *org = c->principal.org_id;
 	const char *incident_in = jv_str(&c->in, "incident_id");
-	char id[UUID_STR_LEN], proc[UUID_STR_LEN], incident[UUID_STR_LEN], now[RFC3339_LEN];
+	char id[UUID_STR_LEN], proc[UUID_STR_LEN], incident[UUID_STR_LEN];
 	bool found = false;
 	enum db_result r;
 
@@ -202,13 +211,10 @@ h_procedures_execute(struct ctx *c)
 	    by_type(c), c->principal.id)) != DB_OK ||
 	    (r = audit_record(c, org, "procedure.executed", "success", "procedure", proc)) != DB_OK)
 		return reply_db_status(r);
-	util_time_rfc3339(time(NULL), now);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "procedure_id", json_object_new_string(proc));
 	json_object_object_add(o, "incident_id", incident_in != NULL ? json_object_new_string(incident) : NULL);
 	json_object_object_add(o, "status", json_object_new_string("queued"));
-	json_object_object_add(o, "requested_by", view_type_id(by_type(c), c->principal.id));
-	json_object_object_add(o, "created_at", json_object_new_string(now));
-	return h_reply(c, ST_ACCEPTED, o);
+	return h_reply(c, ST_ACCEPTED, stamped(c, o, "requested_by"));
 }

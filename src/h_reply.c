@@ -1,6 +1,7 @@
 /* h_reply.c -- the answers every resource handler shares: a lookup's 404, a page of a list, a body. */
 #include "handlers.h"
 
+#include "audit.h"
 #include "params.h"
 
 enum status
@@ -60,4 +61,19 @@ h_path_row(struct ctx *c, char id[UUID_STR_LEN], h_org_lookup lookup, const char
 	/* Two statements: found is read only after lookup has set it. */
 	enum db_result r = lookup(c->db, c->a, id, c->principal.org_id, &found);
 	return h_found(c, r, found, detail);
+}
+
+enum status
+h_path_change(struct ctx *c, h_org_lookup change, const char *detail, const char *action,
+    const char *target_type)
+{
+	char id[UUID_STR_LEN];
+	enum status st = h_path_row(c, id, change, detail);
+	enum db_result r;
+
+	if (st != ST_OK)
+		return st;
+	if ((r = audit_record(c, c->principal.org_id, action, "success", target_type, id)) != DB_OK)
+		return reply_db_status(r);
+	return h_reply(c, ST_NO_CONTENT, NULL);
 }

@@ -205,15 +205,5 @@ h_users_update(struct ctx *c)
 enum status
 h_users_unlock(struct ctx *c)
 {
-	const char *org = c->principal.org_id;
-	char id[UUID_STR_LEN];
-	enum db_result r;
-	/* TX_WRITE: the unlock and its record commit together. */
-	enum status st = h_path_row(c, id, store_user_unlock, "User not found");
-
-	if (st != ST_OK)
-		return st;
-	if ((r = audit_record(c, org, "user.unlocked", "success", "user", id)) != DB_OK)
-		return reply_db_status(r);
-	return h_reply(c, ST_NO_CONTENT, NULL);
+	return h_path_change(c, store_user_unlock, "User not found", "user.unlocked", "user");
 }

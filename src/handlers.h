@@ -50,6 +50,13 @@ enum status h_page_rows(struct h_page *pg, enum db_result r);
 typedef enum db_result (*h_org_lookup)(struct db *db, struct arena *a, const char *id,
     const char *org_id, bool *found);
 enum status h_path_row(struct ctx *c, char id[UUID_STR_LEN], h_org_lookup lookup, const char *detail);
+/*
+ * A change of the row of path parameter 0 (as h_path_row finds it) that
+ * answers 204, recorded as action on target_type: the route is TX_WRITE,
+ * so the change and its record commit together.
+ */
+enum status h_path_change(struct ctx *c, h_org_lookup change, const char *detail, const char *action,
+    const char *target_type);
 
 /*
  * Transactions (src/dispatch.c). A TX_WRITE route's handler already runs

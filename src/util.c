@@ -369,3 +369,23 @@ util_name_index(const char *const *names, int n, const char *name)
 			return i;
 	return -1;
 }
+
+void
+util_trim_blank(const char **s, size_t *n)
+{
+	while (*n > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+void
+util_strip_pair(const char **s, size_t *n, char open, char close)
+{
+	if (*n >= 2 && (*s)[0] == open && (*s)[*n - 1] == close) {
+		(*s)++;
+		*n -= 2;
+	}
+}
