@@ -1,4 +1,4 @@
-/* auth.c -- the credential lookup order of API.md section 3 and the checks each credential gets. */
+/* auth.c -- the credential lookup order of doc/api.md section 3 and the checks each credential gets. */
 #include "auth.h"
 
 #include <string.h>

@@ -46,7 +46,7 @@ const char *auth_key_status(enum key_state s);
 enum status auth_require(struct ctx *c, int perm);
 
 /*
- * CSRF rule of API.md section 4: the Origin (or, lacking it, the Referer)
+ * CSRF rule of doc/api.md section 4: the Origin (or, lacking it, the Referer)
  * of the request names its own host or a configured allowed origin.
  */
 bool auth_same_origin(const struct ctx *c);

@@ -1,4 +1,4 @@
-/* h_reply.c -- the answers every resource handler shares: a lookup's 404, a page of a list, a body. */
+/* h_reply.c -- what resource handlers share: a lookup's 404, a path's row, a list page, a body. */
 #include "handlers.h"
 
 #include "audit.h"

@@ -1,4 +1,4 @@
-/* permission.h -- the closed list of permissions and the roles that hold them (API.md section 5). */
+/* permission.h -- the closed list of permissions and the roles that hold them (doc/api.md section 5). */
 #ifndef OW_PERMISSION_H
 #define OW_PERMISSION_H
 

@@ -159,7 +159,7 @@ request_parse(struct request *req, char **envp, struct arena *a, const char **wh
 			continue;
 		/*
 		 * Any header value over the limit, credentials and the Cookie header
-		 * included, is a 400 before anything reads it (API.md section 7). A
+		 * included, is a 400 before anything reads it (doc/api.md section 7). A
 		 * JWT over 8 KiB that arrives another way (the refresh_token body
 		 * field) gets the 401 of its kind from token_verify.
 		 */
@@ -287,7 +287,7 @@ request_is_json(const struct request *req)
 		return true;
 	if (*ct != ';')
 		return false;
-	/* Only UTF-8 is accepted (API.md section 1); other parameters are ignored. */
+	/* Only UTF-8 is accepted (doc/api.md section 1); other parameters are ignored. */
 	while (*ct == ';') {
 		ct++;
 		while (*ct == ' ' || *ct == '\t')

@@ -8,7 +8,7 @@
 #include "arena.h"
 #include "status.h"
 
-#define REQUEST_HEADER_MAX 8192     /* API.md section 7: header or cookie value */
+#define REQUEST_HEADER_MAX 8192     /* doc/api.md section 7: header or cookie value */
 #define REQUEST_PATH_MAX 2048
 #define REQUEST_MAX_PAIRS 64        /* query parameters or cookies */
 

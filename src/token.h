@@ -9,7 +9,7 @@
 #include "config.h"
 #include "util.h"
 
-#define TOKEN_MAX_BYTES 8192        /* API.md section 7 */
+#define TOKEN_MAX_BYTES 8192        /* doc/api.md section 7 */
 #define TOKEN_SECRET_MIN 32
 #define TOKEN_MAX_KEYS 8
 #define TOKEN_KID_LEN 17            /* 16 hex digits and the NUL */
@@ -79,7 +79,7 @@ enum token_error token_verify(const struct token_keys *k, const char *tok, enum 
 int token_keys_digest(const struct token_keys *k, const char *label, const char *data,
     unsigned char out[32]);
 
-/* The detail string a client sees for e (API.md section 2). */
+/* The detail string a client sees for e (doc/api.md section 2). */
 const char *token_error_detail(enum token_error e);
 
 #endif
