@@ -44,14 +44,6 @@ struct db {
 static int next_slot;                    /* slots are per process: same order in every worker */
 static unsigned long long query_count;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One "unix:/path", "host", "host:port" or "[v6]:port" entry; -1 if malformed. */
 static int
 server_parse(struct db_server *s, const char *tok, size_t n, unsigned int default_port)
@@ -214,7 +206,7 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 	    !node_ready(db)) {
 		log_warning("database server %s is not in the cluster's primary component (%s, error %u); "
 		    "using the next one", db->servers[db->current].host, what, e);
-		db->servers[db->current].skip_until_ms = now_ms() + DB_SKIP_FAILED_MS;
+		db->servers[db->current].skip_until_ms = util_now_ms() + DB_SKIP_FAILED_MS;
 		db_disconnect(db);
 		db->next_connect_ms = 0;
 		return DB_UNAVAILABLE;
@@ -245,77 +237,54 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 	return DB_ERROR;
 }
 
-enum db_result
-db_connect(struct db *db)
+/*
+ * A fresh handle connected to server s, or NULL. Each attempt on a fresh
+ * handle: a failed mysql_real_connect() clears the handle's options, and a
+ * second attempt on it would run without timeouts (waiting forever on a
+ * server that accepts but does not answer), charset or init command.
+ */
+static MYSQL *
+server_connect(struct db *db, const struct db_server *s, bool *init_failed)
 {
 	const struct config *cfg = db->cfg;
 	unsigned int connect_timeout = (unsigned int)cfg->db_connect_timeout;
-	/* Longer than the server-side limits below, so that their clean error comes first. */
+	/* Longer than the server-side limits of session_limits(), so that their clean error comes first. */
 	unsigned int io_timeout = (unsigned int)cfg->db_query_timeout + 2;
 	my_bool no = 0;
+	MYSQL *m = mysql_init(NULL);
 
-	if (db->mysql != NULL)
-		return DB_OK;
-	long long now = now_ms();
-	if (now < db->next_connect_ms)
-		return DB_UNAVAILABLE;
-	/*
-	 * Servers in the configured order, those that refused lately last: a
-	 * cluster node that is down costs one failed attempt, not one per request.
-	 * Each server at most once per call, and each attempt on a fresh handle:
-	 * a failed mysql_real_connect() clears the handle's options, and a
-	 * second attempt on it would run without timeouts (waiting forever on a
-	 * server that accepts but does not answer), charset or init command.
-	 */
-	MYSQL *m = NULL;
-	bool connected = false, tried[DB_MAX_SERVERS] = {false};
-	unsigned int e = 0;
-	for (int pass = 0; pass < 2 && !connected; pass++) {
-		for (size_t i = 0; i < db->nservers && !connected; i++) {
-			struct db_server *s = &db->servers[i];
-			if (tried[i] || (pass == 0) != (s->skip_until_ms <= now))
-				continue;
-			tried[i] = true;
-			if ((m = mysql_init(NULL)) == NULL)
-				return DB_ERROR;
-			mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-			mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-			mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-			mysql_options(m, MYSQL_OPT_RECONNECT, &no);
-			mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-			mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-			if (mysql_real_connect(m, s->is_socket ? NULL : s->host, cfg->db_user,
-			    cfg->db_password, cfg->db_name, s->is_socket ? 0 : s->port,
-			    s->is_socket ? s->host : NULL, 0) != NULL) {
-				connected = true;
-				s->skip_until_ms = 0;
-				db->current = i;
-				break;
-			}
-			e = mysql_errno(m);
-			/* Log the reason once per outage, not once per request. */
-			if (db->next_connect_ms == 0)
-				log_warning("cannot connect to the database at %s (error %u: %s)", s->host, e,
-				    mysql_error(m));
-			mysql_close(m);
-			m = NULL;
-			s->skip_until_ms = now + DB_SKIP_FAILED_MS;
-		}
-	}
-	if (!connected) {
-		db->next_connect_ms = now + DB_RETRY_AFTER_FAIL_MS;
-		return DB_UNAVAILABLE;
-	}
-	if (db->next_connect_ms != 0)
-		log_info("database connection re-established");
-	db->mysql = m;
-	db->next_connect_ms = 0;
-	/*
-	 * The server itself gives up on a statement that overruns: running
-	 * (max_statement_time), waiting for a row lock (innodb_lock_wait_timeout)
-	 * or for a table lock (lock_wait_timeout); so a lock cannot hold a
-	 * worker longer than query_timeout, and the client answers 503.
-	 */
+	*init_failed = m == NULL;
+	if (m == NULL)
+		return NULL;
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(m, MYSQL_OPT_RECONNECT, &no);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	if (mysql_real_connect(m, s->is_socket ? NULL : s->host, cfg->db_user,
+	    cfg->db_password, cfg->db_name, s->is_socket ? 0 : s->port,
+	    s->is_socket ? s->host : NULL, 0) != NULL)
+		return m;
+	/* Log the reason once per outage, not once per request. */
+	if (db->next_connect_ms == 0)
+		log_warning("cannot connect to the database at %s (error %u: %s)", s->host, mysql_errno(m),
+		    mysql_error(m));
+	mysql_close(m);
+	return NULL;
+}
+
+/*
+ * The session's limits. The server itself gives up on a statement that
+ * overruns: running (max_statement_time), waiting for a row lock
+ * (innodb_lock_wait_timeout) or for a table lock (lock_wait_timeout); so a
+ * lock cannot hold a worker longer than query_timeout, and the client
+ * answers 503.
+ */
+static enum db_result
+session_limits(struct db *db)
+{
+	const struct config *cfg = db->cfg;
 	static struct db_query set_timeout = DB_QUERY(
 	    "SET SESSION max_statement_time = ?, innodb_lock_wait_timeout = ?, lock_wait_timeout = ?");
 	struct db_param p[] = {DBP_INT(cfg->db_query_timeout), DBP_INT(cfg->db_query_timeout),
@@ -331,6 +300,49 @@ db_connect(struct db *db)
 		struct db_param sw = DBP_INT(cfg->db_sync_wait);
 		r = db_exec(db, &set_sync, &sw, 1, NULL, NULL);
 	}
+	return r;
+}
+
+enum db_result
+db_connect(struct db *db)
+{
+	if (db->mysql != NULL)
+		return DB_OK;
+	long long now = util_now_ms();
+	if (now < db->next_connect_ms)
+		return DB_UNAVAILABLE;
+	/*
+	 * Servers in the configured order, those that refused lately last: a
+	 * cluster node that is down costs one failed attempt, not one per request.
+	 * Each server at most once per call.
+	 */
+	MYSQL *m = NULL;
+	bool tried[DB_MAX_SERVERS] = {false}, init_failed = false;
+	for (int pass = 0; pass < 2 && m == NULL; pass++) {
+		for (size_t i = 0; i < db->nservers && m == NULL; i++) {
+			struct db_server *s = &db->servers[i];
+			if (tried[i] || (pass == 0) != (s->skip_until_ms <= now))
+				continue;
+			tried[i] = true;
+			if ((m = server_connect(db, s, &init_failed)) != NULL) {
+				s->skip_until_ms = 0;
+				db->current = i;
+			} else if (init_failed) {
+				return DB_ERROR;
+			} else {
+				s->skip_until_ms = now + DB_SKIP_FAILED_MS;
+			}
+		}
+	}
+	if (m == NULL) {
+		db->next_connect_ms = now + DB_RETRY_AFTER_FAIL_MS;
+		return DB_UNAVAILABLE;
+	}
+	if (db->next_connect_ms != 0)
+		log_info("database connection re-established");
+	db->mysql = m;
+	db->next_connect_ms = 0;
+	enum db_result r = session_limits(db);
 	if (r != DB_OK)
 		db_disconnect(db);
 	return r;
@@ -365,6 +377,29 @@ stmt_get(struct db *db, struct db_query *q, enum db_result *res)
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
 	db->stmts[q->slot] = st;
 	return st;
+}
+
+/* Column c of the fetched row as a NUL-terminated copy in the arena; NULL on failure. */
+static char *
+cell_copy(MYSQL_STMT *st, const MYSQL_BIND *b, unsigned int c, struct arena *a)
+{
+	unsigned long len = *b->length;
+	char *cell = arena_alloc(a, len + 1);
+
+	if (cell == NULL)
+		return NULL;
+	if (len > b->buffer_length) {
+		/* Longer than the column's max_length said: fetch it whole. */
+		MYSQL_BIND one = *b;
+		one.buffer = cell;
+		one.buffer_length = len + 1;
+		if (mysql_stmt_fetch_column(st, &one, c, 0) != 0)
+			return NULL;
+	} else {
+		memcpy(cell, b->buffer, len);
+	}
+	cell[len] = '\0';
+	return cell;
 }
 
 static enum db_result
@@ -425,25 +460,10 @@ fetch_rows(struct db *db, MYSQL_STMT *st, struct db_query *q, struct db_rows *ro
 				rows->lens[i] = 0;
 				continue;
 			}
-			char *cell = arena_alloc(a, length[c] + 1);
-			if (cell == NULL) {
+			if ((rows->cells[i] = cell_copy(st, &bind[c], (unsigned int)c, a)) == NULL) {
 				res = DB_ERROR;
 				goto out;
 			}
-			if (length[c] > bind[c].buffer_length) {
-				/* Longer than the column's max_length said: fetch it whole. */
-				MYSQL_BIND one = bind[c];
-				one.buffer = cell;
-				one.buffer_length = length[c] + 1;
-				if (mysql_stmt_fetch_column(st, &one, (unsigned int)c, 0) != 0) {
-					res = DB_ERROR;
-					goto out;
-				}
-			} else {
-				memcpy(cell, bind[c].buffer, length[c]);
-			}
-			cell[length[c]] = '\0';
-			rows->cells[i] = cell;
 			rows->lens[i] = length[c];
 		}
 		rows->nrows++;
@@ -520,7 +540,7 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
     struct db_rows *rows, struct arena *a)
 {
 	bool was_connected = db->mysql != NULL, in_txn = db->in_txn;
-	long long t0 = now_ms();
+	long long t0 = util_now_ms();
 	enum db_result res = exec_once(db, q, params, nparams, rows, a);
 
 	/*
@@ -531,7 +551,7 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 	 * as long again.
 	 */
 	if (res == DB_UNAVAILABLE && was_connected && db->mysql == NULL && !in_txn && is_read(q->sql) &&
-	    now_ms() - t0 < 1000)
+	    util_now_ms() - t0 < 1000)
 		res = exec_once(db, q, params, nparams, rows, a);
 	return res;
 }

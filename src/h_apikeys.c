@@ -47,38 +47,40 @@ csv_to_array(const char *csv)
 	return arr;
 }
 
-enum status
-h_apikeys_create(struct ctx *c)
+/* The permissions the body asks for (the field table checked it is an array of strings). */
+static enum status
+wanted_permissions(struct ctx *c, perm_set *want)
 {
-	const struct principal *pr = &c->principal;
-	const char *name = jv_str(&c->in, "name");
-	json_object *perms_json = jv_field(&c->in, "permissions")->array;
-	const struct jv_value *expires_in = jv_field(&c->in, "expires_at");
-	char key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[UUID_STR_LEN];
-	char created[RFC3339_LEN], expires[RFC3339_LEN];
-	char exp_sql[UTIL_SQL_TIME_LEN], bound_sql[UTIL_SQL_TIME_LEN];
-	unsigned char digest[APIKEY_DIGEST_LEN];
-	perm_set want = 0;
-	time_t now = time(NULL), exp = 0;
-	bool by_key = pr->type == PRINCIPAL_API_KEY;
-	/* A key minting a key: the child lives no longer than the creating key's chain. */
-	time_t bound = by_key ? (time_t)pr->key_expires : 0;
-	enum db_result r;
+	const struct jv_value *v = jv_field(&c->in, "permissions");
 
-	size_t n = jv_field(&c->in, "permissions")->n;
-	for (size_t i = 0; i < n; i++) {
-		int p = permission_parse(json_object_get_string(json_object_array_get_idx(perms_json, i)));
+	*want = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		int p = permission_parse(json_object_get_string(json_object_array_get_idx(v->array, i)));
 		if (p < 0)
 			return params_field_error(c, "permissions", "contains an unknown permission");
-		want |= PERM_BIT(p);
+		*want |= PERM_BIT(p);
 	}
+	return ST_OK;
+}
+
+/*
+ * The new key's expiry in *exp (0: none): the body's expires_at, within
+ * bound (the creating key's chain, 0 when a user creates it), else bound.
+ */
+static enum status
+key_expiry(struct ctx *c, time_t bound, time_t now, time_t *exp)
+{
+	const struct jv_value *expires_in = jv_field(&c->in, "expires_at");
+	char expires[RFC3339_LEN];
+
+	*exp = 0;
 	if (expires_in->present) {
-		exp = expires_in->t;    /* parsed by the field table (FIELD_TIME) */
-		if (exp <= now)
+		*exp = expires_in->t;   /* parsed by the field table (FIELD_TIME) */
+		if (*exp <= now)
 			return params_field_error(c, "expires_at", "must be in the future");
-		if (exp >= APIKEY_EXPIRES_MAX)
+		if (*exp >= APIKEY_EXPIRES_MAX)
 			return params_field_error(c, "expires_at", "must be before 9999-12-31T00:00:00Z");
-		if (bound > 0 && exp > bound) {
+		if (bound > 0 && *exp > bound) {
 			util_time_rfc3339(bound, expires);
 			const char *msg = arena_printf(c->a,
 			    "must not be after %s, when the creating API key expires", expires);
@@ -87,10 +89,54 @@ h_apikeys_create(struct ctx *c)
 		}
 	} else if (bound > 0) {
 		/* No expiry asked for: the child inherits its parent's (shown in the 201). */
-		exp = bound;
-		if (exp <= now)
+		*exp = bound;
+		if (*exp <= now)
 			return h_fail(c, ST_INVALID_API_KEY, "API key has expired");
 	}
+	return ST_OK;
+}
+
+/* The 201 body of doc/api.md's POST /api-keys: the only time the key itself is shown. */
+static json_object *
+created_view(const struct key_new *k, const char *key, perm_set want, time_t now, time_t exp)
+{
+	char created[RFC3339_LEN], expires[RFC3339_LEN];
+	json_object *o = json_object_new_object();
+
+	util_time_rfc3339(now, created);
+	json_object_object_add(o, "id", json_object_new_string(k->id));
+	json_object_object_add(o, "name", json_object_new_string(k->name));
+	json_object_object_add(o, "api_key", json_object_new_string(key));
+	json_object_object_add(o, "prefix", json_object_new_string(k->prefix));
+	json_object_object_add(o, "permissions", view_permissions(want));
+	json_object_object_add(o, "created_at", json_object_new_string(created));
+	if (exp > 0) {
+		util_time_rfc3339(exp, expires);
+		json_object_object_add(o, "expires_at", json_object_new_string(expires));
+	} else {
+		json_object_object_add(o, "expires_at", NULL);
+	}
+	return o;
+}
+
+enum status
+h_apikeys_create(struct ctx *c)
+{
+	const struct principal *pr = &c->principal;
+	const char *name = jv_str(&c->in, "name");
+	char key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[UUID_STR_LEN];
+	char exp_sql[UTIL_SQL_TIME_LEN], bound_sql[UTIL_SQL_TIME_LEN];
+	unsigned char digest[APIKEY_DIGEST_LEN];
+	perm_set want = 0;
+	time_t now = time(NULL), exp = 0;
+	bool by_key = pr->type == PRINCIPAL_API_KEY;
+	/* A key minting a key: the child lives no longer than the creating key's chain. */
+	time_t bound = by_key ? (time_t)pr->key_expires : 0;
+	enum db_result r;
+	enum status st;
+
+	if ((st = wanted_permissions(c, &want)) != ST_OK || (st = key_expiry(c, bound, now, &exp)) != ST_OK)
+		return st;
 	/* A key never holds more than whoever creates it: the user's role or the creating key. */
 	if ((want & ~pr->perms) != 0) {
 		audit_refusal(c, pr->org_id, "permission.denied", "denied", "api_key", NULL);
@@ -130,85 +176,63 @@ h_apikeys_create(struct ctx *c)
 	if ((r = store_key_create(c->db, &k)) != DB_OK ||
 	    (r = audit_record(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK)
 		goto fail;
-	util_time_rfc3339(now, created);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "api_key", json_object_new_string(key));
-	json_object_object_add(o, "prefix", json_object_new_string(prefix));
-	json_object_object_add(o, "permissions", view_permissions(want));
-	json_object_object_add(o, "created_at", json_object_new_string(created));
-	if (exp > 0) {
-		util_time_rfc3339(exp, expires);
-		json_object_object_add(o, "expires_at", json_object_new_string(expires));
-	} else {
-		json_object_object_add(o, "expires_at", NULL);
-	}
+	st = h_reply(c, ST_CREATED, created_view(&k, key, want, now, exp));
 	explicit_bzero(key, sizeof(key));
-	reply_json(c->rep, ST_CREATED, o);
-	return ST_CREATED;
+	return st;
 fail:
 	explicit_bzero(key, sizeof(key));
 	return reply_db_status(r);
 }
 
+/* A listed key as GET /api-keys shows it (doc/api.md section 6, API keys). */
+static json_object *
+key_view(const void *keys, size_t i)
+{
+	const struct key_listed *l = &((const struct key_listed *)keys)[i];
+	perm_set effective = 0;
+	enum key_state ks = auth_key_state(&l->k, &effective);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(l->k.id));
+	json_object_object_add(o, "name", json_object_new_string(l->k.name));
+	json_object_object_add(o, "prefix", json_object_new_string(l->k.prefix));
+	json_object_object_add(o, "permissions", csv_to_array(l->k.permissions));
+	/* What the key can do now: none unless it is active (the same judgement as auth.c). */
+	json_object_object_add(o, "effective_permissions", view_permissions(effective));
+	json_object_object_add(o, "status", json_object_new_string(auth_key_status(ks)));
+	json_object_object_add(o, "created_at", view_opt_string(l->created_at));
+	json_object_object_add(o, "expires_at", view_opt_string(l->expires_at));
+	json_object_object_add(o, "last_used_at", view_opt_string(l->last_used_at));
+	json_object_object_add(o, "last_used_ip", view_opt_string(l->last_used_ip));
+	json_object_object_add(o, "use_count", json_object_new_int64(l->use_count));
+	json_object_object_add(o, "created_by", view_type_id(l->created_by_type, l->created_by_id));
+	return o;
+}
+
+static enum status
+keys_page(struct ctx *c, struct h_page *pg)
+{
+	struct key_listed *keys = NULL;
+	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, pg->limit, pg->offset, &keys,
+	    &pg->n);
+	return h_page_items(pg, r, keys);
+}
+
 enum status
 h_apikeys_list(struct ctx *c)
 {
-	struct key_listed *keys;
-	size_t n = 0;
-	long limit, offset;
-	enum status st = params_paging(c, &limit, &offset);
+	return h_list(c, keys_page, key_view);
+}
 
-	if (st != ST_OK)
-		return st;
-	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, limit, offset, &keys, &n);
-	if (r != DB_OK)
-		return reply_db_status(r);
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		const struct key_listed *l = &keys[i];
-		perm_set effective = 0;
-		enum key_state ks = auth_key_state(&l->k, &effective);
-		json_object *o = json_object_new_object();
-		json_object *by = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(l->k.id));
-		json_object_object_add(o, "name", json_object_new_string(l->k.name));
-		json_object_object_add(o, "prefix", json_object_new_string(l->k.prefix));
-		json_object_object_add(o, "permissions", csv_to_array(l->k.permissions));
-		/* What the key can do now: none unless it is active (the same judgement as auth.c). */
-		json_object_object_add(o, "effective_permissions", view_permissions(effective));
-		json_object_object_add(o, "status", json_object_new_string(auth_key_status(ks)));
-		json_object_object_add(o, "created_at", view_opt_string(l->created_at));
-		json_object_object_add(o, "expires_at", view_opt_string(l->expires_at));
-		json_object_object_add(o, "last_used_at", view_opt_string(l->last_used_at));
-		json_object_object_add(o, "last_used_ip", view_opt_string(l->last_used_ip));
-		json_object_object_add(o, "use_count", json_object_new_int64(l->use_count));
-		json_object_object_add(by, "type", json_object_new_string(l->created_by_type));
-		json_object_object_add(by, "id", json_object_new_string(l->created_by_id));
-		json_object_object_add(o, "created_by", by);
-		json_object_array_add(arr, o);
-	}
-	reply_json(c->rep, ST_OK, arr);
-	return ST_OK;
+/* store_key_revoke as h_path_change calls a change (a revocation needs no arena). */
+static enum db_result
+key_revoke(struct db *db, struct arena *a, const char *id, const char *org_id, bool *found)
+{
+	(void)a;
+	return store_key_revoke(db, id, org_id, found);
 }
 
 enum status
 h_apikeys_delete(struct ctx *c)
 {
-	char id[UUID_STR_LEN];
-	bool found = false;
-	enum db_result r;
-
-	if (!params_uuid(c, 0, id))
-		return ST_NOT_FOUND;
-	/* TX_WRITE: the revocation and its record commit together. */
-	if ((r = store_key_revoke(c->db, id, c->principal.org_id, &found)) != DB_OK)
-		return reply_db_status(r);
-	if (!found)
-		return h_fail(c, ST_NOT_FOUND, "API key not found");
-	if ((r = audit_record(c, c->principal.org_id, "api_key.deleted", "success", "api_key", id)) != DB_OK)
-		return reply_db_status(r);
-	reply_json(c->rep, ST_NO_CONTENT, NULL);
-	return ST_NO_CONTENT;
+	return h_path_change(c, key_revoke, "API key not found", "api_key.deleted", "api_key");
 }

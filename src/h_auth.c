@@ -254,6 +254,77 @@ revoked(struct ctx *c, const char *detail)
  * TX_NONE: rotation is one conditional UPDATE, and a reuse must stay
  * revoked even though the request is refused.
  */
+/*
+ * The session behind refresh token rc, settled: its current refresh jti
+ * rotated (when rotation is on) or rc recognised as a retry within the grace
+ * window. Two passes at most: a refresh that loses the rotation race to a
+ * concurrent one with the same token reads the session again and is then a
+ * retry within the grace window, answered like the winner. Not the
+ * dispatcher's retry: nothing failed, the race was lost cleanly.
+ */
+static enum status
+refresh_settle(struct ctx *c, const struct token_claims *rc, time_t now, struct session_refresh *s)
+{
+	enum db_result r;
+
+	for (int pass = 0;; pass++) {
+		if ((r = store_session_for_refresh(c->db, c->a, rc->sid, c->cfg->jwt_refresh_grace, s)) != DB_OK)
+			return reply_db_status(r);
+		if (!s->found || !s->live || strcmp(s->user_id, rc->sub) != 0)
+			return revoked(c, "Token has been revoked");
+		if (!s->user_active)
+			return revoked(c, "User account is deactivated");
+		bool current = strcmp(rc->jti, s->refresh_jti) == 0;
+		bool grace_retry = !current && c->cfg->jwt_refresh_rotation && s->previous_jti != NULL &&
+		    strcmp(rc->jti, s->previous_jti) == 0 && s->in_grace;
+		if (!current && !grace_retry) {
+			/* A refresh token that was already exchanged: assume theft, end the session. */
+			if ((r = store_session_revoke(c->db, rc->sid)) != DB_OK)
+				return reply_db_status(r);
+			c->principal.type = PRINCIPAL_USER;
+			c->principal.id = s->user_id;
+			audit_record(c, s->org_id, "auth.refresh", "reuse_detected", "session", rc->sid);
+			return revoked(c, "Token has been revoked");
+		}
+		if (!c->cfg->jwt_refresh_rotation || !current)
+			return ST_OK;
+		char jti[UUID_STR_LEN];
+		bool moved = false;
+		if (util_uuid(jti) != 0)
+			return ST_INTERNAL_ERROR;
+		r = store_session_rotate(c->db, rc->sid, rc->jti, jti, (long long)now, &moved);
+		if (r != DB_OK)
+			return reply_db_status(r);
+		if (moved) {
+			s->refresh_jti = arena_strdup(c->a, jti);
+			s->rotated_at = now;
+			return ST_OK;
+		}
+		if (pass == 1)
+			return revoked(c, "Token has been revoked");
+	}
+}
+
+/* The 200 of a refresh: the new access token (and refresh token) in the body and the cookies. */
+static void
+refresh_reply(struct ctx *c, const struct session_refresh *s, const char *at, const char *new_refresh,
+    time_t now)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "access_token", json_object_new_string(at));
+	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
+	json_object_object_add(o, "expires_in", json_object_new_int64(c->cfg->jwt_access_ttl));
+	if (new_refresh != NULL)
+		json_object_object_add(o, "refresh_token", json_object_new_string(new_refresh));
+	reply_json(c->rep, ST_OK, o);
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), at, "/", c->cfg->jwt_access_ttl));
+	if (new_refresh != NULL) {
+		long left = (long)(s->expires_at - now);
+		reply_header(c->rep, "Set-Cookie",
+		    session_cookie(c, session_refresh_cookie(c->cfg), new_refresh, COOKIE_REFRESH_PATH, left > 0 ? left : 0));
+	}
+}
+
 enum status
 h_auth_refresh(struct ctx *c)
 {
@@ -269,48 +340,8 @@ h_auth_refresh(struct ctx *c)
 	enum token_error te = token_verify(c->keys, tok, TOKEN_REFRESH, now, &rc);
 	if (te != TOKEN_OK)
 		return revoked(c, token_error_detail(te));
-	/*
-	 * Two passes at most: a refresh that loses the rotation race to a
-	 * concurrent one with the same token reads the session again and is
-	 * then a retry within the grace window, answered like the winner. Not
-	 * the dispatcher's retry: nothing failed, the race was lost cleanly.
-	 */
-	for (int pass = 0;; pass++) {
-		if ((r = store_session_for_refresh(c->db, c->a, rc.sid, c->cfg->jwt_refresh_grace, &s)) != DB_OK)
-			return reply_db_status(r);
-		if (!s.found || !s.live || strcmp(s.user_id, rc.sub) != 0)
-			return revoked(c, "Token has been revoked");
-		if (!s.user_active)
-			return revoked(c, "User account is deactivated");
-		bool current = strcmp(rc.jti, s.refresh_jti) == 0;
-		bool grace_retry = !current && c->cfg->jwt_refresh_rotation && s.previous_jti != NULL &&
-		    strcmp(rc.jti, s.previous_jti) == 0 && s.in_grace;
-		if (!current && !grace_retry) {
-			/* A refresh token that was already exchanged: assume theft, end the session. */
-			if ((r = store_session_revoke(c->db, rc.sid)) != DB_OK)
-				return reply_db_status(r);
-			c->principal.type = PRINCIPAL_USER;
-			c->principal.id = s.user_id;
-			audit_record(c, s.org_id, "auth.refresh", "reuse_detected", "session", rc.sid);
-			return revoked(c, "Token has been revoked");
-		}
-		if (!c->cfg->jwt_refresh_rotation || !current)
-			break;
-		char jti[UUID_STR_LEN];
-		bool moved = false;
-		if (util_uuid(jti) != 0)
-			return ST_INTERNAL_ERROR;
-		r = store_session_rotate(c->db, rc.sid, rc.jti, jti, (long long)now, &moved);
-		if (r != DB_OK)
-			return reply_db_status(r);
-		if (moved) {
-			s.refresh_jti = arena_strdup(c->a, jti);
-			s.rotated_at = now;
-			break;
-		}
-		if (pass == 1)
-			return revoked(c, "Token has been revoked");
-	}
+	if ((st = refresh_settle(c, &rc, now, &s)) != ST_OK)
+		return st;
 	if (c->cfg->jwt_refresh_rotation) {
 		/* The same refresh token a retry within the grace window already got: same claims, same bytes. */
 		if (session_claims(&next, TOKEN_REFRESH, s.user_id, s.org_id, s.role, rc.sid,
@@ -331,19 +362,7 @@ h_auth_refresh(struct ctx *c)
 	c->principal.id = s.user_id;
 	if ((r = audit_record(c, s.org_id, "auth.refresh", "success", "session", rc.sid)) != DB_OK)
 		return reply_db_status(r);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "access_token", json_object_new_string(at));
-	json_object_object_add(o, "token_type", json_object_new_string("bearer"));
-	json_object_object_add(o, "expires_in", json_object_new_int64(c->cfg->jwt_access_ttl));
-	if (new_refresh != NULL)
-		json_object_object_add(o, "refresh_token", json_object_new_string(new_refresh));
-	reply_json(c->rep, ST_OK, o);
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), at, "/", c->cfg->jwt_access_ttl));
-	if (new_refresh != NULL) {
-		long left = (long)(s.expires_at - now);
-		reply_header(c->rep, "Set-Cookie",
-		    session_cookie(c, session_refresh_cookie(c->cfg), new_refresh, COOKIE_REFRESH_PATH, left > 0 ? left : 0));
-	}
+	refresh_reply(c, &s, at, new_refresh, now);
 	return ST_OK;
 }
 

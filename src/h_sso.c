@@ -309,6 +309,89 @@ static const char link_detail[] =
     "identity from there (start the single sign-on with ?link=1 while signed in), or ask an "
     "administrator to trust this provider's verified emails (link_existing_accounts)";
 
+/* The user of a stored link (linked) or of the state's link request (link_user). */
+static enum status
+plan_linked_user(struct ctx *c, bool linked, const char *link_user, struct signin_plan *pl)
+{
+	const char *org = pl->org_id;
+	const char *id = linked ? pl->user_id : link_user;
+	bool found = false;
+	enum db_result r = store_user_by_id(c->db, c->a, id, &pl->user, &found);
+
+	if (r != DB_OK)
+		return reply_db_status(r);
+	if (!found || strcmp(pl->user.org_id, org) != 0) {
+		if (linked)
+			return ST_INTERNAL_ERROR;   /* the foreign keys make this impossible */
+		/* The user who asked to link is gone (or moved): nobody to link to. */
+		return refuse(c, org, "link_user_gone", link_user, ST_INVALID_CREDENTIALS,
+		    "The account that asked to link this identity no longer exists; sign in and start again");
+	}
+	if (!linked) {
+		snprintf(pl->user_id, sizeof(pl->user_id), "%s", link_user);
+		pl->user.id = pl->user_id;
+		pl->link = true;
+	}
+	return ST_OK;
+}
+
+/* A new user of the organization for the identity (the connection's auto_create). */
+static enum status
+plan_new_user(const struct sso_connection *conn, const struct oidc_claims *cl, struct signin_plan *pl)
+{
+	if (util_uuid(pl->user_id) != 0)
+		return ST_INTERNAL_ERROR;
+	sso_user_name(cl->name, pl->email, pl->name, sizeof(pl->name));
+	memset(&pl->user, 0, sizeof(pl->user));
+	pl->user.id = pl->user_id;
+	pl->user.org_id = pl->org_id;
+	pl->user.email = pl->email;
+	pl->user.name = pl->name;
+	pl->user.role = conn->default_role;
+	pl->user.active = true;
+	pl->create = true;
+	return ST_OK;
+}
+
+/* First sign-in of an identity: the account of its verified email, or a new one. */
+static enum status
+plan_by_email(struct ctx *c, const struct sso_connection *conn, const struct oidc_claims *cl,
+    bool have_email, struct signin_plan *pl)
+{
+	const char *org = pl->org_id;
+	bool found = false;
+	enum db_result r;
+
+	if (!have_email)
+		return refuse(c, org, cl->email != NULL ? "email_unverified" : "email_missing", NULL,
+		    ST_INSUFFICIENT_PERMISSIONS,
+		    "The identity provider did not send a verified email to match an account with");
+	if ((r = store_user_by_email(c->db, c->a, pl->email, &pl->user, &found)) != DB_OK)
+		return reply_db_status(r);
+	if (found && strcmp(pl->user.org_id, org) != 0)
+		return refuse(c, org, "email_in_other_organization", NULL, ST_INSUFFICIENT_PERMISSIONS,
+		    "This email belongs to an account of another organization");
+	if (found) {
+		/*
+		 * An existing account is someone else's until proven otherwise: a
+		 * tenant-run provider can put any email in a token. Only an
+		 * explicitly verified email, at a connection the admin trusts
+		 * for this, links it; the user may always link while signed in.
+		 */
+		if (cl->email_verified != 1)
+			return refuse(c, org, "existing_account_email_unverified", pl->user.id, ST_CONFLICT,
+			    link_detail);
+		if (!conn->link_existing_accounts)
+			return refuse(c, org, "existing_account_linking_disabled", pl->user.id, ST_CONFLICT,
+			    link_detail);
+	}
+	if (!found && !conn->auto_create)
+		return refuse(c, org, "no_account", NULL, ST_INSUFFICIENT_PERMISSIONS,
+		    "There is no account for this email in the organization; ask an administrator");
+	pl->link = true;
+	return found ? ST_OK : plan_new_user(conn, cl, pl);
+}
+
 /*
  * Map the verified identity to a user of the organization: the stored link
  * first; else a signed-in user's link request (link_user: the state's); else,
@@ -321,9 +404,10 @@ static enum status
 signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_claims *cl,
     const char *link_user, struct signin_plan *pl)
 {
-	bool linked = false, found = false, restricted = false;
+	bool linked = false, restricted = false;
 	const char *org = pl->org_id;
 	enum db_result r;
+	enum status st;
 
 	pl->create = pl->link = false;
 	/* An email the provider says it has not verified is no email at all here. */
@@ -345,65 +429,10 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 	if (linked && link_user != NULL && strcmp(pl->user_id, link_user) != 0)
 		return refuse(c, org, "identity_linked_to_other_user", link_user, ST_CONFLICT,
 		    "This identity of the provider is already linked to another account");
-	if (linked || link_user != NULL) {
-		const char *id = linked ? pl->user_id : link_user;
-		r = store_user_by_id(c->db, c->a, id, &pl->user, &found);
-		if (r != DB_OK)
-			return reply_db_status(r);
-		if (!found || strcmp(pl->user.org_id, org) != 0) {
-			if (linked)
-				return ST_INTERNAL_ERROR;   /* the foreign keys make this impossible */
-			/* The user who asked to link is gone (or moved): nobody to link to. */
-			return refuse(c, org, "link_user_gone", link_user, ST_INVALID_CREDENTIALS,
-			    "The account that asked to link this identity no longer exists; sign in and start again");
-		}
-		if (!linked) {
-			snprintf(pl->user_id, sizeof(pl->user_id), "%s", link_user);
-			pl->user.id = pl->user_id;
-			pl->link = true;
-		}
-	} else {
-		if (!have_email)
-			return refuse(c, org, cl->email != NULL ? "email_unverified" : "email_missing", NULL,
-			    ST_INSUFFICIENT_PERMISSIONS,
-			    "The identity provider did not send a verified email to match an account with");
-		if ((r = store_user_by_email(c->db, c->a, pl->email, &pl->user, &found)) != DB_OK)
-			return reply_db_status(r);
-		if (found && strcmp(pl->user.org_id, org) != 0)
-			return refuse(c, org, "email_in_other_organization", NULL, ST_INSUFFICIENT_PERMISSIONS,
-			    "This email belongs to an account of another organization");
-		if (found) {
-			/*
-			 * An existing account is someone else's until proven otherwise: a
-			 * tenant-run provider can put any email in a token. Only an
-			 * explicitly verified email, at a connection the admin trusts
-			 * for this, links it; the user may always link while signed in.
-			 */
-			if (cl->email_verified != 1)
-				return refuse(c, org, "existing_account_email_unverified", pl->user.id, ST_CONFLICT,
-				    link_detail);
-			if (!conn->link_existing_accounts)
-				return refuse(c, org, "existing_account_linking_disabled", pl->user.id, ST_CONFLICT,
-				    link_detail);
-		}
-		if (!found && !conn->auto_create)
-			return refuse(c, org, "no_account", NULL, ST_INSUFFICIENT_PERMISSIONS,
-			    "There is no account for this email in the organization; ask an administrator");
-		pl->link = true;
-		if (!found) {
-			if (util_uuid(pl->user_id) != 0)
-				return ST_INTERNAL_ERROR;
-			sso_user_name(cl->name, pl->email, pl->name, sizeof(pl->name));
-			memset(&pl->user, 0, sizeof(pl->user));
-			pl->user.id = pl->user_id;
-			pl->user.org_id = org;
-			pl->user.email = pl->email;
-			pl->user.name = pl->name;
-			pl->user.role = conn->default_role;
-			pl->user.active = true;
-			pl->create = true;
-		}
-	}
+	st = linked || link_user != NULL ? plan_linked_user(c, linked, link_user, pl) :
+	    plan_by_email(c, conn, cl, have_email, pl);
+	if (st != ST_OK)
+		return st;
 	/* Deactivation holds for SSO users as for any other. */
 	if (!pl->user.active)
 		return refuse(c, org, "user_deactivated", pl->user.id, ST_INSUFFICIENT_PERMISSIONS,
@@ -428,6 +457,143 @@ provider_error_code(struct ctx *c, const char *e)
 	return arena_strdup(c->a, e);
 }
 
+static const char state_detail[] =
+    "The sign-in state is missing, unknown, expired, already used or from another browser; "
+    "start the sign-in again";
+
+/*
+ * Take (spend) the sign-in state of the query into s and check that it
+ * belongs to this organization, is fresh and comes back to the browser it
+ * was given to; a refusal is answered and audited.
+ */
+static enum status
+take_state(struct ctx *c, const char *org_id, struct sso_state *s)
+{
+	const char *state = request_query(c->req, "state");
+	char cookie_hash[OIDC_S256_LEN] = "";
+	bool found = false;
+	enum db_result r;
+
+	if (state == NULL || !plain_token(state, 128))
+		return refuse(c, org_id, "state_missing", NULL, ST_INVALID_CREDENTIALS, state_detail);
+	/* Taken first, whatever follows: a state is good for one attempt only. */
+	if ((r = store_sso_state_take(c->db, c->a, state, s, &found)) != DB_OK)
+		return reply_db_status(r);
+	const char *binding = request_cookie(c->req, SSO_COOKIE);
+	if (binding_ok(binding))
+		oidc_s256(binding, cookie_hash);
+	const char *why = !found ? "state_unknown" : strcmp(s->org_id, org_id) != 0 ? "state_other_organization" :
+	    s->expired ? "state_expired" : !binding_ok(binding) || strlen(s->binding_hash) != OIDC_S256_LEN - 1 ||
+	    !util_ct_equal(cookie_hash, s->binding_hash, OIDC_S256_LEN - 1) ? "state_browser_mismatch" : NULL;
+	if (why != NULL)
+		return refuse(c, org_id, why, NULL, ST_INVALID_CREDENTIALS, state_detail);
+	return ST_OK;
+}
+
+/* The provider's answer on the callback's query: its error, or a usable authorization code in *code. */
+static enum status
+provider_answer(struct ctx *c, const char *org_id, const char **code)
+{
+	const char *error = request_query(c->req, "error");
+
+	*code = request_query(c->req, "code");
+	if (error != NULL) {
+		const char *ec = provider_error_code(c, error);
+		return refuse(c, org_id, arena_printf(c->a, "provider_error_%s", ec), NULL,
+		    ST_INVALID_CREDENTIALS, arena_printf(c->a,
+		    "The identity provider did not sign the user in (%s)", ec));
+	}
+	if (*code == NULL || !plain_token(*code, SSO_PARAM_MAX))
+		return refuse(c, org_id, "code_missing", NULL, ST_INVALID_CREDENTIALS,
+		    "The identity provider's answer carries no authorization code");
+	return ST_OK;
+}
+
+/*
+ * Exchange code for an ID token at the provider and verify it against the
+ * stored keys (one fresh look at the provider's keys for an unknown kid):
+ * the verified claims in *claims. The client secret is wiped once sent.
+ */
+static enum status
+provider_identity(struct ctx *c, const char *org_id, struct sso_connection *conn,
+    const struct sso_state *s, const char *code, struct oidc_provider *p, struct oidc_claims *claims)
+{
+	struct oidc_opts o = sso_provider_opts(c->cfg);
+	struct sso_guard guard;
+	const char *id_token = NULL;
+	enum db_result r;
+
+	if (metadata_missing(conn)) {
+		log_warning("sso: connection of organization %s has no stored provider metadata: save it again",
+		    org_id);
+		return refuse(c, org_id, "provider_metadata_missing", NULL, ST_BAD_GATEWAY, provider_detail);
+	}
+	provider_of(conn, p);
+	/*
+	 * The provider's calls: one at a time per issuer across every worker
+	 * and process (a second caller is answered at once), never while the
+	 * provider is remembered as not answering, each bounded by the timeout.
+	 */
+	enum oidc_error e = sso_provider_enter(c->db, c->a, conn->issuer, true, &guard, &r);
+	if (e == OIDC_E_INTERNAL && r != DB_OK)
+		return reply_db_status(r);
+	struct oidc_expect want = {.issuer = p->issuer, .client_id = conn->client_id, .nonce = s->nonce};
+	if (e == OIDC_OK) {
+		e = oidc_exchange_code(p, &o, conn->client_id, conn->client_secret, code, s->redirect_uri,
+		    s->code_verifier, c->a, &id_token);
+		wipe_secret(conn);
+		if (e == OIDC_OK)
+			e = oidc_verify_with_jwks(conn->jwks, strlen(conn->jwks), id_token, &want, time(NULL), c->a,
+			    claims);
+		/* Keys rotate: a kid not in the stored set earns one fresh look at the provider's. */
+		if (e == OIDC_E_UNKNOWN_KEY && conn->jwks_uri != NULL && conn->jwks_uri[0] != '\0') {
+			const char *fresh = NULL;
+			e = oidc_fetch_jwks(conn->jwks_uri, &o, c->a, &fresh);
+			if (e == OIDC_OK) {
+				if ((r = store_sso_connection_jwks(c->db, org_id, conn->jwks_uri, fresh)) != DB_OK)
+					log_warning("sso: could not store the new JWKS of organization %s", org_id);
+				e = oidc_verify_with_jwks(fresh, strlen(fresh), id_token, &want, time(NULL), c->a,
+				    claims);
+			}
+		}
+		sso_provider_leave(c->db, conn->issuer, &guard, e, c->cfg->sso_failure_ttl);
+	}
+	wipe_secret(conn);
+	return e != OIDC_OK ? refuse_oidc(c, org_id, e) : ST_OK;
+}
+
+/*
+ * Sign the verified identity in. A concurrent first sign-in of the same
+ * person may create the user or the link first (duplicate key), or the
+ * transaction may lose a deadlock: look again and retry here, since the
+ * state is spent and the dispatcher's rerun of the whole handler could not
+ * succeed.
+ */
+static enum status
+signin(struct ctx *c, const struct sso_connection *conn, const struct oidc_claims *claims,
+    const struct sso_state *s, struct signin_plan *pl)
+{
+	enum status st = ST_OK;
+
+	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
+		if ((st = signin_plan(c, conn, claims, s->link_user_id, pl)) != ST_OK)
+			return st;
+		st = session_start_with(c, &pl->user, signin_step, pl);
+		if (st != ST_RETRY && st != ST_CONFLICT)
+			break;
+	}
+	/* Not ST_RETRY: the dispatcher would rerun the handler, and the spent state refuse it. */
+	if (st == ST_CONFLICT || st == ST_RETRY)
+		st = ST_SERVICE_UNAVAILABLE;
+	if (st != ST_OK || wants_json(c))
+		return st;
+	/* A browser: to the console (or the page it came from), with the session cookies. */
+	const char *to = s->redirect_to != NULL ? s->redirect_to : c->cfg->sso_console_url;
+	reply_json(c->rep, ST_FOUND, NULL);
+	reply_header(c->rep, "Location", to);
+	return ST_FOUND;
+}
+
 /*
  * TX_NONE: the state is spent first, whatever follows, and the provider is
  * called outside any transaction; the sign-in writes go through
@@ -441,121 +607,16 @@ h_sso_callback(struct ctx *c)
 	struct sso_state s;
 	struct oidc_provider p;
 	struct oidc_claims claims;
-	struct oidc_opts o = sso_provider_opts(c->cfg);
-	struct sso_guard guard;
-	const char *state = request_query(c->req, "state"), *code = request_query(c->req, "code");
-	const char *error = request_query(c->req, "error"), *id_token = NULL;
-	char cookie_hash[OIDC_S256_LEN] = "";
-	bool found = false;
+	const char *code = NULL;
 	enum status st = load_connection(c, &org, &conn);
-	enum db_result r;
 
 	if (st != ST_OK)
 		return st;
-	static const char state_detail[] =
-	    "The sign-in state is missing, unknown, expired, already used or from another browser; "
-	    "start the sign-in again";
-	if (state == NULL || !plain_token(state, 128)) {
-		st = refuse(c, org.id, "state_missing", NULL, ST_INVALID_CREDENTIALS, state_detail);
-		goto out;
+	if ((st = take_state(c, org.id, &s)) == ST_OK && (st = provider_answer(c, org.id, &code)) == ST_OK &&
+	    (st = provider_identity(c, org.id, &conn, &s, code, &p, &claims)) == ST_OK) {
+		struct signin_plan pl = {.org_id = org.id, .issuer = p.issuer, .subject = claims.sub};
+		st = signin(c, &conn, &claims, &s, &pl);
 	}
-	/* Taken first, whatever follows: a state is good for one attempt only. */
-	if ((r = store_sso_state_take(c->db, c->a, state, &s, &found)) != DB_OK) {
-		st = reply_db_status(r);
-		goto out;
-	}
-	const char *binding = request_cookie(c->req, SSO_COOKIE);
-	if (binding_ok(binding))
-		oidc_s256(binding, cookie_hash);
-	const char *why = !found ? "state_unknown" : strcmp(s.org_id, org.id) != 0 ? "state_other_organization" :
-	    s.expired ? "state_expired" : !binding_ok(binding) || strlen(s.binding_hash) != OIDC_S256_LEN - 1 ||
-	    !util_ct_equal(cookie_hash, s.binding_hash, OIDC_S256_LEN - 1) ? "state_browser_mismatch" : NULL;
-	if (why != NULL) {
-		st = refuse(c, org.id, why, NULL, ST_INVALID_CREDENTIALS, state_detail);
-		goto out;
-	}
-	if (error != NULL) {
-		const char *ec = provider_error_code(c, error);
-		st = refuse(c, org.id, arena_printf(c->a, "provider_error_%s", ec), NULL,
-		    ST_INVALID_CREDENTIALS, arena_printf(c->a,
-		    "The identity provider did not sign the user in (%s)", ec));
-		goto out;
-	}
-	if (code == NULL || !plain_token(code, SSO_PARAM_MAX)) {
-		st = refuse(c, org.id, "code_missing", NULL, ST_INVALID_CREDENTIALS,
-		    "The identity provider's answer carries no authorization code");
-		goto out;
-	}
-	if (metadata_missing(&conn)) {
-		log_warning("sso: connection of organization %s has no stored provider metadata: save it again",
-		    org.id);
-		st = refuse(c, org.id, "provider_metadata_missing", NULL, ST_BAD_GATEWAY, provider_detail);
-		goto out;
-	}
-	provider_of(&conn, &p);
-	/*
-	 * The provider's calls: one at a time per issuer across every worker
-	 * and process (a second caller is answered at once), never while the
-	 * provider is remembered as not answering, each bounded by the timeout.
-	 */
-	enum oidc_error e = sso_provider_enter(c->db, c->a, conn.issuer, true, &guard, &r);
-	if (e == OIDC_E_INTERNAL && r != DB_OK) {
-		st = reply_db_status(r);
-		goto out;
-	}
-	struct oidc_expect want = {.issuer = p.issuer, .client_id = conn.client_id, .nonce = s.nonce};
-	if (e == OIDC_OK) {
-		e = oidc_exchange_code(&p, &o, conn.client_id, conn.client_secret, code, s.redirect_uri,
-		    s.code_verifier, c->a, &id_token);
-		wipe_secret(&conn);
-		if (e == OIDC_OK)
-			e = oidc_verify_with_jwks(conn.jwks, strlen(conn.jwks), id_token, &want, time(NULL), c->a,
-			    &claims);
-		/* Keys rotate: a kid not in the stored set earns one fresh look at the provider's. */
-		if (e == OIDC_E_UNKNOWN_KEY && conn.jwks_uri != NULL && conn.jwks_uri[0] != '\0') {
-			const char *fresh = NULL;
-			e = oidc_fetch_jwks(conn.jwks_uri, &o, c->a, &fresh);
-			if (e == OIDC_OK) {
-				if ((r = store_sso_connection_jwks(c->db, org.id, conn.jwks_uri, fresh)) != DB_OK)
-					log_warning("sso: could not store the new JWKS of organization %s", org.id);
-				e = oidc_verify_with_jwks(fresh, strlen(fresh), id_token, &want, time(NULL), c->a,
-				    &claims);
-			}
-		}
-		sso_provider_leave(c->db, conn.issuer, &guard, e, c->cfg->sso_failure_ttl);
-	}
-	wipe_secret(&conn);
-	if (e != OIDC_OK) {
-		st = refuse_oidc(c, org.id, e);
-		goto out;
-	}
-	/*
-	 * A concurrent first sign-in of the same person may create the user or
-	 * the link first (duplicate key), or the transaction may lose a
-	 * deadlock: look again and retry here, since the state is spent and the
-	 * dispatcher's rerun of the whole handler could not succeed.
-	 */
-	struct signin_plan pl = {.org_id = org.id, .issuer = p.issuer, .subject = claims.sub};
-	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
-		if ((st = signin_plan(c, &conn, &claims, s.link_user_id, &pl)) != ST_OK)
-			goto out;
-		st = session_start_with(c, &pl.user, signin_step, &pl);
-		if (st != ST_RETRY && st != ST_CONFLICT)
-			break;
-	}
-	/* Not ST_RETRY: the dispatcher would rerun the handler, and the spent state refuse it. */
-	if (st == ST_CONFLICT || st == ST_RETRY)
-		st = ST_SERVICE_UNAVAILABLE;
-	if (st != ST_OK)
-		goto out;
-	if (!wants_json(c)) {
-		/* A browser: to the console (or the page it came from), with the session cookies. */
-		const char *to = s.redirect_to != NULL ? s.redirect_to : c->cfg->sso_console_url;
-		reply_json(c->rep, ST_FOUND, NULL);
-		reply_header(c->rep, "Location", to);
-		st = ST_FOUND;
-	}
-out:
 	wipe_secret(&conn);
 	return st;
 }
@@ -653,35 +714,23 @@ connection_write(struct ctx *c, void *arg)
 }
 
 /*
- * TX_NONE: the provider is fetched and checked first, outside any
- * transaction (a network call, and the failures it remembers must stay);
- * only the write runs through dispatch_tx.
+ * The body's issuer, client_id, client_secret and allowed_domains checked
+ * (every bad field named at once), the domains as the stored JSON array in
+ * *domains_json.
  */
-enum status
-h_sso_connection_put(struct ctx *c)
+static enum status
+connection_fields_check(struct ctx *c, const struct oidc_opts *opts, const char **domains_json)
 {
-	const char *org = c->principal.org_id;
 	const char *issuer = jv_str(&c->in, "issuer");
-	const char *client_id = jv_str(&c->in, "client_id");
 	const char *secret = jv_str(&c->in, "client_secret");
-	const char *role = jv_str(&c->in, "default_role");
-	bool auto_create = jv_bool(&c->in, "auto_create", false);
-	bool link_existing = jv_bool(&c->in, "link_existing_accounts", false);
-	bool enabled = jv_bool(&c->in, "enabled", true);
-	const char *domains[SSO_DOMAINS_MAX], *domains_json, *bad = NULL, *problem, *jwks = NULL;
-	struct oidc_opts opts = sso_provider_opts(c->cfg);
-	struct oidc_provider p;
-	json_object *arr = NULL;
-	struct sso_org o;
-	struct sso_connection conn;
-	bool found = false;
+	const char *domains[SSO_DOMAINS_MAX], *bad = NULL, *problem;
+	json_object *arr;
 	size_t n = 0;
-	enum db_result r = DB_OK;
 	enum status st = ST_OK;
 
-	if ((problem = oidc_issuer_problem(issuer, &opts)) != NULL)
+	if ((problem = oidc_issuer_problem(issuer, opts)) != NULL)
 		st = params_field_error(c, "issuer", problem);
-	if (!plain_token(client_id, 255))
+	if (!plain_token(jv_str(&c->in, "client_id"), 255))
 		st = params_field_error(c, "client_id", "must be printable ASCII without spaces");
 	if (secret != NULL && strlen(secret) > 1024)
 		st = params_field_error(c, "client_secret", "is too long");
@@ -693,65 +742,98 @@ h_sso_connection_put(struct ctx *c)
 			domains[i] = json_object_get_string(json_object_array_get_idx(arr, i));
 	}
 	if (st != ST_OK)
-		goto wipe;
-	if ((domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL) {
-		st = params_field_error(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
+		return st;
+	if ((*domains_json = sso_domains_json(domains, n, c->a, &bad)) == NULL)
+		return params_field_error(c, "allowed_domains", bad != NULL ? "holds something that is not a domain name" :
 		    "is too long");
-		goto wipe;
-	}
-	/*
-	 * The role given to users the connection creates: nobody hands out a
-	 * role whose permissions they do not all hold themselves (a user's
-	 * role, an API key's effective list).
-	 */
-	if (role == NULL)
-		role = "viewer";
-	int rl = role_parse(role);
-	if (rl < 0) {
-		st = params_field_error(c, "default_role", "must be admin, engineer or viewer");
-		goto wipe;
-	}
-	if ((jv_str(&c->in, "default_role") != NULL || auto_create) &&
-	    (role_permissions((enum role)rl) & ~c->principal.perms) != 0) {
-		st = h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "default_role has permissions you do not hold");
-		goto wipe;
-	}
-	/*
-	 * Fetch and check the provider now, outside any transaction: /start is
-	 * served from what is stored, so a provider that is down or hostile is
-	 * found out here, by the admin, and not by every sign-in.
-	 */
-	enum oidc_error e = sso_provider_fetch(c->db, c->cfg, c->a, issuer, &p, &jwks, &r);
-	if (e == OIDC_E_INTERNAL && r != DB_OK) {
-		st = reply_db_status(r);
-		goto wipe;
-	}
-	if (e != OIDC_OK) {
-		st = e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : params_field_error(c, "issuer",
+	return ST_OK;
+}
+
+/*
+ * The role given to users the connection creates (viewer unless named):
+ * nobody hands out a role whose permissions they do not all hold themselves
+ * (a user's role, an API key's effective list).
+ */
+static enum status
+default_role_check(struct ctx *c, bool auto_create, const char **role)
+{
+	const char *named = jv_str(&c->in, "default_role");
+
+	*role = named != NULL ? named : "viewer";
+	int rl = role_parse(*role);
+	if (rl < 0)
+		return params_field_error(c, "default_role", "must be admin, engineer or viewer");
+	if ((named != NULL || auto_create) && (role_permissions((enum role)rl) & ~c->principal.perms) != 0)
+		return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "default_role has permissions you do not hold");
+	return ST_OK;
+}
+
+/*
+ * Fetch and check the provider now, outside any transaction: /start is
+ * served from what is stored, so a provider that is down or hostile is
+ * found out here, by the admin, and not by every sign-in.
+ */
+static enum status
+connection_provider_fetch(struct ctx *c, const char *issuer, struct oidc_provider *p, const char **jwks)
+{
+	enum db_result r = DB_OK;
+	enum oidc_error e = sso_provider_fetch(c->db, c->cfg, c->a, issuer, p, jwks, &r);
+
+	if (e == OIDC_E_INTERNAL && r != DB_OK)
+		return reply_db_status(r);
+	if (e != OIDC_OK)
+		return e == OIDC_E_INTERNAL ? ST_INTERNAL_ERROR : params_field_error(c, "issuer",
 		    arena_printf(c->a, "the identity provider could not be used: %s",
 		    oidc_error_info(e)->detail));
-		goto wipe;
-	}
-	struct sso_connection_write w = {
-		.issuer = issuer, .client_id = client_id, .allowed_domains = domains_json,
-		.default_role = role, .client_secret = secret, .auto_create = auto_create,
-		.enabled = enabled, .link_existing_accounts = link_existing,
-		.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
-		.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
-	};
-	if ((st = dispatch_tx(c, connection_write, &w)) != ST_OK)
-		goto wipe;
-	if (secret != NULL)
-		explicit_bzero((char *)secret, strlen(secret));
-	if ((r = store_sso_connection_get(c->db, c->a, org, false, &o, &conn, &found)) != DB_OK || !found) {
-		wipe_secret(&conn);
-		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
-	}
+	return ST_OK;
+}
+
+/* The connection as stored now, as the 200 of PUT /sso-connections shows it. */
+static enum status
+reply_connection(struct ctx *c)
+{
+	struct sso_org o;
+	struct sso_connection conn;
+	bool found = false;
+	enum db_result r = store_sso_connection_get(c->db, c->a, c->principal.org_id, false, &o, &conn, &found);
+
 	wipe_secret(&conn);
+	if (r != DB_OK || !found)
+		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
 	reply_json(c->rep, ST_OK, connection_view(c, &o, &conn));
 	return ST_OK;
-wipe:
+}
+
+/*
+ * TX_NONE: the provider is fetched and checked first, outside any
+ * transaction (a network call, and the failures it remembers must stay);
+ * only the write runs through dispatch_tx.
+ */
+enum status
+h_sso_connection_put(struct ctx *c)
+{
+	const char *issuer = jv_str(&c->in, "issuer");
+	const char *secret = jv_str(&c->in, "client_secret");
+	bool auto_create = jv_bool(&c->in, "auto_create", false);
+	const char *domains_json = NULL, *role = NULL, *jwks = NULL;
+	struct oidc_opts opts = sso_provider_opts(c->cfg);
+	struct oidc_provider p;
+	enum status st;
+
+	if ((st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
+	    (st = default_role_check(c, auto_create, &role)) == ST_OK &&
+	    (st = connection_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
+		struct sso_connection_write w = {
+			.issuer = issuer, .client_id = jv_str(&c->in, "client_id"),
+			.allowed_domains = domains_json, .default_role = role, .client_secret = secret,
+			.auto_create = auto_create, .enabled = jv_bool(&c->in, "enabled", true),
+			.link_existing_accounts = jv_bool(&c->in, "link_existing_accounts", false),
+			.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
+			.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
+		};
+		st = dispatch_tx(c, connection_write, &w);
+	}
 	if (secret != NULL)
 		explicit_bzero((char *)secret, strlen(secret));
-	return st;
+	return st == ST_OK ? reply_connection(c) : st;
 }

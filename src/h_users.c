@@ -9,24 +9,38 @@
 #include "store.h"
 #include "view.h"
 
+static json_object *
+user_item(const void *users, size_t i)
+{
+	return view_user(&((const struct user_row *)users)[i]);
+}
+
+static enum status
+users_page(struct ctx *c, struct h_page *pg)
+{
+	struct user_row *users = NULL;
+	enum db_result r = store_user_list(c->db, c->a, c->principal.org_id, pg->limit, pg->offset, &users,
+	    &pg->n);
+	return h_page_items(pg, r, users);
+}
+
 enum status
 h_users_list(struct ctx *c)
 {
-	struct user_row *users;
-	size_t n = 0;
-	long limit, offset;
-	enum status st = params_paging(c, &limit, &offset);
+	return h_list(c, users_page, user_item);
+}
 
-	if (st != ST_OK)
-		return st;
-	enum db_result r = store_user_list(c->db, c->a, c->principal.org_id, limit, offset, &users, &n);
-	if (r != DB_OK)
-		return reply_db_status(r);
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, view_user(&users[i]));
-	reply_json(c->rep, ST_OK, arr);
-	return ST_OK;
+/* The user as stored now, answered with ok; missing when it is gone. */
+static enum status
+reply_user(struct ctx *c, const char *id, enum status ok, enum status missing)
+{
+	struct user_row u;
+	bool found = false;
+	enum db_result r = store_user_in_org(c->db, c->a, id, c->principal.org_id, &u, &found);
+
+	if (r != DB_OK || !found)
+		return r != DB_OK ? reply_db_status(r) : missing;
+	return h_reply(c, ok, view_user(&u));
 }
 
 /*
@@ -131,10 +145,7 @@ h_users_create(struct ctx *c)
 	    .hash = hash};
 	if ((st = dispatch_tx(c, user_create_write, &t)) != ST_OK)
 		return t.duplicate ? taken(c, org, email) : st;
-	if ((r = store_user_in_org(c->db, c->a, id, org, &u, &found)) != DB_OK || !found)
-		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
-	reply_json(c->rep, ST_CREATED, view_user(&u));
-	return ST_CREATED;
+	return reply_user(c, id, ST_CREATED, ST_INTERNAL_ERROR);
 }
 
 enum status
@@ -146,27 +157,25 @@ h_users_update(struct ctx *c)
 	const struct jv_value *active_in = jv_field(&c->in, "active");
 	int active = active_in->present ? active_in->b : -1;
 	char id[UUID_STR_LEN];
-	struct user_row before, after;
+	struct user_row before;
 	bool found = false;
 	long admins = 0;
 	enum db_result r;
+	enum status st;
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
-	if (role != NULL) {
-		enum status st = role_grantable(c, role);
-		if (st != ST_OK)
-			return st;
-	}
+	if (role != NULL && (st = role_grantable(c, role)) != ST_OK)
+		return st;
 	/*
 	 * TX_WRITE. Lock the admins first, then read the target: the last-admin
 	 * rule holds under races.
 	 */
-	if ((r = store_user_lock_admins(c->db, c->a, org, &admins)) != DB_OK ||
-	    (r = store_user_in_org(c->db, c->a, id, org, &before, &found)) != DB_OK)
-		return reply_db_status(r);
-	if (!found)
-		return h_fail(c, ST_NOT_FOUND, "User not found");
+	if ((r = store_user_lock_admins(c->db, c->a, org, &admins)) == DB_OK)
+		r = store_user_in_org(c->db, c->a, id, org, &before, &found);
+	st = h_found(c, r, found, "User not found");
+	if (st != ST_OK)
+		return st;
 	/*
 	 * Nor does anyone change a user who holds more than they do: a key with
 	 * users:manage and an engineer's permissions must not rename,
@@ -190,29 +199,11 @@ h_users_update(struct ctx *c)
 		return reply_db_status(r);
 	if ((r = audit_record(c, org, "user.updated", "success", "user", id)) != DB_OK)
 		return reply_db_status(r);
-	if ((r = store_user_in_org(c->db, c->a, id, org, &after, &found)) != DB_OK || !found)
-		return r != DB_OK ? reply_db_status(r) : ST_NOT_FOUND;
-	reply_json(c->rep, ST_OK, view_user(&after));
-	return ST_OK;
+	return reply_user(c, id, ST_OK, ST_NOT_FOUND);
 }
 
 enum status
 h_users_unlock(struct ctx *c)
 {
-	const char *org = c->principal.org_id;
-	char id[UUID_STR_LEN];
-	bool found = false;
-	enum db_result r;
-
-	if (!params_uuid(c, 0, id))
-		return ST_NOT_FOUND;
-	/* TX_WRITE: the unlock and its record commit together. */
-	if ((r = store_user_unlock(c->db, c->a, id, org, &found)) != DB_OK)
-		return reply_db_status(r);
-	if (!found)
-		return h_fail(c, ST_NOT_FOUND, "User not found");
-	if ((r = audit_record(c, org, "user.unlocked", "success", "user", id)) != DB_OK)
-		return reply_db_status(r);
-	reply_json(c->rep, ST_NO_CONTENT, NULL);
-	return ST_NO_CONTENT;
+	return h_path_change(c, store_user_unlock, "User not found", "user.unlocked", "user");
 }

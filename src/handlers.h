@@ -15,6 +15,49 @@ typedef enum status (*handler_fn)(struct ctx *c);
  */
 enum status h_fail(struct ctx *c, enum status st, const char *detail);
 
+/* src/h_reply.c. Answer st with body (NULL: none) and return st: a handler's last line. */
+enum status h_reply(struct ctx *c, enum status st, json_object *body);
+/*
+ * A lookup's outcome: the status of a database failure r, 404 with detail
+ * when the row is not found (or not the caller organization's), else ST_OK.
+ */
+enum status h_found(struct ctx *c, enum db_result r, bool found, const char *detail);
+/*
+ * A list endpoint (doc/api.md section 1, Lists): ?limit= and ?offset=
+ * checked, then fetch reads that page (checking the endpoint's own query
+ * parameters first) into its n items, answered as a JSON array of
+ * view(items, i). fetch returns ST_OK, or a refusal's status already
+ * answered; it ends with h_page_items or h_page_rows.
+ */
+struct h_page {
+	long limit, offset;         /* the page asked for */
+	const void *items;          /* what fetch read: n items for view */
+	size_t n;
+	struct db_rows rows;        /* where a fetch of rows keeps them */
+};
+typedef enum status (*h_page_fetch)(struct ctx *c, struct h_page *pg);
+typedef json_object *(*h_item_view)(const void *items, size_t i);
+enum status h_list(struct ctx *c, h_page_fetch fetch, h_item_view view);
+/* A fetch's end, after the query's result r: items (pg->n of them), or pg->rows. */
+enum status h_page_items(struct h_page *pg, enum db_result r, const void *items);
+enum status h_page_rows(struct h_page *pg, enum db_result r);
+/*
+ * Path parameter 0 in id as the id of a row of the caller's organization
+ * that lookup finds (and may change, as an unlock does): a bare 404 when
+ * it is not a UUID, 404 with detail when no such row, a database failure's
+ * status, else ST_OK.
+ */
+typedef enum db_result (*h_org_lookup)(struct db *db, struct arena *a, const char *id,
+    const char *org_id, bool *found);
+enum status h_path_row(struct ctx *c, char id[UUID_STR_LEN], h_org_lookup lookup, const char *detail);
+/*
+ * A change of the row of path parameter 0 (as h_path_row finds it) that
+ * answers 204, recorded as action on target_type: the route is TX_WRITE,
+ * so the change and its record commit together.
+ */
+enum status h_path_change(struct ctx *c, h_org_lookup change, const char *detail, const char *action,
+    const char *target_type);
+
 /*
  * Transactions (src/dispatch.c). A TX_WRITE route's handler already runs
  * inside one; a TX_NONE handler that must do slow or lasting work first

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static const char *const level_names[LOG_LEVEL_MAX] = {
 	[LOG_LEVEL_ERROR] = "error",
 	[LOG_LEVEL_WARNING] = "warning",
@@ -40,10 +42,7 @@ log_setup(const char *ident, int use_syslog, enum log_level level)
 int
 log_level_parse(const char *s)
 {
-	for (int i = 0; i < LOG_LEVEL_MAX; i++)
-		if (strcmp(s, level_names[i]) == 0)
-			return i;
-	return -1;
+	return util_name_index(level_names, LOG_LEVEL_MAX, s);
 }
 
 void

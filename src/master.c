@@ -34,14 +34,6 @@ struct slot {
 static struct slot slots[MAX_SLOTS];
 static int sig_pipe[2] = {-1, -1};
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 on_signal(int sig)
 {
@@ -105,7 +97,7 @@ spawn(const struct config *cfg, int listen_fd, unsigned gen)
 	}
 	slots[i].pid = pid;
 	slots[i].gen = gen;
-	slots[i].started_ms = now_ms();
+	slots[i].started_ms = util_now_ms();
 	slots[i].stopping = false;
 	return pid;
 }
@@ -176,12 +168,12 @@ reap(struct pool *p)
 			log_error("worker %ld could not initialise: stopping", (long)pid);
 			p->exit_code = 1;
 			p->stopping = true;
-			p->stop_deadline_ms = now_ms() + p->cfg->shutdown_timeout * 1000;
+			p->stop_deadline_ms = util_now_ms() + p->cfg->shutdown_timeout * 1000;
 			signal_all(SIGTERM);
 			continue;
 		}
 		if (!clean) {
-			long long t = now_ms();
+			long long t = util_now_ms();
 			if (t - p->crash_window_start_ms > CRASH_WINDOW_MS) {
 				p->crash_window_start_ms = t;
 				p->crashes = 0;
@@ -196,11 +188,11 @@ reap(struct pool *p)
 			}
 		}
 		/* Crashing at start again and again: wait longer before each respawn. */
-		if (!clean && now_ms() - s.started_ms < EARLY_DEATH_MS) {
+		if (!clean && util_now_ms() - s.started_ms < EARLY_DEATH_MS) {
 			p->backoff_ms = p->backoff_ms == 0 ? BACKOFF_MIN_MS : p->backoff_ms * 2;
 			if (p->backoff_ms > BACKOFF_MAX_MS)
 				p->backoff_ms = BACKOFF_MAX_MS;
-			p->next_spawn_ms = now_ms() + p->backoff_ms;
+			p->next_spawn_ms = util_now_ms() + p->backoff_ms;
 			log_warning("worker died at start; next spawn in %ld ms", p->backoff_ms);
 		} else {
 			p->backoff_ms = 0;
@@ -249,7 +241,7 @@ maintain(struct pool *p)
 		desired = want;
 	if (desired < 1)
 		desired = 1;
-	while ((long)fresh < desired && now_ms() >= p->next_spawn_ms) {
+	while ((long)fresh < desired && util_now_ms() >= p->next_spawn_ms) {
 		if (spawn(p->cfg, p->listen_fd, p->gen) < 0)
 			break;
 		fresh++;
@@ -301,7 +293,7 @@ master_run(struct config *cfg, const char *cfg_path, int listen_fd, long workers
 		struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
 		int timeout = 1000;
 		if (p.next_spawn_ms > 0) {
-			long long wait = p.next_spawn_ms - now_ms();
+			long long wait = p.next_spawn_ms - util_now_ms();
 			if (wait < timeout)
 				timeout = wait > 0 ? (int)wait : 0;
 		}
@@ -320,7 +312,7 @@ master_run(struct config *cfg, const char *cfg_path, int listen_fd, long workers
 				} else if (sig != SIGCHLD && !p.stopping) {
 					log_info("signal %d: stopping gracefully", sig);
 					p.stopping = true;
-					p.stop_deadline_ms = now_ms() + p.cfg->shutdown_timeout * 1000;
+					p.stop_deadline_ms = util_now_ms() + p.cfg->shutdown_timeout * 1000;
 					signal_all(SIGTERM);
 				}
 			}
@@ -331,10 +323,10 @@ master_run(struct config *cfg, const char *cfg_path, int listen_fd, long workers
 		if (p.stopping) {
 			if (count(0, false) + count(0, true) == 0)
 				break;
-			if (now_ms() >= p.stop_deadline_ms) {
+			if (util_now_ms() >= p.stop_deadline_ms) {
 				log_warning("workers still busy after %ld s: killing them", p.cfg->shutdown_timeout);
 				signal_all(SIGKILL);
-				p.stop_deadline_ms = now_ms() + 1000 * 3600;
+				p.stop_deadline_ms = util_now_ms() + 1000 * 3600;
 			}
 		}
 	}

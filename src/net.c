@@ -7,22 +7,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util.h"
+
 int
 net_addr_parse(const char *s, size_t n, int *family, unsigned char out[16])
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
+	util_trim_blank(&s, &n);
 	/* [v6] as some proxies write it */
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
+	util_strip_pair(&s, &n, '[', ']');
 	if (n == 0 || n >= sizeof(buf))
 		return -1;
 	memcpy(buf, s, n);

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char *const perm_names[PERM_MAX] = {
 	[PERM_INCIDENTS_READ] = "incidents:read",
 	[PERM_INCIDENTS_CREATE] = "incidents:create",
@@ -44,19 +46,13 @@ permission_name(enum permission p)
 int
 permission_parse(const char *name)
 {
-	for (int i = 0; i < PERM_MAX; i++)
-		if (strcmp(name, perm_names[i]) == 0)
-			return i;
-	return -1;
+	return util_name_index(perm_names, PERM_MAX, name);
 }
 
 int
 role_parse(const char *name)
 {
-	for (int i = 0; i < ROLE_MAX; i++)
-		if (strcmp(name, role_names[i]) == 0)
-			return i;
-	return -1;
+	return util_name_index(role_names, ROLE_MAX, name);
 }
 
 const char *

@@ -40,6 +40,22 @@ decode(struct arena *a, const char *s, size_t n, bool plus_space)
 	return out;
 }
 
+/*
+ * Append name=value to a list of query parameters or cookies:
+ * ST_VALIDATION_ERROR when the list is full (REQUEST_MAX_PAIRS) or either
+ * could not be decoded or copied (NULL).
+ */
+static enum status
+pair_add(struct pair *list, size_t *n, const char *name, const char *value)
+{
+	if (*n >= REQUEST_MAX_PAIRS || name == NULL || value == NULL)
+		return ST_VALIDATION_ERROR;
+	list[*n].name = name;
+	list[*n].value = value;
+	(*n)++;
+	return ST_OK;
+}
+
 static enum status
 parse_query(struct request *req, const char *qs, struct arena *a)
 {
@@ -50,15 +66,10 @@ parse_query(struct request *req, const char *qs, struct arena *a)
 		if (n > 0) {
 			const char *eq = memchr(p, '=', n);
 			size_t kn = eq != NULL ? (size_t)(eq - p) : n;
-			if (req->nquery >= REQUEST_MAX_PAIRS)
-				return ST_VALIDATION_ERROR;
 			char *k = decode(a, p, kn, true);
 			char *v = eq != NULL ? decode(a, eq + 1, n - kn - 1, true) : arena_strdup(a, "");
-			if (k == NULL || v == NULL)
+			if (pair_add(req->query, &req->nquery, k, v) != ST_OK)
 				return ST_VALIDATION_ERROR;
-			req->query[req->nquery].name = k;
-			req->query[req->nquery].value = v;
-			req->nquery++;
 		}
 		if (amp == NULL)
 			break;
@@ -86,25 +97,12 @@ parse_cookies(struct request *req, const char *h, struct arena *a)
 				kn--;
 			const char *v = eq + 1;
 			size_t vn = n - (size_t)(v - p);
-			while (vn > 0 && (*v == ' ' || *v == '\t')) {
-				v++;
-				vn--;
-			}
-			while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
-				vn--;
-			if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
-				v++;
-				vn -= 2;
-			}
+			util_trim_blank(&v, &vn);
+			util_strip_pair(&v, &vn, '"', '"');
 			/* First occurrence wins, as browsers send the most specific path first. */
-			if (req->ncookies >= REQUEST_MAX_PAIRS)
-				return ST_VALIDATION_ERROR;
 			char *k = arena_strndup(a, p, kn), *val = arena_strndup(a, v, vn);
-			if (k == NULL || val == NULL)
+			if (pair_add(req->cookies, &req->ncookies, k, val) != ST_OK)
 				return ST_VALIDATION_ERROR;
-			req->cookies[req->ncookies].name = k;
-			req->cookies[req->ncookies].value = val;
-			req->ncookies++;
 		}
 		if (semi == NULL)
 			break;

@@ -352,3 +352,40 @@ util_slugify(const char *name, char *out, size_t outlen)
 	}
 	out[n] = '\0';
 }
+
+long long
+util_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+util_name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+util_trim_blank(const char **s, size_t *n)
+{
+	while (*n > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+void
+util_strip_pair(const char **s, size_t *n, char open, char close)
+{
+	if (*n >= 2 && (*s)[0] == open && (*s)[*n - 1] == close) {
+		(*s)++;
+		*n -= 2;
+	}
+}

@@ -59,4 +59,13 @@ int util_email_normalize(const char *in, char *out, size_t outlen);
 /* A URL-safe slug of name: lower-case ASCII letters and digits, other runs as '-'; "org" if empty. */
 void util_slugify(const char *name, char *out, size_t outlen);
 
+/* The index of name in names[0..n-1], or -1: the parsers of the names tables (levels, permissions, roles). */
+int util_name_index(const char *const *names, int n, const char *name);
+/* s[0..*n) without its leading and trailing spaces and tabs (moves *s, shortens *n). */
+void util_trim_blank(const char **s, size_t *n);
+/* s[0..*n) without an enclosing open ... close pair ("quotes", [v6]), if it has one. */
+void util_strip_pair(const char **s, size_t *n, char open, char close);
+/* Milliseconds of CLOCK_MONOTONIC: deadlines and backoffs that a change of the wall clock cannot move. */
+long long util_now_ms(void);
+
 #endif

@@ -8,6 +8,27 @@ view_opt_string(const char *s)
 }
 
 json_object *
+view_type_id(const char *type, const char *id)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "type", view_opt_string(type));
+	json_object_object_add(o, "id", view_opt_string(id));
+	return o;
+}
+
+json_object *
+view_row(const struct db_rows *rows, size_t i, const struct view_col *cols)
+{
+	json_object *o = json_object_new_object();
+	for (const struct view_col *v = cols; v->name != NULL; v++) {
+		const char *cell = db_cell(rows, i, (size_t)v->col);
+		json_object_object_add(o, v->name, v->type_col < 0 ? view_opt_string(cell) :
+		    view_type_id(db_cell(rows, i, (size_t)v->type_col), cell));
+	}
+	return o;
+}
+
+json_object *
 view_user_brief(const char *id, const char *email, const char *name, const char *role,
     const char *org_id)
 {

@@ -14,6 +14,19 @@ json_object *view_user_brief(const char *id, const char *email, const char *name
 json_object *view_user(const struct user_row *u);
 /* ["incidents:read", ...] in the contract's order. */
 json_object *view_permissions(perm_set perms);
+/* {type, id} of an actor or a target, each a string or JSON null. */
+json_object *view_type_id(const char *type, const char *id);
+/*
+ * One member of a row's JSON object: the string of column col (JSON null
+ * for SQL NULL) or, when type_col >= 0, the {type, id} object of columns
+ * type_col and col. A view is an array of them ending with name NULL.
+ */
+struct view_col {
+	const char *name;
+	int col;
+	int type_col;
+};
+json_object *view_row(const struct db_rows *rows, size_t i, const struct view_col *cols);
 /* A string or JSON null. */
 json_object *view_opt_string(const char *s);
 
