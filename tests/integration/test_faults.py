@@ -55,6 +55,10 @@ class Load:
         with self.lock:
             return [r for r in self.results if r[0] >= t]
 
+    def snapshot(self):
+        with self.lock:
+            return list(self.results)
+
 
 def http_health(fe):
     def call():
@@ -150,7 +154,11 @@ def test_sigterm_under_load_stops_cleanly(fe):
     workers = harness.children(master.pid)
     try:
         with Load(fcgi_health(sock), threads=3) as load:
-            time.sleep(0.5)
+            # Some answered requests first, counted rather than timed: on a
+            # loaded machine (or a sanitizer build) 0.5 s may see none.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and sum(1 for r in load.snapshot() if r[2]) < 3:
+                time.sleep(0.05)
             t_term = time.monotonic()
             master.send_signal(signal.SIGTERM)
             rc = wait_exit(master, 15)
