@@ -129,7 +129,7 @@ h_apikeys_create(struct ctx *c)
 	unsigned char digest[APIKEY_DIGEST_LEN];
 	perm_set want = 0;
 	time_t now = time(NULL), exp = 0;
-	bool by_key = pr->type == PRINCIPAL_API_KEY;
+	bool by_key = pr->type == PRINCIPAL_APIKEY;
 	/* A key minting a key: the child lives no longer than the creating key's chain. */
 	time_t bound = by_key ? (time_t)pr->key_expires : 0;
 	enum db_result r;
@@ -165,7 +165,7 @@ h_apikeys_create(struct ctx *c)
 	};
 	bool live = true;
 	/* TX_WRITE: the parent's guard, the key and its record in one transaction. */
-	if (by_key && ((r = store_key_guard_parent(c->db, pr->id, pr->org_id, &live)) != DB_OK ||
+	if (by_key && ((r = store_apikey_guard_parent(c->db, pr->id, pr->org_id, &live)) != DB_OK ||
 	    !live)) {
 		/* Revoked (or an ancestor was) since this request authenticated. */
 		if (r != DB_OK)
@@ -173,7 +173,7 @@ h_apikeys_create(struct ctx *c)
 		explicit_bzero(key, sizeof(key));
 		return h_fail(c, ST_INVALID_API_KEY, "API key has been revoked");
 	}
-	if ((r = store_key_create(c->db, &k)) != DB_OK ||
+	if ((r = store_apikey_create(c->db, &k)) != DB_OK ||
 	    (r = audit_record(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK)
 		goto fail;
 	st = h_reply(c, ST_CREATED, created_view(&k, key, want, now, exp));
@@ -188,9 +188,9 @@ fail:
 static json_object *
 key_view(const void *keys, size_t i)
 {
-	const struct key_listed *l = &((const struct key_listed *)keys)[i];
+	const struct apikey_listed *l = &((const struct apikey_listed *)keys)[i];
 	perm_set effective = 0;
-	enum key_state ks = auth_key_state(&l->k, &effective);
+	enum apikey_state ks = auth_apikey_state(&l->k, &effective);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(l->k.id));
 	json_object_object_add(o, "name", json_object_new_string(l->k.name));
@@ -198,7 +198,7 @@ key_view(const void *keys, size_t i)
 	json_object_object_add(o, "permissions", csv_to_array(l->k.permissions));
 	/* What the key can do now: none unless it is active (the same judgement as auth.c). */
 	json_object_object_add(o, "effective_permissions", view_permissions(effective));
-	json_object_object_add(o, "status", json_object_new_string(auth_key_status(ks)));
+	json_object_object_add(o, "status", json_object_new_string(auth_apikey_status(ks)));
 	json_object_object_add(o, "created_at", view_opt_string(l->created_at));
 	json_object_object_add(o, "expires_at", view_opt_string(l->expires_at));
 	json_object_object_add(o, "last_used_at", view_opt_string(l->last_used_at));
@@ -208,27 +208,18 @@ key_view(const void *keys, size_t i)
 	return o;
 }
 
-static enum status
-keys_page(struct ctx *c, struct h_page *pg)
-{
-	struct key_listed *keys = NULL;
-	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, pg->limit, pg->offset, &keys,
-	    &pg->n);
-	return h_page_items(pg, r, keys);
-}
-
 enum status
 h_apikeys_list(struct ctx *c)
 {
-	return h_list(c, keys_page, key_view);
+	return h_org_list(c, &store_apikeys_listed, key_view);
 }
 
-/* store_key_revoke as h_path_change calls a change (a revocation needs no arena). */
+/* store_apikey_revoke as h_path_change calls a change (a revocation needs no arena). */
 static enum db_result
 key_revoke(struct db *db, struct arena *a, const char *id, const char *org_id, bool *found)
 {
 	(void)a;
-	return store_key_revoke(db, id, org_id, found);
+	return store_apikey_revoke(db, id, org_id, found);
 }
 
 enum status
