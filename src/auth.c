@@ -105,6 +105,7 @@ static const struct {
 } apikey_states[APIKEY_STATE_MAX] = {
 	[APIKEY_ACTIVE] = {"active", NULL, NULL},
 	[APIKEY_REVOKED] = {"revoked", "API key has been revoked", "revoked key"},
+	[APIKEY_ROTATED] = {"rotated", "API key has been rotated; use its successor", "rotated key"},
 	[APIKEY_PARENT_REVOKED] = {"parent_revoked", "API key's parent key has been revoked",
 	    "parent key revoked"},
 	[APIKEY_PARENT_EXPIRED] = {"expired", "API key's parent key has expired", "parent key expired"},
@@ -123,6 +124,8 @@ auth_apikey_state(const struct apikey_row *k, perm_set *effective)
 	*effective = 0;
 	if (k->revoked)
 		s = APIKEY_REVOKED;
+	else if (k->rotated)
+		s = APIKEY_ROTATED;
 	else if (k->parent_revoked)
 		s = APIKEY_PARENT_REVOKED;
 	else if (k->parent_expired)

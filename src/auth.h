@@ -29,6 +29,7 @@ enum status auth_apikey(struct ctx *c, const char *key);
 enum apikey_state {
 	APIKEY_ACTIVE,
 	APIKEY_REVOKED,
+	APIKEY_ROTATED,
 	APIKEY_PARENT_REVOKED,
 	APIKEY_PARENT_EXPIRED,
 	APIKEY_EXPIRED,

@@ -104,6 +104,9 @@ enum status h_auth_password(struct ctx *c);
 enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
 enum status h_apikeys_delete(struct ctx *c);
+enum status h_apikeys_rotate(struct ctx *c);
+enum status h_apikeys_policy_get(struct ctx *c);
+enum status h_apikeys_policy_put(struct ctx *c);
 
 enum status h_users_list(struct ctx *c);
 enum status h_users_create(struct ctx *c);

@@ -121,7 +121,8 @@ struct apikey_row {
 	size_t digest_len;
 	bool revoked, expired, parent_revoked, parent_expired;
 	bool creator_found, creator_active;
-	long long expires_bound;        /* epoch of min(own, ancestors' expiry); 0: none */
+	long long expires_bound;        /* epoch of min(own, ancestors' expiry, rotation end); 0: none */
+	bool rotated;                   /* its rotation's overlap is over */
 };
 enum db_result store_apikey_by_digest(struct db *db, struct arena *a, const unsigned char *digest,
     size_t len, struct apikey_row *k, bool *found);
@@ -148,6 +149,8 @@ struct apikey_listed {
 	const char *created_at, *expires_at, *last_used_at, *last_used_ip;
 	const char *created_by_type, *created_by_id;
 	long long use_count;
+	const char *rotated_from, *rotated_to, *rotation_ends_at, *rotation_due_at;
+	bool rotation_due;
 };
 /* Live (not revoked) keys of an organization, newest first, as struct apikey_listed. */
 extern const struct store_org_list store_apikeys_listed;
@@ -157,6 +160,35 @@ extern const struct store_org_list store_apikeys_listed;
  * when there is no such live key there.
  */
 enum db_result store_apikey_revoke(struct db *db, const char *id, const char *org_id, bool *found);
+/*
+ * Inside a transaction: lock live key id of org for its rotation; *taken
+ * when it was rotated before; *expires_at its own expiry (time text or NULL).
+ */
+enum db_result store_apikey_for_rotation(struct db *db, struct arena *a, const char *id,
+    const char *org_id, struct apikey_row *k, bool *found, bool *taken, const char **expires_at);
+/* The successor of a rotation: what is new about it; the rest is the old key's. */
+struct apikey_successor {
+	const char *id, *prefix;
+	const unsigned char *digest;
+	size_t digest_len;
+	const char *created_by_type, *created_by_id;
+};
+/*
+ * Make the successor of key old_id of org and end the old key overlap
+ * seconds from now; *ends_at the end (doc/api.md time text, in arena a).
+ */
+enum db_result store_apikey_rotate(struct db *db, struct arena *a, const struct apikey_successor *n,
+    const char *old_id, const char *org_id, long overlap, const char **ends_at);
+/* An organization's key policy: rotation period; longest life of a new key (0: any). */
+struct apikey_policy {
+	long rotation_days, max_lifetime_days;
+};
+enum db_result store_apikey_policy_get(struct db *db, struct arena *a, const char *org_id,
+    struct apikey_policy *pol);
+enum db_result store_apikey_policy_set(struct db *db, const char *org_id,
+    const struct apikey_policy *pol);
+/* Every organization's live keys due for rotation (slug, id, name, prefix, created, due). */
+enum db_result store_apikey_due(struct db *db, struct arena *a, struct db_rows *rows);
 /* Add a batch of uses: count more, last use at epoch seconds from ip. */
 enum db_result store_apikey_usage(struct db *db, const char *id, long long count, long long last_at,
     const char *ip);

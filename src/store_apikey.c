@@ -65,3 +65,74 @@ store_apikey_usage(struct db *db, const char *id, long long count, long long las
 	return STORE_RUN(db, STMT_APIKEY_USAGE, NULL, NULL, DBP_INT(count), DBP_INT(last_at),
 	    DBP_OPT(ip), DBP_INT(last_at), DBP_INT(last_at), DBP_STR(id));
 }
+
+enum db_result
+store_apikey_for_rotation(struct db *db, struct arena *a, const char *id, const char *org_id,
+    struct apikey_row *k, bool *found, bool *taken, const char **expires_at)
+{
+	struct db_rows rows;
+	enum db_result r = STORE_ONE(db, a, STMT_APIKEY_FOR_ROTATION, &rows, found, DBP_STR(id),
+	    DBP_STR(org_id));
+
+	*taken = false;
+	*expires_at = NULL;
+	if (*found) {
+		STORE_DECODE(&rows, 0, key_fields, k);
+		*taken = db_cell_int(&rows, 0, APIKEY_COL_ROTATION_TAKEN) != 0;
+		*expires_at = db_cell(&rows, 0, APIKEY_COL_ROTATION_EXPIRES_AT);
+	}
+	return r;
+}
+
+enum db_result
+store_apikey_rotate(struct db *db, struct arena *a, const struct apikey_successor *n,
+    const char *old_id, const char *org_id, long overlap, const char **ends_at)
+{
+	struct db_rows rows;
+	bool marked = false, found = false;
+	enum db_result r = STORE_RUN(db, STMT_APIKEY_ROTATE_COPY, NULL, NULL, DBP_STR(n->id),
+	    DBP_STR(n->prefix), DBP_BYTES(n->digest, n->digest_len), DBP_STR(n->created_by_type),
+	    DBP_STR(n->created_by_id), DBP_STR(old_id), DBP_STR(org_id));
+
+	if (r == DB_OK)
+		r = STORE_CHANGE(db, STMT_APIKEY_ROTATE_MARK, &marked, DBP_STR(n->id), DBP_INT(overlap),
+		    DBP_STR(old_id), DBP_STR(org_id));
+	/* The row was locked by store_apikey_for_rotation: nobody else can have marked it. */
+	if (r == DB_OK && !marked)
+		return DB_ERROR;
+	if (r == DB_OK)
+		r = STORE_ONE(db, a, STMT_APIKEY_ROTATION_ENDS, &rows, &found, DBP_STR(old_id));
+	*ends_at = found ? db_cell(&rows, 0, 0) : NULL;
+	return r;
+}
+
+enum db_result
+store_apikey_policy_get(struct db *db, struct arena *a, const char *org_id,
+    struct apikey_policy *pol)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_APIKEY_POLICY_GET, &rows, &found, DBP_STR(org_id));
+
+	pol->rotation_days = 90;
+	pol->max_lifetime_days = 0;
+	if (found) {
+		pol->rotation_days = db_cell_int(&rows, 0, POLICY_COL_ROTATION_DAYS);
+		pol->max_lifetime_days = db_cell_int(&rows, 0, POLICY_COL_MAX_LIFETIME_DAYS);
+	}
+	return r;
+}
+
+enum db_result
+store_apikey_policy_set(struct db *db, const char *org_id, const struct apikey_policy *pol)
+{
+	return STORE_RUN(db, STMT_APIKEY_POLICY_SET, NULL, NULL, DBP_INT(pol->rotation_days),
+	    pol->max_lifetime_days > 0 ? DBP_INT(pol->max_lifetime_days) : DBP_NULL,
+	    DBP_STR(org_id));
+}
+
+enum db_result
+store_apikey_due(struct db *db, struct arena *a, struct db_rows *rows)
+{
+	return db_exec(db, store_stmt(STMT_APIKEY_DUE), NULL, 0, rows, a);
+}

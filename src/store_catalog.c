@@ -41,16 +41,23 @@
  * no root_user_id, and its creating user, if any, is the root.
  */
 #define APIKEY_ROOT "COALESCE(k.root_user_id, IF(k.created_by_type = 'user', k.created_by_id, NULL))"
-#define APIKEY_BOUND "CASE WHEN k.parent_expires_at IS NULL THEN k.expires_at " \
-	"WHEN k.expires_at IS NULL THEN k.parent_expires_at " \
-	"ELSE LEAST(k.expires_at, k.parent_expires_at) END"
+/*
+ * The earliest of the key's own expiry, its ancestors' and the end of its
+ * rotation overlap (NULL when none is set): LEAST of the COALESCEs skips NULLs.
+ */
+#define APIKEY_BOUND "LEAST(COALESCE(k.expires_at, k.parent_expires_at, k.rotation_ends_at), " \
+	"COALESCE(k.parent_expires_at, k.rotation_ends_at, k.expires_at), " \
+	"COALESCE(k.rotation_ends_at, k.expires_at, k.parent_expires_at))"
 /* enum apikey_col up to APIKEY_COL_EXPIRES_BOUND. */
 #define APIKEY_COLUMNS \
 	"k.id, k.organization_id, k.name, k.prefix, k.permissions, " \
 	"COALESCE(k.chain_permissions, k.permissions), " APIKEY_ROOT ", u.role, " \
 	"k.revoked_at IS NOT NULL, k.expires_at <= UTC_TIMESTAMP(), " \
 	"k.parent_revoked_at IS NOT NULL, k.parent_expires_at <= UTC_TIMESTAMP(), " \
-	"u.id IS NOT NULL, COALESCE(u.active, 0), UNIX_TIMESTAMP(" APIKEY_BOUND ") "
+	"u.id IS NOT NULL, COALESCE(u.active, 0), UNIX_TIMESTAMP(" APIKEY_BOUND "), " \
+	"k.rotation_ends_at <= UTC_TIMESTAMP(6) "
+/* When a key falls due for rotation: its organization's period (o) after it was made. */
+#define APIKEY_DUE_AT "k.created_at + INTERVAL o.key_rotation_days DAY"
 #define APIKEY_FROM \
 	"FROM api_keys k LEFT JOIN users u ON u.id = " APIKEY_ROOT " AND u.organization_id = k.organization_id "
 
@@ -203,8 +210,43 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_APIKEY_LIST] = DB_QUERY(
 	    "SELECT " APIKEY_COLUMNS ", " SQL_ISO8601("k.created_at") ", " SQL_ISO8601("k.expires_at") ", "
 	    SQL_ISO8601("k.last_used_at") ", k.last_used_ip, k.use_count, k.created_by_type, "
-	    "k.created_by_id " APIKEY_FROM "WHERE k.organization_id = ? AND k.revoked_at IS NULL "
+	    "k.created_by_id, k.rotated_from, k.rotated_to, " SQL_ISO8601("k.rotation_ends_at") ", "
+	    SQL_ISO8601(APIKEY_DUE_AT) ", k.rotated_to IS NULL AND " APIKEY_DUE_AT " <= UTC_TIMESTAMP() "
+	    APIKEY_FROM "JOIN organizations o ON o.id = k.organization_id "
+	    "WHERE k.organization_id = ? AND k.revoked_at IS NULL "
 	    "ORDER BY k.created_at DESC, k.id DESC LIMIT ? OFFSET ?"),
+	/* The key rotation takes from, locked: live, of the organization. */
+	[STMT_APIKEY_FOR_ROTATION] = DB_QUERY(
+	    "SELECT " APIKEY_COLUMNS ", k.rotated_to IS NOT NULL, " SQL_ISO8601("k.expires_at") " "
+	    APIKEY_FROM
+	    "WHERE k.id = ? AND k.organization_id = ? AND k.revoked_at IS NULL FOR UPDATE"),
+	/* The successor: the old key's name, lists and chain; the caller made it. */
+	[STMT_APIKEY_ROTATE_COPY] = DB_QUERY(
+	    "INSERT INTO api_keys (id, organization_id, name, prefix, key_digest, permissions, "
+	    "expires_at, created_by_type, created_by_id, root_user_id, parent_key_id, "
+	    "chain_permissions, parent_expires_at, rotated_from) "
+	    "SELECT ?, organization_id, name, ?, ?, permissions, expires_at, ?, ?, "
+	    APIKEY_ROOT ", parent_key_id, COALESCE(chain_permissions, permissions), "
+	    "parent_expires_at, id FROM api_keys k WHERE id = ? AND organization_id = ?"),
+	[STMT_APIKEY_ROTATE_MARK] = DB_QUERY(
+	    "UPDATE api_keys SET rotated_to = ?, "
+	    "rotation_ends_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+	    "WHERE id = ? AND organization_id = ? AND rotated_to IS NULL"),
+	[STMT_APIKEY_ROTATION_ENDS] = DB_QUERY(
+	    "SELECT " SQL_ISO8601("rotation_ends_at") " FROM api_keys WHERE id = ?"),
+	/* enum apikey_policy_col. */
+	[STMT_APIKEY_POLICY_GET] = DB_QUERY(
+	    "SELECT key_rotation_days, key_max_lifetime_days FROM organizations WHERE id = ?"),
+	[STMT_APIKEY_POLICY_SET] = DB_QUERY(
+	    "UPDATE organizations SET key_rotation_days = ?, key_max_lifetime_days = ? WHERE id = ?"),
+	/* overwatch-admin keys --due: every organization's live keys past their rotation date. */
+	[STMT_APIKEY_DUE] = DB_QUERY(
+	    "SELECT o.slug, k.id, k.name, k.prefix, " SQL_ISO8601("k.created_at") ", "
+	    SQL_ISO8601(APIKEY_DUE_AT) " FROM api_keys k "
+	    "JOIN organizations o ON o.id = k.organization_id "
+	    "WHERE k.revoked_at IS NULL AND k.rotated_to IS NULL "
+	    "AND (k.expires_at IS NULL OR k.expires_at > UTC_TIMESTAMP()) "
+	    "AND " APIKEY_DUE_AT " <= UTC_TIMESTAMP() ORDER BY o.slug, k.created_at, k.id"),
 	[STMT_APIKEY_REVOKE] = DB_QUERY(
 	    "UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND organization_id = ? AND revoked_at IS NULL"),
