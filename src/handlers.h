@@ -105,6 +105,7 @@ enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
 enum status h_apikeys_delete(struct ctx *c);
 enum status h_apikeys_rotate(struct ctx *c);
+enum status h_apikeys_activity(struct ctx *c);
 enum status h_apikeys_policy_get(struct ctx *c);
 enum status h_apikeys_policy_put(struct ctx *c);
 

@@ -99,6 +99,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_DELETE, "/api-keys/{id}", ROUTE_CREDENTIAL, PERM_API_KEYS_DELETE, h_apikeys_delete, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/api-keys/{id}/rotate", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_rotate, TX_WRITE, BODY_OPTIONAL_JSON, FIELDS(apikey_rotate_fields)},
+	{METHOD_GET, "/api-keys/{id}/activity", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_activity, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/api-key-policy", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/api-key-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_apikeys_policy_put, TX_WRITE, BODY_JSON, FIELDS(apikey_policy_fields)},
 	{METHOD_GET, "/users", ROUTE_CREDENTIAL, PERM_USERS_READ, h_users_list, TX_NONE, BODY_NONE, NO_FIELDS},

@@ -189,6 +189,24 @@ enum db_result store_apikey_policy_set(struct db *db, const char *org_id,
     const struct apikey_policy *pol);
 /* Every organization's live keys due for rotation (slug, id, name, prefix, created, due). */
 enum db_result store_apikey_due(struct db *db, struct arena *a, struct db_rows *rows);
+/*
+ * Add a batch of one key's uses from ip to its activity: served and
+ * refused ones on the day of at (epoch seconds).
+ */
+enum db_result store_apikey_activity_add(struct db *db, const char *id, long long at,
+    const char *ip, long long served, long long refused);
+/*
+ * Note key id used from network between first and last (epoch seconds);
+ * *is_new when the network is new to the key or unused for 30 days (this
+ * call's random token won the row).
+ */
+enum db_result store_apikey_network_seen(struct db *db, struct arena *a, const char *id,
+    const char *network, long long first, long long last, bool *is_new);
+/* Key id's activity of the last 90 days, when it is org's (*found). */
+enum apikey_day_col { DAY_COL_DATE, DAY_COL_REQUESTS, DAY_COL_REJECTED, DAY_COL_IPS };
+enum apikey_ip_col { IP_COL_IP, IP_COL_FIRST, IP_COL_LAST, IP_COL_REQUESTS, IP_COL_REJECTED };
+enum db_result store_apikey_activity(struct db *db, struct arena *a, const char *id,
+    const char *org_id, bool *found, struct db_rows *days, struct db_rows *ips);
 /* Add a batch of uses: count more, last use at epoch seconds from ip. */
 enum db_result store_apikey_usage(struct db *db, const char *id, long long count, long long last_at,
     const char *ip);
@@ -253,6 +271,7 @@ enum db_result store_execution_create(struct db *db, const char *id, const char 
 /* Rows deleted by store_purge, per table. */
 struct purge_counts {
 	unsigned long long revoked_tokens, sessions, login_attempts, sso_states;
+	unsigned long long key_activity;    /* activity rows and networks past 90 days */
 };
 /* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
 enum db_result store_purge(struct db *db, struct purge_counts *out);

@@ -29,6 +29,7 @@ ROUTE_PERMS = {
     ("GET", "/api/v1/api-keys"): "api_keys:read",
     ("DELETE", "/api/v1/api-keys/{id}"): "api_keys:delete",
     ("POST", "/api/v1/api-keys/{id}/rotate"): "api_keys:create",
+    ("GET", "/api/v1/api-keys/{id}/activity"): "api_keys:read",
     ("GET", "/api/v1/api-key-policy"): "api_keys:read",
     ("PUT", "/api/v1/api-key-policy"): "users:manage",
     ("GET", "/api/v1/users"): "users:read",
@@ -99,6 +100,8 @@ def test_permission_matrix(fe):
         ("DELETE", "/api/v1/api-keys/{id}"): (lambda: "/api-keys/" + fresh_key_id(), None, 204),
         ("POST", "/api/v1/api-keys/{id}/rotate"): (
             lambda: "/api-keys/%s/rotate" % org.create_key(["api_keys:create"])["id"], None, 201),
+        ("GET", "/api/v1/api-keys/{id}/activity"): (
+            lambda: "/api-keys/%s/activity" % fresh_key_id(), None, 200),
         ("GET", "/api/v1/api-key-policy"): (lambda: "/api-key-policy", None, 200),
         ("PUT", "/api/v1/api-key-policy"): (
             lambda: "/api-key-policy", lambda: {"rotation_period_days": 90}, 200),
