@@ -342,6 +342,8 @@ BODY = {
     "POST /api/v1/auth/password": {"current_password": "x" * 12, "new_password": "y" * 12},
     "POST /api/v1/api-keys": {"name": "k", "permissions": ["incidents:read"],
                               "expires_at": "2099-01-01T00:00:00Z"},
+    "POST /api/v1/api-keys/{id}/rotate": {"overlap_seconds": 60},
+    "PUT /api/v1/api-key-policy": {"rotation_period_days": 90, "max_key_lifetime_days": 365},
     "POST /api/v1/users": {"email": "x@example.com", "name": "N", "role": "viewer",
                            "password": PW},
     "PATCH /api/v1/users/{id}": {"name": "N", "role": "viewer"},
