@@ -88,9 +88,12 @@ def test_new_network_is_audited_once(fe):
         expect(a["days"][0]["distinct_ips"] == 3, "three addresses: %r" % a, None)
         harness.wait_for(lambda: len(new_ip_events(org, k["id"])) >= 2, 20, 0.2, "new_ip events")
         events = new_ip_events(org, k["id"])
+        # Which of 198.51.100.7 and .8 a worker flushed first is up to the
+        # workers: the event names one of them, and there is one per network.
         ips = sorted(e.get("ip") for e in events)
-        expect(ips == ["198.51.100.7", "203.0.113.9"],
-               "one event per network (/24), from its first address: %r" % ips, None)
+        expect(len(ips) == 2 and ips[0] in ("198.51.100.7", "198.51.100.8")
+               and ips[1] == "203.0.113.9",
+               "one event per network (/24), from an address in it: %r" % ips, None)
         # Unused for 31 days: the next use is announced again; a recent one is not.
         # Fresh workers (a reload), as 31 days later: each remembers the
         # networks it noted for an hour and would not look again before.
