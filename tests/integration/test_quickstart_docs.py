@@ -17,9 +17,11 @@ answers 411 before the service sees it (README.md, lighttpd section), so the
 token stays valid.
 """
 
+import grp
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -130,6 +132,23 @@ class QuickStart:
                "--stop left the service's copies in %s" % leftover)
 
 
+def service_dir_is_private(qs):
+    """As root, what www-data reads sits in a 0750 directory of group
+    www-data, secrets 0640 (doc/SECURITY.md "Local files of the quick start")."""
+    if os.geteuid() != 0:
+        return
+    svc = Path((qs.tree / "state" / "servicedir").read_text().strip())
+    web = grp.getgrnam("www-data").gr_gid
+    st = os.lstat(svc)
+    expect(stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o750 and
+           st.st_uid == 0 and st.st_gid == web,
+           "%s: mode %o uid %d gid %d" % (svc, st.st_mode, st.st_uid, st.st_gid))
+    for name in ("jwt.secret", "db.password", "overwatch.conf"):
+        st = os.lstat(svc / name)
+        expect(stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == web,
+               "%s: mode %o gid %d" % (name, st.st_mode, st.st_gid))
+
+
 def answer(qs, status, command, **values):
     got, headers, body = qs.curl(command, **values)
     expect(got == status, "expected %d, got %d for:\n%s\nheaders:\n%s\nbody: %r"
@@ -176,6 +195,7 @@ def test_documentation_commands_on_the_apache_quickstart(fe):
                "the quick start names Apache and prints the B= line:\n%s" % qs.started.stdout)
         creds = (qs.tree / "state" / "demo.credentials").read_text()
         expect("slug=demo\n" in creds, "demo.credentials names the slug:\n%s" % creds)
+        service_dir_is_private(qs)
         sso = qs.admin("sso-show", "--org", "demo")
         expect("https://HOST" not in sso.stdout + sso.stderr,
                "sso-show gives the quick start's callback, no placeholder: %s" % sso.stdout)
@@ -226,3 +246,19 @@ def test_lighttpd_quickstart_refuses_only_the_bodyless_logout(fe):
         answer(qs, 200, INCIDENTS_KEY, **{EXAMPLE_KEY: key["api_key"]})
         answer(qs, 200, LIST_KEYS, **bearer)
         answer(qs, 204, DELETE_KEY, **bearer, **{"<key_id>": key["id"]})
+
+
+def test_readme_walkthrough_runs_the_documentation_commands(fe):
+    """README.md's walk-through shows each command as the documentation
+    writes it (host as $B), the logout without a body or Content-Length."""
+    readme = (harness.REPO / "README.md").read_text()
+    walk = readme[readme.index("## Walk-through with curl"):readme.index("## Deploying")]
+    for command in (LOGIN, INCIDENTS_JWT, REFRESH, LOGOUT, CREATE_KEY, INCIDENTS_KEY,
+                    LIST_KEYS, DELETE_KEY):
+        first = command.splitlines()[0].replace(HOST + "/api/v1", "$B")
+        first = first.replace("<key_id>", "$KEY_ID")
+        expect(first in walk, "the walk-through lacks %r" % first)
+    logout = walk[walk.index(LOGOUT.splitlines()[0].replace(HOST + "/api/v1", "$B")):]
+    logout = logout[:logout.index("```")]
+    expect("-d" not in logout and "Content-Length" not in logout,
+           "the walk-through's logout is not the documentation's:\n%s" % logout)
