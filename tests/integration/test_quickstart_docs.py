@@ -275,3 +275,19 @@ def test_readme_walkthrough_runs_the_documentation_commands(fe):
     logout = logout[:logout.index("```")]
     expect("-d" not in logout and "Content-Length" not in logout,
            "the walk-through's logout is not the documentation's:\n%s" % logout)
+
+
+def test_check_config_checks_authorizer_rules_and_trusted_proxies(fe):
+    """overwatch.conf(5): --check-config judges [authorizer] rules and
+    [service] trusted_proxies as start-up does."""
+    h = fe.harness
+    for name, value, key in (("OVERWATCH_AUTHORIZER_RULES", "/downloads/=no-such-permission", "rules"),
+                             ("OVERWATCH_SERVICE_TRUSTED_PROXIES", "not-an-address", "trusted_proxies")):
+        env = dict(h.env, **{name: value})
+        r = subprocess.run([h.fcgi_bin, "--check-config", "--config", h.config], env=env,
+                           capture_output=True, text=True, timeout=30, check=False)
+        expect(r.returncode != 0 and key in r.stderr,
+               "--check-config with %s=%s: exit %d, %r" % (name, value, r.returncode, r.stderr))
+    r = subprocess.run([h.fcgi_bin, "--check-config", "--config", h.config], env=h.env,
+                       capture_output=True, text=True, timeout=30, check=False)
+    expect(r.returncode == 0, "--check-config of the harness's own file: %r" % r.stderr)
