@@ -15,6 +15,10 @@ Under Apache with mod_fcgid (the default) all eight work; under
 `--frontend lighttpd` all work but the body-less logout, which lighttpd
 answers 411 before the service sees it (README.md, lighttpd section), so the
 token stays valid.
+
+Also here, as a newcomer meets them after the quick start: the README's
+walk-through shows these commands, and --check-config checks what
+overwatch.conf(5) says it checks.
 """
 
 import grp
@@ -91,8 +95,10 @@ class QuickStart:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OVERWATCH_")}
         self.env.update(PORT=str(self.port), CURL_HOME=str(self.top / "curl"))
         self.started = self.tool("--detach", "--frontend", self.frontend)
-        expect(self.started.returncode == 0, "tools/quickstart --detach failed (exit %d):\n%s"
-               % (self.started.returncode, self.started.stderr[-3000:]))
+        if self.started.returncode != 0:
+            self.stop()
+            raise AssertionError("tools/quickstart --detach failed (exit %d):\n%s"
+                                 % (self.started.returncode, self.started.stderr[-3000:]))
         return self
 
     def tool(self, *args):
@@ -122,14 +128,22 @@ class QuickStart:
         headers = self.headers.read_text() if self.headers.exists() else ""
         return int(status), headers, body
 
-    def __exit__(self, *exc):
+    def stop(self):
+        """--stop, then the copy is removed; what --stop left behind, if anything."""
         stopped = self.tool("--stop")
         service_dir = self.tree / "state" / "servicedir"
         leftover = service_dir.read_text().strip() if service_dir.exists() else ""
         shutil.rmtree(self.top, ignore_errors=True)
-        expect(stopped.returncode == 0, "tools/quickstart --stop failed: %s" % stopped.stderr)
-        expect(not leftover or not os.path.exists(leftover),
-               "--stop left the service's copies in %s" % leftover)
+        if stopped.returncode != 0:
+            return "tools/quickstart --stop failed: %s" % stopped.stderr
+        if leftover and os.path.exists(leftover):
+            return "--stop left the service's copies in %s" % leftover
+        return None
+
+    def __exit__(self, exc_type, *exc):
+        problem = self.stop()
+        # A failure inside the block is the one to report.
+        expect(exc_type is not None or problem is None, str(problem))
 
 
 def service_dir_is_private(qs):
