@@ -5,7 +5,9 @@ Runs last: the stop tests take their front-end down.
 """
 
 import signal
+import threading
 import time
+from pathlib import Path
 
 from lib import harness
 from lib.checks import expect
@@ -36,6 +38,62 @@ def test_spawned_service_process_shape(fe):
         expect(procs, "no overwatch-fcgi process under Apache")
         expect(all(not kids for kids in procs.values()),
                "mod_fcgid-spawned processes have children: %s" % procs)
+
+
+def load(fe, threads, per_thread, path="/api/v1/health"):
+    """threads clients each sending per_thread GETs at once; a list of statuses
+    (or exception names) of every answer."""
+    out, lock = [], threading.Lock()
+
+    def client():
+        for _ in range(per_thread):
+            try:
+                s = fe.get(path, timeout=20).status
+            except Exception as e:  # noqa: BLE001 - a transport error is a result
+                s = type(e).__name__
+            with lock:
+                out.append(s)
+    ts = [threading.Thread(target=client) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    return out
+
+
+def test_fcgid_recycling_loses_no_request(fe):
+    """Under mod_fcgid the process leaves when mod_fcgid retires it
+    (FcgidMaxRequestsPerProcess, README.md "Apache mod_fcgid"), never on its own
+    after max_requests: mod_fcgid may already have handed it the next request.
+    A private Apache with both set low; every answer must be a 200."""
+    if fe.name != "apache-fcgid":
+        return
+    h = fe.harness
+    own = h.start_apache("apache-recycle", extra_env={"OVERWATCH_SERVICE_MAX_REQUESTS": "15"},
+                         extra_conf="FcgidMaxRequestsPerProcess 40\n")
+    try:
+        expect(own.error is None, "private Apache did not start: %s" % own.error)
+        statuses = load(own, 8, 60)
+        bad = [s for s in statuses if s != 200]
+        log = Path(own.dir / "apache-error.log").read_text(errors="replace")
+        expect(len(statuses) == 480 and not bad,
+               "%d of %d requests failed while processes recycle: %s; log: %s"
+               % (len(bad), len(statuses), sorted(set(map(str, bad))),
+                  [x for x in log.splitlines() if "error" in x][:3]))
+        # The requests crossed several of mod_fcgid's recycles (480 requests, 40
+        # each); its process manager logs each once it has stopped and reaped it.
+        errlog = Path(own.dir / "apache-error.log")
+        retired = 0
+        deadline = time.monotonic() + 30
+        while retired < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            retired = errlog.read_text(errors="replace").count("exit(lifetime expired)")
+        expect(retired >= 2, "mod_fcgid retired %d processes over 480 requests" % retired)
+        expect("error reading data from FastCGI server" not in log,
+               "mod_fcgid lost a connection: %s" % log[-800:])
+    finally:
+        h.frontends.pop(own.name, None)
+        h.stop_frontend(own)
 
 
 def test_web_server_stop_stops_service(fe):
