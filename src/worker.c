@@ -147,8 +147,9 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		return code;
 	/*
 	 * Alone, the spawner decides when this process leaves (mod_fcgid:
-	 * FcgidMaxRequestsPerProcess, README.md "Recycling"): it may already have
-	 * routed the next connection here, and leaving on our own would reset it.
+	 * FcgidMaxRequestsPerProcess, README.md "Apache with mod_fcgid"): it
+	 * may already have routed the next connection here, and leaving on our
+	 * own would reset it.
 	 */
 	if (!under_master)
 		log_debug("spawned alone: max_requests left to the web server");

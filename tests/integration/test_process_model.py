@@ -66,7 +66,7 @@ def load(fe, threads, per_thread, path="/api/v1/health"):
 
 def test_fcgid_recycling_loses_no_request(fe):
     """Under mod_fcgid the process leaves when mod_fcgid retires it
-    (FcgidMaxRequestsPerProcess, README.md "Apache mod_fcgid"), never on its own
+    (FcgidMaxRequestsPerProcess, README.md "Apache with mod_fcgid"), never on its own
     after max_requests: mod_fcgid may already have handed it the next request.
     A private Apache with both set low; every answer must be a 200."""
     if fe.name != "apache-fcgid":
