@@ -46,6 +46,18 @@ mfa_key_read(const struct config *cfg, unsigned char key[MFA_KEY_LEN], char err[
 	return rc;
 }
 
+int
+mfa_key_check(const struct config *cfg, char err[CONFIG_ERR_LEN])
+{
+	unsigned char key[MFA_KEY_LEN];
+
+	if (!mfa_configured(cfg))
+		return 0;
+	int rc = mfa_key_read(cfg, key, err);
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
 /* Run AES-256-GCM one way over TOTP_SECRET_LEN bytes; tag is written (seal) or checked (open). */
 static int
 gcm(bool seal, const unsigned char key[MFA_KEY_LEN], const unsigned char nonce[MFA_NONCE_LEN],

@@ -26,6 +26,9 @@ bool mfa_configured(const struct config *cfg);
  */
 int mfa_key_read(const struct config *cfg, unsigned char key[MFA_KEY_LEN], char err[CONFIG_ERR_LEN]);
 
+/* Start-up and reload: 0 when [mfa] secret_file is unset or a usable key file, else -1 with err. */
+int mfa_key_check(const struct config *cfg, char err[CONFIG_ERR_LEN]);
+
 /*
  * Seal a TOTP secret for user_id (the additional data: a sealed secret
  * copied to another user's row does not open) into out. 0 or -1.
