@@ -1,4 +1,4 @@
-/* h_mfa.c -- a user's second factor (doc/api.md section 6.8): enrolment, confirmation, disabling, an admin's reset, the policy. */
+/* h_mfa.c -- a user's second factor (doc/api.md section 6 "Two-factor sign-in"): enrolment, confirmation, disabling, an admin's reset, the policy. */
 #include "handlers.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* h_mfa_login.c -- the second step of a sign-in (doc/api.md section 6.8): the mfa_token, POST /auth/mfa/verify. */
+/* h_mfa_login.c -- the second step of a sign-in (doc/api.md section 6 "Two-factor sign-in"): the mfa_token, POST /auth/mfa/verify. */
 #include "handlers.h"
 
 #include <string.h>

@@ -134,7 +134,7 @@ enum status h_sso_connection_get(struct ctx *c);
 enum status h_sso_connection_put(struct ctx *c);
 
 /*
- * Two-factor sign-in (doc/api.md section 6.8). After a right password:
+ * Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"). After a right password:
  * the tokens (session_start), or {mfa_required, mfa_token} when the user
  * is enrolled or the organization's policy requires a second factor.
  */

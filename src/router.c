@@ -80,7 +80,7 @@ static const struct field_spec sso_connection_fields[] = {
 	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
 };
 
-/* Two-factor sign-in (doc/api.md section 6.8): codes are digits, tokens and recovery codes short. */
+/* Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"): codes are digits, tokens and recovery codes short. */
 static const char *const mfa_policies[] = {"none", "admins", "all", NULL};
 static const struct field_spec mfa_enrol_fields[] = {
 	{"mfa_token", FIELD_STRING, false, false, 1, 128, NULL},

@@ -1,4 +1,4 @@
-"""Two-factor sign-in (doc/api.md section 6.8): TOTP enrolment and
+"""Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"): TOTP enrolment and
 confirmation, the code step of a sign-in, replay and skew, the lockout that
 wrong codes spend, recovery codes, disabling, an admin's reset, the
 organization's policy, the mfa_token refused everywhere else and expired
