@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "encoding.h"
+#include "mfa_codes.h"
 #include "mfa_crypt.h"
 #include "totp.h"
 
@@ -163,6 +164,49 @@ START_TEST(test_key_file_rules)
 }
 END_TEST
 
+START_TEST(test_token_and_recovery_codes)
+{
+	char tok[MFA_TOKEN_LEN + 1], code[MFA_RECOVERY_LEN + 1], typed[64];
+	unsigned char d1[MFA_CODE_DIGEST_LEN], d2[MFA_CODE_DIGEST_LEN];
+
+	ck_assert_int_eq(mfa_token_new(tok, d1), 0);
+	ck_assert_uint_eq(strlen(tok), MFA_TOKEN_LEN);
+	ck_assert_int_eq(mfa_token_digest(tok, d2), 0);
+	ck_assert(memcmp(d1, d2, sizeof(d1)) == 0);
+	ck_assert_int_eq(mfa_recovery_new(code, d1), 0);
+	ck_assert_uint_eq(strlen(code), MFA_RECOVERY_LEN);
+	/* Retyped in lower case, without dashes or with spaces: the same digest. */
+	size_t n = 0;
+	for (const char *p = code; *p != '\0'; p++)
+		if (*p != '-')
+			typed[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	typed[n] = '\0';
+	ck_assert_int_eq(mfa_recovery_digest(typed, d2), 0);
+	ck_assert(memcmp(d1, d2, sizeof(d1)) == 0);
+}
+END_TEST
+
+/* Not tokens or not recovery codes: refused before any lookup. */
+static const char *const bad_tokens[] = {"", "short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+"};
+static const char *const bad_recovery[] = {"", "AAAA-AAAA-AAAA-AAA", "AAAA-AAAA-AAAA-AAAAA",
+    "AAAA-AAAA-AAAA-AAA1", "AAAA-AAAA-AAAA-AAA8", "AAAA_AAAA_AAAA_AAAA", "ÄAAA-AAAA-AAAA-AAA"};
+
+START_TEST(test_bad_token)
+{
+	unsigned char d[MFA_CODE_DIGEST_LEN];
+	ck_assert_int_eq(mfa_token_digest(bad_tokens[_i], d), -1);
+}
+END_TEST
+
+START_TEST(test_bad_recovery)
+{
+	unsigned char d[MFA_CODE_DIGEST_LEN];
+	ck_assert_int_eq(mfa_recovery_digest(bad_recovery[_i], d), -1);
+}
+END_TEST
+
 static Suite *
 totp_suite(void)
 {
@@ -175,6 +219,10 @@ totp_suite(void)
 	tcase_add_loop_test(tc, test_code_syntax, 0, sizeof bad_codes / sizeof bad_codes[0]);
 	tcase_add_test(tc, test_code_syntax_good);
 	tcase_add_loop_test(tc, test_base32, 0, sizeof b32 / sizeof b32[0]);
+	tc = unit_tcase(s, "tokens and recovery codes", 10);
+	tcase_add_test(tc, test_token_and_recovery_codes);
+	tcase_add_loop_test(tc, test_bad_token, 0, sizeof bad_tokens / sizeof bad_tokens[0]);
+	tcase_add_loop_test(tc, test_bad_recovery, 0, sizeof bad_recovery / sizeof bad_recovery[0]);
 	tc = unit_tcase(s, "secrets at rest", 10);
 	tcase_add_test(tc, test_seal_open);
 	tcase_add_test(tc, test_key_file_rules);
