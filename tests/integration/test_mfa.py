@@ -358,3 +358,24 @@ def test_bad_inputs(fe):
     denied(key_client.post("/auth/mfa/totp"), "enrol with an API key")
     denied(key_client.post("/auth/mfa/disable", {"password": PASSWORD}), "disable with an API key")
     validation_error(user.client.post("/auth/mfa/disable", {"code": "12345"}), "code", "short code")
+
+
+def test_wrong_codes_spend_the_clients_budget(fe):
+    org = Org(fe, "mfa-throttle")
+    user, secret, _, used = enrolled(org)
+    env = {"OVERWATCH_LOCKOUT_IP_FAILURES_PER_MINUTE": "3",
+           "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
+    # Clients of their own: 127.0.0.1's budget is the rest of the suite's too.
+    ip_a, ip_b = {"X-Forwarded-For": "10.22.0.1"}, {"X-Forwarded-For": "10.22.0.2"}
+    with own_instance(fe, "mfa-throttle", env) as own:
+        tok = ok(post(own, "/auth/login", {"email": user.email, "password": PASSWORD}, headers=ip_b),
+                 200, "login")["mfa_token"]
+        for _ in range(3):
+            checks.error(post(own, "/auth/mfa/verify", {"mfa_token": tok, "code": wrong_code(secret, used)},
+                              headers=ip_a), 401, "INVALID_CREDENTIALS")
+        r = post(own, "/auth/mfa/verify", {"mfa_token": tok, "code": hotp(secret, used + 1)}, headers=ip_a)
+        checks.error(r, 429, "RATE_LIMITED")
+        expect(r.header("Retry-After", "").isdigit(), "429 without Retry-After", r)
+        # Another client, below the account's threshold, gets through with the right code.
+        signed_in(post(own, "/auth/mfa/verify", {"mfa_token": tok, "code": hotp(secret, used + 1)},
+                       headers=ip_b), "verify from another client")
