@@ -20,8 +20,9 @@ import struct
 import time
 import urllib.parse
 
-from lib import checks
-from lib.api import API, PASSWORD, Client, Org, login, ok, not_found, denied, validation_error
+from lib import checks, harness
+from lib.api import (API, PASSWORD, Client, Org, denied, login, not_found, ok, sql_rows,
+                     validation_error)
 from lib.checks import expect
 from test_identity_config import own_instance
 
@@ -311,6 +312,12 @@ def test_mfa_token_expires(fe):
         checks.error(post(own, "/auth/mfa/verify", {"mfa_token": body["mfa_token"],
                                                     "code": hotp(secret, used + 1)}),
                      401, "INVALID_TOKEN")
+    # The purge job deletes the expired challenge rows.
+    expired = ("SELECT COUNT(*) FROM %s.mfa_challenges WHERE expires_at < UTC_TIMESTAMP(6)"
+               % harness.DB_NAME)
+    expect(int(sql_rows(fe, expired)[0][0]) > 0, "no expired challenge before the purge")
+    fe.harness.admin("purge")
+    expect(int(sql_rows(fe, expired)[0][0]) == 0, "expired challenges left after the purge")
 
 
 # ------------------------------------------------------------------ bad input
