@@ -358,4 +358,52 @@ enum db_result store_sso_identity_link(struct db *db, const char *org_id, const 
 enum db_result store_sso_identity_touch(struct db *db, const char *org_id, const char *issuer,
     const char *subject);
 
+/* Two-factor sign-in (store_mfa.c, sql/008_mfa.sql). */
+#define MFA_DIGEST_LEN 32
+struct mfa_state {
+	bool confirmed;             /* the user signs in with a code */
+	const char *policy;         /* the organization's: none, admins or all */
+};
+enum db_result store_mfa_state(struct db *db, struct arena *a, const char *user_id,
+    const char *org_id, struct mfa_state *s);
+/* A user's enrolment: sealed secret (bytes in the arena), last step used; found false: none. */
+struct mfa_secret {
+	const unsigned char *sealed;
+	size_t sealed_len;
+	long long last_step;
+	bool confirmed, found;
+};
+enum db_result store_mfa_secret(struct db *db, struct arena *a, const char *user_id,
+    struct mfa_secret *m);
+/* Start (or restart, when unconfirmed) an enrolment with a sealed secret. */
+enum db_result store_mfa_enrol(struct db *db, const char *user_id, const unsigned char *sealed,
+    size_t len);
+/*
+ * Spend TOTP step for user_id: *changed only when it is after the last one
+ * used (confirm: and the enrolment is unconfirmed, which it then confirms).
+ */
+enum db_result store_mfa_use_step(struct db *db, const char *user_id, long long step, bool confirm,
+    bool *changed);
+/* Forget a user's second factor: enrolment, recovery codes, pending challenges. */
+enum db_result store_mfa_remove(struct db *db, const char *user_id);
+/* Drop the user's recovery codes (before a new set is added). */
+enum db_result store_mfa_recovery_clear(struct db *db, const char *user_id);
+enum db_result store_mfa_recovery_add(struct db *db, const char *user_id,
+    const unsigned char digest[MFA_DIGEST_LEN]);
+/* Spend an unused recovery code; *changed when there was one. */
+enum db_result store_mfa_recovery_use(struct db *db, const char *user_id,
+    const unsigned char digest[MFA_DIGEST_LEN], bool *changed);
+/* A challenge of purpose (verify, enrol) for user_id, living ttl seconds. */
+enum db_result store_mfa_challenge_create(struct db *db, const unsigned char digest[MFA_DIGEST_LEN],
+    const char *user_id, const char *purpose, long ttl);
+/* The user of a live challenge of purpose; *user_id NULL when there is none. */
+enum db_result store_mfa_challenge_user(struct db *db, struct arena *a,
+    const unsigned char digest[MFA_DIGEST_LEN], const char *purpose, const char **user_id);
+/* Spend a live challenge; *changed false when it was spent or expired meanwhile. */
+enum db_result store_mfa_challenge_spend(struct db *db, const unsigned char digest[MFA_DIGEST_LEN],
+    bool *changed);
+enum db_result store_org_mfa_policy(struct db *db, struct arena *a, const char *org_id,
+    const char **policy);
+enum db_result store_org_mfa_policy_set(struct db *db, const char *org_id, const char *policy);
+
 #endif

@@ -405,6 +405,48 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
 	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
+
+	/*
+	 * Two-factor sign-in (sql/008_mfa.sql). A step or a recovery code is
+	 * spent by a conditional write that changes one row or none, so two
+	 * requests racing with the same code cannot both succeed.
+	 */
+	[STMT_MFA_STATE] = DB_QUERY(
+	    "SELECT (SELECT confirmed_at IS NOT NULL FROM user_mfa WHERE user_id = ?), mfa_policy "
+	    "FROM organizations WHERE id = ?"),
+	[STMT_MFA_SECRET] = DB_QUERY(
+	    "SELECT secret, last_step, confirmed_at IS NOT NULL FROM user_mfa WHERE user_id = ?"),
+	/* A new enrolment replaces one that was started and never confirmed, never a confirmed one. */
+	[STMT_MFA_ENROL] = DB_QUERY(
+	    "INSERT INTO user_mfa (user_id, secret, last_step) VALUES (?, ?, 0) "
+	    "ON DUPLICATE KEY UPDATE secret = IF(confirmed_at IS NULL, VALUES(secret), secret), "
+	    "last_step = IF(confirmed_at IS NULL, 0, last_step)"),
+	[STMT_MFA_USE_STEP] = DB_QUERY(
+	    "UPDATE user_mfa SET last_step = ? "
+	    "WHERE user_id = ? AND last_step < ? AND confirmed_at IS NOT NULL"),
+	[STMT_MFA_CONFIRM] = DB_QUERY(
+	    "UPDATE user_mfa SET last_step = ?, confirmed_at = UTC_TIMESTAMP(6) "
+	    "WHERE user_id = ? AND last_step < ? AND confirmed_at IS NULL"),
+	[STMT_MFA_DELETE] = DB_QUERY("DELETE FROM user_mfa WHERE user_id = ?"),
+	[STMT_MFA_RECOVERY_CLEAR] = DB_QUERY("DELETE FROM mfa_recovery_codes WHERE user_id = ?"),
+	[STMT_MFA_RECOVERY_ADD] = DB_QUERY(
+	    "INSERT INTO mfa_recovery_codes (user_id, code_digest) VALUES (?, ?)"),
+	[STMT_MFA_RECOVERY_USE] = DB_QUERY(
+	    "UPDATE mfa_recovery_codes SET used_at = UTC_TIMESTAMP(6) "
+	    "WHERE user_id = ? AND code_digest = ? AND used_at IS NULL"),
+	[STMT_MFA_CHALLENGE_CREATE] = DB_QUERY(
+	    "INSERT INTO mfa_challenges (token_digest, user_id, purpose, expires_at) "
+	    "VALUES (?, ?, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND)"),
+	[STMT_MFA_CHALLENGE_USER] = DB_QUERY(
+	    "SELECT user_id FROM mfa_challenges "
+	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	[STMT_MFA_CHALLENGE_SPEND] = DB_QUERY(
+	    "DELETE FROM mfa_challenges WHERE token_digest = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	[STMT_MFA_CHALLENGES_CLEAR] = DB_QUERY("DELETE FROM mfa_challenges WHERE user_id = ?"),
+	[STMT_ORG_MFA_POLICY] = DB_QUERY("SELECT mfa_policy FROM organizations WHERE id = ?"),
+	[STMT_ORG_MFA_POLICY_SET] = DB_QUERY("UPDATE organizations SET mfa_policy = ? WHERE id = ?"),
+	[STMT_PURGE_MFA_CHALLENGES] = DB_QUERY(
+	    "DELETE FROM mfa_challenges WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
 };
 
 struct db_query *

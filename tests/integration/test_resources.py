@@ -46,6 +46,9 @@ ROUTE_PERMS = {
     ("GET", "/api/v1/audit-log"): "audit:read",
     ("GET", "/api/v1/sso-connections"): "users:manage",
     ("PUT", "/api/v1/sso-connections"): "users:manage",
+    ("DELETE", "/api/v1/users/{id}/mfa"): "users:manage",
+    ("GET", "/api/v1/mfa-policy"): "users:read",
+    ("PUT", "/api/v1/mfa-policy"): "users:manage",
 }
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 # What the matrix's request needs besides the route's permission: the role
@@ -128,6 +131,9 @@ def test_permission_matrix(fe):
         ("GET", "/api/v1/audit-log"): (lambda: "/audit-log", None, 200),
         ("GET", "/api/v1/sso-connections"): (lambda: "/sso-connections", None, 200),
         ("PUT", "/api/v1/sso-connections"): (lambda: "/sso-connections", lambda: sso, 200),
+        ("DELETE", "/api/v1/users/{id}/mfa"): (lambda: "/users/%s/mfa" % target.id, None, 204),
+        ("GET", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", None, 200),
+        ("PUT", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", lambda: {"require": "none"}, 200),
     }
     # A connection to read (GET sorts before the PUT that would create one).
     # Saving one fetches the provider's discovery document and keys: a fake

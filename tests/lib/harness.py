@@ -234,6 +234,7 @@ class Harness(ProcessOwner):
         self.db_log = str(Path(self.tmp) / "mariadb.log")
         self.config = str(Path(self.tmp) / "overwatch.conf")
         self.secret = str(Path(self.tmp) / "jwt.secret")
+        self.mfa_secret = str(Path(self.tmp) / "mfa.secret")
         self.db_password_file = str(Path(self.tmp) / "db.password")
         # The service gets a clean environment: the caller's OVERWATCH_*
         # variables must not leak into the tests (nor the quick start's).
@@ -334,8 +335,10 @@ class Harness(ProcessOwner):
             # The same for the registration and single sign-on throttles:
             # the suite registers hundreds of organizations from one address.
             "[lockout]\nip_failures_per_minute = 100000\n\n"
-            "[sso]\nrequests_per_minute = 1000000\n"
-            % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file, self.secret))
+            "[sso]\nrequests_per_minute = 1000000\n\n"
+            "[mfa]\nsecret_file = %s\n"
+            % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file, self.secret,
+               self.mfa_secret))
 
     def admin(self, *args, input_text=None, check=True):
         return self.run([self.admin_bin, "--config", self.config] + list(args),
@@ -351,11 +354,12 @@ class Harness(ProcessOwner):
         self.setup_database()
         self.write_config()
         self.admin("gen-secret", self.secret)
+        self.admin("gen-secret", self.mfa_secret)
         self.admin("migrate", "--dir", self.sql_dir)
         if self.root:
             # Apache's mod_fcgid runs the service as www-data.
             www = pwd.getpwnam("www-data")
-            for f in (self.secret, self.db_password_file):
+            for f in (self.secret, self.mfa_secret, self.db_password_file):
                 os.chown(f, www.pw_uid, www.pw_gid)
 
     # ---------------------------------------------------------------- service
