@@ -1,46 +1,33 @@
 /* h_apikey_activity.c -- GET /api-keys/{id}/activity: a key's use per day and per address, 90 days back. */
 #include "handlers.h"
 
-#include <stdlib.h>
-
 #include "params.h"
 #include "store.h"
 #include "view.h"
 
-static json_object *
-count_of(const struct db_rows *rows, size_t i, size_t col)
-{
-	return json_object_new_int64(db_cell_int(rows, i, col));
-}
+/* doc/api.md section 6, GET /api-keys/{id}/activity: one day, one address. */
+static const struct view_col day_cols[] = {
+	{"date", DAY_COL_DATE, -1},
+	{"requests", DAY_COL_REQUESTS, VIEW_INTEGER},
+	{"rejected", DAY_COL_REJECTED, VIEW_INTEGER},
+	{"distinct_ips", DAY_COL_IPS, VIEW_INTEGER},
+	{NULL, 0, 0},
+};
+static const struct view_col ip_cols[] = {
+	{"ip", IP_COL_IP, -1},
+	{"first_seen", IP_COL_FIRST, -1},
+	{"last_seen", IP_COL_LAST, -1},
+	{"requests", IP_COL_REQUESTS, VIEW_INTEGER},
+	{"rejected", IP_COL_REJECTED, VIEW_INTEGER},
+	{NULL, 0, 0},
+};
 
 static json_object *
-days_view(const struct db_rows *rows)
+rows_view(const struct db_rows *rows, const struct view_col *cols)
 {
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < rows->nrows; i++) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "date", view_opt_string(db_cell(rows, i, DAY_COL_DATE)));
-		json_object_object_add(o, "requests", count_of(rows, i, DAY_COL_REQUESTS));
-		json_object_object_add(o, "rejected", count_of(rows, i, DAY_COL_REJECTED));
-		json_object_object_add(o, "distinct_ips", count_of(rows, i, DAY_COL_IPS));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static json_object *
-ips_view(const struct db_rows *rows)
-{
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < rows->nrows; i++) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "ip", view_opt_string(db_cell(rows, i, IP_COL_IP)));
-		json_object_object_add(o, "first_seen", view_opt_string(db_cell(rows, i, IP_COL_FIRST)));
-		json_object_object_add(o, "last_seen", view_opt_string(db_cell(rows, i, IP_COL_LAST)));
-		json_object_object_add(o, "requests", count_of(rows, i, IP_COL_REQUESTS));
-		json_object_object_add(o, "rejected", count_of(rows, i, IP_COL_REJECTED));
-		json_object_array_add(arr, o);
-	}
+	for (size_t i = 0; i < rows->nrows; i++)
+		json_object_array_add(arr, view_row(rows, i, cols));
 	return arr;
 }
 
@@ -65,7 +52,7 @@ h_apikeys_activity(struct ctx *c)
 		return st;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "key_id", json_object_new_string(id));
-	json_object_object_add(o, "days", days_view(&days));
-	json_object_object_add(o, "ips", ips_view(&ips));
+	json_object_object_add(o, "days", rows_view(&days, day_cols));
+	json_object_object_add(o, "ips", rows_view(&ips, ip_cols));
 	return h_reply(c, ST_OK, o);
 }

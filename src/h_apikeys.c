@@ -177,6 +177,15 @@ fail:
 	return reply_db_status(r);
 }
 
+static const struct view_str key_times[] = {
+	VIEW_STR(struct apikey_listed, created_at), VIEW_STR(struct apikey_listed, expires_at),
+	VIEW_STR(struct apikey_listed, last_used_at), VIEW_STR(struct apikey_listed, last_used_ip),
+};
+static const struct view_str key_rotation[] = {
+	VIEW_STR(struct apikey_listed, rotated_from), VIEW_STR(struct apikey_listed, rotated_to),
+	VIEW_STR(struct apikey_listed, rotation_ends_at), VIEW_STR(struct apikey_listed, rotation_due_at),
+};
+
 /* A listed key as GET /api-keys shows it (doc/api.md section 6, API keys). */
 static json_object *
 key_view(const void *keys, size_t i)
@@ -192,16 +201,10 @@ key_view(const void *keys, size_t i)
 	/* What the key can do now: none unless it is active (the same judgement as auth.c). */
 	json_object_object_add(o, "effective_permissions", view_permissions(effective));
 	json_object_object_add(o, "status", json_object_new_string(auth_apikey_status(ks)));
-	json_object_object_add(o, "created_at", view_opt_string(l->created_at));
-	json_object_object_add(o, "expires_at", view_opt_string(l->expires_at));
-	json_object_object_add(o, "last_used_at", view_opt_string(l->last_used_at));
-	json_object_object_add(o, "last_used_ip", view_opt_string(l->last_used_ip));
+	view_add_strings(o, l, key_times, sizeof(key_times) / sizeof(key_times[0]));
 	json_object_object_add(o, "use_count", json_object_new_int64(l->use_count));
 	json_object_object_add(o, "created_by", view_type_id(l->created_by_type, l->created_by_id));
-	json_object_object_add(o, "rotated_from", view_opt_string(l->rotated_from));
-	json_object_object_add(o, "rotated_to", view_opt_string(l->rotated_to));
-	json_object_object_add(o, "rotation_ends_at", view_opt_string(l->rotation_ends_at));
-	json_object_object_add(o, "rotation_due_at", view_opt_string(l->rotation_due_at));
+	view_add_strings(o, l, key_rotation, sizeof(key_rotation) / sizeof(key_rotation[0]));
 	json_object_object_add(o, "rotation_due", json_object_new_boolean(l->rotation_due));
 	return o;
 }

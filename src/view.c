@@ -22,8 +22,14 @@ view_row(const struct db_rows *rows, size_t i, const struct view_col *cols)
 	json_object *o = json_object_new_object();
 	for (const struct view_col *v = cols; v->name != NULL; v++) {
 		const char *cell = db_cell(rows, i, (size_t)v->col);
-		json_object_object_add(o, v->name, v->type_col < 0 ? view_opt_string(cell) :
-		    view_type_id(db_cell(rows, i, (size_t)v->type_col), cell));
+		json_object *value;
+		if (v->type_col == VIEW_INTEGER)
+			value = json_object_new_int64(db_cell_int(rows, i, (size_t)v->col));
+		else if (v->type_col < 0)
+			value = view_opt_string(cell);
+		else
+			value = view_type_id(db_cell(rows, i, (size_t)v->type_col), cell);
+		json_object_object_add(o, v->name, value);
 	}
 	return o;
 }
@@ -82,4 +88,13 @@ view_apikey_created(const char *id, const char *name, const char *key, const cha
 		json_object_object_add(o, "expires_at", NULL);
 	}
 	return o;
+}
+
+void
+view_add_strings(json_object *o, const void *base, const struct view_str *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const *member = (const char *const *)((const char *)base + fields[i].offset);
+		json_object_object_add(o, fields[i].name, view_opt_string(*member));
+	}
 }

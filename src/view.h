@@ -3,6 +3,7 @@
 #define OW_VIEW_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "permission.h"
@@ -19,17 +20,27 @@ json_object *view_permissions(perm_set perms);
 json_object *view_type_id(const char *type, const char *id);
 /*
  * One member of a row's JSON object: the string of column col (JSON null
- * for SQL NULL) or, when type_col >= 0, the {type, id} object of columns
- * type_col and col. A view is an array of them ending with name NULL.
+ * for SQL NULL), its integer when type_col is VIEW_INTEGER, or, when
+ * type_col >= 0, the {type, id} object of columns type_col and col. A view
+ * is an array of them ending with name NULL.
  */
 struct view_col {
 	const char *name;
 	int col;
 	int type_col;
 };
+#define VIEW_INTEGER (-2)
 json_object *view_row(const struct db_rows *rows, size_t i, const struct view_col *cols);
 /* A string or JSON null. */
 json_object *view_opt_string(const char *s);
+/* Members of a struct that are text or NULL, shown by name (view_add_strings). */
+struct view_str {
+	const char *name;
+	size_t offset;      /* of a const char * member */
+};
+#define VIEW_STR(type, member) {#member, offsetof(type, member)}
+/* Add each of fields (n) of the struct at base to o, as a string or null. */
+void view_add_strings(json_object *o, const void *base, const struct view_str *fields, size_t n);
 /* A new API key as POST /api-keys and its rotation show it: the only time the key itself is shown. */
 json_object *view_apikey_created(const char *id, const char *name, const char *key,
     const char *prefix, perm_set perms, time_t created, time_t expires);
