@@ -21,12 +21,18 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/*
+ * Only sets our flag, never FCGX_ShutdownPending(): libfcgi's accept gives
+ * up without calling accept() once that is set, so drain_queued() could not
+ * take the connections queued before the stop and exit would reset them.
+ * libfcgi needs no warning anyway: the stop signals are blocked outside
+ * ppoll and the listening socket is non-blocking, so its accept never waits.
+ */
 static void
 on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-	FCGX_ShutdownPending();
 }
 
 static long

@@ -99,12 +99,54 @@ def test_fcgid_recycling_loses_no_request(fe):
         h.stop_frontend(own)
 
 
+# ppoll's system call number: the worker's idle wait is its only ppoll (the
+# database client polls with poll), so a process stopped inside it is idle.
+PPOLL_NR = {"x86_64": 271, "aarch64": 73, "riscv64": 73}.get(os.uname().machine)
+
+
+def in_ppoll(pid):
+    """Is pid inside ppoll (/proc/PID/syscall, readable by its parent)?"""
+    try:
+        return Path("/proc/%d/syscall" % pid).read_text().split()[0] == str(PPOLL_NR)
+    except (OSError, IndexError):
+        return False
+
+
+def proc_state(pid):
+    """pid's state letter (R, S, T, Z...), or None once it is gone."""
+    try:
+        return Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def stop_while_idle(p, timeout=10.0):
+    """SIGSTOP p while it waits in ppoll with no request in hand. Stopped
+    anywhere else (still finishing the previous connection, or between two
+    ticks of its wait) it would, on SIGCONT, reach ppoll with the next
+    connection already queued and answer it in its ordinary loop, the stop
+    signal staying blocked: the test would not reach the drain it is about."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not in_ppoll(p.pid):
+            time.sleep(0.005)
+            continue
+        os.kill(p.pid, signal.SIGSTOP)
+        while proc_state(p.pid) not in ("T", "Z", None):
+            time.sleep(0.001)
+        if in_ppoll(p.pid):
+            return
+        os.kill(p.pid, signal.SIGCONT)         # it left ppoll (a tick) first: again
+    raise AssertionError("the process alone never sat idle in ppoll within %.0f s" % timeout)
+
+
 def test_alone_stop_answers_queued_connection(fe):
     """A process spawned alone (the listening socket on fd 0, as mod_fcgid
     spawns it) that is told to stop answers a connection already queued on its
     socket -- mod_fcgid may hand it one just before its SIGTERM -- rather than
-    resetting it by exiting. Frozen with SIGSTOP, the request is queued and the
-    SIGTERM is pending; on SIGCONT both arrive together."""
+    resetting it by exiting. Frozen with SIGSTOP while idle in ppoll, the
+    request is queued and the SIGTERM is pending; on SIGCONT the signal
+    interrupts the wait first, so only the drain after the loop can answer."""
     if fe.name != "apache-fcgid":
         return
     h = fe.harness
@@ -130,7 +172,9 @@ def test_alone_stop_answers_queued_connection(fe):
             except (OSError, fcgi_client.FcgiError):
                 time.sleep(0.1)
         expect(status == 200, "precondition: the process alone answers /health (%s)" % status)
-        os.kill(p.pid, signal.SIGSTOP)
+        if PPOLL_NR is None:
+            return                             # no way to see where it waits here
+        stop_while_idle(p)
         conn = fcgi_client.Connection(path, timeout=15)
         conn.begin(fcgi_client.cgi_params("GET", "/api/v1/health"))
         conn.send_stdin(b"")
