@@ -115,9 +115,40 @@ def mixed_load(c, org, tag, endpoint):
             return {"status": r.status, "op": "me"}
         title = "%s-%d-%d" % (tag, i, n)
         r = client.post("/incidents", {"title": title, "severity": "low"})
-        return {"status": r.status, "op": "incident", "title": title,
+        return {"status": r.status, "op": "incident", "title": title, "ra": r.header("Retry-After"),
                 "id": (r.json or {}).get("id") if r.status == 201 else None}
     return call
+
+
+def no_database_fault_escapes(res, what):
+    """doc/api.md section 2: a fault of the database is 503 with Retry-After, never 500."""
+    bad = [r for r in res if r["status"] == 500 or (r["status"] == 503 and not r.get("ra"))]
+    expect(not bad, "%s: %d answers 500 or 503 without Retry-After: %s"
+           % (what, len(bad), statuses(bad)))
+
+
+def service_connections(node):
+    """The workers' connections to node: its process list, user overwatch."""
+    rows = node.sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '%s'" % DB,
+                    check=False)
+    return int(rows[0][0]) if rows else -1
+
+
+def expect_fail_back(c, host, first, others, timeout=45):
+    """Every worker of host is back on its first server (doc/scale-out.md,
+    servers), without a request: the other nodes hold none of its connections.
+    Only host lists first, so its connections there are host's workers."""
+    workers = int(re.search(r"workers = (\d+)", open(host.config).read()).group(1))
+
+    def back():
+        return service_connections(first) == workers
+    t = time.monotonic()
+    api.wait_until(back, timeout, 0.25)
+    counts = {n.name: service_connections(n) for n in [first] + others}
+    print("      %s's workers back on %s after %.1f s: connections %s"
+          % (host.name, first.name, time.monotonic() - t, counts))
+    expect(counts[first.name] == workers, "%s's workers did not return to %s within %d s: %s"
+           % (host.name, first.name, timeout, counts))
 
 
 def check_incidents_once(c, org, results, nodes=None):
@@ -410,6 +441,80 @@ def test_node_cut_off_from_the_cluster_is_skipped(c):
            "host B still fails 3 s after its first server left the cluster: %s" % st)
 
 
+def test_first_node_of_a_leaves_the_primary_component_under_writes(c):
+    """node1, host A's first server, is cut off (gmcast.isolate=1) while A
+    takes writes: a COMMIT in flight there fails (error 1180) and the node
+    refuses the next statements (1047). Each such answer is 503 with
+    Retry-After, never 500; after the failure is detected every request is
+    served through node2; nothing answered 201 is lost or doubled; and once
+    node1 is back and synced, A's workers return to it by themselves."""
+    org = api.Org(c.a, "isolate-a")
+    victim, n2, n3 = c.nodes
+    tag = api.unique("i")
+    load = Load(mixed_load(c, org, tag, c.a), threads=4)
+    with load:
+        time.sleep(1.0)
+        t_cut = time.monotonic()
+        victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'")
+        try:
+            api.wait_until(lambda: victim.status("wsrep_cluster_status") != "Primary", 15, 0.05)
+            t_out = time.monotonic()
+            state = victim.status("wsrep_cluster_status")
+            time.sleep(6)
+        finally:
+            victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'")
+        t_back = time.monotonic()
+    res = load.snapshot()
+    c.wait_size(3, 60)
+    failed = [r for r in res if not good(r)]
+    after = [r for r in res if t_out + 3 < r["t0"] and r["t1"] < t_back]
+    print("      node1 %s: %d requests through host A, %d failed %s; %d of %d failed from 3 s "
+          "after it left until it returned" % (state, len(res), len(failed), statuses(failed),
+                                                sum(1 for r in after if not good(r)), len(after)))
+    expect(state != "Primary", "node1 did not leave the primary component (%s)" % state)
+    no_database_fault_escapes(res, "node1 cut off")
+    expect(len(after) > 10 and all(good(r) for r in after),
+           "host A still fails 3 s after its first server left the cluster: %s"
+           % statuses([r for r in after if not good(r)]))
+    n, anyway = check_incidents_once(c, org, res)
+    print("      %d incidents answered 201, each once on every node; %d answered otherwise but "
+          "committed all the same; cut at %.2f s" % (n, anyway, t_cut - res[0]["t0"]))
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
+def test_read_only_node_is_left_for_the_next(c):
+    """node1, host A's first server, is made read-only (maintenance): it
+    refuses writes (error 1290) but still answers reads. A write through A
+    is run again on node2 and answered 201; reads go on; when node1 is
+    writable again, A's workers return to it."""
+    org = api.Org(c.a, "readonly")
+    victim, n2, n3 = c.nodes
+    client = Client(c.a, token=org.admin.token)
+    tag = api.unique("ro")
+    res = []
+    # Host A's workers start on node1, its first server.
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+    victim.sql("SET GLOBAL read_only = 1")
+    try:
+        for i in range(24):
+            title = "%s-%d" % (tag, i)
+            r = client.post("/incidents", {"title": title, "severity": "low"})
+            res.append({"status": r.status, "op": "incident", "title": title,
+                        "ra": r.header("Retry-After"), "id": (r.json or {}).get("id")})
+            r = client.get("/auth/me")
+            res.append({"status": r.status, "op": "me", "ra": r.header("Retry-After")})
+        on_victim = service_connections(victim)
+    finally:
+        victim.sql("SET GLOBAL read_only = 0")
+    print("      24 writes and 24 reads through host A while node1 was read-only: %s; host A's "
+          "connections left on node1: %d" % (statuses(res), on_victim))
+    no_database_fault_escapes(res, "node1 read-only")
+    expect(all(good(r) for r in res), "requests failed while node1 was read-only: %s" % statuses(res))
+    expect(on_victim == 0, "%d of host A's workers stayed on the read-only node1" % on_victim)
+    check_incidents_once(c, org, res)
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
 def test_kill_9_of_a_galera_node_under_load(c):
     org = api.Org(c.a, "nodekill")
     victim = c.nodes[1]           # node2: host B's first server, host A's second
@@ -429,6 +534,7 @@ def test_kill_9_of_a_galera_node_under_load(c):
             time.sleep(0.05)
         expect(t_detect is not None, "the survivors still count 3 nodes 30 s after the kill")
         time.sleep(3)
+        on_n3 = service_connections(c.nodes[2])
         t_restart = time.monotonic()
         log_from = os.path.getsize(victim.log)
         pos = victim.recover_position()
@@ -462,6 +568,10 @@ def test_kill_9_of_a_galera_node_under_load(c):
     n, anyway = check_incidents_once(c, org, res)
     print("      %d incidents answered 201, each present once on all 3 nodes; %d answered "
           "otherwise but committed all the same" % (n, anyway))
+    # Host B's workers moved to node3 during the outage and return to node2.
+    print("      host B's connections on node3 before node2 returned: %d" % on_n3)
+    expect(on_n3 > 0, "no worker of host B moved to node3 while node2 was dead")
+    expect_fail_back(c, c.hosts[1], victim, survivors)
 
 
 def test_service_host_killed_under_load(c):
