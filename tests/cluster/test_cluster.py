@@ -15,6 +15,7 @@ import re
 import threading
 import time
 
+import cluster
 from lib import api
 from lib import checks
 from lib.api import API, PASSWORD, Client, ok
@@ -192,6 +193,40 @@ def test_cluster_is_formed(c):
     org = api.Org(c.a, "formed")
     me = ok(Client(c.b, token=org.admin.token).get("/auth/me"), 200, "host B: token from A")
     expect(me["user"]["id"] == org.admin.id, "host B sees another user", None)
+
+
+def test_the_guide_is_what_runs(c):
+    """doc/scale-out.md is the set-up: cluster.py took its users, grants,
+    migration and [database] section from the guide's own blocks; here its
+    Galera settings are checked against the nodes' command line, and the
+    service's user (rows only) runs `migrate` as the guide says it may."""
+    cnf = cluster.guide_block("ini", "On every node, `/etc/mysql/mariadb.conf.d/60-galera.cnf`")
+    # Per-node addresses, names and the SST method differ on loopback by design.
+    own = {"bind-address", "wsrep_cluster_address", "wsrep_node_name", "wsrep_node_address",
+           "wsrep_sst_method", "wsrep_sst_auth", "wsrep_provider_options", "wsrep_cluster_name"}
+    argv = c.nodes[0].argv()
+    checked = []
+    for line in cnf.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" not in line:
+            continue
+        key, value = (x.strip() for x in line.split("=", 1))
+        if key in own:
+            continue
+        opt = "--%s=%s" % (key.replace("_", "-"), value)
+        expect(any(a.lower() == opt.lower() for a in argv),
+               "doc/scale-out.md sets %s = %s; the test nodes do not run %s" % (key, value, opt))
+        checked.append(key)
+    expect(len(checked) >= 6, "too few settings read from the guide: %s" % checked)
+    grants = " ".join(r[0] for r in c.nodes[0].sql("SHOW GRANTS FOR '%s'@'127.0.0.1'" % DB))
+    expect("SELECT, INSERT, UPDATE, DELETE ON `%s`.*" % DB in grants and "ALL" not in grants,
+           "the service's user is not the guide's (rows only): %s" % grants)
+    r = c.admin(["migrate", "--dir", c.sql_dir])
+    expect(r.returncode == 0 and r.stdout.strip().endswith("schema already up to date"),
+           "migrate as the service's user, nothing pending: exit %d, %r %r"
+           % (r.returncode, r.stdout[-300:], r.stderr[-300:]))
+    print("      %d Galera settings of the guide on the nodes; migrate as the service's user: %s"
+          % (len(checked), r.stdout.strip().splitlines()[-1]))
 
 
 def test_key_deleted_through_a_is_refused_on_next_request_through_b(c):
