@@ -155,6 +155,17 @@ class Node:
             return None
         return [line.split("\t") for line in r.stdout.splitlines()]
 
+    def hold(self, statements):
+        """A session of the local administrator running statements in the
+        background (a lock they take lasts as long as the session)."""
+        p = subprocess.Popen([harness.which("mariadb", "/usr/bin"), "--no-defaults",
+                              "--socket=%s" % self.socket, "-u", getpass.getuser(), "-N", "-B",
+                              "-e", statements], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=self.cluster.env,
+                             start_new_session=True)
+        self.cluster.procs.append(p)
+        return p
+
     def status(self, name):
         rows = self.sql("SHOW GLOBAL STATUS LIKE '%s'" % name, check=False)
         return rows[0][1] if rows else None

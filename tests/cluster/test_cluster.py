@@ -12,6 +12,7 @@ read on the other node is enough to fail it.
 
 import os
 import re
+import signal
 import threading
 import time
 
@@ -548,6 +549,76 @@ def test_read_only_node_is_left_for_the_next(c):
     expect(on_victim == 0, "%d of host A's workers stayed on the read-only node1" % on_victim)
     check_incidents_once(c, org, res)
     expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
+def fault_under_load(c, name, start, end, seconds, settle):
+    """Load through host A (4 clients, reads and writes) while start() puts
+    a fault on node1, its first server, for `seconds`, then end() removes
+    it. No answer is 500 or 503 without Retry-After; every request that
+    starts `settle` s after the fault until its end is served (through
+    node2); nothing answered 201 is lost or doubled; and A's workers return
+    to node1 once it serves again."""
+    org = api.Org(c.a, name)
+    victim, n2, n3 = c.nodes
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])   # the starting point
+    load = Load(mixed_load(c, org, api.unique(name), c.a), threads=4)
+    with load:
+        time.sleep(1.0)
+        t_fault = time.monotonic()
+        start()
+        try:
+            time.sleep(seconds)
+        finally:
+            t_end = time.monotonic()
+            end()
+        time.sleep(0.5)
+    res = load.snapshot()
+    failed = [r for r in res if not good(r)]
+    after = [r for r in res if t_fault + settle < r["t0"] and r["t1"] < t_end]
+    print("      %s for %.0f s: %d requests through host A, %d failed %s; %d of %d failed from "
+          "%.0f s after the fault until its end" % (name, t_end - t_fault, len(res), len(failed),
+                                                    statuses(failed),
+                                                    sum(1 for r in after if not good(r)),
+                                                    len(after), settle))
+    no_database_fault_escapes(res, name)
+    expect(len(after) > 10 and all(good(r) for r in after),
+           "%s: host A still fails %.0f s after the fault: %s"
+           % (name, settle, statuses([r for r in after if not good(r)])))
+    c.wait_size(3, 90)
+    check_incidents_once(c, org, res)
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
+def test_first_node_of_a_desynced_under_a_backup_lock(c):
+    """node1 desynced and holding FLUSH TABLES WITH READ LOCK, as a backup
+    does: its writes wait for the lock and its causal reads for an apply
+    that is paused, until query_timeout (5 s) ends them (errors 1205, 1969).
+    Each such answer is 503 with Retry-After; the worker then sees node1 is
+    not Synced (wsrep_local_state 2) and moves to node2."""
+    victim = c.nodes[0]
+    hold = 14
+    holder = {}
+
+    def start():
+        # The session ends the lock itself: a killed client's SLEEP would hold it on.
+        holder["p"] = victim.hold("SET GLOBAL wsrep_desync = ON; FLUSH TABLES WITH READ LOCK; "
+                                  "SELECT SLEEP(%d); UNLOCK TABLES; SET GLOBAL wsrep_desync = OFF;"
+                                  % hold)
+        api.wait_until(lambda: victim.status("wsrep_local_state") == "2", 10, 0.05)
+
+    def end():
+        holder["p"].wait(30)
+        victim.sql("SET GLOBAL wsrep_desync = OFF")
+    fault_under_load(c, "desync", start, end, hold - 1, 8)
+
+
+def test_first_node_of_a_stopped_and_started(c):
+    """node1 stopped cleanly (SIGTERM): connections on it end with errors
+    1053 / 1927 / 2013, then nothing listens. Started again, it rejoins by
+    IST and A's workers return to it."""
+    victim = c.nodes[0]
+    fault_under_load(c, "stop", victim.stop, lambda: (victim.start(), victim.wait_synced(90)),
+                     5, 3)
 
 
 def test_kill_9_of_a_galera_node_under_load(c):
