@@ -1,9 +1,11 @@
 """Scale-out tests (doc/scale-out.md): two service hosts on a 3-node Galera
 cluster behind HAProxy. Each test is a function test_NAME(c) of a running
 cluster.Cluster `c` (c.a, c.b: the hosts' lighttpd; c.lb: HAProxy; c.nodes;
-c.hosts), run in file order: revocations, lockout, concurrent writes, the
-last-admin race, then the fault tests (a node cut off, a node killed, a host
-killed), and a final comparison of the nodes' tables. A test fails by raising
+c.hosts), run in file order: the guide's set-up, revocations, lockout,
+concurrent writes, the last-admin race, then the fault tests (a node cut off,
+host A's first node cut off, read-only, desynced under a backup lock,
+stopped, a node killed, a host killed: never a 500, and the workers fail back
+to their first server), and a final comparison of the nodes' tables. A test fails by raising
 AssertionError (checks.expect); what it measured is printed under its name.
 
 Each revocation test repeats its change-then-check ROUNDS times: one stale
@@ -477,80 +479,6 @@ def test_node_cut_off_from_the_cluster_is_skipped(c):
            "host B still fails 3 s after its first server left the cluster: %s" % st)
 
 
-def test_first_node_of_a_leaves_the_primary_component_under_writes(c):
-    """node1, host A's first server, is cut off (gmcast.isolate=1) while A
-    takes writes: a COMMIT in flight there fails (error 1180) and the node
-    refuses the next statements (1047). Each such answer is 503 with
-    Retry-After, never 500; after the failure is detected every request is
-    served through node2; nothing answered 201 is lost or doubled; and once
-    node1 is back and synced, A's workers return to it by themselves."""
-    org = api.Org(c.a, "isolate-a")
-    victim, n2, n3 = c.nodes
-    tag = api.unique("i")
-    load = Load(mixed_load(c, org, tag, c.a), threads=4)
-    with load:
-        time.sleep(1.0)
-        t_cut = time.monotonic()
-        victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'")
-        try:
-            api.wait_until(lambda: victim.status("wsrep_cluster_status") != "Primary", 15, 0.05)
-            t_out = time.monotonic()
-            state = victim.status("wsrep_cluster_status")
-            time.sleep(6)
-        finally:
-            victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'")
-        t_back = time.monotonic()
-    res = load.snapshot()
-    c.wait_size(3, 60)
-    failed = [r for r in res if not good(r)]
-    after = [r for r in res if t_out + 3 < r["t0"] and r["t1"] < t_back]
-    print("      node1 %s: %d requests through host A, %d failed %s; %d of %d failed from 3 s "
-          "after it left until it returned" % (state, len(res), len(failed), statuses(failed),
-                                                sum(1 for r in after if not good(r)), len(after)))
-    expect(state != "Primary", "node1 did not leave the primary component (%s)" % state)
-    no_database_fault_escapes(res, "node1 cut off")
-    expect(len(after) > 10 and all(good(r) for r in after),
-           "host A still fails 3 s after its first server left the cluster: %s"
-           % statuses([r for r in after if not good(r)]))
-    n, anyway = check_incidents_once(c, org, res)
-    print("      %d incidents answered 201, each once on every node; %d answered otherwise but "
-          "committed all the same; cut at %.2f s" % (n, anyway, t_cut - res[0]["t0"]))
-    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
-
-
-def test_read_only_node_is_left_for_the_next(c):
-    """node1, host A's first server, is made read-only (maintenance): it
-    refuses writes (error 1290) but still answers reads. A write through A
-    is run again on node2 and answered 201; reads go on; when node1 is
-    writable again, A's workers return to it."""
-    org = api.Org(c.a, "readonly")
-    victim, n2, n3 = c.nodes
-    client = Client(c.a, token=org.admin.token)
-    tag = api.unique("ro")
-    res = []
-    # Host A's workers start on node1, its first server.
-    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
-    victim.sql("SET GLOBAL read_only = 1")
-    try:
-        for i in range(24):
-            title = "%s-%d" % (tag, i)
-            r = client.post("/incidents", {"title": title, "severity": "low"})
-            res.append({"status": r.status, "op": "incident", "title": title,
-                        "ra": r.header("Retry-After"), "id": (r.json or {}).get("id")})
-            r = client.get("/auth/me")
-            res.append({"status": r.status, "op": "me", "ra": r.header("Retry-After")})
-        on_victim = service_connections(victim)
-    finally:
-        victim.sql("SET GLOBAL read_only = 0")
-    print("      24 writes and 24 reads through host A while node1 was read-only: %s; host A's "
-          "connections left on node1: %d" % (statuses(res), on_victim))
-    no_database_fault_escapes(res, "node1 read-only")
-    expect(all(good(r) for r in res), "requests failed while node1 was read-only: %s" % statuses(res))
-    expect(on_victim == 0, "%d of host A's workers stayed on the read-only node1" % on_victim)
-    check_incidents_once(c, org, res)
-    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
-
-
 def fault_under_load(c, name, start, end, seconds, settle):
     """Load through host A (4 clients, reads and writes) while start() puts
     a fault on node1, its first server, for `seconds`, then end() removes
@@ -585,6 +513,60 @@ def fault_under_load(c, name, start, end, seconds, settle):
            "%s: host A still fails %.0f s after the fault: %s"
            % (name, settle, statuses([r for r in after if not good(r)])))
     c.wait_size(3, 90)
+    check_incidents_once(c, org, res)
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
+def test_first_node_of_a_leaves_the_primary_component_under_writes(c):
+    """node1, host A's first server, is cut off (gmcast.isolate=1) while A
+    takes writes: a COMMIT in flight there fails (error 1180) and the node
+    refuses the next statements (1047). Each such answer is 503 with
+    Retry-After, never 500; after the failure is detected every request is
+    served through node2; and once node1 is back and synced, A's workers
+    return to it by themselves."""
+    victim = c.nodes[0]
+    states = []
+
+    def start():
+        victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'")
+        api.wait_until(lambda: victim.status("wsrep_cluster_status") != "Primary", 15, 0.05)
+        states.append(victim.status("wsrep_cluster_status"))
+
+    def end():
+        victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'")
+    fault_under_load(c, "isolate", start, end, 6, 3)
+    expect(states[0] != "Primary", "node1 did not leave the primary component (%s)" % states)
+
+
+def test_read_only_node_is_left_for_the_next(c):
+    """node1, host A's first server, is made read-only (maintenance): it
+    refuses writes (error 1290) but still answers reads. A write through A
+    is run again on node2 and answered 201; reads go on; when node1 is
+    writable again, A's workers return to it."""
+    org = api.Org(c.a, "readonly")
+    victim, n2, n3 = c.nodes
+    client = Client(c.a, token=org.admin.token)
+    tag = api.unique("ro")
+    res = []
+    # Host A's workers start on node1, its first server.
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+    victim.sql("SET GLOBAL read_only = 1")
+    try:
+        for i in range(24):
+            title = "%s-%d" % (tag, i)
+            r = client.post("/incidents", {"title": title, "severity": "low"})
+            res.append({"status": r.status, "op": "incident", "title": title,
+                        "ra": r.header("Retry-After"), "id": (r.json or {}).get("id")})
+            r = client.get("/auth/me")
+            res.append({"status": r.status, "op": "me", "ra": r.header("Retry-After")})
+        on_victim = service_connections(victim)
+    finally:
+        victim.sql("SET GLOBAL read_only = 0")
+    print("      24 writes and 24 reads through host A while node1 was read-only: %s; host A's "
+          "connections left on node1: %d" % (statuses(res), on_victim))
+    no_database_fault_escapes(res, "node1 read-only")
+    expect(all(good(r) for r in res), "requests failed while node1 was read-only: %s" % statuses(res))
+    expect(on_victim == 0, "%d of host A's workers stayed on the read-only node1" % on_victim)
     check_incidents_once(c, org, res)
     expect_fail_back(c, c.hosts[0], victim, [n2, n3])
 
