@@ -183,31 +183,31 @@ db_connected(const struct db *db)
  * where every SELECT is refused; a server without Galera has no wsrep rows.
  */
 static bool
-node_serves(MYSQL *m)
+rows_as_wanted(MYSQL *m)
 {
-	static const char *const queries[] = {
-		"SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state')",
-		"SHOW GLOBAL VARIABLES WHERE Variable_name = 'read_only'",
-	};
 	static const char *const want[][2] = {
 		{"wsrep_ready", "ON"}, {"wsrep_local_state", "4"}, {"read_only", "OFF"},
 	};
-	bool serves = true;
+	MYSQL_RES *res = mysql_store_result(m);
+	MYSQL_ROW row;
+	bool serves = res != NULL;
 
-	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]) && serves; q++) {
-		MYSQL_RES *res = mysql_query(m, queries[q]) == 0 ? mysql_store_result(m) : NULL;
-		if (res == NULL)
-			return false;
-		MYSQL_ROW row;
-		while (serves && (row = mysql_fetch_row(res)) != NULL) {
-			for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
-				if (row[0] != NULL && strcmp(row[0], want[w][0]) == 0)
-					serves = row[1] != NULL && strcmp(row[1], want[w][1]) == 0;
-			}
+	while (serves && (row = mysql_fetch_row(res)) != NULL) {
+		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+			if (row[0] != NULL && strcmp(row[0], want[w][0]) == 0)
+				serves = row[1] != NULL && strcmp(row[1], want[w][1]) == 0;
 		}
-		mysql_free_result(res);
 	}
+	if (res != NULL)
+		mysql_free_result(res);
 	return serves;
+}
+
+static bool
+node_serves(MYSQL *m)
+{
+	return mysql_query(m, "SHOW GLOBAL STATUS LIKE 'wsrep_%'") == 0 && rows_as_wanted(m) &&
+	    mysql_query(m, "SHOW GLOBAL VARIABLES LIKE 'read_only'") == 0 && rows_as_wanted(m);
 }
 
 /*
@@ -586,8 +586,8 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 	 * as long again. The same for a read refused by a node that the worker
 	 * has left for the next server.
 	 */
-	if ((res == DB_UNAVAILABLE || res == DB_DEADLOCK) && was_connected && db->mysql == NULL && !in_txn && is_read(q->sql) &&
-	    util_now_ms() - t0 < 1000)
+	if ((res == DB_UNAVAILABLE || res == DB_DEADLOCK) && was_connected && db->mysql == NULL &&
+	    !in_txn && is_read(q->sql) && util_now_ms() - t0 < 1000)
 		res = exec_once(db, q, params, nparams, rows, a);
 	return res;
 }

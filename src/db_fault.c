@@ -1,4 +1,4 @@
-/* db_fault.c -- the sweep of MariaDB / Galera errors that are faults of the database, and what each one costs a request. */
+/* db_fault.c -- the MariaDB / Galera errors that are faults of the database, and what each costs a request. */
 #include "db.h"
 
 #include <errmsg.h>
@@ -21,8 +21,10 @@ static const struct db_fault faults[] = {
 	/* The connection is dead: only a new one is of use. */
 	{CR_CONNECTION_ERROR, DB_FAULT_GONE, "nothing listens on the socket (server stopped)"},
 	{CR_CONN_HOST_ERROR, DB_FAULT_GONE, "nothing listens on the port (server stopped or killed)"},
-	{CR_SERVER_GONE_ERROR, DB_FAULT_GONE, "the server closed the connection between statements (restart, kill -9)"},
-	{CR_SERVER_LOST, DB_FAULT_GONE, "the connection broke during a statement (kill -9, network, read timeout)"},
+	{CR_SERVER_GONE_ERROR, DB_FAULT_GONE,
+	    "the server closed the connection between statements (restart, kill -9)"},
+	{CR_SERVER_LOST, DB_FAULT_GONE,
+	    "the connection broke during a statement (kill -9, network, read timeout)"},
 	{CR_SERVER_LOST_EXTENDED, DB_FAULT_GONE, "as CR_SERVER_LOST, with the system error"},
 	{CR_COMMANDS_OUT_OF_SYNC, DB_FAULT_GONE, "a broken read left the protocol out of step"},
 	{CR_SSL_CONNECTION_ERROR, DB_FAULT_GONE, "the TLS layer of the connection failed"},
@@ -36,9 +38,11 @@ static const struct db_fault faults[] = {
 	{ER_NET_READ_INTERRUPTED, DB_FAULT_GONE, "the server timed out reading from the connection"},
 	{ER_NET_ERROR_ON_WRITE, DB_FAULT_GONE, "the server could not write to the connection"},
 	{ER_NET_WRITE_INTERRUPTED, DB_FAULT_GONE, "the server timed out writing to the connection"},
-	{ER_CLIENT_INTERACTION_TIMEOUT_NO, DB_FAULT_GONE, "the server dropped a connection idle past wait_timeout"},
+	{ER_CLIENT_INTERACTION_TIMEOUT_NO, DB_FAULT_GONE,
+	    "the server dropped a connection idle past wait_timeout"},
 	/* Prepared statements of this connection are stale; nothing ran. */
-	{ER_NEED_REPREPARE, DB_FAULT_STALE, "a table changed under the prepared statement (DDL on any node)"},
+	{ER_NEED_REPREPARE, DB_FAULT_STALE,
+	    "a table changed under the prepared statement (DDL on any node)"},
 	/* The transaction was rolled back whole; running it again is safe. */
 	{ER_LOCK_DEADLOCK, DB_FAULT_CONFLICT,
 	    "an InnoDB deadlock, a Galera certification failure, or a local transaction aborted by a replicated one"},
@@ -47,7 +51,8 @@ static const struct db_fault faults[] = {
 	    "Galera: the node is outside the primary component, joining or not synced (WSREP not ready)"},
 	{ER_OPTION_PREVENTS_STATEMENT, DB_FAULT_REFUSED, "the node is read_only (maintenance, a replica)"},
 	{ER_READ_ONLY_MODE, DB_FAULT_REFUSED, "InnoDB runs read-only (innodb_read_only, a forced recovery)"},
-	{ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, DB_FAULT_REFUSED, "a write in a transaction the server made read-only"},
+	{ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, DB_FAULT_REFUSED,
+	    "a write in a transaction the server made read-only"},
 	/* The outcome is unknown or it took too long to try again within the request. */
 	{ER_ERROR_DURING_COMMIT, DB_FAULT_FAILED,
 	    "Galera: the node left the primary component during COMMIT; whether the cluster has the write is unknown"},
@@ -56,7 +61,8 @@ static const struct db_fault faults[] = {
 	{ER_STATEMENT_TIMEOUT, DB_FAULT_FAILED, "max_statement_time ran out (a hung, desynced or blocked node)"},
 	{ER_QUERY_INTERRUPTED, DB_FAULT_FAILED, "the statement was killed (KILL QUERY, a node desyncing)"},
 	/* The server is alive but short of something. */
-	{ER_CON_COUNT_ERROR, DB_FAULT_BUSY, "max_connections reached (clients moved here from a failed node)"},
+	{ER_CON_COUNT_ERROR, DB_FAULT_BUSY,
+	    "max_connections reached (clients moved here from a failed node)"},
 	{ER_TOO_MANY_USER_CONNECTIONS, DB_FAULT_BUSY, "the account's connection limit is reached"},
 	{ER_OUT_OF_RESOURCES, DB_FAULT_BUSY, "the server is out of memory or threads"},
 	{ER_OUTOFMEMORY, DB_FAULT_BUSY, "the server is out of memory"},

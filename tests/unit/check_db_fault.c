@@ -1,4 +1,4 @@
-/* check_db_fault.c -- unit tests for db_fault.c: the MariaDB / Galera error sweep and what each kind costs a request. */
+/* check_db_fault.c -- unit tests for db_fault.c: the table of database faults and what each kind costs. */
 #include "unit.h"
 
 #include "db.h"
