@@ -178,13 +178,7 @@ route_step(struct ctx *c, void *arg)
 	return rt->handler(c);
 }
 
-/*
- * Six, not four: one row written through two Galera nodes at once (a hot
- * incident) lost certification four times in a row for 0.5-1.0 % of its
- * writes, six times for 0.1-0.4 % (doc/scale-out.md); each attempt costs a
- * few milliseconds.
- */
-#define HANDLER_ATTEMPTS 6
+#define HANDLER_ATTEMPTS 4
 
 /*
  * Run the handler, inside a transaction when its route says TX_WRITE. A
