@@ -28,6 +28,7 @@ struct db_server {
 	unsigned int port;
 	bool is_socket;
 	long long skip_until_ms;
+	char name[272];                  /* for the log: host:port, [v6]:port or unix:path */
 };
 
 struct db {
@@ -39,6 +40,8 @@ struct db {
 	bool in_txn;
 	size_t current;                  /* index in servers of the connected one */
 	long long next_connect_ms;       /* monotonic time of the next allowed attempt */
+	long long started_ms;            /* when the statement in progress was sent */
+	long long next_failback_ms;      /* db_failback: the next look at the first server */
 };
 
 static int next_slot;                    /* slots are per process: same order in every worker */
@@ -93,6 +96,18 @@ server_parse(struct db_server *s, const char *tok, size_t n, unsigned int defaul
 	return 0;
 }
 
+/* Several servers may share a host: the log names each by host and port, or its socket. */
+static void
+server_name(struct db_server *s)
+{
+	if (s->is_socket)
+		snprintf(s->name, sizeof(s->name), "unix:%s", s->host);
+	else if (strchr(s->host, ':') != NULL)
+		snprintf(s->name, sizeof(s->name), "[%s]:%u", s->host, s->port);
+	else
+		snprintf(s->name, sizeof(s->name), "%s:%u", s->host, s->port);
+}
+
 struct db *
 db_new(const struct config *cfg)
 {
@@ -125,6 +140,8 @@ db_new(const struct config *cfg)
 		s->port = (unsigned int)cfg->db_port;
 		db->nservers = 1;
 	}
+	for (size_t i = 0; i < db->nservers; i++)
+		server_name(&db->servers[i]);
 	return db;
 }
 
@@ -159,29 +176,57 @@ db_connected(const struct db *db)
 	return db->mysql != NULL;
 }
 
-/* Errors after which the connection is useless and must be re-established. */
+/*
+ * Whether the node m is connected to can serve: Galera's wsrep_ready ON and
+ * wsrep_local_state 4 (Synced: not joining, donating or desynced), and the
+ * server not read_only. SHOW works on a node outside the primary component,
+ * where every SELECT is refused; a server without Galera has no wsrep rows.
+ */
 static bool
-errno_is_gone(unsigned int e)
+rows_as_wanted(MYSQL *m)
 {
-	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
-	    e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED ||
-	    e == CR_COMMANDS_OUT_OF_SYNC || e == ER_SERVER_SHUTDOWN || e == 4031;
+	static const char *const want[][2] = {
+		{"wsrep_ready", "ON"}, {"wsrep_local_state", "4"}, {"read_only", "OFF"},
+	};
+	MYSQL_RES *res = mysql_store_result(m);
+	MYSQL_ROW row;
+	bool serves = res != NULL;
+
+	while (serves && (row = mysql_fetch_row(res)) != NULL) {
+		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+			if (row[0] != NULL && strcmp(row[0], want[w][0]) == 0)
+				serves = row[1] != NULL && strcmp(row[1], want[w][1]) == 0;
+		}
+	}
+	if (res != NULL)
+		mysql_free_result(res);
+	return serves;
 }
 
-/* Galera's wsrep_ready (SHOW STATUS is exempt from wsrep_sync_wait); true without Galera. */
 static bool
-node_ready(struct db *db)
+node_serves(MYSQL *m)
 {
-	bool ready = false;
-	if (mysql_query(db->mysql, "SHOW STATUS LIKE 'wsrep_ready'") != 0)
+	return mysql_query(m, "SHOW GLOBAL STATUS LIKE 'wsrep_%'") == 0 && rows_as_wanted(m) &&
+	    mysql_query(m, "SHOW GLOBAL VARIABLES LIKE 'read_only'") == 0 && rows_as_wanted(m);
+}
+
+/*
+ * A fault of the node (src/db_fault.c): if the node says it cannot serve and
+ * other servers are configured, leave it for them, as if it had refused to
+ * connect. True when it was left.
+ */
+static bool
+leave_if_unfit(struct db *db, unsigned int e, const char *what)
+{
+	if (db->nservers < 2 || db->mysql == NULL || node_serves(db->mysql))
 		return false;
-	MYSQL_RES *res = mysql_store_result(db->mysql);
-	if (res == NULL)
-		return false;
-	MYSQL_ROW row = mysql_fetch_row(res);
-	ready = row == NULL || (row[1] != NULL && strcmp(row[1], "ON") == 0);
-	mysql_free_result(res);
-	return ready;
+	struct db_server *s = &db->servers[db->current];
+	log_warning("database server %s cannot serve (%s, error %u: not synced in the cluster's "
+	    "primary component, or read-only); using the next one", s->name, what, e);
+	s->skip_until_ms = util_now_ms() + DB_SKIP_FAILED_MS;
+	db_disconnect(db);
+	db->next_connect_ms = 0;
+	return true;
 }
 
 static enum db_result
@@ -189,32 +234,21 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 {
 	if (e == ER_DUP_ENTRY)
 		return DB_DUPLICATE;
-	if (e == ER_LOCK_DEADLOCK)
-		return DB_DEADLOCK;
-	if (errno_is_gone(e)) {
-		log_warning("database connection lost (%s, error %u); will reconnect", what, e);
-		db_disconnect(db);
-		db->next_connect_ms = 0;
-		return DB_UNAVAILABLE;
-	}
-	/*
-	 * Galera: a node outside the primary component (partitioned, joining)
-	 * refuses queries (1047) and causal reads (1205). With other servers
-	 * configured, leave it for them, as if it had refused to connect.
-	 */
-	if (db->nservers > 1 && (e == ER_UNKNOWN_COM_ERROR || e == ER_LOCK_WAIT_TIMEOUT) &&
-	    !node_ready(db)) {
-		log_warning("database server %s is not in the cluster's primary component (%s, error %u); "
-		    "using the next one", db->servers[db->current].host, what, e);
-		db->servers[db->current].skip_until_ms = util_now_ms() + DB_SKIP_FAILED_MS;
-		db_disconnect(db);
-		db->next_connect_ms = 0;
-		return DB_UNAVAILABLE;
-	}
-	if (e == ER_LOCK_WAIT_TIMEOUT || e == ER_STATEMENT_TIMEOUT || e == ER_UNKNOWN_COM_ERROR ||
-	    e == ER_QUERY_INTERRUPTED) {
-		log_warning("database too slow or not ready (%s, error %u)", what, e);
-		return DB_UNAVAILABLE;
+	enum db_fault_kind kind = db_fault_of(e);
+	if (kind != DB_FAULT_NONE) {
+		bool in_txn = db->in_txn, fast = util_now_ms() - db->started_ms < 1000, left = false;
+		if (db_fault_drops(kind)) {
+			log_warning("database connection to %s lost (%s, error %u); will reconnect",
+			    db->servers[db->current].name, what, e);
+			db_disconnect(db);
+			db->next_connect_ms = 0;
+		} else if (db_fault_probes(kind)) {
+			left = leave_if_unfit(db, e, what);
+		}
+		if (!left && !db_fault_drops(kind) && kind != DB_FAULT_CONFLICT)
+			log_warning("database %s not ready or too slow (%s, error %u)",
+			    db->servers[db->current].name, what, e);
+		return db_fault_result(kind, in_txn, fast, left);
 	}
 	/*
 	 * A client's value the server will not compare or store: non-ASCII text
@@ -244,7 +278,7 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
  * server that accepts but does not answer), charset or init command.
  */
 static MYSQL *
-server_connect(struct db *db, const struct db_server *s, bool *init_failed)
+server_connect(struct db *db, const struct db_server *s, bool report, bool *init_failed)
 {
 	const struct config *cfg = db->cfg;
 	unsigned int connect_timeout = (unsigned int)cfg->db_connect_timeout;
@@ -267,8 +301,8 @@ server_connect(struct db *db, const struct db_server *s, bool *init_failed)
 	    s->is_socket ? s->host : NULL, 0) != NULL)
 		return m;
 	/* Log the reason once per outage, not once per request. */
-	if (db->next_connect_ms == 0)
-		log_warning("cannot connect to the database at %s (error %u: %s)", s->host, mysql_errno(m),
+	if (report)
+		log_warning("cannot connect to the database at %s (error %u: %s)", s->name, mysql_errno(m),
 		    mysql_error(m));
 	mysql_close(m);
 	return NULL;
@@ -324,7 +358,7 @@ db_connect(struct db *db)
 			if (tried[i] || (pass == 0) != (s->skip_until_ms <= now))
 				continue;
 			tried[i] = true;
-			if ((m = server_connect(db, s, &init_failed)) != NULL) {
+			if ((m = server_connect(db, s, db->next_connect_ms == 0, &init_failed)) != NULL) {
 				s->skip_until_ms = 0;
 				db->current = i;
 			} else if (init_failed) {
@@ -338,8 +372,8 @@ db_connect(struct db *db)
 		db->next_connect_ms = now + DB_RETRY_AFTER_FAIL_MS;
 		return DB_UNAVAILABLE;
 	}
-	if (db->next_connect_ms != 0)
-		log_info("database connection re-established");
+	if (db->next_connect_ms != 0 || db->current != 0)
+		log_info("database connection established to %s", db->servers[db->current].name);
 	db->mysql = m;
 	db->next_connect_ms = 0;
 	enum db_result r = session_limits(db);
@@ -485,6 +519,7 @@ exec_once(struct db *db, struct db_query *q, const struct db_param *params, size
 
 	if (res != DB_OK)
 		return res;
+	db->started_ms = util_now_ms();
 	MYSQL_STMT *st = stmt_get(db, q, &res);
 	if (st == NULL)
 		return res;
@@ -548,10 +583,11 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 	 * first use; a read is safe to run again on a fresh one. A write is not:
 	 * it may have committed before the connection broke. Nor is a read that
 	 * failed slowly (a read timeout: a hung server or a lock): it would wait
-	 * as long again.
+	 * as long again. The same for a read refused by a node that the worker
+	 * has left for the next server.
 	 */
-	if (res == DB_UNAVAILABLE && was_connected && db->mysql == NULL && !in_txn && is_read(q->sql) &&
-	    util_now_ms() - t0 < 1000)
+	if ((res == DB_UNAVAILABLE || res == DB_DEADLOCK) && was_connected && db->mysql == NULL &&
+	    !in_txn && is_read(q->sql) && util_now_ms() - t0 < 1000)
 		res = exec_once(db, q, params, nparams, rows, a);
 	return res;
 }
@@ -563,9 +599,14 @@ db_begin(struct db *db)
 	if (res != DB_OK)
 		return res;
 	query_count++;
-	if (mysql_real_query(db->mysql, "START TRANSACTION", 17) != 0)
-		return classify(db, mysql_errno(db->mysql), "begin", "START TRANSACTION");
+	db->started_ms = util_now_ms();
+	/* Set first: a connection lost on START TRANSACTION lost nothing, the handler may run again. */
 	db->in_txn = true;
+	if (mysql_real_query(db->mysql, "START TRANSACTION", 17) != 0) {
+		res = classify(db, mysql_errno(db->mysql), "begin", "START TRANSACTION");
+		db->in_txn = false;
+		return res;
+	}
 	return DB_OK;
 }
 
@@ -576,9 +617,38 @@ db_commit(struct db *db)
 		return DB_UNAVAILABLE;
 	db->in_txn = false;
 	query_count++;
+	db->started_ms = util_now_ms();
 	if (mysql_commit(db->mysql) != 0)
 		return classify(db, mysql_errno(db->mysql), "commit", "COMMIT");
 	return DB_OK;
+}
+
+void
+db_failback(struct db *db)
+{
+	long long now = util_now_ms();
+	bool init_failed;
+
+	if (db->current == 0 || db->mysql == NULL || db->in_txn || now < db->next_failback_ms)
+		return;
+	db->next_failback_ms = now + DB_FAILBACK_MS;
+	struct db_server *first = &db->servers[0];
+	/* Quietly: the first server is expected to be down while the worker is elsewhere. */
+	MYSQL *m = server_connect(db, first, false, &init_failed);
+	if (m == NULL)
+		return;
+	if (!node_serves(m)) {
+		mysql_close(m);
+		return;
+	}
+	log_info("database server %s serves again: moving back to it from %s", first->name,
+	    db->servers[db->current].name);
+	db_disconnect(db);
+	db->mysql = m;
+	db->current = 0;
+	first->skip_until_ms = 0;
+	if (session_limits(db) != DB_OK)
+		db_disconnect(db);
 }
 
 void

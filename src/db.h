@@ -20,6 +20,44 @@ enum db_result {
 	DB_ERROR,           /* anything else: a bug, answer 500 */
 };
 
+/*
+ * The kinds of fault a MariaDB / Galera server can answer with (the table of
+ * error numbers, each with its reason, is in src/db_fault.c). They decide
+ * three things: whether the connection is dropped, whether the node is
+ * asked if it can still serve (wsrep_ready, wsrep_local_state Synced, not
+ * read_only) and left for the next server, and which db_result the caller
+ * gets: DB_DEADLOCK re-runs the handler (src/dispatch.c), DB_UNAVAILABLE is
+ * 503 with Retry-After. None of them is ever a 500.
+ */
+enum db_fault_kind {
+	DB_FAULT_NONE,      /* not a fault of the database (classify decides) */
+	DB_FAULT_GONE,      /* the connection is dead */
+	DB_FAULT_STALE,     /* the connection's prepared statements are stale; nothing ran */
+	DB_FAULT_CONFLICT,  /* the transaction was rolled back whole */
+	DB_FAULT_REFUSED,   /* the node refused the statement before running it */
+	DB_FAULT_FAILED,    /* outcome unknown, or a limit ran out: 503 */
+	DB_FAULT_BUSY,      /* the server is short of connections, memory or space: 503 */
+};
+
+struct db_fault {
+	unsigned int code;
+	enum db_fault_kind kind;
+	const char *why;
+};
+
+/* The table itself (for its unit test), and the kind of an error number. */
+const struct db_fault *db_fault_table(size_t *n);
+enum db_fault_kind db_fault_of(unsigned int code);
+/* Kinds after which the connection is dropped; kinds after which the node is probed. */
+bool db_fault_drops(enum db_fault_kind kind);
+bool db_fault_probes(enum db_fault_kind kind);
+/*
+ * The result of a fault of this kind for a statement that ran inside a
+ * transaction (not its COMMIT) or not, failed fast (under a second) or
+ * not, on a node that the worker has left for the next server or not.
+ */
+enum db_result db_fault_result(enum db_fault_kind kind, bool in_txn, bool fast, bool left);
+
 enum db_type { DB_T_NULL, DB_T_INT, DB_T_STR };
 
 struct db_param {
@@ -83,6 +121,15 @@ enum db_result db_begin(struct db *db);
 enum db_result db_commit(struct db *db);
 /* Roll back (ignoring errors: a dead connection has rolled back already). */
 void db_rollback(struct db *db);
+
+/*
+ * Between requests: when connected to a server other than the first
+ * configured one, at most every DB_FAILBACK_MS, connect to the first and
+ * move back to it if it serves (Galera: wsrep_ready ON, Synced, and not
+ * read_only). Never inside a transaction.
+ */
+#define DB_FAILBACK_MS 5000
+void db_failback(struct db *db);
 
 /* Run a trusted multi-statement script (migrations only, never request data). */
 enum db_result db_exec_script(struct db *db, const char *sql, char *err, size_t errlen);

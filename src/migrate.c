@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,14 +45,41 @@ slurp(const char *path)
 	return buf;
 }
 
-int
-migrate_apply(struct db *db, const char *dir, FILE *out)
+/*
+ * CREATE TABLE only when the table is missing: with nothing pending,
+ * migrate then needs no DDL right, so the service's own user (SELECT,
+ * INSERT, UPDATE, DELETE) can check that the schema is up to date.
+ */
+static int
+migrations_table(struct db *db, struct arena *a)
 {
 	static const char create[] =
 	    "CREATE TABLE IF NOT EXISTS schema_migrations (\n"
 	    "  version VARCHAR(64) CHARACTER SET ascii NOT NULL PRIMARY KEY,\n"
 	    "  applied_at DATETIME NOT NULL DEFAULT (UTC_TIMESTAMP())\n"
 	    ") ENGINE=InnoDB;\n";
+	static struct db_query has_table = DB_QUERY(
+	    "SELECT COUNT(*) FROM information_schema.TABLES "
+	    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_migrations'");
+	struct db_rows rows;
+	char err[512];
+
+	if (db_exec(db, &has_table, NULL, 0, &rows, a) != DB_OK) {
+		fprintf(stderr, "overwatch-admin: migrate: cannot read the database's tables\n");
+		return -1;
+	}
+	bool missing = db_cell_int(&rows, 0, 0) == 0;
+	arena_reset(a);
+	if (missing && db_exec_script(db, create, err, sizeof(err)) != DB_OK) {
+		fprintf(stderr, "overwatch-admin: migrate: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+migrate_apply(struct db *db, const char *dir, FILE *out)
+{
 	static struct db_query applied = DB_QUERY("SELECT 1 FROM schema_migrations WHERE version = ?");
 	static struct db_query record = DB_QUERY("INSERT INTO schema_migrations (version) VALUES (?)");
 	struct dirent **names = NULL;
@@ -60,8 +88,8 @@ migrate_apply(struct db *db, const char *dir, FILE *out)
 	int n, rc = 0, done = 0;
 
 	arena_init(&a, 1024 * 1024);
-	if (db_exec_script(db, create, err, sizeof(err)) != DB_OK) {
-		fprintf(stderr, "overwatch-admin: migrate: %s\n", err);
+	if (migrations_table(db, &a) != 0) {
+		arena_free(&a);
 		return -1;
 	}
 	n = scandir(dir, &names, is_sql, by_name);

@@ -172,6 +172,8 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		}
 		if (usage_due(time(NULL)))
 			usage_flush(svc.db, time(NULL));
+		/* Between requests, never inside one: back to the first server once it serves. */
+		db_failback(svc.db);
 		if (stop_requested || n <= 0 || serve_one(&svc, &req) != 0)
 			continue;
 		if (under_master && ++served >= cfg->max_requests) {

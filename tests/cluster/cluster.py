@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -38,8 +39,10 @@ from lib.client import Endpoint
 from lib.harness import SetupError, free_port, tail, wait_for
 
 GALERA = "/usr/lib/galera/libgalera_smm.so"
+GUIDE = REPO / "doc" / "scale-out.md"
 DB_NAME = "overwatch"
 DB_USER = "overwatch"
+DB_ADMIN_USER = "overwatch_admin"        # the guide's user for migrations
 WORKERS = 2
 CLUSTER_NAME = "overwatch-test"
 
@@ -50,6 +53,33 @@ CLUSTER_NAME = "overwatch-test"
 EVS = ("evs.keepalive_period=PT0.3S; evs.inactive_check_period=PT0.5S; "
        "evs.suspect_timeout=PT1.5S; evs.inactive_timeout=PT3S; evs.install_timeout=PT3S; "
        "gmcast.peer_timeout=PT2S")
+
+
+def guide_block(lang, after):
+    """The first ```lang block of doc/scale-out.md after the line that starts
+    with `after`: the tests run the guide's own text, so it cannot drift."""
+    text = GUIDE.read_text()
+    start = text.index("\n" + after)
+    m = re.compile(r"^[ ]*```%s\n(.*?)^[ ]*```" % lang, re.S | re.M).search(text, start)
+    if not m:
+        raise SetupError("doc/scale-out.md: no ```%s block after %r" % (lang, after))
+    return textwrap.dedent(m.group(1))
+
+
+def guide_database_section(servers, password_file):
+    """The guide's [database] section of a host's configuration, with the
+    test's servers and password file in place of its addresses and path."""
+    ini = guide_block("ini", "## Service configuration on each host")
+    section = ini.split("[database]\n", 1)[1].split("\n[", 1)[0]
+    out = []
+    for line in section.splitlines():
+        key = line.split("=", 1)[0].strip()
+        if key == "servers":
+            line = "servers = " + servers
+        elif key == "password_file":
+            line = "password_file = " + password_file
+        out.append(line)
+    return "\n".join(out).rstrip() + "\n"
 
 
 class Node:
@@ -125,6 +155,17 @@ class Node:
             return None
         return [line.split("\t") for line in r.stdout.splitlines()]
 
+    def hold(self, statements):
+        """A session of the local administrator running statements in the
+        background (a lock they take lasts as long as the session)."""
+        p = subprocess.Popen([harness.which("mariadb", "/usr/bin"), "--no-defaults",
+                              "--socket=%s" % self.socket, "-u", getpass.getuser(), "-N", "-B",
+                              "-e", statements], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=self.cluster.env,
+                             start_new_session=True)
+        self.cluster.procs.append(p)
+        return p
+
     def status(self, name):
         rows = self.sql("SHOW GLOBAL STATUS LIKE '%s'" % name, check=False)
         return rows[0][1] if rows else None
@@ -183,14 +224,15 @@ class Host:
             "[service]\nenvironment = development\nworkers = %d\nregistration = true\n"
             "registrations_per_hour = 1000000\n"
             "log = stderr\nlog_level = info\n\n"
-            "[database]\nservers = %s\nsync_wait = 1\nname = %s\nuser = %s\n"
-            "password_file = %s\nconnect_timeout = 2\nquery_timeout = 5\n\n"
+            "[database]\n%sname = %s\nuser = %s\n\n"
             "[jwt]\nsecret_file = %s\n\n"
             # All test clients come from 127.0.0.1 (through HAProxy too).
             "[lockout]\nip_failures_per_minute = 100000\n\n"
             "[sso]\nrequests_per_minute = 1000000\n"
-            % (self.name, WORKERS, " ".join("127.0.0.1:%d" % n.port for n in self.nodes),
-               DB_NAME, DB_USER, c.db_password_file, c.secret))
+            % (self.name, WORKERS,
+               guide_database_section(" ".join("127.0.0.1:%d" % n.port for n in self.nodes),
+                                      c.db_password_file),
+               DB_NAME, DB_USER, c.secret))
 
     def start(self):
         self.write_config()
@@ -357,6 +399,7 @@ class Cluster(harness.ProcessOwner):
         self.sql_dir = str(REPO / "sql")
         self.secret = str(Path(self.tmp) / "jwt.secret")
         self.db_password_file = str(Path(self.tmp) / "db.password")
+        self.db_admin_password_file = str(Path(self.tmp) / "db-admin.password")
         self.db_password = None
         self.procs = []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OVERWATCH_")}
@@ -423,28 +466,36 @@ class Cluster(harness.ProcessOwner):
 
     def setup_database(self):
         self.db_password = secrets.token_urlsafe(24)
-        Path(self.db_password_file).write_text(self.db_password + "\n")
-        os.chmod(self.db_password_file, 0o600)
-        # Through node 1 only: DDL and account changes replicate (TOI).
-        self.nodes[0].sql(
-            "CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; "
-            "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'; "
-            "GRANT ALL PRIVILEGES ON %s.* TO '%s'@'127.0.0.1';"
-            % (DB_NAME, DB_USER, self.db_password, DB_NAME, DB_USER))
-        env = dict(self.env,
-                   OVERWATCH_DATABASE_SERVERS="127.0.0.1:%d" % self.nodes[0].port,
-                   OVERWATCH_DATABASE_NAME=DB_NAME, OVERWATCH_DATABASE_USER=DB_USER,
-                   OVERWATCH_DATABASE_PASSWORD_FILE=self.db_password_file)
-        for args in (["gen-secret", self.secret], ["migrate", "--dir", self.sql_dir]):
-            r = subprocess.run([self.admin_bin] + args, capture_output=True, text=True, env=env,
-                               timeout=120)
-            if r.returncode != 0:
-                raise SetupError("overwatch-admin %s: %s" % (args[0], (r.stderr or r.stdout)[-800:]))
+        admin_password = secrets.token_urlsafe(24)
+        for path, pw in ((self.db_password_file, self.db_password),
+                         (self.db_admin_password_file, admin_password)):
+            Path(path).write_text(pw + "\n")
+            os.chmod(path, 0o600)
+        # The guide's statements, through node 1 only (DDL and accounts replicate).
+        sql = guide_block("sql", "- **The database users**")
+        sql = sql.replace("10.0.1.%", "127.0.0.1").replace("SERVICE-PASSWORD", self.db_password)
+        self.nodes[0].sql(sql.replace("ADMIN-PASSWORD", admin_password))
+        # The guide's migration: with the user that may change the schema.
+        r = self.admin(["gen-secret", self.secret], DB_ADMIN_USER)
+        if r.returncode == 0:
+            r = self.admin(["migrate", "--dir", self.sql_dir], DB_ADMIN_USER)
+        if r.returncode != 0:
+            raise SetupError("overwatch-admin: %s" % (r.stderr or r.stdout)[-800:])
         # The schema is on every node before any host starts.
         def everywhere():
             return all(n.sql("SELECT COUNT(*) FROM %s.schema_migrations" % DB_NAME, check=False)
                        for n in self.nodes)
         wait_for(everywhere, 20, 0.2, "the schema on every node")
+
+    def admin(self, args, user=DB_USER):
+        """overwatch-admin args against node 1 as user (the service's, or the guide's admin)."""
+        env = dict(self.env,
+                   OVERWATCH_DATABASE_SERVERS="127.0.0.1:%d" % self.nodes[0].port,
+                   OVERWATCH_DATABASE_NAME=DB_NAME, OVERWATCH_DATABASE_USER=user,
+                   OVERWATCH_DATABASE_PASSWORD_FILE=self.db_password_file if user == DB_USER
+                   else self.db_admin_password_file)
+        return subprocess.run([self.admin_bin] + args, capture_output=True, text=True, env=env,
+                              timeout=120)
 
     def start_hosts(self):
         n1, n2, n3 = self.nodes

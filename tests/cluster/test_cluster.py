@@ -1,9 +1,11 @@
 """Scale-out tests (doc/scale-out.md): two service hosts on a 3-node Galera
 cluster behind HAProxy. Each test is a function test_NAME(c) of a running
 cluster.Cluster `c` (c.a, c.b: the hosts' lighttpd; c.lb: HAProxy; c.nodes;
-c.hosts), run in file order: revocations, lockout, concurrent writes, the
-last-admin race, then the fault tests (a node cut off, a node killed, a host
-killed), and a final comparison of the nodes' tables. A test fails by raising
+c.hosts), run in file order: the guide's set-up, revocations, lockout,
+concurrent writes, the last-admin race, then the fault tests (a node cut off,
+host A's first node cut off, read-only, desynced under a backup lock,
+stopped, a node killed, a host killed: never a 500, and the workers fail back
+to their first server), and a final comparison of the nodes' tables. A test fails by raising
 AssertionError (checks.expect); what it measured is printed under its name.
 
 Each revocation test repeats its change-then-check ROUNDS times: one stale
@@ -12,9 +14,11 @@ read on the other node is enough to fail it.
 
 import os
 import re
+import signal
 import threading
 import time
 
+import cluster
 from lib import api
 from lib import checks
 from lib.api import API, PASSWORD, Client, ok
@@ -115,9 +119,40 @@ def mixed_load(c, org, tag, endpoint):
             return {"status": r.status, "op": "me"}
         title = "%s-%d-%d" % (tag, i, n)
         r = client.post("/incidents", {"title": title, "severity": "low"})
-        return {"status": r.status, "op": "incident", "title": title,
+        return {"status": r.status, "op": "incident", "title": title, "ra": r.header("Retry-After"),
                 "id": (r.json or {}).get("id") if r.status == 201 else None}
     return call
+
+
+def no_database_fault_escapes(res, what):
+    """doc/api.md section 2: a fault of the database is 503 with Retry-After, never 500."""
+    bad = [r for r in res if r["status"] == 500 or (r["status"] == 503 and not r.get("ra"))]
+    expect(not bad, "%s: %d answers 500 or 503 without Retry-After: %s"
+           % (what, len(bad), statuses(bad)))
+
+
+def service_connections(node):
+    """The workers' connections to node: its process list, user overwatch."""
+    rows = node.sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '%s'" % DB,
+                    check=False)
+    return int(rows[0][0]) if rows else -1
+
+
+def expect_fail_back(c, host, first, others, timeout=45):
+    """Every worker of host is back on its first server (doc/scale-out.md,
+    servers), without a request: the other nodes hold none of its connections.
+    Only host lists first, so its connections there are host's workers."""
+    workers = int(re.search(r"workers = (\d+)", open(host.config).read()).group(1))
+
+    def back():
+        return service_connections(first) == workers
+    t = time.monotonic()
+    api.wait_until(back, timeout, 0.25)
+    counts = {n.name: service_connections(n) for n in [first] + others}
+    print("      %s's workers back on %s after %.1f s: connections %s"
+          % (host.name, first.name, time.monotonic() - t, counts))
+    expect(counts[first.name] == workers, "%s's workers did not return to %s within %d s: %s"
+           % (host.name, first.name, timeout, counts))
 
 
 def check_incidents_once(c, org, results, nodes=None):
@@ -161,6 +196,40 @@ def test_cluster_is_formed(c):
     org = api.Org(c.a, "formed")
     me = ok(Client(c.b, token=org.admin.token).get("/auth/me"), 200, "host B: token from A")
     expect(me["user"]["id"] == org.admin.id, "host B sees another user", None)
+
+
+def test_the_guide_is_what_runs(c):
+    """doc/scale-out.md is the set-up: cluster.py took its users, grants,
+    migration and [database] section from the guide's own blocks; here its
+    Galera settings are checked against the nodes' command line, and the
+    service's user (rows only) runs `migrate` as the guide says it may."""
+    cnf = cluster.guide_block("ini", "On every node, `/etc/mysql/mariadb.conf.d/60-galera.cnf`")
+    # Per-node addresses, names and the SST method differ on loopback by design.
+    own = {"bind-address", "wsrep_cluster_address", "wsrep_node_name", "wsrep_node_address",
+           "wsrep_sst_method", "wsrep_sst_auth", "wsrep_provider_options", "wsrep_cluster_name"}
+    argv = c.nodes[0].argv()
+    checked = []
+    for line in cnf.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" not in line:
+            continue
+        key, value = (x.strip() for x in line.split("=", 1))
+        if key in own:
+            continue
+        opt = "--%s=%s" % (key.replace("_", "-"), value)
+        expect(any(a.lower() == opt.lower() for a in argv),
+               "doc/scale-out.md sets %s = %s; the test nodes do not run %s" % (key, value, opt))
+        checked.append(key)
+    expect(len(checked) >= 6, "too few settings read from the guide: %s" % checked)
+    grants = " ".join(r[0] for r in c.nodes[0].sql("SHOW GRANTS FOR '%s'@'127.0.0.1'" % DB))
+    expect("SELECT, INSERT, UPDATE, DELETE ON `%s`.*" % DB in grants and "ALL" not in grants,
+           "the service's user is not the guide's (rows only): %s" % grants)
+    r = c.admin(["migrate", "--dir", c.sql_dir])
+    expect(r.returncode == 0 and r.stdout.strip().endswith("schema already up to date"),
+           "migrate as the service's user, nothing pending: exit %d, %r %r"
+           % (r.returncode, r.stdout[-300:], r.stderr[-300:]))
+    print("      %d Galera settings of the guide on the nodes; migrate as the service's user: %s"
+          % (len(checked), r.stdout.strip().splitlines()[-1]))
 
 
 def test_key_deleted_through_a_is_refused_on_next_request_through_b(c):
@@ -410,6 +479,130 @@ def test_node_cut_off_from_the_cluster_is_skipped(c):
            "host B still fails 3 s after its first server left the cluster: %s" % st)
 
 
+def fault_under_load(c, name, start, end, seconds, settle):
+    """Load through host A (4 clients, reads and writes) while start() puts
+    a fault on node1, its first server, for `seconds`, then end() removes
+    it. No answer is 500 or 503 without Retry-After; every request that
+    starts `settle` s after the fault until its end is served (through
+    node2); nothing answered 201 is lost or doubled; and A's workers return
+    to node1 once it serves again."""
+    org = api.Org(c.a, name)
+    victim, n2, n3 = c.nodes
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])   # the starting point
+    load = Load(mixed_load(c, org, api.unique(name), c.a), threads=4)
+    with load:
+        time.sleep(1.0)
+        t_fault = time.monotonic()
+        start()
+        try:
+            time.sleep(seconds)
+        finally:
+            t_end = time.monotonic()
+            end()
+        time.sleep(0.5)
+    res = load.snapshot()
+    failed = [r for r in res if not good(r)]
+    after = [r for r in res if t_fault + settle < r["t0"] and r["t1"] < t_end]
+    print("      %s for %.0f s: %d requests through host A, %d failed %s; %d of %d failed from "
+          "%.0f s after the fault until its end" % (name, t_end - t_fault, len(res), len(failed),
+                                                    statuses(failed),
+                                                    sum(1 for r in after if not good(r)),
+                                                    len(after), settle))
+    no_database_fault_escapes(res, name)
+    expect(len(after) > 10 and all(good(r) for r in after),
+           "%s: host A still fails %.0f s after the fault: %s"
+           % (name, settle, statuses([r for r in after if not good(r)])))
+    c.wait_size(3, 90)
+    check_incidents_once(c, org, res)
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
+def test_first_node_of_a_leaves_the_primary_component_under_writes(c):
+    """node1, host A's first server, is cut off (gmcast.isolate=1) while A
+    takes writes: a COMMIT in flight there fails (error 1180) and the node
+    refuses the next statements (1047). Each such answer is 503 with
+    Retry-After, never 500; after the failure is detected every request is
+    served through node2; and once node1 is back and synced, A's workers
+    return to it by themselves."""
+    victim = c.nodes[0]
+    states = []
+
+    def start():
+        victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'")
+        api.wait_until(lambda: victim.status("wsrep_cluster_status") != "Primary", 15, 0.05)
+        states.append(victim.status("wsrep_cluster_status"))
+
+    def end():
+        victim.sql("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'")
+    fault_under_load(c, "isolate", start, end, 6, 3)
+    expect(states[0] != "Primary", "node1 did not leave the primary component (%s)" % states)
+
+
+def test_read_only_node_is_left_for_the_next(c):
+    """node1, host A's first server, is made read-only (maintenance): it
+    refuses writes (error 1290) but still answers reads. A write through A
+    is run again on node2 and answered 201; reads go on; when node1 is
+    writable again, A's workers return to it."""
+    org = api.Org(c.a, "readonly")
+    victim, n2, n3 = c.nodes
+    client = Client(c.a, token=org.admin.token)
+    tag = api.unique("ro")
+    res = []
+    # Host A's workers start on node1, its first server.
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+    victim.sql("SET GLOBAL read_only = 1")
+    try:
+        for i in range(24):
+            title = "%s-%d" % (tag, i)
+            r = client.post("/incidents", {"title": title, "severity": "low"})
+            res.append({"status": r.status, "op": "incident", "title": title,
+                        "ra": r.header("Retry-After"), "id": (r.json or {}).get("id")})
+            r = client.get("/auth/me")
+            res.append({"status": r.status, "op": "me", "ra": r.header("Retry-After")})
+        on_victim = service_connections(victim)
+    finally:
+        victim.sql("SET GLOBAL read_only = 0")
+    print("      24 writes and 24 reads through host A while node1 was read-only: %s; host A's "
+          "connections left on node1: %d" % (statuses(res), on_victim))
+    no_database_fault_escapes(res, "node1 read-only")
+    expect(all(good(r) for r in res), "requests failed while node1 was read-only: %s" % statuses(res))
+    expect(on_victim == 0, "%d of host A's workers stayed on the read-only node1" % on_victim)
+    check_incidents_once(c, org, res)
+    expect_fail_back(c, c.hosts[0], victim, [n2, n3])
+
+
+def test_first_node_of_a_desynced_under_a_backup_lock(c):
+    """node1 desynced and holding FLUSH TABLES WITH READ LOCK, as a backup
+    does: its writes wait for the lock and its causal reads for an apply
+    that is paused, until query_timeout (5 s) ends them (errors 1205, 1969).
+    Each such answer is 503 with Retry-After; the worker then sees node1 is
+    not Synced (wsrep_local_state 2) and moves to node2."""
+    victim = c.nodes[0]
+    hold = 14
+    holder = {}
+
+    def start():
+        # The session ends the lock itself: a killed client's SLEEP would hold it on.
+        holder["p"] = victim.hold("SET GLOBAL wsrep_desync = ON; FLUSH TABLES WITH READ LOCK; "
+                                  "SELECT SLEEP(%d); UNLOCK TABLES; SET GLOBAL wsrep_desync = OFF;"
+                                  % hold)
+        api.wait_until(lambda: victim.status("wsrep_local_state") == "2", 10, 0.05)
+
+    def end():
+        holder["p"].wait(30)
+        victim.sql("SET GLOBAL wsrep_desync = OFF")
+    fault_under_load(c, "desync", start, end, hold - 1, 8)
+
+
+def test_first_node_of_a_stopped_and_started(c):
+    """node1 stopped cleanly (SIGTERM): connections on it end with errors
+    1053 / 1927 / 2013, then nothing listens. Started again, it rejoins by
+    IST and A's workers return to it."""
+    victim = c.nodes[0]
+    fault_under_load(c, "stop", victim.stop, lambda: (victim.start(), victim.wait_synced(90)),
+                     5, 3)
+
+
 def test_kill_9_of_a_galera_node_under_load(c):
     org = api.Org(c.a, "nodekill")
     victim = c.nodes[1]           # node2: host B's first server, host A's second
@@ -429,6 +622,7 @@ def test_kill_9_of_a_galera_node_under_load(c):
             time.sleep(0.05)
         expect(t_detect is not None, "the survivors still count 3 nodes 30 s after the kill")
         time.sleep(3)
+        on_n3 = service_connections(c.nodes[2])
         t_restart = time.monotonic()
         log_from = os.path.getsize(victim.log)
         pos = victim.recover_position()
@@ -462,6 +656,10 @@ def test_kill_9_of_a_galera_node_under_load(c):
     n, anyway = check_incidents_once(c, org, res)
     print("      %d incidents answered 201, each present once on all 3 nodes; %d answered "
           "otherwise but committed all the same" % (n, anyway))
+    # Host B's workers moved to node3 during the outage and return to node2.
+    print("      host B's connections on node3 before node2 returned: %d" % on_n3)
+    expect(on_n3 > 0, "no worker of host B moved to node3 while node2 was dead")
+    expect_fail_back(c, c.hosts[1], victim, survivors)
 
 
 def test_service_host_killed_under_load(c):
