@@ -456,6 +456,21 @@ password_write(struct ctx *c, void *arg)
 	return ST_OK;
 }
 
+enum status
+h_auth_wrong_proof(struct ctx *c, const struct user_row *u, const char *action, const char *field)
+{
+	long locked = 0;
+	/* Guessing through a stolen session counts toward the lockout like a login. */
+	enum db_result r = store_user_login_failed(c->db, c->a, u->id, c->cfg->lockout_window,
+	    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
+
+	if (r == DB_OK)
+		r = audit_record(c, u->org_id, action, "failure", "user", u->id);
+	if (r != DB_OK)
+		return reply_db_status(r);
+	return params_field_error(c, field, "is incorrect");
+}
+
 /*
  * TX_NONE: a wrong current password counts toward the lockout whatever
  * follows, and the argon2 work stays outside the transaction.
@@ -470,7 +485,6 @@ h_auth_password(struct ctx *c)
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;
 	bool found = false;
-	long locked = 0;
 	enum db_result r;
 	enum status st = user_only(c);
 
@@ -486,14 +500,7 @@ h_auth_password(struct ctx *c)
 	}
 	if (u.password_hash == NULL ||
 	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {
-		/* Guessing through a stolen session counts toward the lockout like a login. */
-		r = store_user_login_failed(c->db, c->a, u.id, c->cfg->lockout_window,
-		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
-		if (r == DB_OK)
-			r = audit_record(c, u.org_id, "auth.password_changed", "failure", "user", u.id);
-		if (r != DB_OK)
-			return reply_db_status(r);
-		return params_field_error(c, "current_password", "is incorrect");
+		return h_auth_wrong_proof(c, &u, "auth.password_changed", "current_password");
 	}
 	if (password_hash(&pp, fresh, strlen(fresh), hash) != 0)
 		return ST_INTERNAL_ERROR;

@@ -210,7 +210,6 @@ h_mfa_disable(struct ctx *c)
 	struct user_row u;
 	struct mfa_state s;
 	bool found = false, ok = false;
-	long locked = 0;
 	enum db_result r;
 	enum status st;
 
@@ -230,13 +229,8 @@ h_mfa_disable(struct ctx *c)
 	if ((st = disable_proof(c, &u, &ok)) != ST_OK)
 		return st;
 	if (!ok) {
-		r = store_user_login_failed(c->db, c->a, u.id, c->cfg->lockout_window,
-		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &locked);
-		if (r == DB_OK)
-			r = audit_record(c, u.org_id, "auth.mfa_failed", "failure", "user", u.id);
-		if (r != DB_OK)
-			return reply_db_status(r);
-		return params_field_error(c, jv_str(&c->in, "code") != NULL ? "code" : "password", "is incorrect");
+		return h_auth_wrong_proof(c, &u, "auth.mfa_failed",
+		    jv_str(&c->in, "code") != NULL ? "code" : "password");
 	}
 	if ((st = dispatch_tx(c, disable_write, &u)) != ST_OK)
 		return st;

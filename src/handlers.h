@@ -100,6 +100,13 @@ struct user_row;
  * per IP and per account (or per digest of an unknown address), audited as
  * action, answered 401 INVALID_CREDENTIALS with detail.
  */
+/*
+ * A signed-in user's wrong proof (a current password, a code): it counts
+ * toward the lockout like a wrong login, audited as action's failure, and
+ * is answered as a 400 naming field.
+ */
+enum status h_auth_wrong_proof(struct ctx *c, const struct user_row *u, const char *action,
+    const char *field);
 enum status h_auth_failed(struct ctx *c, const struct user_row *u, const unsigned char *unknown_digest,
     const char *action, const char *detail);
 enum status h_auth_register(struct ctx *c);

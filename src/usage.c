@@ -47,23 +47,16 @@ slot_of(const char *key_id, const char *org_id, const char *ip, time_t now)
 }
 
 void
-usage_record(const char *key_id, const char *org_id, const char *ip, time_t now)
+usage_record(const char *key_id, const char *org_id, const char *ip, bool served, time_t now)
 {
 	struct usage_slot *s = slot_of(key_id, org_id, ip, now);
-	if (s != NULL) {
+	if (s == NULL)
+		return;
+	if (served)
 		s->count++;
-		s->last_at = now;
-	}
-}
-
-void
-usage_refused(const char *key_id, const char *org_id, const char *ip, time_t now)
-{
-	struct usage_slot *s = slot_of(key_id, org_id, ip, now);
-	if (s != NULL) {
+	else
 		s->refused++;
-		s->last_at = now;
-	}
+	s->last_at = now;
 }
 
 void

@@ -11,10 +11,12 @@
 #define USAGE_FLUSH_SECONDS 1
 #define REJECT_SUMMARY_SECONDS 10
 
-/* Count one use of key id (of org_id) from ip now. Never touches the database. */
-void usage_record(const char *key_id, const char *org_id, const char *ip, time_t now);
-/* Count one refused use (revoked, expired, rotated, ...) of a known key, for its activity. */
-void usage_refused(const char *key_id, const char *org_id, const char *ip, time_t now);
+/*
+ * Count one use of key id (of org_id) from ip now: served, or refused
+ * (revoked, expired, rotated, ...: its activity only). Never touches the
+ * database.
+ */
+void usage_record(const char *key_id, const char *org_id, const char *ip, bool served, time_t now);
 /*
  * Count a rejected key that names no organization (malformed, mistyped or
  * unknown): no database write in the request path; the flush writes one
