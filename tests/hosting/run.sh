@@ -392,13 +392,7 @@ cannot_read_other() { # cannot_read_other A B: A's process cannot open B's secre
 	done
 	for f in "$HOMES/$b/overwatch/jwt.secret" "$HOMES/$b/overwatch/db.password" \
 		"$HOMES/$b/overwatch/overwatch.conf"; do
-		out=$(as_process "$p" head -c 1 "$f" 2>&1) && {
-			echo "$a's process (pid $p) READ $f"
-			rc=1
-			continue
-		}
-		echo "as pid $p: $out"
-		[[ $out == *"Permission denied"* ]] || rc=1
+		ow_read_refused "$f" as_process "$p" head -c 1 || rc=1
 	done
 	# Listing B's home is refused too (0711): no name to guess from.
 	out=$(as_process "$p" ls "$HOMES/$b" 2>&1) && rc=1
