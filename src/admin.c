@@ -269,6 +269,37 @@ cmd_purge(struct admin *ad, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * keys --due: every organization's live keys past their rotation date, one
+ * tab-separated line each (organization slug, key id, name, prefix, created,
+ * due), for a cron job to mail. Exit 0 with no output when none is due.
+ */
+static int
+cmd_keys(struct admin *ad, int argc, char **argv)
+{
+	struct db_rows rows;
+	struct arena a;
+
+	if (argc != 2 || strcmp(argv[1], "--due") != 0)
+		return EXIT_USAGE;
+	arena_init(&a, 4 * 1024 * 1024);
+	enum db_result r = store_apikey_due(ad->db, &a, &rows);
+	if (r != DB_OK) {
+		arena_free(&a);
+		return admin_db_fail(r, "keys");
+	}
+	for (size_t i = 0; i < rows.nrows; i++) {
+		for (size_t col = 0; col < 6; col++) {
+			/* A tenant names its keys: no tab or newline of theirs may forge a line. */
+			for (const char *p = db_cell(&rows, i, col); p != NULL && *p != '\0'; p++)
+				putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+			putchar(col < 5 ? '\t' : '\n');
+		}
+	}
+	arena_free(&a);
+	return 0;
+}
+
 #define SSO_SECRET_MAX 1024
 
 /* What sso-set was asked to store. */
@@ -595,6 +626,9 @@ static const struct command {
 	{"purge", NEEDS_DATABASE, cmd_purge,
 	    "  purge                           delete expired sessions, revoked tokens and\n"
 	    "                                  throttle windows (run it daily, e.g. from cron)\n"},
+	{"keys", NEEDS_DATABASE, cmd_keys,
+	    "  keys --due                      list every organization's API keys due for\n"
+	    "                                  rotation (slug, id, name, prefix, created, due)\n"},
 	{"sso-set", NEEDS_DATABASE, cmd_sso_set,
 	    "  sso-set --org ID|SLUG --issuer URL --client-id ID [--domains D1,D2]\n"
 	    "          [--auto-create] [--link-existing-accounts] [--default-role ROLE]\n"

@@ -13,7 +13,7 @@ audit_record(struct ctx *c, const char *org_id, const char *action, const char *
 		.action = action,
 		.outcome = outcome,
 		.actor_type = p->type == PRINCIPAL_USER ? "user" :
-		    p->type == PRINCIPAL_API_KEY ? "api_key" : "anonymous",
+		    p->type == PRINCIPAL_APIKEY ? "api_key" : "anonymous",
 		.actor_id = p->type != PRINCIPAL_NONE ? p->id : NULL,
 		.ip = c->client_ip,
 		.user_agent = c->user_agent,

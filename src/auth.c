@@ -65,7 +65,7 @@ static int reject_logged;
 static long reject_suppressed;
 
 static void
-audit_rejected_key(struct ctx *c, const char *org_id, const char *key_id, const char *why)
+audit_rejected_apikey(struct ctx *c, const char *org_id, const char *key_id, const char *why)
 {
 	time_t now = time(NULL);
 	if (now - reject_window >= 60) {
@@ -92,7 +92,7 @@ audit_rejected_key(struct ctx *c, const char *org_id, const char *key_id, const 
 }
 
 static enum status
-key_fail(struct ctx *c, const char *detail)
+apikey_fail(struct ctx *c, const char *detail)
 {
 	c->rep->detail = detail;
 	return ST_INVALID_API_KEY;
@@ -102,38 +102,41 @@ static const struct {
 	const char *status;     /* GET /api-keys */
 	const char *detail;     /* the 401's detail */
 	const char *audit;      /* api_key.rejected's detail */
-} key_states[KEY_STATE_MAX] = {
-	[KEY_ACTIVE] = {"active", NULL, NULL},
-	[KEY_REVOKED] = {"revoked", "API key has been revoked", "revoked key"},
-	[KEY_PARENT_REVOKED] = {"parent_revoked", "API key's parent key has been revoked",
+} apikey_states[APIKEY_STATE_MAX] = {
+	[APIKEY_ACTIVE] = {"active", NULL, NULL},
+	[APIKEY_REVOKED] = {"revoked", "API key has been revoked", "revoked key"},
+	[APIKEY_ROTATED] = {"rotated", "API key has been rotated; use its successor", "rotated key"},
+	[APIKEY_PARENT_REVOKED] = {"parent_revoked", "API key's parent key has been revoked",
 	    "parent key revoked"},
-	[KEY_PARENT_EXPIRED] = {"expired", "API key's parent key has expired", "parent key expired"},
-	[KEY_EXPIRED] = {"expired", "API key has expired", "expired key"},
-	[KEY_CREATOR_DELETED] = {"creator_inactive", "API key's creator no longer exists",
+	[APIKEY_PARENT_EXPIRED] = {"expired", "API key's parent key has expired", "parent key expired"},
+	[APIKEY_EXPIRED] = {"expired", "API key has expired", "expired key"},
+	[APIKEY_CREATOR_DELETED] = {"creator_inactive", "API key's creator no longer exists",
 	    "creator deleted"},
-	[KEY_CREATOR_INACTIVE] = {"creator_inactive", "API key's creator is deactivated",
+	[APIKEY_CREATOR_INACTIVE] = {"creator_inactive", "API key's creator is deactivated",
 	    "creator deactivated"},
 };
 
-enum key_state
-auth_key_state(const struct key_row *k, perm_set *effective)
+enum apikey_state
+auth_apikey_state(const struct apikey_row *k, perm_set *effective)
 {
-	enum key_state s = KEY_ACTIVE;
+	enum apikey_state s = APIKEY_ACTIVE;
 
 	*effective = 0;
 	if (k->revoked)
-		s = KEY_REVOKED;
+		s = APIKEY_REVOKED;
+	else if (k->rotated)
+		s = APIKEY_ROTATED;
 	else if (k->parent_revoked)
-		s = KEY_PARENT_REVOKED;
+		s = APIKEY_PARENT_REVOKED;
 	else if (k->parent_expired)
-		s = KEY_PARENT_EXPIRED;
+		s = APIKEY_PARENT_EXPIRED;
 	else if (k->expired)
-		s = KEY_EXPIRED;
+		s = APIKEY_EXPIRED;
 	else if (!k->creator_found || k->root_user_id == NULL)
-		s = KEY_CREATOR_DELETED;
+		s = APIKEY_CREATOR_DELETED;
 	else if (!k->creator_active)
-		s = KEY_CREATOR_INACTIVE;
-	if (s != KEY_ACTIVE)
+		s = APIKEY_CREATOR_INACTIVE;
+	if (s != APIKEY_ACTIVE)
 		return s;
 	/* Never more than the chain's lists, nor than the root user holds now. */
 	int role = k->creator_role != NULL ? role_parse(k->creator_role) : -1;
@@ -143,40 +146,40 @@ auth_key_state(const struct key_row *k, perm_set *effective)
 }
 
 const char *
-auth_key_status(enum key_state s)
+auth_apikey_status(enum apikey_state s)
 {
-	return (unsigned)s < KEY_STATE_MAX ? key_states[s].status : "revoked";
+	return (unsigned)s < APIKEY_STATE_MAX ? apikey_states[s].status : "revoked";
 }
 
 enum status
-auth_api_key(struct ctx *c, const char *key)
+auth_apikey(struct ctx *c, const char *key)
 {
 	unsigned char digest[APIKEY_DIGEST_LEN];
-	struct key_row k;
+	struct apikey_row k;
 	bool found = false;
 	perm_set effective = 0;
 
 	/* Over-long, malformed or mistyped: refused here, without a query. */
 	if (strlen(key) > APIKEY_MAX_BYTES || !apikey_well_formed(key)) {
 		usage_reject(true, c->client_ip, time(NULL));
-		return key_fail(c, "Invalid API key");
+		return apikey_fail(c, "Invalid API key");
 	}
 	apikey_digest(key, digest);
 	/* One statement: the key, its chain's state and its root user's (no walk up the chain). */
-	enum db_result r = store_key_by_digest(c->db, c->a, digest, sizeof(digest), &k, &found);
+	enum db_result r = store_apikey_by_digest(c->db, c->a, digest, sizeof(digest), &k, &found);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (!found || k.digest_len != sizeof(digest) || !util_ct_equal(k.digest, digest, sizeof(digest))) {
 		usage_reject(false, c->client_ip, time(NULL));
-		return key_fail(c, "Invalid API key");
+		return apikey_fail(c, "Invalid API key");
 	}
-	enum key_state ks = auth_key_state(&k, &effective);
-	if (ks != KEY_ACTIVE) {
-		audit_rejected_key(c, k.org_id, k.id, key_states[ks].audit);
-		return key_fail(c, key_states[ks].detail);
+	enum apikey_state ks = auth_apikey_state(&k, &effective);
+	if (ks != APIKEY_ACTIVE) {
+		audit_rejected_apikey(c, k.org_id, k.id, apikey_states[ks].audit);
+		return apikey_fail(c, apikey_states[ks].detail);
 	}
 	struct principal *p = &c->principal;
-	p->type = PRINCIPAL_API_KEY;
+	p->type = PRINCIPAL_APIKEY;
 	p->id = k.id;
 	p->org_id = k.org_id;
 	p->perms = effective;
@@ -275,7 +278,7 @@ auth_authenticate(struct ctx *c)
 		return auth_access_token(c, tok);
 	}
 	if (key != NULL)
-		return auth_api_key(c, key);
+		return auth_apikey(c, key);
 	if (cookie != NULL && *cookie != '\0') {
 		enum status st = auth_access_token(c, cookie);
 		if (st != ST_OK)

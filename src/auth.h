@@ -19,28 +19,29 @@ enum status auth_authenticate(struct ctx *c);
 enum status auth_access_token(struct ctx *c, const char *token);
 
 /* Check an X-API-Key value: format and checksum first, then one lookup by digest. */
-enum status auth_api_key(struct ctx *c, const char *key);
+enum status auth_apikey(struct ctx *c, const char *key);
 
 /*
  * What a key is now, in the order a refusal names it: its own revocation,
  * an ancestor's, an ancestor's expiry, its own expiry, its root user gone or
  * deactivated (doc/SECURITY.md "API keys and roles").
  */
-enum key_state {
-	KEY_ACTIVE,
-	KEY_REVOKED,
-	KEY_PARENT_REVOKED,
-	KEY_PARENT_EXPIRED,
-	KEY_EXPIRED,
-	KEY_CREATOR_DELETED,
-	KEY_CREATOR_INACTIVE,
-	KEY_STATE_MAX
+enum apikey_state {
+	APIKEY_ACTIVE,
+	APIKEY_REVOKED,
+	APIKEY_ROTATED,
+	APIKEY_PARENT_REVOKED,
+	APIKEY_PARENT_EXPIRED,
+	APIKEY_EXPIRED,
+	APIKEY_CREATOR_DELETED,
+	APIKEY_CREATOR_INACTIVE,
+	APIKEY_STATE_MAX
 };
-struct key_row;
+struct apikey_row;
 /* The key's state and its effective permissions (0 unless active). */
-enum key_state auth_key_state(const struct key_row *k, perm_set *effective);
+enum apikey_state auth_apikey_state(const struct apikey_row *k, perm_set *effective);
 /* The `status` GET /api-keys shows for a state (active, expired, ...). */
-const char *auth_key_status(enum key_state s);
+const char *auth_apikey_status(enum apikey_state s);
 
 /* ST_OK when the principal holds perm (PERM_NONE: any principal). */
 enum status auth_require(struct ctx *c, int perm);

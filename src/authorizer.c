@@ -90,13 +90,6 @@ match(const struct authorizer_rules *rules, const char *path)
 	return best;
 }
 
-static bool
-wants_html(const struct ctx *c)
-{
-	const char *accept = request_param(c->req, "HTTP_ACCEPT");
-	return accept != NULL && strstr(accept, "text/html") != NULL;
-}
-
 /* Percent-encode a path for the next= parameter of the login page ("" at the arena cap). */
 static const char *
 url_encode(struct arena *a, const char *s)
@@ -170,7 +163,7 @@ authorizer_handle(struct ctx *c, const struct authorizer_rules *rules)
 	if (st != ST_OK) {
 		if (st == ST_INVALID_TOKEN || st == ST_INVALID_API_KEY) {
 			const char *login = c->cfg->authorizer_login_url;
-			if (rule != NULL && rule->redirect && login[0] != '\0' && wants_html(c)) {
+			if (rule != NULL && rule->redirect && login[0] != '\0' && request_accepts(c->req, "text/html")) {
 				const char *uri = request_param(c->req, "REQUEST_URI");
 				reply_header(c->rep, "Location", arena_printf(c->a, "%s%snext=%s", login,
 				    strchr(login, '?') != NULL ? "&" : "?", url_encode(c->a, uri != NULL ? uri : "/")));

@@ -20,7 +20,7 @@
 
 #define CTX_MAX_PATH_PARAMS 4
 
-enum principal_type { PRINCIPAL_NONE, PRINCIPAL_USER, PRINCIPAL_API_KEY };
+enum principal_type { PRINCIPAL_NONE, PRINCIPAL_USER, PRINCIPAL_APIKEY };
 
 /* Who is calling, as auth.c established it (strings in the request arena). */
 struct principal {

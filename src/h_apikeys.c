@@ -65,12 +65,15 @@ wanted_permissions(struct ctx *c, perm_set *want)
 
 /*
  * The new key's expiry in *exp (0: none): the body's expires_at, within
- * bound (the creating key's chain, 0 when a user creates it), else bound.
+ * bound (the creating key's chain, 0 when a user creates it) and within the
+ * organization's longest key life (max_life seconds, 0: any), else the
+ * earlier of the two.
  */
 static enum status
-key_expiry(struct ctx *c, time_t bound, time_t now, time_t *exp)
+key_expiry(struct ctx *c, time_t bound, time_t max_life, time_t now, time_t *exp)
 {
 	const struct jv_value *expires_in = jv_field(&c->in, "expires_at");
+	time_t latest = max_life > 0 ? now + max_life : 0;
 	char expires[RFC3339_LEN];
 
 	*exp = 0;
@@ -80,6 +83,13 @@ key_expiry(struct ctx *c, time_t bound, time_t now, time_t *exp)
 			return params_field_error(c, "expires_at", "must be in the future");
 		if (*exp >= APIKEY_EXPIRES_MAX)
 			return params_field_error(c, "expires_at", "must be before 9999-12-31T00:00:00Z");
+		if (latest > 0 && *exp > latest) {
+			const char *msg = arena_printf(c->a,
+			    "must be at most %ld days from now, the organization's longest key life",
+			    (long)(max_life / 86400));
+			return params_field_error(c, "expires_at",
+			    msg != NULL ? msg : "is after the organization's longest key life");
+		}
 		if (bound > 0 && *exp > bound) {
 			util_time_rfc3339(bound, expires);
 			const char *msg = arena_printf(c->a,
@@ -87,36 +97,13 @@ key_expiry(struct ctx *c, time_t bound, time_t now, time_t *exp)
 			return params_field_error(c, "expires_at",
 			    msg != NULL ? msg : "must not be after the creating API key's expiry");
 		}
-	} else if (bound > 0) {
-		/* No expiry asked for: the child inherits its parent's (shown in the 201). */
-		*exp = bound;
-		if (*exp <= now)
-			return h_fail(c, ST_INVALID_API_KEY, "API key has expired");
+		return ST_OK;
 	}
+	/* No expiry asked for: the parent's (a child inherits it) or the policy's, shown in the 201. */
+	*exp = bound > 0 && (latest == 0 || bound < latest) ? bound : latest;
+	if (bound > 0 && *exp <= now)
+		return h_fail(c, ST_INVALID_API_KEY, "API key has expired");
 	return ST_OK;
-}
-
-/* The 201 body of doc/api.md's POST /api-keys: the only time the key itself is shown. */
-static json_object *
-created_view(const struct key_new *k, const char *key, perm_set want, time_t now, time_t exp)
-{
-	char created[RFC3339_LEN], expires[RFC3339_LEN];
-	json_object *o = json_object_new_object();
-
-	util_time_rfc3339(now, created);
-	json_object_object_add(o, "id", json_object_new_string(k->id));
-	json_object_object_add(o, "name", json_object_new_string(k->name));
-	json_object_object_add(o, "api_key", json_object_new_string(key));
-	json_object_object_add(o, "prefix", json_object_new_string(k->prefix));
-	json_object_object_add(o, "permissions", view_permissions(want));
-	json_object_object_add(o, "created_at", json_object_new_string(created));
-	if (exp > 0) {
-		util_time_rfc3339(exp, expires);
-		json_object_object_add(o, "expires_at", json_object_new_string(expires));
-	} else {
-		json_object_object_add(o, "expires_at", NULL);
-	}
-	return o;
 }
 
 enum status
@@ -129,13 +116,19 @@ h_apikeys_create(struct ctx *c)
 	unsigned char digest[APIKEY_DIGEST_LEN];
 	perm_set want = 0;
 	time_t now = time(NULL), exp = 0;
-	bool by_key = pr->type == PRINCIPAL_API_KEY;
+	bool by_key = pr->type == PRINCIPAL_APIKEY;
 	/* A key minting a key: the child lives no longer than the creating key's chain. */
 	time_t bound = by_key ? (time_t)pr->key_expires : 0;
 	enum db_result r;
 	enum status st;
 
-	if ((st = wanted_permissions(c, &want)) != ST_OK || (st = key_expiry(c, bound, now, &exp)) != ST_OK)
+	struct apikey_policy pol;
+
+	if ((st = wanted_permissions(c, &want)) != ST_OK)
+		return st;
+	if ((r = store_apikey_policy_get(c->db, c->a, pr->org_id, &pol)) != DB_OK)
+		return reply_db_status(r);
+	if ((st = key_expiry(c, bound, (time_t)pol.max_lifetime_days * 86400, now, &exp)) != ST_OK)
 		return st;
 	/* A key never holds more than whoever creates it: the user's role or the creating key. */
 	if ((want & ~pr->perms) != 0) {
@@ -165,7 +158,7 @@ h_apikeys_create(struct ctx *c)
 	};
 	bool live = true;
 	/* TX_WRITE: the parent's guard, the key and its record in one transaction. */
-	if (by_key && ((r = store_key_guard_parent(c->db, pr->id, pr->org_id, &live)) != DB_OK ||
+	if (by_key && ((r = store_apikey_guard_parent(c->db, pr->id, pr->org_id, &live)) != DB_OK ||
 	    !live)) {
 		/* Revoked (or an ancestor was) since this request authenticated. */
 		if (r != DB_OK)
@@ -173,10 +166,10 @@ h_apikeys_create(struct ctx *c)
 		explicit_bzero(key, sizeof(key));
 		return h_fail(c, ST_INVALID_API_KEY, "API key has been revoked");
 	}
-	if ((r = store_key_create(c->db, &k)) != DB_OK ||
+	if ((r = store_apikey_create(c->db, &k)) != DB_OK ||
 	    (r = audit_record(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK)
 		goto fail;
-	st = h_reply(c, ST_CREATED, created_view(&k, key, want, now, exp));
+	st = h_reply(c, ST_CREATED, view_apikey_created(k.id, k.name, key, k.prefix, want, now, exp));
 	explicit_bzero(key, sizeof(key));
 	return st;
 fail:
@@ -188,9 +181,9 @@ fail:
 static json_object *
 key_view(const void *keys, size_t i)
 {
-	const struct key_listed *l = &((const struct key_listed *)keys)[i];
+	const struct apikey_listed *l = &((const struct apikey_listed *)keys)[i];
 	perm_set effective = 0;
-	enum key_state ks = auth_key_state(&l->k, &effective);
+	enum apikey_state ks = auth_apikey_state(&l->k, &effective);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(l->k.id));
 	json_object_object_add(o, "name", json_object_new_string(l->k.name));
@@ -198,37 +191,33 @@ key_view(const void *keys, size_t i)
 	json_object_object_add(o, "permissions", csv_to_array(l->k.permissions));
 	/* What the key can do now: none unless it is active (the same judgement as auth.c). */
 	json_object_object_add(o, "effective_permissions", view_permissions(effective));
-	json_object_object_add(o, "status", json_object_new_string(auth_key_status(ks)));
+	json_object_object_add(o, "status", json_object_new_string(auth_apikey_status(ks)));
 	json_object_object_add(o, "created_at", view_opt_string(l->created_at));
 	json_object_object_add(o, "expires_at", view_opt_string(l->expires_at));
 	json_object_object_add(o, "last_used_at", view_opt_string(l->last_used_at));
 	json_object_object_add(o, "last_used_ip", view_opt_string(l->last_used_ip));
 	json_object_object_add(o, "use_count", json_object_new_int64(l->use_count));
 	json_object_object_add(o, "created_by", view_type_id(l->created_by_type, l->created_by_id));
+	json_object_object_add(o, "rotated_from", view_opt_string(l->rotated_from));
+	json_object_object_add(o, "rotated_to", view_opt_string(l->rotated_to));
+	json_object_object_add(o, "rotation_ends_at", view_opt_string(l->rotation_ends_at));
+	json_object_object_add(o, "rotation_due_at", view_opt_string(l->rotation_due_at));
+	json_object_object_add(o, "rotation_due", json_object_new_boolean(l->rotation_due));
 	return o;
-}
-
-static enum status
-keys_page(struct ctx *c, struct h_page *pg)
-{
-	struct key_listed *keys = NULL;
-	enum db_result r = store_key_list(c->db, c->a, c->principal.org_id, pg->limit, pg->offset, &keys,
-	    &pg->n);
-	return h_page_items(pg, r, keys);
 }
 
 enum status
 h_apikeys_list(struct ctx *c)
 {
-	return h_list(c, keys_page, key_view);
+	return h_org_list(c, &store_apikeys_listed, key_view);
 }
 
-/* store_key_revoke as h_path_change calls a change (a revocation needs no arena). */
+/* store_apikey_revoke as h_path_change calls a change (a revocation needs no arena). */
 static enum db_result
 key_revoke(struct db *db, struct arena *a, const char *id, const char *org_id, bool *found)
 {
 	(void)a;
-	return store_key_revoke(db, id, org_id, found);
+	return store_apikey_revoke(db, id, org_id, found);
 }
 
 enum status

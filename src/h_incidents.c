@@ -11,7 +11,7 @@
 static const char *
 by_type(const struct ctx *c)
 {
-	return c->principal.type == PRINCIPAL_API_KEY ? "api_key" : "user";
+	return c->principal.type == PRINCIPAL_APIKEY ? "api_key" : "user";
 }
 
 /* The last members of a new row's body: who asked for it (under key) and created_at, now. */

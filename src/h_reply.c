@@ -3,6 +3,7 @@
 
 #include "audit.h"
 #include "params.h"
+#include "store.h"
 
 enum status
 h_reply(struct ctx *c, enum status st, json_object *body)
@@ -21,18 +22,40 @@ h_found(struct ctx *c, enum db_result r, bool found, const char *detail)
 	return ST_OK;
 }
 
+static enum status
+list_reply(struct ctx *c, struct h_page *pg, h_page_fetch fetch, h_item_view view)
+{
+	enum status st = params_paging(c, &pg->limit, &pg->offset);
+
+	if (st != ST_OK || (st = fetch(c, pg)) != ST_OK)
+		return st;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < pg->n; i++)
+		json_object_array_add(arr, view(pg->items, i));
+	return h_reply(c, ST_OK, arr);
+}
+
 enum status
 h_list(struct ctx *c, h_page_fetch fetch, h_item_view view)
 {
 	struct h_page pg = {.items = NULL, .n = 0};
-	enum status st = params_paging(c, &pg.limit, &pg.offset);
+	return list_reply(c, &pg, fetch, view);
+}
 
-	if (st != ST_OK || (st = fetch(c, &pg)) != ST_OK)
-		return st;
-	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < pg.n; i++)
-		json_object_array_add(arr, view(pg.items, i));
-	return h_reply(c, ST_OK, arr);
+static enum status
+org_page(struct ctx *c, struct h_page *pg)
+{
+	const void *items = NULL;
+	enum db_result r = store_org_page(c->db, c->a, pg->what, c->principal.org_id, pg->limit,
+	    pg->offset, &items, &pg->n);
+	return h_page_items(pg, r, items);
+}
+
+enum status
+h_org_list(struct ctx *c, const struct store_org_list *what, h_item_view view)
+{
+	struct h_page pg = {.items = NULL, .n = 0, .what = what};
+	return list_reply(c, &pg, org_page, view);
 }
 
 enum status

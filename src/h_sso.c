@@ -440,13 +440,6 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 	return ST_OK;
 }
 
-static bool
-wants_json(const struct ctx *c)
-{
-	const char *accept = request_param(c->req, "HTTP_ACCEPT");
-	return accept != NULL && strcasestr(accept, "application/json") != NULL;
-}
-
 /* The provider's error code, reduced to what is safe to echo and record. */
 static const char *
 provider_error_code(struct ctx *c, const char *e)
@@ -585,7 +578,7 @@ signin(struct ctx *c, const struct sso_connection *conn, const struct oidc_claim
 	/* Not ST_RETRY: the dispatcher would rerun the handler, and the spent state refuse it. */
 	if (st == ST_CONFLICT || st == ST_RETRY)
 		st = ST_SERVICE_UNAVAILABLE;
-	if (st != ST_OK || wants_json(c))
+	if (st != ST_OK || request_accepts(c->req, "application/json"))
 		return st;
 	/* A browser: to the console (or the page it came from), with the session cookies. */
 	const char *to = s->redirect_to != NULL ? s->redirect_to : c->cfg->sso_console_url;

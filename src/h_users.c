@@ -15,19 +15,10 @@ user_item(const void *users, size_t i)
 	return view_user(&((const struct user_row *)users)[i]);
 }
 
-static enum status
-users_page(struct ctx *c, struct h_page *pg)
-{
-	struct user_row *users = NULL;
-	enum db_result r = store_user_list(c->db, c->a, c->principal.org_id, pg->limit, pg->offset, &users,
-	    &pg->n);
-	return h_page_items(pg, r, users);
-}
-
 enum status
 h_users_list(struct ctx *c)
 {
-	return h_list(c, users_page, user_item);
+	return h_org_list(c, &store_users_listed, user_item);
 }
 
 /* The user as stored now, answered with ok; missing when it is gone. */

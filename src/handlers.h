@@ -34,10 +34,14 @@ struct h_page {
 	const void *items;          /* what fetch read: n items for view */
 	size_t n;
 	struct db_rows rows;        /* where a fetch of rows keeps them */
+	const struct store_org_list *what;  /* h_org_list's list */
 };
 typedef enum status (*h_page_fetch)(struct ctx *c, struct h_page *pg);
 typedef json_object *(*h_item_view)(const void *items, size_t i);
 enum status h_list(struct ctx *c, h_page_fetch fetch, h_item_view view);
+/* h_list of a page of the caller's organization's what (store.h store_org_page). */
+struct store_org_list;
+enum status h_org_list(struct ctx *c, const struct store_org_list *what, h_item_view view);
 /* A fetch's end, after the query's result r: items (pg->n of them), or pg->rows. */
 enum status h_page_items(struct h_page *pg, enum db_result r, const void *items);
 enum status h_page_rows(struct h_page *pg, enum db_result r);
@@ -100,6 +104,9 @@ enum status h_auth_password(struct ctx *c);
 enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
 enum status h_apikeys_delete(struct ctx *c);
+enum status h_apikeys_rotate(struct ctx *c);
+enum status h_apikeys_policy_get(struct ctx *c);
+enum status h_apikeys_policy_put(struct ctx *c);
 
 enum status h_users_list(struct ctx *c);
 enum status h_users_create(struct ctx *c);

@@ -309,3 +309,10 @@ request_is_json(const struct request *req)
 	}
 	return *ct == '\0';
 }
+
+bool
+request_accepts(const struct request *req, const char *media_type)
+{
+	const char *accept = request_param(req, "HTTP_ACCEPT");
+	return accept != NULL && strcasestr(accept, media_type) != NULL;
+}

@@ -62,6 +62,8 @@ enum status request_read_body(struct request *req, long max_body, request_reader
 
 /* FastCGI param by name (e.g. "HTTP_ORIGIN"), NULL if absent. */
 const char *request_param(const struct request *req, const char *name);
+/* Whether the Accept header names media_type (compared without regard to case, as RFC 9110 says). */
+bool request_accepts(const struct request *req, const char *media_type);
 /* Query parameter or cookie by name; NULL if absent. */
 const char *request_query(const struct request *req, const char *name);
 const char *request_cookie(const struct request *req, const char *name);

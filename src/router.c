@@ -57,6 +57,13 @@ static const struct field_spec incident_update_fields[] = {
 	{"status", FIELD_ENUM, false, false, 0, 0, incident_statuses},
 	{"description", FIELD_STRING, false, true, 0, 10000, NULL},
 };
+static const struct field_spec apikey_rotate_fields[] = {
+	{"overlap_seconds", FIELD_INT, false, false, 0, 2592000, NULL},
+};
+static const struct field_spec apikey_policy_fields[] = {
+	{"rotation_period_days", FIELD_INT, true, false, 1, 3650, NULL},
+	{"max_key_lifetime_days", FIELD_INT, false, true, 1, 3650, NULL},
+};
 static const struct field_spec procedure_create_fields[] = {
 	{"name", FIELD_STRING, true, false, 1, 200, NULL},
 	{"description", FIELD_STRING, false, true, 0, 10000, NULL},
@@ -91,6 +98,9 @@ static const struct route routes[] = {
 	{METHOD_POST, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_create, TX_WRITE, BODY_JSON, FIELDS(apikey_fields)},
 	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_DELETE, "/api-keys/{id}", ROUTE_CREDENTIAL, PERM_API_KEYS_DELETE, h_apikeys_delete, TX_WRITE, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/api-keys/{id}/rotate", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_rotate, TX_WRITE, BODY_OPTIONAL_JSON, FIELDS(apikey_rotate_fields)},
+	{METHOD_GET, "/api-key-policy", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_PUT, "/api-key-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_apikeys_policy_put, TX_WRITE, BODY_JSON, FIELDS(apikey_policy_fields)},
 	{METHOD_GET, "/users", ROUTE_CREDENTIAL, PERM_USERS_READ, h_users_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/users", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_create, TX_NONE, BODY_JSON, FIELDS(user_create_fields)},
 	{METHOD_PATCH, "/users/{id}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_update, TX_WRITE, BODY_JSON, FIELDS(user_update_fields)},

@@ -112,19 +112,20 @@ enum db_result store_audit(struct db *db, const struct audit_event *ev);
  * its own state, its chain's (ancestors revoked or expired, the intersection
  * of their lists) and its root user's current state, all from one row.
  */
-struct key_row {
+struct apikey_row {
 	const char *id, *org_id, *name, *prefix, *permissions;  /* permissions: "a:b,c:d" */
 	const char *chain_permissions;  /* own list & every ancestor's list */
 	const char *root_user_id;       /* NULL: the chain ends nowhere */
 	const char *creator_role;       /* the root user's current role; NULL if no such user */
-	const unsigned char *digest;    /* store_key_by_digest only */
+	const unsigned char *digest;    /* store_apikey_by_digest only */
 	size_t digest_len;
 	bool revoked, expired, parent_revoked, parent_expired;
 	bool creator_found, creator_active;
-	long long expires_bound;        /* epoch of min(own, ancestors' expiry); 0: none */
+	long long expires_bound;        /* epoch of min(own, ancestors' expiry, rotation end); 0: none */
+	bool rotated;                   /* its rotation's overlap is over */
 };
-enum db_result store_key_by_digest(struct db *db, struct arena *a, const unsigned char *digest,
-    size_t len, struct key_row *k, bool *found);
+enum db_result store_apikey_by_digest(struct db *db, struct arena *a, const unsigned char *digest,
+    size_t len, struct apikey_row *k, bool *found);
 /* A new key; the chain fields come from its creator (struct key_new). */
 struct key_new {
 	const char *id, *org_id, *name, *prefix, *permissions, *chain_permissions;
@@ -134,37 +135,73 @@ struct key_new {
 	const char *created_by_type, *created_by_id;
 	const char *root_user_id, *parent_key_id;       /* parent_key_id NULL: made by a user */
 };
-enum db_result store_key_create(struct db *db, const struct key_new *k);
+enum db_result store_apikey_create(struct db *db, const struct key_new *k);
 /*
  * Inside the transaction that creates a child of key id: write the parent's
  * row (so a concurrent DELETE of it conflicts) if it is still live; *live
  * false when it was revoked, or an ancestor was, since it authenticated.
  */
-enum db_result store_key_guard_parent(struct db *db, const char *id, const char *org_id,
+enum db_result store_apikey_guard_parent(struct db *db, const char *id, const char *org_id,
     bool *live);
-/* One listed key: the key_row fields (no digest) and what the list shows besides. */
-struct key_listed {
-	struct key_row k;
+/* One listed key: the apikey_row fields (no digest) and what the list shows besides. */
+struct apikey_listed {
+	struct apikey_row k;
 	const char *created_at, *expires_at, *last_used_at, *last_used_ip;
 	const char *created_by_type, *created_by_id;
 	long long use_count;
+	const char *rotated_from, *rotated_to, *rotation_ends_at, *rotation_due_at;
+	bool rotation_due;
 };
-/* Live (not revoked) keys of org, newest first. */
-enum db_result store_key_list(struct db *db, struct arena *a, const char *org_id, long limit,
-    long offset, struct key_listed **out, size_t *n);
+/* Live (not revoked) keys of an organization, newest first, as struct apikey_listed. */
+extern const struct store_org_list store_apikeys_listed;
 /*
  * Revoke key id of org and mark every key below it (minted by it, or by one
  * of those, ...) parent-revoked; call inside a transaction. *found false
  * when there is no such live key there.
  */
-enum db_result store_key_revoke(struct db *db, const char *id, const char *org_id, bool *found);
+enum db_result store_apikey_revoke(struct db *db, const char *id, const char *org_id, bool *found);
+/*
+ * Inside a transaction: lock live key id of org for its rotation; *taken
+ * when it was rotated before; *expires_at its own expiry (time text or NULL).
+ */
+enum db_result store_apikey_for_rotation(struct db *db, struct arena *a, const char *id,
+    const char *org_id, struct apikey_row *k, bool *found, bool *taken, const char **expires_at);
+/* The successor of a rotation: what is new about it; the rest is the old key's. */
+struct apikey_successor {
+	const char *id, *prefix;
+	const unsigned char *digest;
+	size_t digest_len;
+	const char *created_by_type, *created_by_id;
+};
+/*
+ * Make the successor of key old_id of org and end the old key overlap
+ * seconds from now; *ends_at the end (doc/api.md time text, in arena a).
+ */
+enum db_result store_apikey_rotate(struct db *db, struct arena *a, const struct apikey_successor *n,
+    const char *old_id, const char *org_id, long overlap, const char **ends_at);
+/* An organization's key policy: rotation period; longest life of a new key (0: any). */
+struct apikey_policy {
+	long rotation_days, max_lifetime_days;
+};
+enum db_result store_apikey_policy_get(struct db *db, struct arena *a, const char *org_id,
+    struct apikey_policy *pol);
+enum db_result store_apikey_policy_set(struct db *db, const char *org_id,
+    const struct apikey_policy *pol);
+/* Every organization's live keys due for rotation (slug, id, name, prefix, created, due). */
+enum db_result store_apikey_due(struct db *db, struct arena *a, struct db_rows *rows);
 /* Add a batch of uses: count more, last use at epoch seconds from ip. */
-enum db_result store_key_usage(struct db *db, const char *id, long long count, long long last_at,
+enum db_result store_apikey_usage(struct db *db, const char *id, long long count, long long last_at,
     const char *ip);
 
-/* Users of an organization (full rows as struct user_row, in the arena). */
-enum db_result store_user_list(struct db *db, struct arena *a, const char *org_id, long limit,
-    long offset, struct user_row **out, size_t *n);
+/* Users of an organization, as struct user_row. */
+extern const struct store_org_list store_users_listed;
+/*
+ * One page (limit rows from offset) of what an organization holds, decoded
+ * into an arena array of the list's structs: *items (n of them).
+ */
+struct store_org_list;
+enum db_result store_org_page(struct db *db, struct arena *a, const struct store_org_list *what,
+    const char *org_id, long limit, long offset, const void **items, size_t *n);
 enum db_result store_user_in_org(struct db *db, struct arena *a, const char *id,
     const char *org_id, struct user_row *u, bool *found);
 /* Lock the organization's active admins (inside a transaction) and count them. */

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "store.h"
+
 /* The one date-time format of every time the API shows (doc/api.md section 1, "Times"). */
 #define SQL_ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
@@ -38,19 +40,26 @@
  * (sql/004_api_key_chain.sql): a row written by a binary older than 004 has
  * no root_user_id, and its creating user, if any, is the root.
  */
-#define KEY_ROOT "COALESCE(k.root_user_id, IF(k.created_by_type = 'user', k.created_by_id, NULL))"
-#define KEY_BOUND "CASE WHEN k.parent_expires_at IS NULL THEN k.expires_at " \
-	"WHEN k.expires_at IS NULL THEN k.parent_expires_at " \
-	"ELSE LEAST(k.expires_at, k.parent_expires_at) END"
-/* enum key_col up to KEY_COL_EXPIRES_BOUND. */
-#define KEY_COLUMNS \
+#define APIKEY_ROOT "COALESCE(k.root_user_id, IF(k.created_by_type = 'user', k.created_by_id, NULL))"
+/*
+ * The earliest of the key's own expiry, its ancestors' and the end of its
+ * rotation overlap (NULL when none is set): LEAST of the COALESCEs skips NULLs.
+ */
+#define APIKEY_BOUND "LEAST(COALESCE(k.expires_at, k.parent_expires_at, k.rotation_ends_at), " \
+	"COALESCE(k.parent_expires_at, k.rotation_ends_at, k.expires_at), " \
+	"COALESCE(k.rotation_ends_at, k.expires_at, k.parent_expires_at))"
+/* enum apikey_col up to APIKEY_COL_EXPIRES_BOUND. */
+#define APIKEY_COLUMNS \
 	"k.id, k.organization_id, k.name, k.prefix, k.permissions, " \
-	"COALESCE(k.chain_permissions, k.permissions), " KEY_ROOT ", u.role, " \
+	"COALESCE(k.chain_permissions, k.permissions), " APIKEY_ROOT ", u.role, " \
 	"k.revoked_at IS NOT NULL, k.expires_at <= UTC_TIMESTAMP(), " \
 	"k.parent_revoked_at IS NOT NULL, k.parent_expires_at <= UTC_TIMESTAMP(), " \
-	"u.id IS NOT NULL, COALESCE(u.active, 0), UNIX_TIMESTAMP(" KEY_BOUND ") "
-#define KEY_FROM \
-	"FROM api_keys k LEFT JOIN users u ON u.id = " KEY_ROOT " AND u.organization_id = k.organization_id "
+	"u.id IS NOT NULL, COALESCE(u.active, 0), UNIX_TIMESTAMP(" APIKEY_BOUND "), " \
+	"k.rotation_ends_at <= UTC_TIMESTAMP(6) "
+/* When a key falls due for rotation: its organization's period (o) after it was made. */
+#define APIKEY_DUE_AT "k.created_at + INTERVAL o.key_rotation_days DAY"
+#define APIKEY_FROM \
+	"FROM api_keys k LEFT JOIN users u ON u.id = " APIKEY_ROOT " AND u.organization_id = k.organization_id "
 
 /* enum incident_col. */
 #define INCIDENT_COLUMNS \
@@ -188,22 +197,57 @@ static struct db_query catalog[STMT_MAX] = {
 	    AUDIT_COLUMNS "AND action = ? AND actor_id = ?" AUDIT_ORDER),
 
 	/* The one statement of a key-authenticated request: two primary-key lookups. */
-	[STMT_KEY_BY_DIGEST] = DB_QUERY(
-	    "SELECT " KEY_COLUMNS ", k.key_digest " KEY_FROM "WHERE k.key_digest = ?"),
-	[STMT_KEY_CREATE] = DB_QUERY(
+	[STMT_APIKEY_BY_DIGEST] = DB_QUERY(
+	    "SELECT " APIKEY_COLUMNS ", k.key_digest " APIKEY_FROM "WHERE k.key_digest = ?"),
+	[STMT_APIKEY_CREATE] = DB_QUERY(
 	    "INSERT INTO api_keys (id, organization_id, name, prefix, key_digest, permissions, "
 	    "expires_at, created_by_type, created_by_id, root_user_id, parent_key_id, "
 	    "chain_permissions, parent_expires_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-	[STMT_KEY_GUARD_PARENT] = DB_QUERY(
+	[STMT_APIKEY_GUARD_PARENT] = DB_QUERY(
 	    "UPDATE api_keys SET child_guard = child_guard + 1 "
 	    "WHERE id = ? AND organization_id = ? AND revoked_at IS NULL AND parent_revoked_at IS NULL"),
-	[STMT_KEY_LIST] = DB_QUERY(
-	    "SELECT " KEY_COLUMNS ", " SQL_ISO8601("k.created_at") ", " SQL_ISO8601("k.expires_at") ", "
+	[STMT_APIKEY_LIST] = DB_QUERY(
+	    "SELECT " APIKEY_COLUMNS ", " SQL_ISO8601("k.created_at") ", " SQL_ISO8601("k.expires_at") ", "
 	    SQL_ISO8601("k.last_used_at") ", k.last_used_ip, k.use_count, k.created_by_type, "
-	    "k.created_by_id " KEY_FROM "WHERE k.organization_id = ? AND k.revoked_at IS NULL "
+	    "k.created_by_id, k.rotated_from, k.rotated_to, " SQL_ISO8601("k.rotation_ends_at") ", "
+	    SQL_ISO8601(APIKEY_DUE_AT) ", k.rotated_to IS NULL AND " APIKEY_DUE_AT " <= UTC_TIMESTAMP() "
+	    APIKEY_FROM "JOIN organizations o ON o.id = k.organization_id "
+	    "WHERE k.organization_id = ? AND k.revoked_at IS NULL "
 	    "ORDER BY k.created_at DESC, k.id DESC LIMIT ? OFFSET ?"),
-	[STMT_KEY_REVOKE] = DB_QUERY(
+	/* The key rotation takes from, locked: live, of the organization. */
+	[STMT_APIKEY_FOR_ROTATION] = DB_QUERY(
+	    "SELECT " APIKEY_COLUMNS ", k.rotated_to IS NOT NULL, " SQL_ISO8601("k.expires_at") " "
+	    APIKEY_FROM
+	    "WHERE k.id = ? AND k.organization_id = ? AND k.revoked_at IS NULL FOR UPDATE"),
+	/* The successor: the old key's name, lists and chain; the caller made it. */
+	[STMT_APIKEY_ROTATE_COPY] = DB_QUERY(
+	    "INSERT INTO api_keys (id, organization_id, name, prefix, key_digest, permissions, "
+	    "expires_at, created_by_type, created_by_id, root_user_id, parent_key_id, "
+	    "chain_permissions, parent_expires_at, rotated_from) "
+	    "SELECT ?, organization_id, name, ?, ?, permissions, expires_at, ?, ?, "
+	    APIKEY_ROOT ", parent_key_id, COALESCE(chain_permissions, permissions), "
+	    "parent_expires_at, id FROM api_keys k WHERE id = ? AND organization_id = ?"),
+	[STMT_APIKEY_ROTATE_MARK] = DB_QUERY(
+	    "UPDATE api_keys SET rotated_to = ?, "
+	    "rotation_ends_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+	    "WHERE id = ? AND organization_id = ? AND rotated_to IS NULL"),
+	[STMT_APIKEY_ROTATION_ENDS] = DB_QUERY(
+	    "SELECT " SQL_ISO8601("rotation_ends_at") " FROM api_keys WHERE id = ?"),
+	/* enum apikey_policy_col. */
+	[STMT_APIKEY_POLICY_GET] = DB_QUERY(
+	    "SELECT key_rotation_days, key_max_lifetime_days FROM organizations WHERE id = ?"),
+	[STMT_APIKEY_POLICY_SET] = DB_QUERY(
+	    "UPDATE organizations SET key_rotation_days = ?, key_max_lifetime_days = ? WHERE id = ?"),
+	/* overwatch-admin keys --due: every organization's live keys past their rotation date. */
+	[STMT_APIKEY_DUE] = DB_QUERY(
+	    "SELECT o.slug, k.id, k.name, k.prefix, " SQL_ISO8601("k.created_at") ", "
+	    SQL_ISO8601(APIKEY_DUE_AT) " FROM api_keys k "
+	    "JOIN organizations o ON o.id = k.organization_id "
+	    "WHERE k.revoked_at IS NULL AND k.rotated_to IS NULL "
+	    "AND (k.expires_at IS NULL OR k.expires_at > UTC_TIMESTAMP()) "
+	    "AND " APIKEY_DUE_AT " <= UTC_TIMESTAMP() ORDER BY o.slug, k.created_at, k.id"),
+	[STMT_APIKEY_REVOKE] = DB_QUERY(
 	    "UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND organization_id = ? AND revoked_at IS NULL"),
 	/*
@@ -211,7 +255,7 @@ static struct db_query catalog[STMT_MAX] = {
 	 * materialised first, so the UPDATE locks only those rows by primary key
 	 * (an IN (subquery) form would scan and lock the whole table).
 	 */
-	[STMT_KEY_REVOKE_DESCENDANTS] = DB_QUERY(
+	[STMT_APIKEY_REVOKE_DESCENDANTS] = DB_QUERY(
 	    "UPDATE api_keys k JOIN ("
 	    "WITH RECURSIVE d (id) AS ("
 	    "SELECT id FROM api_keys WHERE parent_key_id = ? AND organization_id = ? "
@@ -219,7 +263,7 @@ static struct db_query catalog[STMT_MAX] = {
 	    ") SELECT id FROM d) d ON k.id = d.id "
 	    "SET k.parent_revoked_at = UTC_TIMESTAMP(6) WHERE k.parent_revoked_at IS NULL"),
 	/* Batches from several workers may arrive out of order: keep the latest use. */
-	[STMT_KEY_USAGE] = DB_QUERY(
+	[STMT_APIKEY_USAGE] = DB_QUERY(
 	    "UPDATE api_keys SET use_count = use_count + ?, "
 	    "last_used_ip = IF(last_used_at IS NULL OR last_used_at <= FROM_UNIXTIME(?), ?, last_used_ip), "
 	    "last_used_at = GREATEST(COALESCE(last_used_at, FROM_UNIXTIME(?)), FROM_UNIXTIME(?)) "
@@ -379,6 +423,18 @@ store_run_list(struct db *db, struct arena *a, enum store_stmt id, const struct 
 		store_decode(&rows, i, fields, nfields, out + i * size);
 	*count = rows.nrows;
 	return out;
+}
+
+enum db_result
+store_org_page(struct db *db, struct arena *a, const struct store_org_list *what,
+    const char *org_id, long limit, long offset, const void **items, size_t *n)
+{
+	const struct db_param p[] = {DBP_STR(org_id), DBP_INT(limit), DBP_INT(offset)};
+	enum db_result r;
+
+	*items = store_run_list(db, a, what->stmt, p, 3, what->fields, what->nfields, what->size, n,
+	    &r);
+	return r;
 }
 
 enum db_result

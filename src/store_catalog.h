@@ -32,8 +32,10 @@ enum store_stmt {
 	STMT_AUDIT_INSERT, STMT_AUDIT_LIST, STMT_AUDIT_LIST_BY_ACTION, STMT_AUDIT_LIST_BY_ACTOR,
 	STMT_AUDIT_LIST_BY_BOTH,
 	/* API keys */
-	STMT_KEY_BY_DIGEST, STMT_KEY_CREATE, STMT_KEY_GUARD_PARENT, STMT_KEY_LIST, STMT_KEY_REVOKE,
-	STMT_KEY_REVOKE_DESCENDANTS, STMT_KEY_USAGE,
+	STMT_APIKEY_BY_DIGEST, STMT_APIKEY_CREATE, STMT_APIKEY_GUARD_PARENT, STMT_APIKEY_LIST, STMT_APIKEY_REVOKE,
+	STMT_APIKEY_REVOKE_DESCENDANTS, STMT_APIKEY_USAGE, STMT_APIKEY_FOR_ROTATION,
+	STMT_APIKEY_ROTATE_COPY, STMT_APIKEY_ROTATE_MARK, STMT_APIKEY_ROTATION_ENDS,
+	STMT_APIKEY_POLICY_GET, STMT_APIKEY_POLICY_SET, STMT_APIKEY_DUE,
 	/* incidents, procedures, executions */
 	STMT_INCIDENT_LIST, STMT_INCIDENT_LIST_BY_STATUS, STMT_INCIDENT_GET, STMT_INCIDENT_CREATE,
 	STMT_INCIDENT_UPDATE, STMT_INCIDENT_EXISTS, STMT_PROCEDURE_LIST, STMT_PROCEDURE_CREATE,
@@ -75,6 +77,13 @@ void *store_run_list(struct db *db, struct arena *a, enum store_stmt id, const s
 #define STORE_LIST(db, a, id, fields, size, count, r, ...) \
 	store_run_list((db), (a), (id), DB_PARAMS(__VA_ARGS__), (fields), \
 	    sizeof(fields) / sizeof((fields)[0]), (size), (count), (r))
+/* An organization's list (store.h store_org_page): its statement and row decoder. */
+struct store_org_list {
+	enum store_stmt stmt;       /* parameters: org_id, limit, offset */
+	const struct store_field *fields;
+	size_t nfields, size;       /* size: bytes of one row struct */
+};
+#define STORE_ORG_LIST(id, fields, type) {(id), (fields), sizeof(fields) / sizeof((fields)[0]), sizeof(type)}
 /* A write meant to change one row: *changed when exactly one was (may be NULL). */
 enum db_result store_run_changed(struct db *db, enum store_stmt id, const struct db_param *p,
     size_t n, bool *changed);
@@ -101,31 +110,40 @@ enum db_result store_run_changed(struct db *db, enum store_stmt id, const struct
 	X(USER_COL_HAS_FAILURES, SK_BOOL, has_failures)
 enum user_col { USER_COLUMNS_LIST(STORE_COL_ENUM) USER_COL_MAX };
 
-/* KEY_COLUMNS, first in STMT_KEY_BY_DIGEST and STMT_KEY_LIST, into struct key_row. */
-#define KEY_COLUMNS_LIST(X) \
-	X(KEY_COL_ID, SK_STR, id) X(KEY_COL_ORG_ID, SK_STR, org_id) X(KEY_COL_NAME, SK_STR, name) \
-	X(KEY_COL_PREFIX, SK_STR, prefix) X(KEY_COL_PERMISSIONS, SK_STR, permissions) \
-	X(KEY_COL_CHAIN_PERMISSIONS, SK_STR, chain_permissions) \
-	X(KEY_COL_ROOT_USER_ID, SK_STR, root_user_id) X(KEY_COL_CREATOR_ROLE, SK_STR, creator_role) \
-	X(KEY_COL_REVOKED, SK_BOOL, revoked) X(KEY_COL_EXPIRED, SK_BOOL, expired) \
-	X(KEY_COL_PARENT_REVOKED, SK_BOOL, parent_revoked) \
-	X(KEY_COL_PARENT_EXPIRED, SK_BOOL, parent_expired) \
-	X(KEY_COL_CREATOR_FOUND, SK_BOOL, creator_found) \
-	X(KEY_COL_CREATOR_ACTIVE, SK_BOOL, creator_active) \
-	X(KEY_COL_EXPIRES_BOUND, SK_LLONG, expires_bound)
-/* What STMT_KEY_LIST selects after KEY_COLUMNS, into struct key_listed. */
-#define KEY_LISTED_LIST(X) \
-	X(KEY_COL_CREATED_AT, SK_STR, created_at) X(KEY_COL_EXPIRES_AT, SK_STR, expires_at) \
-	X(KEY_COL_LAST_USED_AT, SK_STR, last_used_at) X(KEY_COL_LAST_USED_IP, SK_STR, last_used_ip) \
-	X(KEY_COL_USE_COUNT, SK_LLONG, use_count) \
-	X(KEY_COL_CREATED_BY_TYPE, SK_STR, created_by_type) X(KEY_COL_CREATED_BY_ID, SK_STR, created_by_id)
-enum key_col {
-	KEY_COLUMNS_LIST(STORE_COL_ENUM)
-	KEY_COL_DIGEST,                             /* STMT_KEY_BY_DIGEST: then the digest */
-	KEY_COL_BEFORE_LISTED = KEY_COL_DIGEST - 1, /* STMT_KEY_LIST: then KEY_LISTED_LIST */
-	KEY_LISTED_LIST(STORE_COL_ENUM)
-	KEY_COL_MAX
+/* APIKEY_COLUMNS, first in STMT_APIKEY_BY_DIGEST and STMT_APIKEY_LIST, into struct apikey_row. */
+#define APIKEY_COLUMNS_LIST(X) \
+	X(APIKEY_COL_ID, SK_STR, id) X(APIKEY_COL_ORG_ID, SK_STR, org_id) X(APIKEY_COL_NAME, SK_STR, name) \
+	X(APIKEY_COL_PREFIX, SK_STR, prefix) X(APIKEY_COL_PERMISSIONS, SK_STR, permissions) \
+	X(APIKEY_COL_CHAIN_PERMISSIONS, SK_STR, chain_permissions) \
+	X(APIKEY_COL_ROOT_USER_ID, SK_STR, root_user_id) X(APIKEY_COL_CREATOR_ROLE, SK_STR, creator_role) \
+	X(APIKEY_COL_REVOKED, SK_BOOL, revoked) X(APIKEY_COL_EXPIRED, SK_BOOL, expired) \
+	X(APIKEY_COL_PARENT_REVOKED, SK_BOOL, parent_revoked) \
+	X(APIKEY_COL_PARENT_EXPIRED, SK_BOOL, parent_expired) \
+	X(APIKEY_COL_CREATOR_FOUND, SK_BOOL, creator_found) \
+	X(APIKEY_COL_CREATOR_ACTIVE, SK_BOOL, creator_active) \
+	X(APIKEY_COL_EXPIRES_BOUND, SK_LLONG, expires_bound) \
+	X(APIKEY_COL_ROTATED, SK_BOOL, rotated)
+/* What STMT_APIKEY_LIST selects after APIKEY_COLUMNS, into struct apikey_listed. */
+#define APIKEY_LISTED_LIST(X) \
+	X(APIKEY_COL_CREATED_AT, SK_STR, created_at) X(APIKEY_COL_EXPIRES_AT, SK_STR, expires_at) \
+	X(APIKEY_COL_LAST_USED_AT, SK_STR, last_used_at) X(APIKEY_COL_LAST_USED_IP, SK_STR, last_used_ip) \
+	X(APIKEY_COL_USE_COUNT, SK_LLONG, use_count) \
+	X(APIKEY_COL_CREATED_BY_TYPE, SK_STR, created_by_type) X(APIKEY_COL_CREATED_BY_ID, SK_STR, created_by_id) \
+	X(APIKEY_COL_ROTATED_FROM, SK_STR, rotated_from) X(APIKEY_COL_ROTATED_TO, SK_STR, rotated_to) \
+	X(APIKEY_COL_ROTATION_ENDS_AT, SK_STR, rotation_ends_at) \
+	X(APIKEY_COL_ROTATION_DUE_AT, SK_STR, rotation_due_at) X(APIKEY_COL_ROTATION_DUE, SK_BOOL, rotation_due)
+enum apikey_col {
+	APIKEY_COLUMNS_LIST(STORE_COL_ENUM)
+	APIKEY_COL_DIGEST,                             /* STMT_APIKEY_BY_DIGEST: then the digest */
+	APIKEY_COL_ROTATION_TAKEN = APIKEY_COL_DIGEST, /* STMT_APIKEY_FOR_ROTATION: rotated before, */
+	APIKEY_COL_ROTATION_EXPIRES_AT,                /* and its own expires_at */
+	APIKEY_COL_BEFORE_LISTED = APIKEY_COL_DIGEST - 1, /* STMT_APIKEY_LIST: then APIKEY_LISTED_LIST */
+	APIKEY_LISTED_LIST(STORE_COL_ENUM)
+	APIKEY_COL_MAX
 };
+
+/* STMT_APIKEY_POLICY_GET. */
+enum apikey_policy_col { POLICY_COL_ROTATION_DAYS, POLICY_COL_MAX_LIFETIME_DAYS };
 
 /* STMT_SESSION_CHECK into struct session_check. */
 #define CHECK_COLUMNS_LIST(X) \

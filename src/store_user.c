@@ -29,6 +29,8 @@ store_user_unlock_by_email(struct db *db, struct arena *a, const char *email, bo
 
 #define USER_FIELD(col, kind, member) STORE_FIELD(col, kind, struct user_row, member)
 static const struct store_field user_fields[] = {USER_COLUMNS_LIST(USER_FIELD)};
+const struct store_org_list store_users_listed =
+    STORE_ORG_LIST(STMT_USER_LIST, user_fields, struct user_row);
 
 /* Run a USER_COLUMNS lookup of at most one user. */
 static enum db_result
@@ -62,17 +64,6 @@ store_user_in_org(struct db *db, struct arena *a, const char *id, const char *or
 {
 	return user_lookup(db, a, STMT_USER_IN_ORG, DB_PARAMS(DBP_STR(id), DBP_STR(org_id)), u,
 	    found);
-}
-
-enum db_result
-store_user_list(struct db *db, struct arena *a, const char *org_id, long limit, long offset,
-    struct user_row **out, size_t *n)
-{
-	enum db_result r;
-
-	*out = STORE_LIST(db, a, STMT_USER_LIST, user_fields, sizeof(**out), n, &r, DBP_STR(org_id),
-	    DBP_INT(limit), DBP_INT(offset));
-	return r;
 }
 
 /* The lock left (seconds) of a lockout row, read by statement id after a failure was counted. */

@@ -97,7 +97,7 @@ usage_flush(struct db *db, time_t now)
 	flush_rejections(db, now, false);
 	for (size_t i = 0; i < nslots; i++) {
 		struct usage_slot *s = &slots[i];
-		enum db_result r = store_key_usage(db, s->id, s->count, (long long)s->last_at,
+		enum db_result r = store_apikey_usage(db, s->id, s->count, (long long)s->last_at,
 		    s->ip[0] != '\0' ? s->ip : NULL);
 		if (r == DB_UNAVAILABLE || r == DB_DEADLOCK)
 			slots[kept++] = *s;     /* try again at the next flush */

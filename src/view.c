@@ -60,3 +60,26 @@ view_permissions(perm_set perms)
 			json_object_array_add(arr, json_object_new_string(permission_name((enum permission)i)));
 	return arr;
 }
+
+json_object *
+view_apikey_created(const char *id, const char *name, const char *key, const char *prefix,
+    perm_set perms, time_t created, time_t expires)
+{
+	char created_text[RFC3339_LEN], expires_text[RFC3339_LEN];
+	json_object *o = json_object_new_object();
+
+	util_time_rfc3339(created, created_text);
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "api_key", json_object_new_string(key));
+	json_object_object_add(o, "prefix", json_object_new_string(prefix));
+	json_object_object_add(o, "permissions", view_permissions(perms));
+	json_object_object_add(o, "created_at", json_object_new_string(created_text));
+	if (expires > 0) {
+		util_time_rfc3339(expires, expires_text);
+		json_object_object_add(o, "expires_at", json_object_new_string(expires_text));
+	} else {
+		json_object_object_add(o, "expires_at", NULL);
+	}
+	return o;
+}

@@ -3,6 +3,7 @@
 #define OW_VIEW_H
 
 #include <json-c/json.h>
+#include <time.h>
 
 #include "permission.h"
 #include "store.h"
@@ -29,5 +30,8 @@ struct view_col {
 json_object *view_row(const struct db_rows *rows, size_t i, const struct view_col *cols);
 /* A string or JSON null. */
 json_object *view_opt_string(const char *s);
+/* A new API key as POST /api-keys and its rotation show it: the only time the key itself is shown. */
+json_object *view_apikey_created(const char *id, const char *name, const char *key,
+    const char *prefix, perm_set perms, time_t created, time_t expires);
 
 #endif

@@ -13,13 +13,15 @@ OW_PACKAGES=(
 )
 # Only the test suite needs these: the second web server, the SSO tests'
 # identity provider (glewlwyd) with the tools its set-up script uses, and the
-# cluster tests' Galera provider, state-transfer tool and load balancer.
+# cluster tests' Galera provider, state-transfer tool and load balancer, and
+# what the client examples (examples/) run on: Node.js and jq.
 # shellcheck disable=SC2034  # used by tools/test
 OW_TEST_PACKAGES=(
 	apache2 libapache2-mod-fcgid
 	glewlwyd dbconfig-no-thanks sqlite3 openssl
 	clang libclang-rt-14-dev
 	galera-4 rsync haproxy
+	nodejs jq
 )
 
 ow_say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -28,6 +28,9 @@ ROUTE_PERMS = {
     ("POST", "/api/v1/api-keys"): "api_keys:create",
     ("GET", "/api/v1/api-keys"): "api_keys:read",
     ("DELETE", "/api/v1/api-keys/{id}"): "api_keys:delete",
+    ("POST", "/api/v1/api-keys/{id}/rotate"): "api_keys:create",
+    ("GET", "/api/v1/api-key-policy"): "api_keys:read",
+    ("PUT", "/api/v1/api-key-policy"): "users:manage",
     ("GET", "/api/v1/users"): "users:read",
     ("POST", "/api/v1/users"): "users:manage",
     ("PATCH", "/api/v1/users/{id}"): "users:manage",
@@ -50,6 +53,8 @@ LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 # viewer's permissions: nobody grants, or changes a user holding, more than
 # they hold themselves.
 GRANT_NEEDS = {("POST", "/api/v1/users"): sorted(api.ROLE_PERMS["viewer"]),
+               # A rotation makes a key and ends one.
+               ("POST", "/api/v1/api-keys/{id}/rotate"): ["api_keys:delete"],
                ("PATCH", "/api/v1/users/{id}"): sorted(api.ROLE_PERMS["viewer"])}
 
 
@@ -92,6 +97,11 @@ def test_permission_matrix(fe):
             lambda: {"name": api.unique("m"), "permissions": ["api_keys:create"]}, 201),
         ("GET", "/api/v1/api-keys"): (lambda: "/api-keys", None, 200),
         ("DELETE", "/api/v1/api-keys/{id}"): (lambda: "/api-keys/" + fresh_key_id(), None, 204),
+        ("POST", "/api/v1/api-keys/{id}/rotate"): (
+            lambda: "/api-keys/%s/rotate" % org.create_key(["api_keys:create"])["id"], None, 201),
+        ("GET", "/api/v1/api-key-policy"): (lambda: "/api-key-policy", None, 200),
+        ("PUT", "/api/v1/api-key-policy"): (
+            lambda: "/api-key-policy", lambda: {"rotation_period_days": 90}, 200),
         ("GET", "/api/v1/users"): (lambda: "/users", None, 200),
         ("POST", "/api/v1/users"): (
             lambda: "/users",

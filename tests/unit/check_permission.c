@@ -76,46 +76,46 @@ START_TEST(test_permission_csv)
 }
 END_TEST
 
-/* ---- auth_key_state: what a key is, from its one row ---- */
+/* ---- auth_apikey_state: what a key is, from its one row ---- */
 
 #define LIVE .root_user_id = "u", .creator_found = true, .creator_active = true
 static const struct {
 	const char *what;
-	struct key_row k;
-	enum key_state want;
+	struct apikey_row k;
+	enum apikey_state want;
 	perm_set effective;
 } keys[] = {
 	{"a user's key", {LIVE, .chain_permissions = "incidents:read,incidents:create",
-	    .creator_role = "engineer"}, KEY_ACTIVE, B(INCIDENTS_READ) | B(INCIDENTS_CREATE)},
+	    .creator_role = "engineer"}, APIKEY_ACTIVE, B(INCIDENTS_READ) | B(INCIDENTS_CREATE)},
 	{"the role shrank", {LIVE, .chain_permissions = "incidents:read,incidents:create",
-	    .creator_role = "viewer"}, KEY_ACTIVE, B(INCIDENTS_READ)},
+	    .creator_role = "viewer"}, APIKEY_ACTIVE, B(INCIDENTS_READ)},
 	{"the role grew: the list bounds", {LIVE, .chain_permissions = "incidents:read",
-	    .creator_role = "admin"}, KEY_ACTIVE, B(INCIDENTS_READ)},
+	    .creator_role = "admin"}, APIKEY_ACTIVE, B(INCIDENTS_READ)},
 	{"nothing in common", {LIVE, .chain_permissions = "audit:read", .creator_role = "engineer"},
-	    KEY_ACTIVE, 0},
+	    APIKEY_ACTIVE, 0},
 	{"an unknown role", {LIVE, .chain_permissions = "incidents:read", .creator_role = "root"},
-	    KEY_ACTIVE, 0},
+	    APIKEY_ACTIVE, 0},
 	{"revoked", {LIVE, .chain_permissions = "incidents:read", .creator_role = "admin",
-	    .revoked = true, .parent_revoked = true, .expired = true}, KEY_REVOKED, 0},
+	    .revoked = true, .parent_revoked = true, .expired = true}, APIKEY_REVOKED, 0},
 	{"parent revoked", {LIVE, .chain_permissions = "incidents:read", .creator_role = "admin",
-	    .parent_revoked = true, .parent_expired = true}, KEY_PARENT_REVOKED, 0},
+	    .parent_revoked = true, .parent_expired = true}, APIKEY_PARENT_REVOKED, 0},
 	{"parent expired", {LIVE, .chain_permissions = "incidents:read", .creator_role = "admin",
-	    .parent_expired = true, .expired = true}, KEY_PARENT_EXPIRED, 0},
+	    .parent_expired = true, .expired = true}, APIKEY_PARENT_EXPIRED, 0},
 	{"expired (and its creator deactivated)", {.root_user_id = "u", .creator_found = true,
 	    .chain_permissions = "incidents:read", .creator_role = "admin", .expired = true},
-	    KEY_EXPIRED, 0},
+	    APIKEY_EXPIRED, 0},
 	{"creator deactivated", {.root_user_id = "u", .creator_found = true,
-	    .chain_permissions = "incidents:read", .creator_role = "admin"}, KEY_CREATOR_INACTIVE, 0},
+	    .chain_permissions = "incidents:read", .creator_role = "admin"}, APIKEY_CREATOR_INACTIVE, 0},
 	{"creator deleted", {.root_user_id = "u", .chain_permissions = "incidents:read"},
-	    KEY_CREATOR_DELETED, 0},
+	    APIKEY_CREATOR_DELETED, 0},
 	{"a chain that ends nowhere", {.creator_found = true, .creator_active = true,
-	    .chain_permissions = "incidents:read", .creator_role = "admin"}, KEY_CREATOR_DELETED, 0},
+	    .chain_permissions = "incidents:read", .creator_role = "admin"}, APIKEY_CREATOR_DELETED, 0},
 };
 
 START_TEST(test_key_state)
 {
 	perm_set eff = 0xdead;
-	enum key_state s = auth_key_state(&keys[_i].k, &eff);
+	enum apikey_state s = auth_apikey_state(&keys[_i].k, &eff);
 
 	ck_assert_msg(s == keys[_i].want, "%s: state %d, want %d", keys[_i].what, s, keys[_i].want);
 	ck_assert_msg(eff == keys[_i].effective, "%s: effective %#x, want %#x", keys[_i].what,
@@ -125,14 +125,14 @@ END_TEST
 
 START_TEST(test_key_status_names)
 {
-	ck_assert_str_eq(auth_key_status(KEY_ACTIVE), "active");
-	ck_assert_str_eq(auth_key_status(KEY_EXPIRED), "expired");
-	ck_assert_str_eq(auth_key_status(KEY_PARENT_EXPIRED), "expired");
-	ck_assert_str_eq(auth_key_status(KEY_PARENT_REVOKED), "parent_revoked");
-	ck_assert_str_eq(auth_key_status(KEY_CREATOR_INACTIVE), "creator_inactive");
-	ck_assert_str_eq(auth_key_status(KEY_CREATOR_DELETED), "creator_inactive");
-	for (int s = 0; s < KEY_STATE_MAX; s++)
-		ck_assert_ptr_nonnull(auth_key_status((enum key_state)s));
+	ck_assert_str_eq(auth_apikey_status(APIKEY_ACTIVE), "active");
+	ck_assert_str_eq(auth_apikey_status(APIKEY_EXPIRED), "expired");
+	ck_assert_str_eq(auth_apikey_status(APIKEY_PARENT_EXPIRED), "expired");
+	ck_assert_str_eq(auth_apikey_status(APIKEY_PARENT_REVOKED), "parent_revoked");
+	ck_assert_str_eq(auth_apikey_status(APIKEY_CREATOR_INACTIVE), "creator_inactive");
+	ck_assert_str_eq(auth_apikey_status(APIKEY_CREATOR_DELETED), "creator_inactive");
+	for (int s = 0; s < APIKEY_STATE_MAX; s++)
+		ck_assert_ptr_nonnull(auth_apikey_status((enum apikey_state)s));
 }
 END_TEST
 
