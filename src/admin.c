@@ -264,8 +264,9 @@ cmd_purge(struct admin *ad, int argc, char **argv)
 	enum db_result r = store_purge(db, &n);
 	if (r != DB_OK)
 		return admin_db_fail(r, "purge");
-	printf("purged %llu revoked tokens, %llu sessions, %llu throttle windows, %llu SSO states\n",
-	    n.revoked_tokens, n.sessions, n.login_attempts, n.sso_states);
+	printf("purged %llu revoked tokens, %llu sessions, %llu throttle windows, %llu SSO states, "
+	    "%llu API key activity rows\n",
+	    n.revoked_tokens, n.sessions, n.login_attempts, n.sso_states, n.key_activity);
 	return 0;
 }
 

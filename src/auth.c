@@ -176,6 +176,7 @@ auth_apikey(struct ctx *c, const char *key)
 	enum apikey_state ks = auth_apikey_state(&k, &effective);
 	if (ks != APIKEY_ACTIVE) {
 		audit_rejected_apikey(c, k.org_id, k.id, apikey_states[ks].audit);
+		usage_refused(k.id, k.org_id, c->client_ip, time(NULL));
 		return apikey_fail(c, apikey_states[ks].detail);
 	}
 	struct principal *p = &c->principal;
@@ -188,7 +189,7 @@ auth_apikey(struct ctx *c, const char *key)
 	p->key_root_user = k.root_user_id;
 	p->key_chain = permission_csv(k.chain_permissions);
 	p->key_expires = k.expires_bound;
-	usage_record(k.id, c->client_ip, time(NULL));
+	usage_record(k.id, k.org_id, c->client_ip, time(NULL));
 	return ST_OK;
 }
 

@@ -77,6 +77,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"sso", "failure_ttl", CFG_LONG, OFF(sso_failure_ttl), "60", 0, DAY, NULL},
 	{"sso", "allow_private_networks", CFG_BOOL, OFF(sso_allow_private_networks), "false", 0, 0, NULL},
 	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
+	{"mfa", "secret_file", CFG_STR, OFF(mfa_secret_file), "", 0, 0, NULL},
+	{"mfa", "token_ttl", CFG_LONG, OFF(mfa_token_ttl), "300", 1, 3600, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -65,6 +65,9 @@ struct config {
 	long sso_failure_ttl;       /* seconds a provider that did not answer is not asked again */
 	bool sso_allow_private_networks;    /* provider calls may reach loopback and private ranges */
 	long sso_requests_per_minute;   /* /start and /callback per client address */
+	/* [mfa] */
+	char *mfa_secret_file;      /* key file of the TOTP secrets at rest; empty: no two-factor sign-in */
+	long mfa_token_ttl;         /* seconds an mfa_token of the password step lives */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

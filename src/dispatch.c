@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "jsonin.h"
 #include "log.h"
+#include "mfa_crypt.h"
 #include "reply.h"
 #include "router.h"
 #include "util.h"
@@ -28,6 +29,8 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 		snprintf(err, CONFIG_ERR_LEN, "[service] trusted_proxies: '%s' is not an address or prefix", bad);
 		return -1;
 	}
+	if (mfa_key_check(cfg, err) != 0)
+		return -1;
 	if (authorizer_rules_parse(&svc->rules, cfg->authorizer_rules, err) != 0)
 		return -1;
 	if (token_keys_load(&svc->keys, cfg, err) != 0) {

@@ -99,6 +99,27 @@ encoding_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+size_t
+encoding_base32(const unsigned char *in, size_t n, char *out)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	size_t o = 0;
+	unsigned int acc = 0, bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			out[o++] = alphabet[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		out[o++] = alphabet[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+	return o;
+}
+
 void
 encoding_percent_byte(unsigned char c, char out[3])
 {

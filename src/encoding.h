@@ -33,6 +33,15 @@ int encoding_hex_value(char c);
 /* in[0..n) as lower-case hex into out (2n + 1 bytes, NUL-terminated). */
 void encoding_hex(const unsigned char *in, size_t n, char *out);
 
+/* Room encoding_base32 needs for n bytes: 8 * ceil(n / 5) characters and the NUL. */
+#define ENCODING_BASE32_SIZE(n) (((n) + 4) / 5 * 8 + 1)
+/*
+ * Encode in[0..n) into out (at least ENCODING_BASE32_SIZE(n) bytes, always
+ * NUL-terminated): RFC 4648 section 6 base32 without '=' padding, the form
+ * authenticator apps take a TOTP secret in. Returns the length written.
+ */
+size_t encoding_base32(const unsigned char *in, size_t n, char *out);
+
 /* One byte as "%XX" (upper-case hex, RFC 3986 section 2.1) into out[0..3), no NUL. */
 void encoding_percent_byte(unsigned char c, char out[3]);
 /*

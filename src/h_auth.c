@@ -140,10 +140,13 @@ h_auth_register(struct ctx *c)
 
 /*
  * Record a failed login everywhere it counts: per IP, per account (or, for
- * an address no account has, per digest of the address), in the audit log.
+ * an address no account has, per digest of the address), in the audit log
+ * as action (auth.login_failed, or auth.mfa_failed for a wrong second
+ * factor: both spend the same lockout budget), and answer 401 with detail.
  */
-static enum status
-login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unknown_digest)
+enum status
+h_auth_failed(struct ctx *c, const struct user_row *u, const unsigned char *unknown_digest,
+    const char *action, const char *detail)
 {
 	enum db_result r = store_ip_failure_add(c->db, c->throttle_ip);
 	long locked = 0, unknown_locked = 0;
@@ -155,13 +158,19 @@ login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unkno
 		r = store_unknown_login_failed(c->db, c->a, unknown_digest, c->cfg->lockout_window,
 		    c->cfg->lockout_threshold, c->cfg->lockout_duration, &unknown_locked);
 	if (r == DB_OK)
-		r = audit_record(c, u != NULL ? u->org_id : NULL, "auth.login_failed", "failure",
+		r = audit_record(c, u != NULL ? u->org_id : NULL, action, "failure",
 		    u != NULL ? "user" : NULL, u != NULL ? u->id : NULL);
 	if (r == DB_OK && locked > 0)
 		r = audit_record(c, u->org_id, "auth.locked", "locked", "user", u->id);
 	if (r != DB_OK)
 		return reply_db_status(r);
-	return h_fail(c, ST_INVALID_CREDENTIALS, "Invalid email or password");
+	return h_fail(c, ST_INVALID_CREDENTIALS, detail);
+}
+
+static enum status
+login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unknown_digest)
+{
+	return h_auth_failed(c, u, unknown_digest, "auth.login_failed", "Invalid email or password");
 }
 
 /*
@@ -225,7 +234,8 @@ h_auth_login(struct ctx *c)
 		    store_user_set_password(c->db, u.id, hash) == DB_OK)
 			log_info("password hash of user %s upgraded to current parameters", u.id);
 	}
-	return session_start(c, &u);
+	/* An enrolled user, or one the organization requires a second factor of, is not done yet. */
+	return h_mfa_after_password(c, &u);
 }
 
 /* The refresh token: from the body when one was sent, else from the cookie (CSRF-checked). */
@@ -405,6 +415,13 @@ h_auth_me(struct ctx *c)
 		json_object_object_add(o, "user", view_user_brief(p->id, p->email, p->name,
 		    role_name(p->role), p->org_id));
 		json_object_object_add(o, "permissions", view_permissions(p->perms));
+		struct mfa_state ms;
+		enum db_result r = store_mfa_state(c->db, c->a, p->id, p->org_id, &ms);
+		if (r != DB_OK) {
+			json_object_put(o);
+			return reply_db_status(r);
+		}
+		json_object_object_add(o, "mfa_enabled", json_object_new_boolean(ms.confirmed));
 	} else {
 		json_object *key = json_object_new_object();
 		json_object_object_add(key, "id", json_object_new_string(p->id));

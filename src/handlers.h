@@ -94,6 +94,14 @@ enum status h_health(struct ctx *c);
 enum status h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window);
 /* The client's failed-login budget ([lockout] ip_failures_per_minute): ST_RATE_LIMITED once spent. */
 enum status h_auth_ip_budget(struct ctx *c);
+struct user_row;
+/*
+ * A failed sign-in step (a wrong password, a wrong second factor): counted
+ * per IP and per account (or per digest of an unknown address), audited as
+ * action, answered 401 INVALID_CREDENTIALS with detail.
+ */
+enum status h_auth_failed(struct ctx *c, const struct user_row *u, const unsigned char *unknown_digest,
+    const char *action, const char *detail);
 enum status h_auth_register(struct ctx *c);
 enum status h_auth_login(struct ctx *c);
 enum status h_auth_refresh(struct ctx *c);
@@ -105,6 +113,7 @@ enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
 enum status h_apikeys_delete(struct ctx *c);
 enum status h_apikeys_rotate(struct ctx *c);
+enum status h_apikeys_activity(struct ctx *c);
 enum status h_apikeys_policy_get(struct ctx *c);
 enum status h_apikeys_policy_put(struct ctx *c);
 
@@ -127,5 +136,33 @@ enum status h_sso_start(struct ctx *c);
 enum status h_sso_callback(struct ctx *c);
 enum status h_sso_connection_get(struct ctx *c);
 enum status h_sso_connection_put(struct ctx *c);
+
+/*
+ * Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"). After a right password:
+ * the tokens (session_start), or {mfa_required, mfa_token} when the user
+ * is enrolled or the organization's policy requires a second factor.
+ */
+enum status h_mfa_after_password(struct ctx *c, const struct user_row *u);
+/*
+ * Who an MFA request is for: the user of the body's mfa_token (a live
+ * challenge of purpose; *via_token, digest set), else the signed-in user.
+ * Fills u; ST_OK or the refusal.
+ */
+enum status h_mfa_subject(struct ctx *c, const char *purpose, struct user_row *u,
+    unsigned char digest[32], bool *via_token);
+/*
+ * Check code against user_id's TOTP secret and spend its step (confirm: the
+ * enrolment must be unconfirmed, and is confirmed by it). *ok false for a
+ * wrong or replayed code; 409 when there is no such enrolment.
+ */
+enum status h_mfa_code_check(struct ctx *c, const char *user_id, const char *code, bool confirm,
+    bool *ok);
+enum status h_mfa_verify(struct ctx *c);
+enum status h_mfa_totp_enrol(struct ctx *c);
+enum status h_mfa_totp_confirm(struct ctx *c);
+enum status h_mfa_disable(struct ctx *c);
+enum status h_mfa_reset(struct ctx *c);
+enum status h_mfa_policy_get(struct ctx *c);
+enum status h_mfa_policy_put(struct ctx *c);
 
 #endif

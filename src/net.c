@@ -78,8 +78,9 @@ net_client_ip(const struct net_proxies *p, const char *remote_addr, const char *
 	return canonical(family, bin, a);
 }
 
-const char *
-net_throttle_key(const char *ip, int v6_prefix, struct arena *a)
+/* The network of v4_prefix / v6_prefix bits around ip, as "net/prefix"; ip itself when no address. */
+static const char *
+network_of(const char *ip, int v4_prefix, int v6_prefix, struct arena *a)
 {
 	unsigned char bin[16];
 	int family;
@@ -87,17 +88,33 @@ net_throttle_key(const char *ip, int v6_prefix, struct arena *a)
 
 	if (ip == NULL || net_addr_parse(ip, strlen(ip), &family, bin) != 0)
 		return ip;
-	if (family == AF_INET)
-		return canonical(family, bin, a);
-	if (v6_prefix < 0)
-		v6_prefix = 0;
-	if (v6_prefix > 128)
-		v6_prefix = 128;
-	int full = v6_prefix / 8, rest = v6_prefix % 8;
+	int prefix = family == AF_INET ? v4_prefix : v6_prefix, bytes = family == AF_INET ? 4 : 16;
+	if (prefix < 0)
+		prefix = 0;
+	if (prefix > bytes * 8)
+		prefix = bytes * 8;
+	int full = prefix / 8, rest = prefix % 8;
 	if (rest != 0)
 		bin[full++] &= (unsigned char)(0xff << (8 - rest));
-	memset(bin + full, 0, (size_t)(16 - full));
-	if (inet_ntop(AF_INET6, bin, buf, sizeof(buf)) == NULL)
+	memset(bin + full, 0, (size_t)(bytes - full));
+	if (inet_ntop(family, bin, buf, sizeof(buf)) == NULL)
 		return NULL;
-	return arena_printf(a, "%s/%d", buf, v6_prefix);
+	return arena_printf(a, "%s/%d", buf, prefix);
+}
+
+const char *
+net_throttle_key(const char *ip, int v6_prefix, struct arena *a)
+{
+	unsigned char bin[16];
+	int family;
+
+	if (ip != NULL && net_addr_parse(ip, strlen(ip), &family, bin) == 0 && family == AF_INET)
+		return canonical(family, bin, a);
+	return network_of(ip, 32, v6_prefix, a);
+}
+
+const char *
+net_network(const char *ip, struct arena *a)
+{
+	return network_of(ip, 24, 64, a);
 }

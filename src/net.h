@@ -53,5 +53,10 @@ const char *net_client_ip(const struct net_proxies *p, const char *remote_addr,
  * it is. In the arena; NULL only when the arena is full.
  */
 const char *net_throttle_key(const char *ip, int v6_prefix, struct arena *a);
+/*
+ * The client network an API key's activity names (IPv4 /24, IPv6 /64) as
+ * "net/prefix"; ip itself when it is no address. In the arena.
+ */
+const char *net_network(const char *ip, struct arena *a);
 
 #endif

@@ -87,6 +87,28 @@ static const struct field_spec sso_connection_fields[] = {
 	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
 };
 
+/* Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"): codes are digits, tokens and recovery codes short. */
+static const char *const mfa_policies[] = {"none", "admins", "all", NULL};
+static const struct field_spec mfa_enrol_fields[] = {
+	{"mfa_token", FIELD_STRING, false, false, 1, 128, NULL},
+};
+static const struct field_spec mfa_confirm_fields[] = {
+	{"code", FIELD_STRING, true, false, 1, 16, NULL},
+	{"mfa_token", FIELD_STRING, false, false, 1, 128, NULL},
+};
+static const struct field_spec mfa_verify_fields[] = {
+	{"mfa_token", FIELD_STRING, true, false, 1, 128, NULL},
+	{"code", FIELD_STRING, false, false, 1, 16, NULL},
+	{"recovery_code", FIELD_STRING, false, false, 1, 64, NULL},
+};
+static const struct field_spec mfa_disable_fields[] = {
+	{"code", FIELD_STRING, false, false, 1, 16, NULL},
+	{"password", FIELD_STRING, false, false, 1, 4096, NULL},
+};
+static const struct field_spec mfa_policy_fields[] = {
+	{"require", FIELD_ENUM, true, false, 0, 0, mfa_policies},
+};
+
 static const struct route routes[] = {
 	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/register", ROUTE_PUBLIC, PERM_NONE, h_auth_register, TX_NONE, BODY_JSON, FIELDS(register_fields)},
@@ -99,6 +121,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_DELETE, "/api-keys/{id}", ROUTE_CREDENTIAL, PERM_API_KEYS_DELETE, h_apikeys_delete, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/api-keys/{id}/rotate", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_rotate, TX_WRITE, BODY_OPTIONAL_JSON, FIELDS(apikey_rotate_fields)},
+	{METHOD_GET, "/api-keys/{id}/activity", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_activity, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/api-key-policy", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/api-key-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_apikeys_policy_put, TX_WRITE, BODY_JSON, FIELDS(apikey_policy_fields)},
 	{METHOD_GET, "/users", ROUTE_CREDENTIAL, PERM_USERS_READ, h_users_list, TX_NONE, BODY_NONE, NO_FIELDS},
@@ -117,6 +140,18 @@ static const struct route routes[] = {
 	{METHOD_GET, "/auth/sso/{organization}/callback", ROUTE_PUBLIC, PERM_NONE, h_sso_callback, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields)},
+	/*
+	 * Two-factor sign-in. Enrolment and confirmation are public here: they
+	 * take a session or a sign-in's mfa_token, and authenticate in the
+	 * handler (h_mfa_subject).
+	 */
+	{METHOD_POST, "/auth/mfa/totp", ROUTE_PUBLIC, PERM_NONE, h_mfa_totp_enrol, TX_NONE, BODY_OPTIONAL_JSON, FIELDS(mfa_enrol_fields)},
+	{METHOD_POST, "/auth/mfa/totp/confirm", ROUTE_PUBLIC, PERM_NONE, h_mfa_totp_confirm, TX_NONE, BODY_JSON, FIELDS(mfa_confirm_fields)},
+	{METHOD_POST, "/auth/mfa/verify", ROUTE_PUBLIC, PERM_NONE, h_mfa_verify, TX_NONE, BODY_JSON, FIELDS(mfa_verify_fields)},
+	{METHOD_POST, "/auth/mfa/disable", ROUTE_CREDENTIAL, PERM_NONE, h_mfa_disable, TX_NONE, BODY_JSON, FIELDS(mfa_disable_fields)},
+	{METHOD_DELETE, "/users/{id}/mfa", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_reset, TX_WRITE, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_READ, h_mfa_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_PUT, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_policy_put, TX_WRITE, BODY_JSON, FIELDS(mfa_policy_fields)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

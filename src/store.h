@@ -189,6 +189,24 @@ enum db_result store_apikey_policy_set(struct db *db, const char *org_id,
     const struct apikey_policy *pol);
 /* Every organization's live keys due for rotation (slug, id, name, prefix, created, due). */
 enum db_result store_apikey_due(struct db *db, struct arena *a, struct db_rows *rows);
+/*
+ * Add a batch of one key's uses from ip to its activity: served and
+ * refused ones on the day of at (epoch seconds).
+ */
+enum db_result store_apikey_activity_add(struct db *db, const char *id, long long at,
+    const char *ip, long long served, long long refused);
+/*
+ * Note key id used from network between first and last (epoch seconds);
+ * *is_new when the network is new to the key or unused for 30 days (this
+ * call's random token won the row).
+ */
+enum db_result store_apikey_network_seen(struct db *db, struct arena *a, const char *id,
+    const char *network, long long first, long long last, bool *is_new);
+/* Key id's activity of the last 90 days, when it is org's (*found). */
+enum apikey_day_col { DAY_COL_DATE, DAY_COL_REQUESTS, DAY_COL_REJECTED, DAY_COL_IPS };
+enum apikey_ip_col { IP_COL_IP, IP_COL_FIRST, IP_COL_LAST, IP_COL_REQUESTS, IP_COL_REJECTED };
+enum db_result store_apikey_activity(struct db *db, struct arena *a, const char *id,
+    const char *org_id, bool *found, struct db_rows *days, struct db_rows *ips);
 /* Add a batch of uses: count more, last use at epoch seconds from ip. */
 enum db_result store_apikey_usage(struct db *db, const char *id, long long count, long long last_at,
     const char *ip);
@@ -253,6 +271,7 @@ enum db_result store_execution_create(struct db *db, const char *id, const char 
 /* Rows deleted by store_purge, per table. */
 struct purge_counts {
 	unsigned long long revoked_tokens, sessions, login_attempts, sso_states;
+	unsigned long long key_activity;    /* activity rows and networks past 90 days */
 };
 /* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
 enum db_result store_purge(struct db *db, struct purge_counts *out);
@@ -338,5 +357,53 @@ enum db_result store_sso_identity_link(struct db *db, const char *org_id, const 
 /* Record a sign-in through an existing link. */
 enum db_result store_sso_identity_touch(struct db *db, const char *org_id, const char *issuer,
     const char *subject);
+
+/* Two-factor sign-in (store_mfa.c, sql/008_mfa.sql). */
+#define MFA_DIGEST_LEN 32
+struct mfa_state {
+	bool confirmed;             /* the user signs in with a code */
+	const char *policy;         /* the organization's: none, admins or all */
+};
+enum db_result store_mfa_state(struct db *db, struct arena *a, const char *user_id,
+    const char *org_id, struct mfa_state *s);
+/* A user's enrolment: sealed secret (bytes in the arena), last step used; found false: none. */
+struct mfa_secret {
+	const unsigned char *sealed;
+	size_t sealed_len;
+	long long last_step;
+	bool confirmed, found;
+};
+enum db_result store_mfa_secret(struct db *db, struct arena *a, const char *user_id,
+    struct mfa_secret *m);
+/* Start (or restart, when unconfirmed) an enrolment with a sealed secret. */
+enum db_result store_mfa_enrol(struct db *db, const char *user_id, const unsigned char *sealed,
+    size_t len);
+/*
+ * Spend TOTP step for user_id: *changed only when it is after the last one
+ * used (confirm: and the enrolment is unconfirmed, which it then confirms).
+ */
+enum db_result store_mfa_use_step(struct db *db, const char *user_id, long long step, bool confirm,
+    bool *changed);
+/* Forget a user's second factor: enrolment, recovery codes, pending challenges. */
+enum db_result store_mfa_remove(struct db *db, const char *user_id);
+/* Drop the user's recovery codes (before a new set is added). */
+enum db_result store_mfa_recovery_clear(struct db *db, const char *user_id);
+enum db_result store_mfa_recovery_add(struct db *db, const char *user_id,
+    const unsigned char digest[MFA_DIGEST_LEN]);
+/* Spend an unused recovery code; *changed when there was one. */
+enum db_result store_mfa_recovery_use(struct db *db, const char *user_id,
+    const unsigned char digest[MFA_DIGEST_LEN], bool *changed);
+/* A challenge of purpose (verify, enrol) for user_id, living ttl seconds. */
+enum db_result store_mfa_challenge_create(struct db *db, const unsigned char digest[MFA_DIGEST_LEN],
+    const char *user_id, const char *purpose, long ttl);
+/* The user of a live challenge of purpose; *user_id NULL when there is none. */
+enum db_result store_mfa_challenge_user(struct db *db, struct arena *a,
+    const unsigned char digest[MFA_DIGEST_LEN], const char *purpose, const char **user_id);
+/* Spend a live challenge; *changed false when it was spent or expired meanwhile. */
+enum db_result store_mfa_challenge_spend(struct db *db, const unsigned char digest[MFA_DIGEST_LEN],
+    bool *changed);
+enum db_result store_org_mfa_policy(struct db *db, struct arena *a, const char *org_id,
+    const char **policy);
+enum db_result store_org_mfa_policy_set(struct db *db, const char *org_id, const char *policy);
 
 #endif

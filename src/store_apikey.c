@@ -136,3 +136,48 @@ store_apikey_due(struct db *db, struct arena *a, struct db_rows *rows)
 {
 	return db_exec(db, store_stmt(STMT_APIKEY_DUE), NULL, 0, rows, a);
 }
+
+enum db_result
+store_apikey_activity_add(struct db *db, const char *id, long long at, const char *ip,
+    long long served, long long refused)
+{
+	return STORE_RUN(db, STMT_APIKEY_ACTIVITY_ADD, NULL, NULL, DBP_STR(id), DBP_INT(at),
+	    DBP_STR(ip), DBP_INT(served), DBP_INT(refused));
+}
+
+enum db_result
+store_apikey_network_seen(struct db *db, struct arena *a, const char *id, const char *network,
+    long long first, long long last, bool *is_new)
+{
+	struct db_rows rows;
+	bool found = false;
+	long long token = 0;
+
+	*is_new = false;
+	/* Positive and random: nobody else's flush can have written the same one. */
+	if (util_random(&token, sizeof(token)) != 0)
+		return DB_ERROR;
+	token &= 0x7fffffffffffffffLL;
+	enum db_result r = STORE_RUN(db, STMT_APIKEY_NETWORK_SEEN, NULL, NULL, DBP_STR(id),
+	    DBP_STR(network), DBP_INT(first), DBP_INT(last), DBP_INT(token));
+	if (r == DB_OK)
+		r = STORE_ONE(db, a, STMT_APIKEY_NETWORK_TOKEN, &rows, &found, DBP_STR(id),
+		    DBP_STR(network));
+	*is_new = r == DB_OK && found && db_cell_int(&rows, 0, 0) == token;
+	return r;
+}
+
+enum db_result
+store_apikey_activity(struct db *db, struct arena *a, const char *id, const char *org_id,
+    bool *found, struct db_rows *days, struct db_rows *ips)
+{
+	struct db_rows rows;
+	enum db_result r = STORE_ONE(db, a, STMT_APIKEY_IN_ORG, &rows, found, DBP_STR(id),
+	    DBP_STR(org_id));
+
+	if (r != DB_OK || !*found)
+		return r;
+	if ((r = STORE_RUN(db, STMT_APIKEY_ACTIVITY_DAYS, days, a, DBP_STR(id))) != DB_OK)
+		return r;
+	return STORE_RUN(db, STMT_APIKEY_ACTIVITY_IPS, ips, a, DBP_STR(id));
+}

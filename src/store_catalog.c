@@ -232,6 +232,37 @@ static struct db_query catalog[STMT_MAX] = {
 	    "UPDATE api_keys SET rotated_to = ?, "
 	    "rotation_ends_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
 	    "WHERE id = ? AND organization_id = ? AND rotated_to IS NULL"),
+	/* The usage flush: a batch of one key's uses from one address on one day. */
+	[STMT_APIKEY_ACTIVITY_ADD] = DB_QUERY(
+	    "INSERT INTO api_key_activity (key_id, day, ip, requests, rejected) "
+	    "VALUES (?, DATE(FROM_UNIXTIME(?)), ?, ?, ?) ON DUPLICATE KEY UPDATE "
+	    "requests = requests + VALUES(requests), rejected = rejected + VALUES(rejected)"),
+	/*
+	 * A network seen: (re)started with this flush's token when new or unused
+	 * for 30 days (first_seen and seen_token read last_seen before it moves:
+	 * MariaDB assigns left to right).
+	 */
+	[STMT_APIKEY_NETWORK_SEEN] = DB_QUERY(
+	    "INSERT INTO api_key_networks (key_id, network, first_seen, last_seen, seen_token) "
+	    "VALUES (?, ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?) ON DUPLICATE KEY UPDATE "
+	    "first_seen = IF(last_seen < VALUES(first_seen) - INTERVAL 30 DAY, VALUES(first_seen), first_seen), "
+	    "seen_token = IF(last_seen < VALUES(first_seen) - INTERVAL 30 DAY, VALUES(seen_token), seen_token), "
+	    "last_seen = GREATEST(last_seen, VALUES(last_seen))"),
+	[STMT_APIKEY_NETWORK_TOKEN] = DB_QUERY(
+	    "SELECT seen_token FROM api_key_networks WHERE key_id = ? AND network = ?"),
+	[STMT_APIKEY_IN_ORG] = DB_QUERY(
+	    "SELECT 1 FROM api_keys WHERE id = ? AND organization_id = ?"),
+	/* enum apikey_day_col: the last 90 days, oldest first. */
+	[STMT_APIKEY_ACTIVITY_DAYS] = DB_QUERY(
+	    "SELECT DATE_FORMAT(day, '%Y-%m-%d'), SUM(requests), SUM(rejected), COUNT(*) "
+	    "FROM api_key_activity WHERE key_id = ? AND day > UTC_DATE() - INTERVAL 90 DAY "
+	    "GROUP BY day ORDER BY day"),
+	/* enum apikey_ip_col: each address of the last 90 days, first seen first. */
+	[STMT_APIKEY_ACTIVITY_IPS] = DB_QUERY(
+	    "SELECT ip, DATE_FORMAT(MIN(day), '%Y-%m-%d'), DATE_FORMAT(MAX(day), '%Y-%m-%d'), "
+	    "SUM(requests), SUM(rejected) FROM api_key_activity "
+	    "WHERE key_id = ? AND day > UTC_DATE() - INTERVAL 90 DAY "
+	    "GROUP BY ip ORDER BY MIN(day), ip LIMIT 1000"),
 	[STMT_APIKEY_ROTATION_ENDS] = DB_QUERY(
 	    "SELECT " SQL_ISO8601("rotation_ends_at") " FROM api_keys WHERE id = ?"),
 	/* enum apikey_policy_col. */
@@ -314,6 +345,10 @@ static struct db_query catalog[STMT_MAX] = {
 	/* A remembered provider failure that has run out says nothing any more. */
 	[STMT_PURGE_PROVIDER_FAILURES] = DB_QUERY(
 	    "DELETE FROM sso_provider_failures WHERE failed_until < UTC_TIMESTAMP() LIMIT ?"),
+	[STMT_PURGE_KEY_ACTIVITY] = DB_QUERY(
+	    "DELETE FROM api_key_activity WHERE day < UTC_DATE() - INTERVAL 90 DAY LIMIT ?"),
+	[STMT_PURGE_KEY_NETWORKS] = DB_QUERY(
+	    "DELETE FROM api_key_networks WHERE last_seen < UTC_TIMESTAMP() - INTERVAL 90 DAY LIMIT ?"),
 
 	/* The organization and its connection in one round trip: every /start and /callback asks. */
 	[STMT_SSO_ORG_CONNECTION] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ? OR o.slug = ? LIMIT 1"),
@@ -370,6 +405,48 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
 	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
+
+	/*
+	 * Two-factor sign-in (sql/008_mfa.sql). A step or a recovery code is
+	 * spent by a conditional write that changes one row or none, so two
+	 * requests racing with the same code cannot both succeed.
+	 */
+	[STMT_MFA_STATE] = DB_QUERY(
+	    "SELECT (SELECT confirmed_at IS NOT NULL FROM user_mfa WHERE user_id = ?), mfa_policy "
+	    "FROM organizations WHERE id = ?"),
+	[STMT_MFA_SECRET] = DB_QUERY(
+	    "SELECT secret, last_step, confirmed_at IS NOT NULL FROM user_mfa WHERE user_id = ?"),
+	/* A new enrolment replaces one that was started and never confirmed, never a confirmed one. */
+	[STMT_MFA_ENROL] = DB_QUERY(
+	    "INSERT INTO user_mfa (user_id, secret, last_step) VALUES (?, ?, 0) "
+	    "ON DUPLICATE KEY UPDATE secret = IF(confirmed_at IS NULL, VALUES(secret), secret), "
+	    "last_step = IF(confirmed_at IS NULL, 0, last_step)"),
+	[STMT_MFA_USE_STEP] = DB_QUERY(
+	    "UPDATE user_mfa SET last_step = ? "
+	    "WHERE user_id = ? AND last_step < ? AND confirmed_at IS NOT NULL"),
+	[STMT_MFA_CONFIRM] = DB_QUERY(
+	    "UPDATE user_mfa SET last_step = ?, confirmed_at = UTC_TIMESTAMP(6) "
+	    "WHERE user_id = ? AND last_step < ? AND confirmed_at IS NULL"),
+	[STMT_MFA_DELETE] = DB_QUERY("DELETE FROM user_mfa WHERE user_id = ?"),
+	[STMT_MFA_RECOVERY_CLEAR] = DB_QUERY("DELETE FROM mfa_recovery_codes WHERE user_id = ?"),
+	[STMT_MFA_RECOVERY_ADD] = DB_QUERY(
+	    "INSERT INTO mfa_recovery_codes (user_id, code_digest) VALUES (?, ?)"),
+	[STMT_MFA_RECOVERY_USE] = DB_QUERY(
+	    "UPDATE mfa_recovery_codes SET used_at = UTC_TIMESTAMP(6) "
+	    "WHERE user_id = ? AND code_digest = ? AND used_at IS NULL"),
+	[STMT_MFA_CHALLENGE_CREATE] = DB_QUERY(
+	    "INSERT INTO mfa_challenges (token_digest, user_id, purpose, expires_at) "
+	    "VALUES (?, ?, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND)"),
+	[STMT_MFA_CHALLENGE_USER] = DB_QUERY(
+	    "SELECT user_id FROM mfa_challenges "
+	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	[STMT_MFA_CHALLENGE_SPEND] = DB_QUERY(
+	    "DELETE FROM mfa_challenges WHERE token_digest = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	[STMT_MFA_CHALLENGES_CLEAR] = DB_QUERY("DELETE FROM mfa_challenges WHERE user_id = ?"),
+	[STMT_ORG_MFA_POLICY] = DB_QUERY("SELECT mfa_policy FROM organizations WHERE id = ?"),
+	[STMT_ORG_MFA_POLICY_SET] = DB_QUERY("UPDATE organizations SET mfa_policy = ? WHERE id = ?"),
+	[STMT_PURGE_MFA_CHALLENGES] = DB_QUERY(
+	    "DELETE FROM mfa_challenges WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
 	/*
 	 * An identifier cannot be a placeholder in these statements: the name is
 	 * bound as a value, the server quotes it (sys.quote_identifier, QUOTE)

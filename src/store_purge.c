@@ -33,8 +33,12 @@ store_purge(struct db *db, struct purge_counts *out)
 	    (r = purge_loop(db, STMT_PURGE_ATTEMPTS, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_THROTTLE, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_UNKNOWN, &out->login_attempts)) != DB_OK ||
+	    /* An unspent mfa_token is a sign-in attempt left half-way: counted with those. */
+	    (r = purge_loop(db, STMT_PURGE_MFA_CHALLENGES, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_SSO_STATES, &out->sso_states)) != DB_OK ||
-	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &provider_failures)) != DB_OK)
+	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &provider_failures)) != DB_OK ||
+	    (r = purge_loop(db, STMT_PURGE_KEY_ACTIVITY, &out->key_activity)) != DB_OK ||
+	    (r = purge_loop(db, STMT_PURGE_KEY_NETWORKS, &out->key_activity)) != DB_OK)
 		return r;
 	return DB_OK;
 }

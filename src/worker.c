@@ -46,34 +46,65 @@ fcgi_write(void *ctx, const char *buf, size_t len)
 	return FCGX_PutStr(buf, (int)len, out) == (int)len ? 0 : -1;
 }
 
-int
-worker_run(const struct config *cfg, int listen_fd, bool under_master)
+/*
+ * The stop signals blocked outside ppoll (into *wait_mask: the mask ppoll
+ * waits with) and every disposition of a worker. 0, or -1 if a handler
+ * cannot be set.
+ */
+static int
+worker_signals(bool under_master, sigset_t *wait_mask)
 {
-	struct service svc;
-	FCGX_Request req;
 	static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1}, ignored[] = {SIGPIPE};
 	static const int hangup[] = {SIGHUP};
 	const size_t nstop = sizeof(stop_signals) / sizeof(stop_signals[0]);
-	sigset_t wait_mask;
-	long served = 0;
-	int code = 0;
 
 	/*
 	 * Stop signals stay blocked except inside ppoll(): a request in flight is
 	 * never interrupted, and a stop that arrives while idle wakes ppoll at once
 	 * (no window between a flag check and a blocking accept).
 	 */
-	signals_block(stop_signals, nstop, &wait_mask);
+	signals_block(stop_signals, nstop, wait_mask);
 	for (size_t i = 0; i < nstop; i++)
-		sigdelset(&wait_mask, stop_signals[i]);
-	signals_set(stop_signals, nstop, on_stop, 0);      /* no SA_RESTART */
+		sigdelset(wait_mask, stop_signals[i]);
+	if (signals_set(stop_signals, nstop, on_stop, 0) != 0)      /* no SA_RESTART */
+		return -1;
 	signals_set(ignored, 1, SIG_IGN, 0);
 	signals_set(hangup, 1, under_master ? SIG_IGN : SIG_DFL, 0);
-	if (under_master) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			return 0;
+	return 0;
+}
+
+/* Accept one connection and answer its request; -1 if there was none to take. */
+static int
+serve_one(struct service *svc, FCGX_Request *req)
+{
+	/* Another worker took the connection (EAGAIN), or the peer left. */
+	if (FCGX_Accept_r(req) < 0)
+		return -1;
+	dispatch_request(svc, req->envp, fcgi_read, req->in, fcgi_write, req->out);
+	FCGX_Finish_r(req);
+	return 0;
+}
+
+/*
+ * A process spawned alone (mod_fcgid) owns its socket: a connection its
+ * spawner queued there just before the stop signal would be reset by exit.
+ * Answer what is already queued, a bounded number, then leave.
+ */
+static void
+drain_queued(struct service *svc, FCGX_Request *req, int listen_fd)
+{
+	for (int i = 0; i < WORKER_DRAIN_MAX; i++) {
+		struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
+		if (poll(&pfd, 1, 0) != 1 || serve_one(svc, req) != 0)
+			return;
 	}
+}
+
+/* One process's libfcgi and service state; 0, or WORKER_EXIT_INIT after the reason is logged. */
+static int
+worker_init(const struct config *cfg, int listen_fd, FCGX_Request *req, struct service *svc)
+{
+	char err[CONFIG_ERR_LEN];
 
 	/* Several workers share one listening socket: a loser of the accept race must not block. */
 	int fl = fcntl(listen_fd, F_GETFL);
@@ -81,17 +112,47 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		log_error("listening socket: %s", strerror(errno));
 		return WORKER_EXIT_INIT;
 	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_Init() != 0 || FCGX_InitRequest(req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("cannot initialise libfcgi");
 		return WORKER_EXIT_INIT;
 	}
-	char err[CONFIG_ERR_LEN];
-	if (dispatch_init(&svc, cfg, err) != 0) {
+	if (dispatch_init(svc, cfg, err) != 0) {
 		log_error("configuration: %s", err);
 		return WORKER_EXIT_INIT;
 	}
 	/* Connect early so the first request does not pay for it; a down server is not fatal. */
-	db_connect(svc.db);
+	db_connect(svc->db);
+	return 0;
+}
+
+int
+worker_run(const struct config *cfg, int listen_fd, bool under_master)
+{
+	struct service svc;
+	FCGX_Request req;
+	sigset_t wait_mask;
+	long served = 0;
+	int code;
+
+	if (worker_signals(under_master, &wait_mask) != 0) {
+		log_error("cannot install signal handlers: %s", strerror(errno));
+		return WORKER_EXIT_INIT;
+	}
+	if (under_master) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			return 0;
+	}
+	if ((code = worker_init(cfg, listen_fd, &req, &svc)) != 0)
+		return code;
+	/*
+	 * Alone, the spawner decides when this process leaves (mod_fcgid:
+	 * FcgidMaxRequestsPerProcess, README.md "Apache with mod_fcgid"): it
+	 * may already have routed the next connection here, and leaving on our
+	 * own would reset it.
+	 */
+	if (!under_master)
+		log_debug("spawned alone: max_requests left to the web server");
 
 	while (!stop_requested) {
 		/* A web server that keeps the connection sends the next request on it. */
@@ -105,20 +166,15 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		}
 		if (usage_due(time(NULL)))
 			usage_flush(svc.db, time(NULL));
-		if (stop_requested || n <= 0)
+		if (stop_requested || n <= 0 || serve_one(&svc, &req) != 0)
 			continue;
-		int rc = FCGX_Accept_r(&req);
-		if (rc < 0) {
-			/* Another worker took the connection (EAGAIN), or the peer left. */
-			continue;
-		}
-		dispatch_request(&svc, req.envp, fcgi_read, req.in, fcgi_write, req.out);
-		FCGX_Finish_r(&req);
-		if (++served >= cfg->max_requests) {
+		if (under_master && ++served >= cfg->max_requests) {
 			log_info("worker recycled after %ld requests", served);
 			break;
 		}
 	}
+	if (!under_master && stop_requested)
+		drain_queued(&svc, &req, listen_fd);
 	/* Uses counted since the last flush are not lost with the worker. */
 	usage_flush_all(svc.db, time(NULL));
 	FCGX_Free(&req, 1);

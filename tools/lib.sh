@@ -8,16 +8,15 @@ OW_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libjson-c-dev libjwt-dev libmariadb-dev libargon2-dev libssl-dev check
 	libcurl4-openssl-dev libcjose-dev libjansson-dev
-	mariadb-server mariadb-client lighttpd
+	mariadb-server mariadb-client apache2 libapache2-mod-fcgid lighttpd
 	python3 curl procps
 )
-# Only the test suite needs these: the second web server, the SSO tests'
-# identity provider (glewlwyd) with the tools its set-up script uses, and the
+# Only the test suite needs these: the SSO tests' identity provider (glewlwyd)
+# with the tools its set-up script uses, the sanitizer build's compiler, the
 # cluster tests' Galera provider, state-transfer tool and load balancer, and
 # what the client examples (examples/) run on: Node.js and jq.
 # shellcheck disable=SC2034  # used by tools/test
 OW_TEST_PACKAGES=(
-	apache2 libapache2-mod-fcgid
 	glewlwyd dbconfig-no-thanks sqlite3 openssl
 	clang libclang-rt-14-dev
 	galera-4 rsync haproxy
@@ -182,27 +181,45 @@ ow_random_password() {
 
 # ow_sockdir STATE [create]: print the directory for the quick start's unix
 # sockets. A socket path has at most 107 bytes, so a deep checkout cannot keep
-# them in STATE: they go to a private directory under /tmp instead. Its name is
-# unpredictable (mktemp: nobody can plant it in advance) and it is remembered in
-# STATE/sockdir; a remembered directory is used again only while it is still a
-# real directory (not a symlink) owned by us with mode 0700, so one that another
-# user swapped in or opened up is never used. Without `create`, prints nothing
-# when there is no usable directory yet (e.g. for --stop).
+# them in STATE: they go to a private directory under /tmp instead (mode 0700,
+# ow_remembered_dir), remembered in STATE/sockdir. Without `create`, prints
+# nothing when there is no usable directory yet (e.g. for --stop).
 ow_sockdir() {
-	local state=$1 create=${2:-} dir=
+	local state=$1 create=${2:-}
 	if ((${#state} <= 80)); then
 		printf '%s\n' "$state"
 		return 0
 	fi
-	dir=$(head -n1 "$state/sockdir" 2>/dev/null || true)
+	ow_remembered_dir "$state/sockdir" 700 "$(id -gn)" "$create"
+}
+
+# ow_service_dir STATE GROUP [create]: as root, the quick start's Apache runs
+# the service as www-data, which may not reach the checkout (/root/...): what
+# the service reads (its program, configuration, secret, database password,
+# the database socket) is copied to a private directory under /tmp that only
+# GROUP may enter (mode 0750), remembered in STATE/servicedir.
+ow_service_dir() {
+	ow_remembered_dir "$1/servicedir" 750 "$2" "${3:-}"
+}
+
+# ow_remembered_dir FILE MODE GROUP [create]: print the directory named in
+# FILE. Its name is unpredictable (mktemp: nobody can plant it in advance); a
+# remembered directory is used again only while it is still a real directory
+# (not a symlink) owned by us with exactly MODE and GROUP, so one that another
+# user swapped in or opened up is never used. With `create`, makes a new one
+# when there is none.
+ow_remembered_dir() {
+	local file=$1 mode=$2 group=$3 create=${4:-} dir=
+	dir=$(head -n1 "$file" 2>/dev/null || true)
 	if [[ $dir == /tmp/overwatch.* && -d $dir && ! -L $dir && -O $dir &&
-		$(stat -c %a "$dir") == 700 ]]; then
+		$(stat -c %a:%G "$dir") == "$mode:$group" ]]; then
 		printf '%s\n' "$dir"
 		return 0
 	fi
 	[[ $create == create ]] || return 0
 	dir=$(mktemp -d /tmp/overwatch.XXXXXXXXXX) || return 1
-	chmod 700 "$dir" || return 1
-	printf '%s\n' "$dir" >"$state/sockdir" || return 1
+	chgrp "$group" "$dir" || return 1
+	chmod "$mode" "$dir" || return 1
+	printf '%s\n' "$dir" >"$file" || return 1
 	printf '%s\n' "$dir"
 }

@@ -2,6 +2,8 @@
 /*
  * Usage: baseline --listen unix:PATH --workers N
  *        baseline --workers N            (fd 0 is already a listening socket)
+ *        baseline --workers 0            (fd 0; serve in this process, as
+ *                                         overwatch-fcgi does under mod_fcgid)
  *
  * Every request gets the same small JSON body with the headers overwatch-fcgi
  * sends on a 200 (Status, Content-Type, Cache-Control, X-Content-Type-Options,
@@ -90,10 +92,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (workers < 1 || workers > 256) {
-		fprintf(stderr, "baseline: --workers must be 1..256\n");
+	if (workers < 0 || workers > 256) {
+		fprintf(stderr, "baseline: --workers must be 0..256\n");
 		return 2;
 	}
+	/* mod_fcgid spawns one process per concurrent request: no master, no fork. */
+	if (workers == 0 && listen_path == NULL)
+		return worker(0);
 	if (listen_path != NULL) {
 		if (strncmp(listen_path, "unix:", 5) == 0)
 			listen_path += 5;

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Benchmark: what authentication costs, as ratios to a minimal FastCGI responder.
 
-    python3 tests/bench/run.py [--duration S] [--workers N] [--rounds R] [--keep] [--hold]
+    python3 tests/bench/run.py [--frontend lighttpd|apache-fcgid] [--duration S]
+                               [--workers N] [--rounds R] [--keep] [--hold]
 
 One command, bounded in time (about 2.5 minutes at the defaults): builds the
-baseline responder and the raw argon2id meter (cc), starts a private MariaDB,
-the service master (`overwatch-fcgi --listen unix:... --workers N`) and ONE
-lighttpd that forwards /api/v1/ to the service and /baseline/ to the baseline
-responder (same worker count) -- all through tests/lib/harness.py --
-seeds an organization, users, an API key and 20 incidents, then runs wrk for
+baseline responder and the raw argon2id meter (cc), starts a private MariaDB
+and ONE web server that forwards /api/v1/ to the service and /baseline/ to the
+baseline responder -- all through tests/lib/harness.py. lighttpd (default):
+the service master (`overwatch-fcgi --listen unix:... --workers N`) and a
+pre-forked baseline with the same worker count. apache-fcgid: Apache with the
+shipped etc/apache2-fcgid.conf, mod_fcgid spawning both the service and the
+baseline (in-process, one request at a time each, as many as it decides).
+Seeds an organization, users, an API key and 20 incidents, then runs wrk for
 each scenario. Prints a table, writes tests/bench/results/latest.json and
-latest.md. See tests/bench/README.md for what each number means.
+latest.md (latest-apache-fcgid.* for Apache). See tests/bench/README.md for
+what each number means.
 """
 
 import argparse
@@ -96,9 +101,10 @@ def build_service(force):
 # --------------------------------------------------------------------------- stack
 
 class BenchHarness(harness.Harness):
-    """The integration harness, with the baseline behind the same lighttpd."""
+    """The integration harness, with the baseline behind the same web server."""
 
     baseline_socket = None
+    baseline_exe = None
 
     def lighttpd_conf(self, fe, backend):
         conf = super().lighttpd_conf(fe, backend)
@@ -108,6 +114,17 @@ class BenchHarness(harness.Harness):
                      '    "socket" => "%s",\n    "check-local" => "disable"\n)))\n'
                      % self.baseline_socket)
         return conf
+
+    def apache_conf(self, fe, fcgi_bin, extra_env=None, extra_conf=""):
+        # The baseline is a class of its own for mod_fcgid (another wrapper),
+        # spawned and pooled by the same shipped settings as the service.
+        extra_conf += ('# the benchmark\'s baseline responder (tests/bench/baseline.c)\n'
+                       'Alias /baseline "%s"\n<Location /baseline>\n'
+                       '    SetHandler fcgid-script\n    Options +ExecCGI\n'
+                       '    FcgidWrapper "%s --workers 0" virtual\n'
+                       '    Require all granted\n</Location>\n'
+                       % (self.baseline_exe, self.baseline_exe))
+        return super().apache_conf(fe, fcgi_bin, extra_env, extra_conf)
 
 
 def start_baseline(h, exe, workers):
@@ -121,17 +138,33 @@ def start_baseline(h, exe, workers):
     return p, sock
 
 
-def start_stack(h, bins, workers):
-    base_proc, base_sock = start_baseline(h, bins["baseline"], workers)
-    h.baseline_socket = base_sock
-    fe = harness.Frontend(h, "bench")
-    h.frontends[fe.name] = fe
-    fe.master, fe.socket = h.start_master(fe.name, workers=workers, extra_env=SERVICE_ENV)
-    h.start_lighttpd(fe, {"socket": '"%s"' % fe.socket, "check-local": '"disable"'})
+def start_stack(h, bins, workers, frontend):
+    """The web server with the service and the baseline behind it; (fe, the
+    baseline's master or None under mod_fcgid)."""
+    base_proc = None
+    if frontend == "apache-fcgid":
+        h.baseline_exe = bins["baseline"]
+        # FcgidMaxRequestsPerProcess recycles under mod_fcgid (README.md): off,
+        # so the RSS run follows the same processes.
+        fe = h.start_apache(extra_env=SERVICE_ENV, extra_conf="FcgidMaxRequestsPerProcess 0\n")
+        if fe.error:
+            raise harness.SetupError(fe.error)
+    else:
+        base_proc, base_sock = start_baseline(h, bins["baseline"], workers)
+        h.baseline_socket = base_sock
+        fe = harness.Frontend(h, "bench")
+        h.frontends[fe.name] = fe
+        fe.master, fe.socket = h.start_master(fe.name, workers=workers, extra_env=SERVICE_ENV)
+        h.start_lighttpd(fe, {"socket": '"%s"' % fe.socket, "check-local": '"disable"'})
     r = fe.get("/baseline/ping")
     if r.status != 200:
-        raise harness.SetupError("baseline did not answer through lighttpd: %r" % r)
+        raise harness.SetupError("baseline did not answer through %s: %r" % (frontend, r))
     return fe, base_proc
+
+
+def spawned(fe, name):
+    """Processes under the web server whose command line names name (mod_fcgid's)."""
+    return sorted(p for p in harness.descendants(fe.proc.pid) if name in harness.cmdline(p))
 
 
 def seed(h, fe, n_incidents=20):
@@ -294,13 +327,22 @@ class Bench:
 
     def cpu_meter(self, worker_pids):
         db = self.h.db_proc.pid if self.h.db_proc else None
+        # The web server: lighttpd's one process, or Apache's parent, its
+        # children (the threads that do the work) and mod_fcgid's manager.
+        fcgi = set(self.service_pids()) | set(self.baseline_pids())
+        server = [self.fe.proc.pid] + [p for p in harness.descendants(self.fe.proc.pid)
+                                       if p not in fcgi]
         return CpuMeter({"workers": list(worker_pids), "mariadbd": [db] if db else [],
-                         "lighttpd": [self.fe.proc.pid]})
+                         "server": server})
 
     def service_pids(self):
+        if self.base_proc is None:
+            return spawned(self.fe, "overwatch-fcgi")
         return self.fe.worker_pids()
 
     def baseline_pids(self):
+        if self.base_proc is None:
+            return spawned(self.fe, self.bins["baseline"])
         return harness.children(self.base_proc.pid)
 
     def get_scenarios(self):
@@ -379,9 +421,24 @@ class Bench:
             raise harness.SetupError("argon2_raw failed: %s" % r.stderr)
         return json.loads(r.stdout)
 
+    def grow_pools(self, gets, tries=8):
+        """mod_fcgid starts a process only for a request that found none idle
+        after sleeping a second, so its pools grow during the first seconds of
+        load: load each class until it has a process per connection (bounded),
+        so the measured slices do not pay for the ramp (README, Apache)."""
+        for name, label, path, headers, baseline in gets[:2]:
+            pids = self.baseline_pids if baseline else self.service_pids
+            for _ in range(tries):
+                if len(pids()) >= self.conns:
+                    break
+                run_wrk(self.fe.base_url + path, 2, self.conns, self.threads, "get.lua", headers)
+            log("%-19s %d mod_fcgid processes" % (name, len(pids())))
+
     def run(self):
         a = self.args
         gets = self.get_scenarios()
+        if self.base_proc is None:
+            self.grow_pools(gets)
         # Interleaved rounds (baseline, me, incidents x2, then again): a machine
         # whose other load drifts during the run disturbs every scenario alike.
         slice_s = max(2, a.duration // a.rounds)
@@ -544,6 +601,7 @@ def machine_info():
         "python": platform.python_version(),
         "wrk": version(["wrk", "-v"]),
         "lighttpd": version([harness.which("lighttpd", "/usr/sbin"), "-v"]),
+        "apache2": version([harness.which("apache2", "/usr/sbin"), "-v"]),
         "mariadb": version([harness.which("mariadbd", "/usr/sbin"), "--version"]),
         "git_commit": commit,
         "src_modified": dirty,
@@ -565,7 +623,7 @@ def rss_summary(d):
 
 def cpu_summary(d):
     c = d.get("cpu_us_per_request") or {}
-    parts = [c.get(k) for k in ("workers", "mariadbd", "lighttpd", "wrk")]
+    parts = [c.get(k) for k in ("workers", "mariadbd", "server", "wrk")]
     return "%s = %s" % (fmt(d.get("cpu_us_per_request_total"), "%.0f"),
                         "+".join(fmt(v, "%.0f") for v in parts))
 
@@ -626,7 +684,7 @@ def table_rows(res):
 
 
 HEADERS = ["scenario", "req/s", "x baseline", "x baseline (CPU)", "p50 ms", "p99 ms", "non-2xx",
-           "CPU us/req workers+db+lighttpd+wrk", "other load %", "worker RSS KiB",
+           "CPU us/req workers+db+server+wrk", "other load %", "worker RSS KiB",
            "p99 ms @ half rate (from send)"]
 
 
@@ -642,14 +700,18 @@ def text_table(rows):
 def markdown(doc):
     res, m, p = doc["results"], doc["machine"], doc["params"]
     rows = table_rows(res)
-    out = ["# Overwatch Auth benchmark -- latest run", "",
+    out = ["# Overwatch Auth benchmark -- latest run, %s" % p["frontend"], "",
            "Measured %s on `%s` (%s, %d CPUs); commit %s%s." % (
                doc["date"], m["uname"], m["cpu_model"], m["nproc"], m["git_commit"],
                " with local changes in src/" if m["src_modified"] else ""),
-           "%d workers (service and baseline), wrk %d connections / %d threads, %d s per "
-           "scenario in %d interleaved rounds, argon2id m=%d KiB t=%d p=%d. wrk, lighttpd, "
-           "MariaDB and the workers share the machine; load average %s at the start, %s at "
-           "the end." % (p["workers"], p["connections"], p["threads"],
+           "%s, wrk %d connections / %d threads, %d s per "
+           "scenario in %d interleaved rounds, argon2id m=%d KiB t=%d p=%d. wrk, the web "
+           "server, MariaDB and the workers share the machine; load average %s at the start, "
+           "%s at the end." % ("%d workers (service and baseline)" % p["workers"]
+                               if p["frontend"] == "lighttpd" else
+                               "mod_fcgid's pools (etc/apache2-fcgid.conf; service and "
+                               "baseline: %s processes at the end)" % p.get("fcgid_processes"),
+                               p["connections"], p["threads"],
                                     p["duration_s"], p["rounds"], p["argon2"]["memory_kib"],
                                     p["argon2"]["iterations"], p["argon2"]["parallelism"],
                                     " ".join(m["loadavg_at_start"].split()[:3]),
@@ -684,6 +746,8 @@ def markdown(doc):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--frontend", choices=("lighttpd", "apache-fcgid"), default="lighttpd",
+                    help="the web server in front of the service and the baseline (lighttpd)")
     ap.add_argument("--duration", type=int, default=10, help="seconds per scenario (10)")
     ap.add_argument("--workers", type=int, default=2, help="service and baseline workers (2)")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds per scenario, "
@@ -720,17 +784,18 @@ def main():
             dst = bindir / Path(src).name
             shutil.copy2(src, dst)
             setattr(h, attr, str(dst))
-        log("starting MariaDB, the service (%d workers), the baseline and lighttpd"
-            % args.workers)
+        log("starting MariaDB, the service, the baseline and %s" % args.frontend)
         h.prepare()
-        fe, base_proc = start_stack(h, bins, args.workers)
+        fe, base_proc = start_stack(h, bins, args.workers, args.frontend)
         seeded = seed(h, fe)
-        log("seeded; %s (service master %d, workers %s; baseline workers %s)"
-            % (fe.base_url, fe.master.pid, fe.worker_pids(), harness.children(base_proc.pid)))
+        bench = Bench(args, h, fe, base_proc, bins, seeded)
+        log("seeded; %s (service workers %s; baseline workers %s)"
+            % (fe.base_url, bench.service_pids(), bench.baseline_pids()))
         if args.hold:
             print(json.dumps({"base_url": fe.base_url, "token": seeded["token"],
                               "api_key": seeded["api_key"], "email": EMAIL,
-                              "password": PASSWORD, "workers": fe.worker_pids(),
+                              "password": PASSWORD, "workers": bench.service_pids(),
+                              "server": fe.proc.pid,
                               "tmp": h.tmp}, indent=1), flush=True)
             stop = Path(h.tmp) / "stop"
             log("holding; Ctrl-C, SIGTERM or `touch %s` stops" % stop)
@@ -742,13 +807,15 @@ def main():
                 pass
             return 0
         machine = machine_info()
-        bench = Bench(args, h, fe, base_proc, bins, seeded)
         bench.run()
         res = bench.results
         doc = {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": machine,
             "params": {
+                "frontend": args.frontend,
+                "fcgid_processes": (None if base_proc else "%d + %d" % (
+                    len(bench.service_pids()), len(bench.baseline_pids()))),
                 "duration_s": args.duration, "workers": args.workers, "rounds": args.rounds,
                 "connections": bench.conns, "threads": bench.threads,
                 "half_rate_connections": bench.conns, "half_rate_threads": bench.conns,
@@ -767,15 +834,16 @@ def main():
         doc["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().strip()
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "latest.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-        (out / "latest.md").write_text(markdown(doc))
+        stem = "latest" if args.frontend == "lighttpd" else "latest-" + args.frontend
+        (out / (stem + ".json")).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        (out / (stem + ".md")).write_text(markdown(doc))
         print()
         print(text_table(table_rows(res)))
         print()
         for c in doc["targets"]:
             print("%-4s %s: %s %s" % ("ok" if c["met"] else "MISS", c["target"], c["value"],
                                       c["unit"]))
-        print("\nbench: wrote %s and %s (%.0f s)" % (out / "latest.json", out / "latest.md",
+        print("\nbench: wrote %s and %s (%.0f s)" % (out / (stem + ".json"), out / (stem + ".md"),
                                                     doc["total_seconds"]))
         return 0
     except harness.SetupError as e:

@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BUILD=${FUZZ_BUILD_DIR:-$HERE/build}
 CC=${FUZZ_CC:-clang}
-TARGETS="fuzz_request fuzz_json fuzz_token fuzz_apikey fuzz_net fuzz_util fuzz_password fuzz_oidc"
+TARGETS="fuzz_request fuzz_json fuzz_token fuzz_apikey fuzz_net fuzz_util fuzz_password fuzz_oidc fuzz_mfa"
 PKGS="fcgi json-c libjwt libmariadb libargon2 libcrypto libcurl cjose"
 
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install clang-14)" >&2; exit 1; }

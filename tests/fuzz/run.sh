@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SECS=${1:-10}
 [[ $SECS =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2; }
 shift $(($# > 0 ? 1 : 0))
-ALL="fuzz_request fuzz_json fuzz_token fuzz_apikey fuzz_net fuzz_util fuzz_password fuzz_oidc"
+ALL="fuzz_request fuzz_json fuzz_token fuzz_apikey fuzz_net fuzz_util fuzz_password fuzz_oidc fuzz_mfa"
 TARGETS=${*:-$ALL}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 CRASHES=$HERE/crashes

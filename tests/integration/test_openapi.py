@@ -8,7 +8,8 @@
 3. Black box: every documented operation, asked without a credential, gets
    the status the document gives for that case (401 INVALID_TOKEN for a
    protected one) -- never 404/405, so the server serves it; another method on
-   a documented path gets 405 with `Allow` listing exactly the documented ones.
+   a documented path gets 405 with `Allow` listing exactly the documented ones,
+   and OPTIONS 204 with those and OPTIONS (the document's x-every-path).
 
 Standard library only: a small line-based reader takes what these checks
 need from the YAML (block mappings, block scalars; sequence items and flow
@@ -42,6 +43,10 @@ PUBLIC_PROBE = {
     # A random organization has no single sign-on: the handler's own 404.
     ("GET", "/api/v1/auth/sso/{organization}/start"): (404, "NOT_FOUND"),
     ("GET", "/api/v1/auth/sso/{organization}/callback"): (404, "NOT_FOUND"),
+    # Enrolment takes a session or an mfa_token: neither is a missing token.
+    ("POST", "/api/v1/auth/mfa/totp"): (401, "INVALID_TOKEN"),
+    ("POST", "/api/v1/auth/mfa/totp/confirm"): (400, "VALIDATION_ERROR"),
+    ("POST", "/api/v1/auth/mfa/verify"): (400, "VALIDATION_ERROR"),
 }
 
 
@@ -373,3 +378,28 @@ def test_other_methods_get_405_with_documented_allow(fe):
         except AssertionError as e:
             wrong.append(str(e))
     expect(not wrong, "\n".join(wrong))
+
+
+def test_options_answers_as_the_document_says(fe):
+    """`OPTIONS` is answered on every documented path (204, `Allow` = the
+    documented methods and OPTIONS; x-every-path, components/responses/
+    Preflight), and 404 on an unknown one."""
+    text = DOC.read_text(encoding="utf-8")
+    every = text[text.index("\nx-every-path:"):text.index("\npaths:")]
+    expect("$ref: '#/components/responses/Preflight'" in every and
+           "$ref: '#/components/responses/MethodNotAllowed'" in every,
+           "x-every-path does not name the OPTIONS and 405 answers:\n%s" % every)
+    _, ops = document()
+    by_path = {}
+    for method, path in ops:
+        by_path.setdefault(path, set()).add(method)
+    wrong = []
+    for path, methods in sorted(by_path.items()):
+        allowed = set(methods) | ({"HEAD"} if "GET" in methods else set()) | {"OPTIONS"}
+        r = _probe(fe, "OPTIONS", path)
+        got = {m.strip() for m in r.header("Allow", "").split(",") if m.strip()}
+        if r.status != 204 or got != allowed or r.body:
+            wrong.append("OPTIONS %s: %d, Allow %s, the document says 204 and %s"
+                         % (path, r.status, sorted(got), sorted(allowed)))
+    expect(not wrong, "\n".join(wrong))
+    checks.error(fe.request("OPTIONS", "/api/v1/no-such-path"), 404, "NOT_FOUND")

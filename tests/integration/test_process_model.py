@@ -4,10 +4,15 @@ the spawner"), and that stopping the web server stops the service.
 Runs last: the stop tests take their front-end down.
 """
 
+import os
 import signal
+import socket
+import subprocess
+import threading
 import time
+from pathlib import Path
 
-from lib import harness
+from lib import fcgi_client, harness
 from lib.checks import expect
 
 FRONTENDS = ("lighttpd-spawn", "apache-fcgid")
@@ -36,6 +41,117 @@ def test_spawned_service_process_shape(fe):
         expect(procs, "no overwatch-fcgi process under Apache")
         expect(all(not kids for kids in procs.values()),
                "mod_fcgid-spawned processes have children: %s" % procs)
+
+
+def load(fe, threads, per_thread, path="/api/v1/health"):
+    """threads clients each sending per_thread GETs at once; a list of statuses
+    (or exception names) of every answer."""
+    out, lock = [], threading.Lock()
+
+    def client():
+        for _ in range(per_thread):
+            try:
+                s = fe.get(path, timeout=20).status
+            except Exception as e:  # noqa: BLE001 - a transport error is a result
+                s = type(e).__name__
+            with lock:
+                out.append(s)
+    ts = [threading.Thread(target=client) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    return out
+
+
+def test_fcgid_recycling_loses_no_request(fe):
+    """Under mod_fcgid the process leaves when mod_fcgid retires it
+    (FcgidMaxRequestsPerProcess, README.md "Apache with mod_fcgid"), never on its own
+    after max_requests: mod_fcgid may already have handed it the next request.
+    A private Apache with both set low; every answer must be a 200."""
+    if fe.name != "apache-fcgid":
+        return
+    h = fe.harness
+    own = h.start_apache("apache-recycle", extra_env={"OVERWATCH_SERVICE_MAX_REQUESTS": "15"},
+                         extra_conf="FcgidMaxRequestsPerProcess 40\n")
+    try:
+        expect(own.error is None, "private Apache did not start: %s" % own.error)
+        statuses = load(own, 8, 60)
+        bad = [s for s in statuses if s != 200]
+        log = Path(own.dir / "apache-error.log").read_text(errors="replace")
+        expect(len(statuses) == 480 and not bad,
+               "%d of %d requests failed while processes recycle: %s; log: %s"
+               % (len(bad), len(statuses), sorted(set(map(str, bad))),
+                  [x for x in log.splitlines() if "error" in x][:3]))
+        # The requests crossed several of mod_fcgid's recycles (480 requests, 40
+        # each); its process manager logs each once it has stopped and reaped it.
+        errlog = Path(own.dir / "apache-error.log")
+        retired = 0
+        deadline = time.monotonic() + 30
+        while retired < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            retired = errlog.read_text(errors="replace").count("exit(lifetime expired)")
+        expect(retired >= 2, "mod_fcgid retired %d processes over 480 requests" % retired)
+        expect("error reading data from FastCGI server" not in log,
+               "mod_fcgid lost a connection: %s" % log[-800:])
+    finally:
+        h.frontends.pop(own.name, None)
+        h.stop_frontend(own)
+
+
+def test_alone_stop_answers_queued_connection(fe):
+    """A process spawned alone (the listening socket on fd 0, as mod_fcgid
+    spawns it) that is told to stop answers a connection already queued on its
+    socket -- mod_fcgid may hand it one just before its SIGTERM -- rather than
+    resetting it by exiting. Frozen with SIGSTOP, the request is queued and the
+    SIGTERM is pending; on SIGCONT both arrive together."""
+    if fe.name != "apache-fcgid":
+        return
+    h = fe.harness
+    d = Path(h.tmp) / "alone"
+    d.mkdir(exist_ok=True)
+    path = str(d / "alone.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    with open(d / "alone.log", "ab") as log:
+        p = subprocess.Popen([h.fcgi_bin, "--config", h.config], stdin=listener.fileno(),
+                             stdout=log, stderr=log, env=dict(h.env, **h.service_env),
+                             start_new_session=True)
+    h.procs.append(p)                      # stopped by the harness if this test fails
+    listener.close()
+    conn = None
+    try:
+        status = None
+        deadline = time.monotonic() + 15
+        while status != 200 and time.monotonic() < deadline and p.poll() is None:
+            try:
+                status = fcgi_client.request(path, "GET", "/api/v1/health", timeout=5)[0]
+            except (OSError, fcgi_client.FcgiError):
+                time.sleep(0.1)
+        expect(status == 200, "precondition: the process alone answers /health (%s)" % status)
+        os.kill(p.pid, signal.SIGSTOP)
+        conn = fcgi_client.Connection(path, timeout=15)
+        conn.begin(fcgi_client.cgi_params("GET", "/api/v1/health"))
+        conn.send_stdin(b"")
+        os.kill(p.pid, signal.SIGTERM)
+        os.kill(p.pid, signal.SIGCONT)
+        try:
+            status = conn.read_response()[0]
+        except (OSError, fcgi_client.FcgiError) as e:
+            raise AssertionError("the queued request was lost on SIGTERM: %s" % e) from None
+        expect(status == 200, "the queued request got %s" % status)
+        try:
+            code = p.wait(15)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the process did not exit within 15 s of SIGTERM") from None
+        expect(code == 0, "exit status %s after SIGTERM" % code)
+    finally:
+        if conn:
+            conn.close()
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGCONT)
+            h.stop_process(p)
 
 
 def test_web_server_stop_stops_service(fe):

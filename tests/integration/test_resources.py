@@ -29,6 +29,7 @@ ROUTE_PERMS = {
     ("GET", "/api/v1/api-keys"): "api_keys:read",
     ("DELETE", "/api/v1/api-keys/{id}"): "api_keys:delete",
     ("POST", "/api/v1/api-keys/{id}/rotate"): "api_keys:create",
+    ("GET", "/api/v1/api-keys/{id}/activity"): "api_keys:read",
     ("GET", "/api/v1/api-key-policy"): "api_keys:read",
     ("PUT", "/api/v1/api-key-policy"): "users:manage",
     ("GET", "/api/v1/users"): "users:read",
@@ -45,6 +46,9 @@ ROUTE_PERMS = {
     ("GET", "/api/v1/audit-log"): "audit:read",
     ("GET", "/api/v1/sso-connections"): "users:manage",
     ("PUT", "/api/v1/sso-connections"): "users:manage",
+    ("DELETE", "/api/v1/users/{id}/mfa"): "users:manage",
+    ("GET", "/api/v1/mfa-policy"): "users:read",
+    ("PUT", "/api/v1/mfa-policy"): "users:manage",
 }
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 # What the matrix's request needs besides the route's permission: the role
@@ -99,6 +103,8 @@ def test_permission_matrix(fe):
         ("DELETE", "/api/v1/api-keys/{id}"): (lambda: "/api-keys/" + fresh_key_id(), None, 204),
         ("POST", "/api/v1/api-keys/{id}/rotate"): (
             lambda: "/api-keys/%s/rotate" % org.create_key(["api_keys:create"])["id"], None, 201),
+        ("GET", "/api/v1/api-keys/{id}/activity"): (
+            lambda: "/api-keys/%s/activity" % fresh_key_id(), None, 200),
         ("GET", "/api/v1/api-key-policy"): (lambda: "/api-key-policy", None, 200),
         ("PUT", "/api/v1/api-key-policy"): (
             lambda: "/api-key-policy", lambda: {"rotation_period_days": 90}, 200),
@@ -125,6 +131,9 @@ def test_permission_matrix(fe):
         ("GET", "/api/v1/audit-log"): (lambda: "/audit-log", None, 200),
         ("GET", "/api/v1/sso-connections"): (lambda: "/sso-connections", None, 200),
         ("PUT", "/api/v1/sso-connections"): (lambda: "/sso-connections", lambda: sso, 200),
+        ("DELETE", "/api/v1/users/{id}/mfa"): (lambda: "/users/%s/mfa" % target.id, None, 204),
+        ("GET", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", None, 200),
+        ("PUT", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", lambda: {"require": "none"}, 200),
     }
     # A connection to read (GET sorts before the PUT that would create one).
     # Saving one fetches the provider's discovery document and keys: a fake

@@ -342,6 +342,8 @@ BODY = {
     "POST /api/v1/auth/password": {"current_password": "x" * 12, "new_password": "y" * 12},
     "POST /api/v1/api-keys": {"name": "k", "permissions": ["incidents:read"],
                               "expires_at": "2099-01-01T00:00:00Z"},
+    "POST /api/v1/api-keys/{id}/rotate": {"overlap_seconds": 60},
+    "PUT /api/v1/api-key-policy": {"rotation_period_days": 90, "max_key_lifetime_days": 365},
     "POST /api/v1/users": {"email": "x@example.com", "name": "N", "role": "viewer",
                            "password": PW},
     "PATCH /api/v1/users/{id}": {"name": "N", "role": "viewer"},
@@ -354,6 +356,12 @@ BODY = {
                                     "client_secret": "s", "allowed_domains": ["example.com"],
                                     "auto_create": False, "default_role": "viewer",
                                     "link_existing_accounts": False},
+    "POST /api/v1/auth/mfa/totp": {"mfa_token": "t" * 43},
+    "POST /api/v1/auth/mfa/totp/confirm": {"code": "123456", "mfa_token": "t" * 43},
+    "POST /api/v1/auth/mfa/verify": {"mfa_token": "t" * 43, "code": "123456"},
+    # The sweep's user has no second factor: 409 before any proof is checked.
+    "POST /api/v1/auth/mfa/disable": {"code": "123456"},
+    "PUT /api/v1/mfa-policy": {"require": "none"},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")

@@ -179,12 +179,8 @@ $HTTP["url"] =~ "^/cgi-bin/" {{
 
 # ---- {example}
 {text}
-# ---- one more guarded prefix, as the example's
-fastcgi.server += ("/dash/" => ((
-    "socket" => "{sock}", "mode" => "authorizer", "check-local" => "disable",
-)))
 """.format(name=fe.name, www=www, port=fe.port, d=fe.dir, example=LIGHTTPD_EXAMPLE,
-           text=example, sock=sock)
+           text=example)
 
 
 def start_lighttpd(h, name="guard-lighttpd", extra_env=None):
@@ -265,7 +261,8 @@ def apache_conf(h, fe, www, variant, fcgi_bin=None, fcgi_port=None, env=None):
     user = "User www-data\nGroup www-data\n" if h.root else ""
     conf = APACHE_BASE.format(name=fe.name, d=fe.dir, port=fe.port, load=load, user=user,
                               www=www)
-    example = apache_example(variant).replace('"^/(downloads|cgi-bin)/"', '"%s"' % GUARDED_REGEX)
+    example = apache_example(variant)
+    assert '"%s"' % GUARDED_REGEX in example, "the example guards other prefixes than the rules"
     if variant == "authnz":
         example = example.replace("fcgi://127.0.0.1:9071/", "fcgi://127.0.0.1:%d/" % fcgi_port)
     else:

@@ -629,8 +629,13 @@ check_programs() {
 		/usr/sbin/overwatch-fcgi --routes | head -n 5
 }
 check_conffile() {
-	dpkg-query -W -f='${Conffiles}\n' "$PKG" | tee /dev/stderr | grep -q '^ /etc/overwatch/overwatch.conf ' &&
-		cmp "$REPO/etc/overwatch.conf" /etc/overwatch/overwatch.conf
+	local c
+	c=$(dpkg-query -W -f='${Conffiles}\n' "$PKG" | tee /dev/stderr)
+	# The mod_fcgid settings the Apache configuration includes are a conffile too.
+	grep -q '^ /etc/overwatch/overwatch.conf ' <<<"$c" &&
+		grep -q '^ /etc/overwatch/apache2-fcgid.conf ' <<<"$c" &&
+		cmp "$REPO/etc/overwatch.conf" /etc/overwatch/overwatch.conf &&
+		cmp "$REPO/etc/apache2-fcgid.conf" /etc/overwatch/apache2-fcgid.conf
 }
 check_sql() {
 	local f n=0
@@ -718,7 +723,7 @@ check_secret() {
 		(($(stat -c %s /etc/overwatch/jwt.secret) >= 32))
 }
 step "programs in /usr/sbin (overwatch-fcgi --routes runs)" check_programs
-step "/etc/overwatch/overwatch.conf is a conffile, the shipped sample" check_conffile
+step "/etc/overwatch/overwatch.conf and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
 step "/usr/share/overwatch/sql/*.sql are the tree's migrations" check_sql
 step "man pages overwatch-fcgi(8), overwatch-admin(8), overwatch.conf(5), no groff warnings" check_man
 step "conf-available: Apache overwatch.conf and overwatch-proxy.conf, lighttpd 50-overwatch.conf (and the authorizer's)" check_web_confs

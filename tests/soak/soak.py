@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
 """Load soak: N minutes of mixed traffic against the integration
-harness's stack (private MariaDB, standalone `overwatch-fcgi` master with its
-workers behind lighttpd, loopback only), then a report.
+harness's stack (private MariaDB, the service behind one of the harness's
+front ends, loopback only), then a report.
 
-    python3 tests/soak/soak.py                 # 2 minutes
+    python3 tests/soak/soak.py                 # 2 minutes, lighttpd-socket
     python3 tests/soak/soak.py --minutes 1 --threads 6 --keep
+    python3 tests/soak/soak.py --frontend apache-fcgid --max-requests 1000
+    python3 tests/soak/soak.py --frontend apache-fcgid --reload-at 0.5
+
+Front ends (--frontend, as tests/lib/harness.py names them): lighttpd-socket
+(a standalone master with --workers workers; the default), lighttpd-spawn
+(lighttpd spawns the master), apache-fcgid (mod_fcgid spawns one-worker
+processes with the shipped etc/apache2-fcgid.conf).
 
 Traffic, from --threads client threads, each with its own user (keep-alive
 HTTP/1.1 connections): logins, JWT GETs (Bearer and cookie), API-key GETs,
@@ -13,14 +20,21 @@ refused), bad credentials (unknown e-mail, wrong password, forged JWT,
 mistyped API key), refreshes, logouts. Every answer is checked against the
 status it must have.
 
-Checks: zero 5xx, zero unexpected statuses, zero transport errors, the
-master and every worker alive with the same pid from start to end (no crash,
-no recycling: max_requests is set out of reach), no error and no secret in the
-service's log, and each worker's resident
-memory (VmRSS) flat: at most --rss-limit KiB (default 512) of growth between
-the end of the warm-up and the end. Prints requests, errors by status, RSS
-per worker at start, after warm-up and at the end, and ends with one line
-`N passed, M failed`; exits 1 on any failure.
+Checks: zero 5xx, zero unexpected statuses, zero transport errors (a
+request that takes 30 s is one), the web server and the service alive, no
+worker death and no lost FastCGI connection in any log, no error and no
+secret in the service's log. Without --max-requests and --reload-at nothing
+recycles (max_requests and FcgidMaxRequestsPerProcess out of reach): every
+worker must keep its pid from start to end (under mod_fcgid the pool may
+grow, never lose a process) and its resident memory (VmRSS) stay flat, at
+most --rss-limit KiB (default 512) of growth between the end of the warm-up
+and the end. With --max-requests N the service's max_requests and, under
+Apache, FcgidMaxRequestsPerProcess are N, and with --reload-at F the web
+server (Apache: SIGUSR1, `apache2ctl graceful`) or the master (SIGHUP) is
+reloaded at that fraction of the run: then workers must have been replaced
+instead (the memory check needs a worker that lives through the run). Prints
+requests, errors by status, RSS per worker at start, after warm-up and at the
+end, and ends with one line `N passed, M failed`; exits 1 on any failure.
 """
 
 import argparse
@@ -44,6 +58,17 @@ from lib import harness  # noqa: E402
 
 API = "/api/v1"
 KEY_PERMS = ["incidents:read", "incidents:create"]
+FRONTENDS = ("lighttpd-socket", "lighttpd-spawn", "apache-fcgid")
+OUT_OF_REACH = 100000000
+
+# A worker that died, or a FastCGI connection a web server lost, in any log:
+# the master's, mod_fcgid's (exit reasons other than retirement, idle time or
+# shutdown; signals other than a stop), Apache's and lighttpd's.
+DEATH = re.compile(r"killed by signal|exited with code|exit\((communication error|server exited|"
+                   r"connect error|busy timeout)\)|unexpected signal|possible coredump|"
+                   r"get stop signal 9|return code: [1-9]|error reading data from FastCGI|"
+                   r"End of script output|can't apply process slot|backend died|"
+                   r"connect\(\) failed|Connection reset by peer")
 
 
 # ------------------------------------------------------------------ process memory
@@ -276,6 +301,50 @@ class Client(threading.Thread):
 
 # ------------------------------------------------------------------ main
 
+def start_stack(h, args):
+    """The front end args.frontend with the soak's recycling settings."""
+    recycle = args.max_requests or OUT_OF_REACH
+    h.service_env["OVERWATCH_SERVICE_MAX_REQUESTS"] = str(recycle)
+    if args.frontend == "lighttpd-socket":
+        fe = harness.Frontend(h, "soak")
+        h.frontends[fe.name] = fe                   # stopped by h.cleanup()
+        fe.master, fe.socket = h.start_master(fe.name, workers=args.workers)
+        h.start_lighttpd(fe, {"socket": '"%s"' % fe.socket, "check-local": '"disable"'})
+        return fe
+    if args.frontend == "lighttpd-spawn":
+        return h.start_lighttpd_spawn()
+    # mod_fcgid recycles (FcgidMaxRequestsPerProcess wins, README.md); 0 = never.
+    return h.start_apache(extra_conf="FcgidMaxRequestsPerProcess %d\n" % (args.max_requests or 0))
+
+
+def service_workers(fe):
+    """The pids of the processes that answer requests: the master's workers, or
+    the overwatch-fcgi processes under the web server that have no children."""
+    if fe.master:
+        return fe.worker_pids() if fe.master.poll() is None else []
+    procs = [p for p in harness.descendants(fe.proc.pid) if "overwatch-fcgi" in harness.cmdline(p)]
+    return sorted(p for p in procs if not harness.children(p))
+
+
+def reload_stack(fe):
+    """Apache: a graceful restart (SIGUSR1, what `apache2ctl graceful` sends);
+    otherwise SIGHUP to the service's master."""
+    if fe.name == "apache-fcgid":
+        fe.proc.send_signal(signal.SIGUSR1)
+        return "SIGUSR1 (graceful) to Apache %d" % fe.proc.pid
+    master = fe.master.pid if fe.master else [
+        p for p in harness.descendants(fe.proc.pid)
+        if "overwatch-fcgi" in harness.cmdline(p) and harness.children(p)][0]
+    os.kill(master, signal.SIGHUP)
+    return "SIGHUP to the master %d" % master
+
+
+def log_texts(fe):
+    paths = set(fe.logs) | {str(fe.dir / "overwatch-fcgi.log")}
+    return {Path(p).name: Path(p).read_text(errors="replace") for p in sorted(paths)
+            if Path(p).exists()}
+
+
 def percentile(values, p):
     if not values:
         return 0.0
@@ -292,8 +361,18 @@ def main():
                     help="seconds before the RSS baseline (default: 25%% of the run, 10 to 30)")
     ap.add_argument("--rss-limit", type=int, default=512,
                     help="allowed VmRSS growth per worker after warm-up, KiB (512)")
+    ap.add_argument("--frontend", choices=FRONTENDS, default="lighttpd-socket",
+                    help="the web server and how it runs the service (lighttpd-socket)")
+    ap.add_argument("--max-requests", type=int, default=0,
+                    help="recycle after N requests: the service's max_requests and, under "
+                    "Apache, FcgidMaxRequestsPerProcess (default: out of reach)")
+    ap.add_argument("--reload-at", type=float, default=None,
+                    help="reload at this fraction of the run (Apache: graceful restart; "
+                    "lighttpd: SIGHUP to the master)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, logs)")
     args = ap.parse_args()
+    if args.reload_at is not None and not 0 < args.reload_at < 1:
+        ap.error("--reload-at is a fraction of the run, between 0 and 1")
     duration = args.minutes * 60
     warmup = args.warmup if args.warmup is not None else min(30.0, max(10.0, duration / 4))
     if warmup >= duration:
@@ -307,26 +386,29 @@ def main():
               flush=True)
 
     h = harness.Harness(keep=args.keep)
-    print("soak: temp dir %s, %.1f min, %d threads, %d workers, warm-up %.0f s"
-          % (h.tmp, args.minutes, args.threads, args.workers, warmup), flush=True)
+    print("soak: temp dir %s, %s, %.1f min, %d threads, %d workers, warm-up %.0f s, "
+          "max_requests %s%s" % (h.tmp, args.frontend, args.minutes, args.threads, args.workers,
+                                 warmup, args.max_requests or "out of reach",
+                                 ", reload at %.0f%%" % (100 * args.reload_at)
+                                 if args.reload_at else ""), flush=True)
+    replaced = bool(args.max_requests or args.reload_at)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         h.prepare()
-        # No recycling during the soak: a changing pid must mean a crash.
-        h.service_env["OVERWATCH_SERVICE_MAX_REQUESTS"] = "100000000"
-        fe = harness.Frontend(h, "soak")
-        h.frontends[fe.name] = fe                   # stopped by h.cleanup()
-        fe.master, fe.socket = h.start_master(fe.name, workers=args.workers)
-        h.start_lighttpd(fe, {"socket": '"%s"' % fe.socket, "check-local": '"disable"'})
-        master = fe.master
+        fe = start_stack(h, args)
+        if fe.error:
+            raise harness.SetupError(fe.error)
+        server = fe.master or fe.proc              # what must stay up
 
         org = api.Org(fe, "soak")
         key = org.create_key(KEY_PERMS)["api_key"]
         emails = [org.add_user("engineer", login_now=False).email for _ in range(args.threads)]
         victim = org.add_user("viewer", login_now=False).email
 
-        workers0 = fe.worker_pids()
+        workers0 = service_workers(fe)
+        seen = set(workers0)
+        reload_note = None
         rss0 = {p: vm_rss_kib(p) for p in workers0}
         stats = Stats()
         clients = [Client(i, fe.port, emails[i], victim, key, stats, stop, i)
@@ -342,7 +424,11 @@ def main():
                 break
             stop.wait(min(5.0, duration - (now - t0)))
             now = time.monotonic()
-            pids = fe.worker_pids() if master.poll() is None else []
+            if args.reload_at and reload_note is None and now - t0 >= args.reload_at * duration:
+                reload_note = reload_stack(fe)
+                print("  %5.0fs  reload: %s" % (now - t0, reload_note), flush=True)
+            pids = service_workers(fe) if server.poll() is None else []
+            seen |= set(pids)
             if pids != workers0:
                 pid_changes.append((round(now - t0, 1), pids))
             rss = {p: vm_rss_kib(p) for p in workers0}
@@ -359,7 +445,8 @@ def main():
         for c in clients:
             c.join(60)
         elapsed = time.monotonic() - t0
-        workers1 = fe.worker_pids() if master.poll() is None else []
+        workers1 = service_workers(fe) if server.poll() is None else []
+        seen |= set(workers1)
         rss1 = {p: vm_rss_kib(p) for p in workers0}
 
         # ---------------------------------------------------------- report
@@ -402,28 +489,42 @@ def main():
         errs = [c.error for c in clients if c.error]
         stuck = [c.name for c in clients if c.is_alive()]
         check("client threads ended cleanly", not errs and not stuck, "; ".join(errs + stuck))
-        check("master alive", master.poll() is None)
-        check("workers alive with the same pids (no crash, no restart)",
-              workers1 == workers0 and not pid_changes,
-              "%s -> %s; changes %s" % (workers0, workers1, pid_changes[:3])
-              if workers1 != workers0 or pid_changes else "%s" % workers0)
-        log = Path(fe.dir / "overwatch-fcgi.log").read_text(errors="replace")
-        died = [x for x in log.splitlines() if "killed by signal" in x or "exited with code" in x]
-        check("no worker death in the master's log", not died, "; ".join(died[:3]))
-        errors = [x for x in log.splitlines() if " error: " in x]
+        check("%s alive" % ("master" if fe.master else fe.name), server.poll() is None)
+        if replaced:
+            # Recycling or the reload must really have replaced workers.
+            new = sorted(seen - set(workers0))
+            check("workers replaced (%s)" % ("recycling and reload" if args.max_requests and
+                                             args.reload_at else "recycling" if
+                                             args.max_requests else "reload"),
+                  len(new) >= 2, "%d new pids: %s" % (len(new), new[:8]))
+        elif fe.master:
+            check("workers alive with the same pids (no crash, no restart)",
+                  workers1 == workers0 and not pid_changes,
+                  "%s -> %s; changes %s" % (workers0, workers1, pid_changes[:3])
+                  if workers1 != workers0 or pid_changes else "%s" % workers0)
+        else:
+            # mod_fcgid grows its pool on demand; none of it may go away.
+            gone = [p for p in workers0 if p not in workers1]
+            check("every worker alive from start to end (no crash, no restart)",
+                  bool(workers0) and not gone, "%s -> %s" % (workers0, workers1))
+        logs = log_texts(fe)
+        died = ["%s: %s" % (n, x) for n, t in logs.items() for x in t.splitlines()
+                if DEATH.search(x)]
+        check("no worker death and no lost connection in any log", not died,
+              "; ".join(died[:3]))
+        errors = [x for t in logs.values() for x in t.splitlines() if " error: " in x]
         check("no error in the service's log", not errors, "; ".join(errors[:3]))
         leaked = []
-        for path in [fe.dir / "overwatch-fcgi.log", fe.dir / "lighttpd-error.log"]:
-            text = path.read_text(errors="replace") if path.exists() else ""
+        for name, text in logs.items():
             for label, found in (
                     ("the password", api.PASSWORD in text),
                     ("the API key", key in text),
                     ("a full API key", re.search(r"overwatch_ak_[0-9A-Za-z]{30}", text)),
                     ("a JWT", re.search(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.", text))):
                 if found:
-                    leaked.append("%s in %s" % (label, path.name))
+                    leaked.append("%s in %s" % (label, name))
         check("no secret in the service's logs", not leaked, "; ".join(leaked))
-        for p in workers0:
+        for p in ([] if replaced else workers0):
             w = (rss_warm or rss0).get(p)
             e = rss1.get(p)
             ok = w is not None and e is not None and e - w <= args.rss_limit

@@ -144,6 +144,7 @@ static const struct {
 	{"lockout_window", offsetof(struct config, lockout_window), 900},
 	{"lockout_duration", offsetof(struct config, lockout_duration), 900},
 	{"lockout_ip_failures_per_minute", offsetof(struct config, lockout_ip_failures_per_minute), 30},
+	{"mfa_token_ttl", offsetof(struct config, mfa_token_ttl), 300},
 };
 
 static const struct {
@@ -160,6 +161,7 @@ static const struct {
 	{"db_password_file", offsetof(struct config, db_password_file), ""},
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
+	{"mfa_secret_file", offsetof(struct config, mfa_secret_file), ""},
 };
 
 static void

@@ -201,6 +201,10 @@ static const struct {
 	{METHOD_GET, "/health"},
 	{METHOD_GET, "/auth/sso/{}/start"},
 	{METHOD_GET, "/auth/sso/{}/callback"},
+	/* doc/api.md section 6 "Two-factor sign-in": a session or a sign-in's mfa_token, checked by the handler. */
+	{METHOD_POST, "/auth/mfa/totp"},
+	{METHOD_POST, "/auth/mfa/totp/confirm"},
+	{METHOD_POST, "/auth/mfa/verify"},
 };
 
 START_TEST(test_table_shape)
