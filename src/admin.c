@@ -12,6 +12,7 @@
 
 #include <mysql.h>
 
+#include "admin.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
@@ -26,25 +27,10 @@
 #include "store.h"
 #include "util.h"
 
-/* Exit codes (sysexits.h values, so scripts can tell the cases apart). */
-#define EXIT_USAGE 64
-#define EXIT_DATAERR 65
-#define EXIT_NOTFOUND 66
-#define EXIT_UNAVAILABLE 69
-#define EXIT_SOFTWARE 70
-#define EXIT_CANTCREATE 73
-#define EXIT_CONFIG 78
-
 #define SECRET_BYTES 64
 
-/* What a command gets: the loaded configuration and, for a database command, a connection. */
-struct admin {
-	const struct config *cfg;   /* NULL for a command that needs none */
-	struct db *db;              /* NULL unless the command needs the database */
-};
-
-static int
-db_fail(enum db_result r, const char *what)
+int
+admin_db_fail(enum db_result r, const char *what)
 {
 	if (r == DB_UNAVAILABLE) {
 		fprintf(stderr, "overwatch-admin: %s: the database is unreachable\n", what);
@@ -54,10 +40,15 @@ db_fail(enum db_result r, const char *what)
 	return EXIT_SOFTWARE;
 }
 
+int
+admin_migrate_dir(struct admin *ad, const char *dir)
+{
+	return migrate_apply(ad->db, dir, stdout) == 0 ? 0 : EXIT_SOFTWARE;
+}
+
 static int
 cmd_migrate(struct admin *ad, int argc, char **argv)
 {
-	struct db *db = ad->db;
 	const char *dir = PKGDATADIR "/sql";
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
@@ -65,11 +56,11 @@ cmd_migrate(struct admin *ad, int argc, char **argv)
 		else
 			return EXIT_USAGE;
 	}
-	return migrate_apply(db, dir, stdout) == 0 ? 0 : EXIT_SOFTWARE;
+	return admin_migrate_dir(ad, dir);
 }
 
-static int
-cmd_create_org(struct admin *ad, int argc, char **argv)
+int
+admin_create_org(struct admin *ad, int argc, char **argv)
 {
 	struct db *db = ad->db;
 	const char *name = NULL, *slug_arg = NULL;
@@ -113,7 +104,7 @@ cmd_create_org(struct admin *ad, int argc, char **argv)
 		return EXIT_DATAERR;
 	}
 	if (r != DB_OK)
-		return db_fail(r, "create-org");
+		return admin_db_fail(r, "create-org");
 	printf("%s\n", id);
 	return 0;
 }
@@ -151,8 +142,8 @@ read_password(char *buf, size_t size)
 	return read_hidden("Password: ", buf, size);
 }
 
-static int
-cmd_create_user(struct admin *ad, int argc, char **argv)
+int
+admin_create_user(struct admin *ad, int argc, char **argv)
 {
 	struct db *db = ad->db;
 	const struct config *cfg = ad->cfg;
@@ -211,7 +202,7 @@ cmd_create_user(struct admin *ad, int argc, char **argv)
 	enum db_result r = store_org_find(db, &a, org, org_id, &found);
 	arena_free(&a);
 	if (r != DB_OK) {
-		rc = db_fail(r, "create-user");
+		rc = admin_db_fail(r, "create-user");
 		goto out;
 	}
 	if (!found) {
@@ -224,7 +215,7 @@ cmd_create_user(struct admin *ad, int argc, char **argv)
 		fprintf(stderr, "overwatch-admin: create-user: %s is already registered\n", email);
 		rc = EXIT_DATAERR;
 	} else if (r != DB_OK) {
-		rc = db_fail(r, "create-user");
+		rc = admin_db_fail(r, "create-user");
 	} else {
 		printf("%s\n", id);
 	}
@@ -251,7 +242,7 @@ cmd_unlock(struct admin *ad, int argc, char **argv)
 	enum db_result r = store_user_unlock_by_email(db, &a, email, &changed);
 	arena_free(&a);
 	if (r != DB_OK)
-		return db_fail(r, "unlock");
+		return admin_db_fail(r, "unlock");
 	if (!changed) {
 		fprintf(stderr, "overwatch-admin: unlock: no user %s\n", email);
 		return EXIT_NOTFOUND;
@@ -272,7 +263,7 @@ cmd_purge(struct admin *ad, int argc, char **argv)
 		return EXIT_USAGE;
 	enum db_result r = store_purge(db, &n);
 	if (r != DB_OK)
-		return db_fail(r, "purge");
+		return admin_db_fail(r, "purge");
 	printf("purged %llu revoked tokens, %llu sessions, %llu throttle windows, %llu SSO states, "
 	    "%llu API key activity rows\n",
 	    n.revoked_tokens, n.sessions, n.login_attempts, n.sso_states, n.key_activity);
@@ -296,7 +287,7 @@ cmd_keys(struct admin *ad, int argc, char **argv)
 	enum db_result r = store_apikey_due(ad->db, &a, &rows);
 	if (r != DB_OK) {
 		arena_free(&a);
-		return db_fail(r, "keys");
+		return admin_db_fail(r, "keys");
 	}
 	for (size_t i = 0; i < rows.nrows; i++) {
 		for (size_t col = 0; col < 6; col++) {
@@ -436,7 +427,7 @@ sso_set_apply(struct db *db, const struct config *cfg, const struct sso_set_args
 		return EXIT_DATAERR;
 	}
 	if ((r = store_sso_org_connection(db, ar, a->org, &o, &conn, &found)) != DB_OK)
-		return db_fail(r, "sso-set");
+		return admin_db_fail(r, "sso-set");
 	if (conn.client_secret != NULL)
 		explicit_bzero(conn.client_secret, conn.client_secret_len);
 	if (!o.found) {
@@ -450,7 +441,7 @@ sso_set_apply(struct db *db, const struct config *cfg, const struct sso_set_args
 	/* The provider is fetched and checked now: sign-ins are served from what is stored. */
 	enum oidc_error e = sso_provider_fetch(db, cfg, ar, a->issuer, &p, &jwks, &r);
 	if (e == OIDC_E_INTERNAL && r != DB_OK)
-		return db_fail(r, "sso-set");
+		return admin_db_fail(r, "sso-set");
 	if (e != OIDC_OK) {
 		fprintf(stderr, "overwatch-admin: sso-set: the identity provider could not be used (%s): %s\n",
 		    oidc_error_info(e)->reason, oidc_error_info(e)->detail);
@@ -464,7 +455,7 @@ sso_set_apply(struct db *db, const struct config *cfg, const struct sso_set_args
 		return EXIT_DATAERR;
 	}
 	if ((r = sso_set_store(db, a, &o, found, secret, domains_json, &p, jwks)) != DB_OK)
-		return db_fail(r, "sso-set");
+		return admin_db_fail(r, "sso-set");
 	printf("%s single sign-on for organization %s (%s)\n", found ? "updated" : "created", o.slug, o.id);
 	return 0;
 }
@@ -517,7 +508,7 @@ cmd_sso_show(struct admin *ad, int argc, char **argv)
 	if (conn.client_secret != NULL)
 		explicit_bzero(conn.client_secret, conn.client_secret_len);
 	if (r != DB_OK) {
-		rc = db_fail(r, "sso-show");
+		rc = admin_db_fail(r, "sso-show");
 	} else if (!o.found || !found) {
 		fprintf(stderr, "overwatch-admin: sso-show: %s '%s'\n", o.found ? "no single sign-on for" :
 		    "no organization", argv[2]);
@@ -541,14 +532,41 @@ cmd_sso_show(struct admin *ad, int argc, char **argv)
 	return rc;
 }
 
+int
+admin_secret_write(const char *path, bool force)
+{
+	unsigned char raw[SECRET_BYTES];
+	char hex[SECRET_BYTES * 2 + 2];
+
+	if (util_random(raw, sizeof(raw)) != 0) {
+		errno = EIO;
+		return -1;
+	}
+	encoding_hex(raw, sizeof(raw), hex);
+	hex[SECRET_BYTES * 2] = '\n';
+	hex[SECRET_BYTES * 2 + 1] = '\0';
+	explicit_bzero(raw, sizeof(raw));
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
+	int fd = open(path, flags, 0600);
+	if (fd < 0) {
+		explicit_bzero(hex, sizeof(hex));
+		return -1;
+	}
+	size_t len = strlen(hex);
+	bool ok = write(fd, hex, len) == (ssize_t)len && fchmod(fd, 0600) == 0;
+	int saved = errno;
+	ok = close(fd) == 0 && ok;
+	explicit_bzero(hex, sizeof(hex));
+	errno = saved;
+	return ok ? 0 : -1;
+}
+
 static int
 cmd_gen_secret(struct admin *ad, int argc, char **argv)
 {
 	(void)ad;
 	const char *path = NULL;
 	bool force = false;
-	unsigned char raw[SECRET_BYTES];
-	char hex[SECRET_BYTES * 2 + 2];
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
@@ -560,27 +578,10 @@ cmd_gen_secret(struct admin *ad, int argc, char **argv)
 	}
 	if (path == NULL)
 		return EXIT_USAGE;
-	if (util_random(raw, sizeof(raw)) != 0)
-		return EXIT_SOFTWARE;
-	encoding_hex(raw, sizeof(raw), hex);
-	hex[SECRET_BYTES * 2] = '\n';
-	hex[SECRET_BYTES * 2 + 1] = '\0';
-	explicit_bzero(raw, sizeof(raw));
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-	int fd = open(path, flags, 0600);
-	if (fd < 0) {
+	if (admin_secret_write(path, force) != 0) {
 		fprintf(stderr, "overwatch-admin: gen-secret: %s: %s%s\n", path, strerror(errno),
 		    errno == EEXIST ? " (use --force to replace it)" : "");
-		explicit_bzero(hex, sizeof(hex));
-		return EXIT_CANTCREATE;
-	}
-	size_t len = strlen(hex);
-	bool ok = write(fd, hex, len) == (ssize_t)len && fchmod(fd, 0600) == 0;
-	ok = close(fd) == 0 && ok;
-	explicit_bzero(hex, sizeof(hex));
-	if (!ok) {
-		fprintf(stderr, "overwatch-admin: gen-secret: %s: %s\n", path, strerror(errno));
-		return EXIT_CANTCREATE;
+		return errno == EIO ? EXIT_SOFTWARE : EXIT_CANTCREATE;
 	}
 	printf("wrote %s\n", path);
 	return 0;
@@ -614,9 +615,9 @@ static const struct command {
 } commands[] = {
 	{"migrate", NEEDS_DATABASE, cmd_migrate,
 	    "  migrate [--dir DIR]             apply pending SQL migrations (default " PKGDATADIR "/sql)\n"},
-	{"create-org", NEEDS_DATABASE, cmd_create_org,
+	{"create-org", NEEDS_DATABASE, admin_create_org,
 	    "  create-org NAME [--slug SLUG]   create an organization, print its id\n"},
-	{"create-user", NEEDS_DATABASE, cmd_create_user,
+	{"create-user", NEEDS_DATABASE, admin_create_user,
 	    "  create-user --org ID|SLUG --email EMAIL --name NAME --role admin|engineer|viewer\n"
 	    "                                  create a user; the password is read from stdin\n"},
 	{"unlock", NEEDS_DATABASE, cmd_unlock,
@@ -638,6 +639,14 @@ static const struct command {
 	    "                                  the client secret is read from stdin\n"},
 	{"sso-show", NEEDS_DATABASE, cmd_sso_show,
 	    "  sso-show --org ID|SLUG          show it (never the secret)\n"},
+	{"setup-instance", NEEDS_CONFIG, admin_setup_instance,
+	    "  setup-instance --user USER --org NAME --email EMAIL [--name NAME] [--database DB]\n"
+	    "          [--dir DIR] [--fcgi-bin DIR] [--server-name HOST] [--program PATH]\n"
+	    "          [--migrations DIR]\n"
+	    "                                  as root: one customer's instance on a shared host\n"
+	    "                                  (database, MariaDB user, secret, configuration,\n"
+	    "                                  first admin; password from stdin); prints the\n"
+	    "                                  Apache vhost lines (doc/shared-hosting.md)\n"},
 	{"check-config", NEEDS_CONFIG, cmd_check_config,
 	    "  check-config                    load and check the configuration\n"},
 };
@@ -672,7 +681,7 @@ run_with_database(const struct command *c, struct admin *ad, int argc, char **ar
 		return EXIT_SOFTWARE;
 	}
 	enum db_result r = db_connect(ad->db);
-	rc = r != DB_OK ? db_fail(r, c->name) : c->run(ad, argc, argv);
+	rc = r != DB_OK ? admin_db_fail(r, c->name) : c->run(ad, argc, argv);
 	db_free(ad->db);
 	ad->db = NULL;
 	mysql_library_end();

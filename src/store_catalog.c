@@ -447,6 +447,21 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_ORG_MFA_POLICY_SET] = DB_QUERY("UPDATE organizations SET mfa_policy = ? WHERE id = ?"),
 	[STMT_PURGE_MFA_CHALLENGES] = DB_QUERY(
 	    "DELETE FROM mfa_challenges WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
+	/*
+	 * An identifier cannot be a placeholder in these statements: the name is
+	 * bound as a value, the server quotes it (sys.quote_identifier, QUOTE)
+	 * and runs the result (sys.execute_prepared_stmt), so no text from the
+	 * command line ever becomes SQL. Run by the database administrator.
+	 */
+	[STMT_ADMIN_DATABASE_CREATE] = DB_QUERY(
+	    "CALL sys.execute_prepared_stmt(CONCAT('CREATE DATABASE ', sys.quote_identifier(?), "
+	    "' CHARACTER SET utf8mb4'))"),
+	[STMT_ADMIN_USER_CREATE] = DB_QUERY(
+	    "CALL sys.execute_prepared_stmt(CONCAT('CREATE USER ', QUOTE(?), '@''localhost'' "
+	    "IDENTIFIED BY ', QUOTE(?)))"),
+	[STMT_ADMIN_GRANT] = DB_QUERY(
+	    "CALL sys.execute_prepared_stmt(CONCAT('GRANT ALL ON ', sys.quote_identifier(?), "
+	    "'.* TO ', QUOTE(?), '@''localhost'''))"),
 };
 
 struct db_query *

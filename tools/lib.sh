@@ -156,6 +156,20 @@ ow_wait_for() {
 	return 1
 }
 
+# ow_read_refused FILE READER...: READER FILE (a reader run as someone else,
+# e.g. runuser -u www-data -- head -c 1) fails with "Permission denied";
+# prints what happened either way.
+ow_read_refused() {
+	local f=$1 out
+	shift
+	if out=$("$@" "$f" 2>&1 >/dev/null); then
+		echo "READ $f: $*"
+		return 1
+	fi
+	echo "$* $f: $out"
+	[[ $out == *"Permission denied"* ]]
+}
+
 # ow_random_password: 32 characters from [A-Za-z0-9].
 ow_random_password() {
 	local s=""

@@ -571,6 +571,32 @@ def test_unlock_by_overwatch_admin_cli(fe):
     expect(r.status == 200, "login after overwatch-admin unlock", r)
 
 
+def test_setup_instance_refuses_bad_input_before_making_anything(fe):
+    """overwatch-admin setup-instance (doc/overwatch-admin.8, doc/shared-hosting.md)
+    checks its whole input before it writes a file or touches the database:
+    names and paths go unquoted into a shell script, a configuration file and
+    Apache lines, so anything but letters, digits and '/._-' is refused."""
+    base = ["setup-instance", "--org", "Bad Input", "--email", "admin@bad-input.test"]
+    cases = [
+        (["--user", "no-such-user-xyz"], 67, "no Unix user"),
+        (["--user", "root"], 65, "never runs as root"),
+        (["--user", "nobody", "--database", "x`; DROP DATABASE mysql; --"], 65, "database"),
+        (["--user", "nobody", "--database", "with-dash"], 65, "database"),
+        (["--user", "nobody", "--dir", "relative/dir"], 65, "absolute path"),
+        (["--user", "nobody", "--dir", "/srv/x/../etc"], 65, "absolute path"),
+        (["--user", "nobody", "--program", "/usr/sbin/x y"], 65, "absolute path"),
+        (["--user", "nobody", "--server-name", "a.test\nInclude /etc/shadow"], 65, "server name"),
+        (["--user", "nobody", "--email"], 64, "usage"),
+    ]
+    for args, code, says in cases:
+        out = fe.harness.admin(*(base + args), input_text="a-password-never-used\n", check=False)
+        expect(out.returncode == code, "setup-instance %s: exit %d, not %d: %s"
+               % (args, out.returncode, code, out.stderr))
+        expect(says in out.stderr, "setup-instance %s: stderr does not say %r: %s"
+               % (args, says, out.stderr))
+        expect("VirtualHost" not in out.stdout, "vhost lines printed for %s" % args)
+
+
 # ------------------------------------------------------------------ CSRF (doc/api.md section 4)
 
 def cookie_headers(s, **extra):

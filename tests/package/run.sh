@@ -6,11 +6,13 @@
 #      listed);
 #   2. installs the .deb with apt-get, checks the installed files, then
 #      follows debian/overwatch.README.Debian as an operator would: database,
-#      password file, migrate, first organization and admin, Apache with
-#      mod_fcgid, lighttpd spawning the service (bin-path), lighttpd in front
-#      of the standalone master run as the systemd unit says, the purge job;
-#      through each web server: a login, GET /auth/me with the Bearer token,
-#      an API key created and used;
+#      password file, migrate, first organization and admin, the standalone
+#      master run as the systemd unit says (user overwatch), Apache with
+#      mod_proxy_fcgi and lighttpd in front of it, the purge job; through
+#      each web server: a login, GET /auth/me with the Bearer token, an API
+#      key created and used; all along, the modes and owners of
+#      /etc/overwatch and that www-data cannot read the secret or the
+#      database password (runuser -u www-data -- cat ... fails);
 #   3. removes, then purges the package and checks that nothing is left
 #      (configuration, user, web server links, processes), then restores the
 #      machine (test database and user dropped, modules it enabled disabled,
@@ -62,7 +64,7 @@ case "${1:-}" in
 "") ;;
 --keep) keep=1 ;;
 *)
-	sed -n '2,46p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac
@@ -421,9 +423,12 @@ teardown() {
 		mariadb_up && step "no test database or MariaDB user left" db_gone
 	fi
 	[[ -z $MASTER_PID && -d /run/overwatch ]] && rm -rf /run/overwatch
-	if mark_has apache-fcgid; then
-		step "disable mod_fcgid again (this test enabled it)" a2dismod -q fcgid && mark_del apache-fcgid
-	fi
+	local m
+	for m in proxy_fcgi proxy; do
+		if mark_has "apache-$m"; then
+			step "disable mod_$m again (this test enabled it)" a2dismod -q -f "$m" && mark_del "apache-$m"
+		fi
+	done
 	if mark_has lighttpd-fastcgi; then
 		step "disable lighttpd's fastcgi again (this test enabled it)" lighty-disable-mod fastcgi &&
 			mark_del lighttpd-fastcgi
@@ -667,13 +672,15 @@ check_man() {
 }
 check_web_confs() {
 	cmp "$REPO/etc/apache2/overwatch.conf" /etc/apache2/conf-available/overwatch.conf &&
+		cmp "$REPO/etc/apache2/overwatch-proxy.conf" /etc/apache2/conf-available/overwatch-proxy.conf &&
 		cmp "$REPO/etc/lighttpd/50-overwatch.conf" /etc/lighttpd/conf-available/50-overwatch.conf &&
 		[[ -f /etc/apache2/conf-available/overwatch-authorizer.conf ]] &&
 		[[ -f /etc/lighttpd/conf-available/60-overwatch-authorizer.conf ]]
 }
 check_not_enabled() {
 	local f
-	for f in /etc/apache2/conf-enabled/overwatch.conf /etc/apache2/conf-enabled/overwatch-authorizer.conf \
+	for f in /etc/apache2/conf-enabled/overwatch.conf /etc/apache2/conf-enabled/overwatch-proxy.conf \
+		/etc/apache2/conf-enabled/overwatch-authorizer.conf \
 		/etc/lighttpd/conf-enabled/50-overwatch.conf /etc/lighttpd/conf-enabled/60-overwatch-authorizer.conf; do
 		if [[ -e $f || -L $f ]]; then
 			echo "$f: enabled by the package"
@@ -719,12 +726,14 @@ step "programs in /usr/sbin (overwatch-fcgi --routes runs)" check_programs
 step "/etc/overwatch/overwatch.conf and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
 step "/usr/share/overwatch/sql/*.sql are the tree's migrations" check_sql
 step "man pages overwatch-fcgi(8), overwatch-admin(8), overwatch.conf(5), no groff warnings" check_man
-step "conf-available: Apache overwatch.conf, lighttpd 50-overwatch.conf (and the authorizer's)" check_web_confs
+step "conf-available: Apache overwatch.conf and overwatch-proxy.conf, lighttpd 50-overwatch.conf (and the authorizer's)" check_web_confs
 step "no web server configuration enabled by the package" check_not_enabled
 step "systemd units installed, not enabled, systemd-analyze verify clean" check_units
 step "system user and group overwatch (home /nonexistent, nologin)" check_user
 step "/etc/overwatch root:overwatch 0750, jwt.secret root:overwatch 0640 (>= 32 bytes)" check_secret
 step "README.Debian installed" test -s /usr/share/doc/overwatch/README.Debian
+step "shared-hosting.md installed where README.Debian says (uncompressed)" \
+	test -s /usr/share/doc/overwatch/shared-hosting.md
 
 # ---------------------------------------------------------------- README.Debian
 phase "2. README.Debian, as an operator"
@@ -754,12 +763,10 @@ step "README.Debian documents the commands run below" readme_check \
 	"overwatch-admin migrate" \
 	"ORG=\$(overwatch-admin create-org \"Example Corp\")" \
 	"overwatch-admin create-user --org \"\$ORG\" --email admin@example.com --name Admin --role admin" \
-	"apt-get install apache2 libapache2-mod-fcgid" \
-	"adduser www-data overwatch" \
-	"a2enmod fcgid && a2enconf overwatch" \
-	"lighty-enable-mod fastcgi overwatch" \
-	"switch /etc/lighttpd/conf-available/50-overwatch.conf to its \"Variant 2\"" \
 	"systemctl enable --now overwatch" \
+	"a2enmod proxy_fcgi && a2enconf overwatch-proxy && systemctl restart apache2" \
+	"lighty-enable-mod fastcgi overwatch && systemctl reload lighttpd" \
+	"Do not add www-data to the group overwatch" \
 	"systemctl enable --now overwatch-purge.timer"
 
 DB_PASSWORD=$(ow_random_password)
@@ -800,13 +807,32 @@ step "overwatch-fcgi --check-config (configuration and secret)" check_config
 step "2. ORG=\$(overwatch-admin create-org \"Example Corp\")" readme_org
 step "2. overwatch-admin create-user ... --role admin, password on stdin" readme_user
 
-# 3. Apache with mod_fcgid
-apache_enable() {
-	[[ -e /etc/apache2/mods-enabled/fcgid.load ]] || mark_add apache-fcgid
-	a2enmod fcgid && a2enconf overwatch
+# Who reads the secrets (README.Debian): the user overwatch only; checked
+# after the set-up steps and again after both web servers ran.
+secrets_private() {
+	local f s bad_=0
+	for f in /etc/overwatch:"root:overwatch 750" /etc/overwatch/jwt.secret:"root:overwatch 640" \
+		/etc/overwatch/db.password:"root:overwatch 640"; do
+		s=$(stat -c '%U:%G %a' "${f%%:*}") || return 1
+		echo "${f%%:*}: $s"
+		[[ $s == "${f#*:}" ]] || bad_=1
+	done
+	if id -nG www-data | tr ' ' '\n' | grep -qx overwatch; then
+		echo "www-data is in group overwatch"
+		bad_=1
+	fi
+	for f in /etc/overwatch/jwt.secret /etc/overwatch/db.password /etc/overwatch/overwatch.conf; do
+		ow_read_refused "$f" runuser -u www-data -- cat || bad_=1
+	done
+	# The check can fail: the service's own user reads both.
+	runuser -u overwatch -- cat /etc/overwatch/jwt.secret /etc/overwatch/db.password >/dev/null || bad_=1
+	((bad_ == 0))
 }
-www_data_in_group() { id -nG www-data | tr ' ' '\n' | grep -qx overwatch; }
-fcgi_workers_as() { # the package's processes under the test web servers run as $1
+step "only overwatch reads the secrets: modes and owners; runuser -u www-data -- cat jwt.secret, db.password, overwatch.conf fail" \
+	secrets_private
+
+# 3. The service as user overwatch: what overwatch.service runs.
+fcgi_workers_as() { # the package's running processes all run as $1
 	local pids p u n=0
 	pids=$(package_pids)
 	for p in $pids; do
@@ -817,63 +843,53 @@ fcgi_workers_as() { # the package's processes under the test web servers run as 
 	done
 	((n > 0))
 }
-step "3. adduser www-data overwatch" adduser www-data overwatch && step "www-data is in group overwatch" www_data_in_group
-step "3. a2enmod fcgid && a2enconf overwatch" apache_enable
-if step "Apache: the system configuration with Listen 127.0.0.1:$APORT passes apache2 -t" apache_config &&
-	step "Apache: start the separate instance" apache_start; then
-	api_flow "Apache mod_fcgid" "http://127.0.0.1:$APORT/api/v1"
-	step "Apache: the service processes mod_fcgid spawned run as www-data" fcgi_workers_as www-data
-	step "Apache: stop" apache_stop
-fi
-if [[ -s $W/apache/log/error.log ]]; then
-	grep -iE 'error|warn|emerg|crit' "$W/apache/log/error.log" | grep -v 'AH00558' | head -n 5 | sed 's/^/      apache: /'
-fi
+if ! step "3. systemctl enable --now overwatch: the unit's ExecStartPre and ExecStart as User/Group/SupplementaryGroups, RuntimeDirectory, UMask" master_start; then
+	bad "the web servers are not tried without the service"
+else
+	step "the master runs as overwatch, socket overwatch:www-data 0660" master_socket_ok
 
-# 3. lighttpd spawning the service (bin-path, the shipped default)
-lighttpd_enable() {
-	[[ -e /etc/lighttpd/conf-enabled/10-fastcgi.conf ]] || mark_add lighttpd-fastcgi
-	lighty-enable-mod fastcgi overwatch
-	[[ -L /etc/lighttpd/conf-enabled/50-overwatch.conf && -L /etc/lighttpd/conf-enabled/10-fastcgi.conf ]]
-}
-step "3. lighty-enable-mod fastcgi overwatch" lighttpd_enable
-if step "lighttpd: the system configuration on 127.0.0.1:$LPORT passes lighttpd -tt" lighttpd_config &&
-	step "lighttpd (bin-path): start" lighttpd_start; then
-	api_flow "lighttpd bin-path" "http://127.0.0.1:$LPORT/api/v1"
-	step "lighttpd (bin-path): the service runs as www-data" fcgi_workers_as www-data
-	step "lighttpd (bin-path): stop" lighttpd_stop
-fi
-
-# 3. lighttpd in front of the systemd service (Variant 2)
-variant2() {
-	local f=/etc/lighttpd/conf-available/50-overwatch.conf
-	# Comment out the active fastcgi.server block, uncomment Variant 2's.
-	awk '
-		state == 0 && /^fastcgi\.server \+= / { state = 1 }
-		state == 1 { print "#" $0; if ($0 ~ /^\)\)\)/) state = 2; next }
-		state == 2 && /^#fastcgi\.server \+= / { state = 3 }
-		state == 3 { sub(/^#/, ""); print; if ($0 ~ /^\)\)\)/) state = 4; next }
-		{ print }
-		END { exit state != 4 }' "$f" >"$W/50-overwatch.conf" || {
-		echo "no Variant 2 block found in $f"
-		return 1
+	# 4. Apache with mod_proxy_fcgi
+	apache_enable() {
+		local m
+		for m in proxy proxy_fcgi; do
+			[[ -e /etc/apache2/mods-enabled/$m.load ]] || mark_add "apache-$m"
+		done
+		a2enmod proxy_fcgi && a2enconf overwatch-proxy
 	}
-	cat "$W/50-overwatch.conf" >"$f"
-	lighttpd -p -f "$W/lighttpd/lighttpd.conf" | grep -A3 '"/api/v1/"' | tee /dev/stderr |
-		grep -q '"socket" *=> *"/run/overwatch/overwatch.sock"'
-}
-if [[ -f $W/lighttpd/lighttpd.conf ]]; then
-	step "3. switch 50-overwatch.conf to Variant 2 (socket /run/overwatch/overwatch.sock)" variant2
-	if step "overwatch.service by hand: ExecStartPre and ExecStart as User/Group/SupplementaryGroups, RuntimeDirectory, UMask" master_start; then
-		step "the master runs as overwatch, socket overwatch:www-data 0660" master_socket_ok
-		if step "lighttpd (Variant 2, standalone master): start" lighttpd_start; then
-			api_flow "lighttpd + overwatch.service" "http://127.0.0.1:$LPORT/api/v1"
-			step "lighttpd (Variant 2): stop" lighttpd_stop
-		fi
-		step "the master stops on SIGTERM with status 0" master_stop
+	step "4. a2enmod proxy_fcgi && a2enconf overwatch-proxy" apache_enable
+	if step "Apache: the system configuration with Listen 127.0.0.1:$APORT passes apache2 -t" apache_config &&
+		step "Apache: start the separate instance" apache_start; then
+		api_flow "Apache mod_proxy_fcgi" "http://127.0.0.1:$APORT/api/v1"
+		step "Apache: every process of the package runs as overwatch (none as www-data)" fcgi_workers_as overwatch
+		step "Apache: stop" apache_stop
 	fi
+	if [[ -s $W/apache/log/error.log ]]; then
+		grep -iE 'error|warn|emerg|crit' "$W/apache/log/error.log" | grep -v 'AH00558' | head -n 5 | sed 's/^/      apache: /'
+	fi
+
+	# 4. lighttpd in front of the same service (Variant 1 of 50-overwatch.conf)
+	lighttpd_enable() {
+		[[ -e /etc/lighttpd/conf-enabled/10-fastcgi.conf ]] || mark_add lighttpd-fastcgi
+		lighty-enable-mod fastcgi overwatch
+		[[ -L /etc/lighttpd/conf-enabled/50-overwatch.conf && -L /etc/lighttpd/conf-enabled/10-fastcgi.conf ]]
+	}
+	lighttpd_socket() { # the active block connects to the service's socket
+		lighttpd -p -f "$W/lighttpd/lighttpd.conf" | grep -A3 '"/api/v1/"' | tee /dev/stderr |
+			grep -q '"socket" *=> *"/run/overwatch/overwatch.sock"'
+	}
+	step "4. lighty-enable-mod fastcgi overwatch" lighttpd_enable
+	if step "lighttpd: the system configuration on 127.0.0.1:$LPORT passes lighttpd -tt" lighttpd_config &&
+		step "lighttpd: 50-overwatch.conf connects to /run/overwatch/overwatch.sock" lighttpd_socket &&
+		step "lighttpd: start" lighttpd_start; then
+		api_flow "lighttpd + overwatch.service" "http://127.0.0.1:$LPORT/api/v1"
+		step "lighttpd: every process of the package runs as overwatch" fcgi_workers_as overwatch
+		step "lighttpd: stop" lighttpd_stop
+	fi
+	step "after both web servers: still only overwatch reads the secrets" secrets_private
+	step "the master stops on SIGTERM with status 0" master_stop
 fi
-# 4. Housekeeping: what overwatch-purge.service runs, as its user.
-step "4. overwatch-purge.service's ExecStart as overwatch (reads db.password)" purge_job
+# 5. Housekeeping: what overwatch-purge.service runs, as its user.
+step "5. overwatch-purge.service's ExecStart as overwatch (reads db.password)" purge_job
 
 # ---------------------------------------------------------------- 3. remove, purge
 phase "3. remove and purge the package"
@@ -896,7 +912,8 @@ after_remove() {
 		echo "configuration gone before purge"
 		bad_=1
 	}
-	for f in /etc/apache2/conf-enabled/overwatch.conf /etc/lighttpd/conf-enabled/50-overwatch.conf; do
+	for f in /etc/apache2/conf-enabled/overwatch.conf /etc/apache2/conf-enabled/overwatch-proxy.conf \
+		/etc/lighttpd/conf-enabled/50-overwatch.conf; do
 		if [[ -e $f || -L $f ]]; then
 			echo "$f still enabled after remove"
 			bad_=1
@@ -915,8 +932,9 @@ after_purge() {
 		bad_=1
 	fi
 	for f in /etc/overwatch /etc/apache2/conf-available/overwatch.conf \
-		/etc/apache2/conf-available/overwatch-authorizer.conf \
+		/etc/apache2/conf-available/overwatch-authorizer.conf /etc/apache2/conf-available/overwatch-proxy.conf \
 		/etc/apache2/conf-enabled/overwatch.conf /etc/apache2/conf-enabled/overwatch-authorizer.conf \
+		/etc/apache2/conf-enabled/overwatch-proxy.conf /var/lib/apache2/conf/enabled_by_admin/overwatch-proxy \
 		/etc/lighttpd/conf-available/50-overwatch.conf /etc/lighttpd/conf-available/60-overwatch-authorizer.conf \
 		/etc/lighttpd/conf-enabled/50-overwatch.conf /etc/lighttpd/conf-enabled/60-overwatch-authorizer.conf \
 		/var/lib/apache2/conf/enabled_by_admin/overwatch /var/lib/apache2/conf/disabled_by_admin/overwatch; do
