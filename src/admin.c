@@ -59,6 +59,28 @@ cmd_migrate(struct admin *ad, int argc, char **argv)
 	return admin_migrate_dir(ad, dir);
 }
 
+/*
+ * A command's one operand and its one option (with a value when
+ * takes_value, else *value is the option itself when given): 0, or -1 for
+ * a usage error (a missing operand, a second one).
+ */
+static int
+operand_and_option(int argc, char **argv, const char *option, bool takes_value,
+    const char **operand, const char **value)
+{
+	*operand = NULL;
+	*value = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], option) == 0 && (!takes_value || i + 1 < argc))
+			*value = takes_value ? argv[++i] : argv[i];
+		else if (*operand == NULL)
+			*operand = argv[i];
+		else
+			return -1;
+	}
+	return *operand != NULL ? 0 : -1;
+}
+
 int
 admin_create_org(struct admin *ad, int argc, char **argv)
 {
@@ -66,15 +88,7 @@ admin_create_org(struct admin *ad, int argc, char **argv)
 	const char *name = NULL, *slug_arg = NULL;
 	char id[UUID_STR_LEN], slug[101];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--slug") == 0 && i + 1 < argc)
-			slug_arg = argv[++i];
-		else if (name == NULL)
-			name = argv[i];
-		else
-			return EXIT_USAGE;
-	}
-	if (name == NULL)
+	if (operand_and_option(argc, argv, "--slug", true, &name, &slug_arg) != 0)
 		return EXIT_USAGE;
 	size_t len = strlen(name);
 	if (len == 0 || !util_utf8_valid(name, len) || util_utf8_len(name, len) > 200) {
@@ -192,8 +206,7 @@ admin_create_user(struct admin *ad, int argc, char **argv)
 		rc = EXIT_DATAERR;
 		goto out;
 	}
-	struct password_params pp = {(uint32_t)cfg->argon2_memory, (uint32_t)cfg->argon2_iterations,
-	    (uint32_t)cfg->argon2_parallelism};
+	struct password_params pp = config_password_params(cfg);
 	if (password_hash(&pp, pw, strlen(pw), hash) != 0 || util_uuid(id) != 0) {
 		rc = EXIT_SOFTWARE;
 		goto out;
@@ -568,16 +581,10 @@ cmd_gen_secret(struct admin *ad, int argc, char **argv)
 	const char *path = NULL;
 	bool force = false;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0)
-			force = true;
-		else if (path == NULL)
-			path = argv[i];
-		else
-			return EXIT_USAGE;
-	}
-	if (path == NULL)
+	const char *force_arg = NULL;
+	if (operand_and_option(argc, argv, "--force", false, &path, &force_arg) != 0)
 		return EXIT_USAGE;
+	force = force_arg != NULL;
 	if (admin_secret_write(path, force) != 0) {
 		fprintf(stderr, "overwatch-admin: gen-secret: %s: %s%s\n", path, strerror(errno),
 		    errno == EEXIST ? " (use --force to replace it)" : "");

@@ -412,3 +412,11 @@ config_environment_name(int environment)
 		return "unknown";
 	return environment_names[environment];
 }
+
+struct password_params
+config_password_params(const struct config *cfg)
+{
+	struct password_params p = {(uint32_t)cfg->argon2_memory, (uint32_t)cfg->argon2_iterations,
+	    (uint32_t)cfg->argon2_parallelism};
+	return p;
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "password.h"
 
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/overwatch/overwatch.conf"
 #define CONFIG_ERR_LEN 512
@@ -98,5 +99,8 @@ struct config_key_doc {
 };
 /* Key i of the table in file order; false past the end. */
 bool config_key_doc(size_t i, struct config_key_doc *out);
+
+/* The argon2id cost [password] sets, as password.h takes it. */
+struct password_params config_password_params(const struct config *cfg);
 
 #endif

@@ -15,14 +15,6 @@
 #include "store.h"
 #include "view.h"
 
-static struct password_params
-params_of(const struct config *cfg)
-{
-	struct password_params p = {(uint32_t)cfg->argon2_memory, (uint32_t)cfg->argon2_iterations,
-	    (uint32_t)cfg->argon2_parallelism};
-	return p;
-}
-
 enum status
 h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
 {
@@ -86,7 +78,7 @@ h_auth_register(struct ctx *c)
 	const char *org_name = jv_str(&c->in, "organization_name");
 	char email[256], user_id[UUID_STR_LEN], org_id[UUID_STR_LEN], slug[101];
 	char hash[PASSWORD_HASH_MAX];
-	struct password_params pp = params_of(c->cfg);
+	struct password_params pp = config_password_params(c->cfg);
 	enum db_result r;
 
 	if (!c->cfg->registration)
@@ -183,7 +175,7 @@ h_auth_login(struct ctx *c)
 {
 	const char *email_in = jv_str(&c->in, "email");
 	const char *password = jv_str(&c->in, "password");
-	struct password_params pp = params_of(c->cfg);
+	struct password_params pp = config_password_params(c->cfg);
 	struct user_row u;
 	char email[256];
 	unsigned char digest[32];
@@ -481,7 +473,7 @@ h_auth_password(struct ctx *c)
 	const struct principal *p = &c->principal;
 	const char *current = jv_str(&c->in, "current_password");
 	const char *fresh = jv_str(&c->in, "new_password");
-	struct password_params pp = params_of(c->cfg);
+	struct password_params pp = config_password_params(c->cfg);
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;
 	bool found = false;

@@ -108,8 +108,7 @@ h_users_create(struct ctx *c)
 	const char *name = jv_str(&c->in, "name");
 	const char *role = jv_str(&c->in, "role");
 	const char *password = jv_str(&c->in, "password");
-	struct password_params pp = {(uint32_t)c->cfg->argon2_memory,
-	    (uint32_t)c->cfg->argon2_iterations, (uint32_t)c->cfg->argon2_parallelism};
+	struct password_params pp = config_password_params(c->cfg);
 	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
 	struct user_row u;
 	bool found = false;

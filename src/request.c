@@ -56,24 +56,43 @@ pair_add(struct pair *list, size_t *n, const char *name, const char *value)
 	return ST_OK;
 }
 
+/* The next sep-separated segment of *p into seg (n bytes); false after the last. */
+static bool
+next_segment(const char **p, char sep, const char **seg, size_t *n)
+{
+	if (*p == NULL)
+		return false;
+	const char *end = strchr(*p, sep);
+	*seg = *p;
+	*n = end != NULL ? (size_t)(end - *p) : strlen(*p);
+	*p = end != NULL ? end + 1 : NULL;
+	return true;
+}
+
+/* seg[0..n) as name (its first *kn bytes) = value (*v, *vn; empty without '='): whether it had '='. */
+static bool
+split_pair(const char *seg, size_t n, size_t *kn, const char **v, size_t *vn)
+{
+	const char *eq = memchr(seg, '=', n);
+	*kn = eq != NULL ? (size_t)(eq - seg) : n;
+	*v = eq != NULL ? eq + 1 : seg + n;
+	*vn = n - (size_t)(*v - seg);
+	return eq != NULL;
+}
+
 static enum status
 parse_query(struct request *req, const char *qs, struct arena *a)
 {
-	const char *p = qs;
-	while (*p != '\0') {
-		const char *amp = strchr(p, '&');
-		size_t n = amp != NULL ? (size_t)(amp - p) : strlen(p);
-		if (n > 0) {
-			const char *eq = memchr(p, '=', n);
-			size_t kn = eq != NULL ? (size_t)(eq - p) : n;
-			char *k = decode(a, p, kn, true);
-			char *v = eq != NULL ? decode(a, eq + 1, n - kn - 1, true) : arena_strdup(a, "");
-			if (pair_add(req->query, &req->nquery, k, v) != ST_OK)
-				return ST_VALIDATION_ERROR;
-		}
-		if (amp == NULL)
-			break;
-		p = amp + 1;
+	const char *p = qs, *seg, *v;
+	size_t n, kn, vn;
+
+	while (next_segment(&p, '&', &seg, &n)) {
+		if (n == 0)
+			continue;
+		split_pair(seg, n, &kn, &v, &vn);   /* no '=': an empty value */
+		if (pair_add(req->query, &req->nquery, decode(a, seg, kn, true),
+		    decode(a, v, vn, true)) != ST_OK)
+			return ST_VALIDATION_ERROR;
 	}
 	return ST_OK;
 }
@@ -82,31 +101,21 @@ parse_query(struct request *req, const char *qs, struct arena *a)
 static enum status
 parse_cookies(struct request *req, const char *h, struct arena *a)
 {
-	const char *p = h;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		if (*p == '\0')
-			break;
-		const char *semi = strchr(p, ';');
-		size_t n = semi != NULL ? (size_t)(semi - p) : strlen(p);
-		const char *eq = memchr(p, '=', n);
-		if (eq != NULL) {
-			size_t kn = (size_t)(eq - p);
-			while (kn > 0 && (p[kn - 1] == ' ' || p[kn - 1] == '\t'))
-				kn--;
-			const char *v = eq + 1;
-			size_t vn = n - (size_t)(v - p);
-			util_trim_blank(&v, &vn);
-			util_strip_pair(&v, &vn, '"', '"');
-			/* First occurrence wins, as browsers send the most specific path first. */
-			char *k = arena_strndup(a, p, kn), *val = arena_strndup(a, v, vn);
-			if (pair_add(req->cookies, &req->ncookies, k, val) != ST_OK)
-				return ST_VALIDATION_ERROR;
-		}
-		if (semi == NULL)
-			break;
-		p = semi + 1;
+	const char *p = h, *seg, *v;
+	size_t n, kn, vn;
+
+	while (next_segment(&p, ';', &seg, &n)) {
+		util_trim_blank(&seg, &n);
+		if (!split_pair(seg, n, &kn, &v, &vn))
+			continue;
+		while (kn > 0 && (seg[kn - 1] == ' ' || seg[kn - 1] == '\t'))
+			kn--;
+		util_trim_blank(&v, &vn);
+		util_strip_pair(&v, &vn, '"', '"');
+		/* First occurrence wins, as browsers send the most specific path first. */
+		if (pair_add(req->cookies, &req->ncookies, arena_strndup(a, seg, kn),
+		    arena_strndup(a, v, vn)) != ST_OK)
+			return ST_VALIDATION_ERROR;
 	}
 	return ST_OK;
 }
