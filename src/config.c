@@ -77,6 +77,11 @@ static const struct cfg_key cfg_keys[] = {
 	{"sso", "failure_ttl", CFG_LONG, OFF(sso_failure_ttl), "60", 0, DAY, NULL},
 	{"sso", "allow_private_networks", CFG_BOOL, OFF(sso_allow_private_networks), "false", 0, 0, NULL},
 	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
+	{"cache", "credentials", CFG_BOOL, OFF(cache_credentials), "true", 0, 0, NULL},
+	{"cache", "size", CFG_LONG, OFF(cache_size), "4096", 16, 1048576, NULL},
+	{"cache", "max_age", CFG_LONG, OFF(cache_max_age), "60", 1, 86400, NULL},
+	{"cache", "revocation_poll", CFG_LONG, OFF(cache_revocation_poll), "1000", 50, 60000, NULL},
+	{"cache", "segment", CFG_STR, OFF(cache_segment), "/dev/shm/overwatch-auth.epoch", 0, 0, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

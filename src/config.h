@@ -65,6 +65,12 @@ struct config {
 	long sso_failure_ttl;       /* seconds a provider that did not answer is not asked again */
 	bool sso_allow_private_networks;    /* provider calls may reach loopback and private ranges */
 	long sso_requests_per_minute;   /* /start and /callback per client address */
+	/* [cache] */
+	bool cache_credentials;     /* per-worker cache of verified credentials (src/credcache.c) */
+	long cache_size;            /* entries per worker */
+	long cache_max_age;         /* seconds an entry is trusted at most */
+	long cache_revocation_poll; /* ms between polls of the revocation log: the cross-host bound */
+	char *cache_segment;        /* the host's revocation epoch file (src/epoch.c) */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

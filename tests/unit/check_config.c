@@ -144,6 +144,9 @@ static const struct {
 	{"lockout_window", offsetof(struct config, lockout_window), 900},
 	{"lockout_duration", offsetof(struct config, lockout_duration), 900},
 	{"lockout_ip_failures_per_minute", offsetof(struct config, lockout_ip_failures_per_minute), 30},
+	{"cache_size", offsetof(struct config, cache_size), 4096},
+	{"cache_max_age", offsetof(struct config, cache_max_age), 60},
+	{"cache_revocation_poll", offsetof(struct config, cache_revocation_poll), 1000},
 };
 
 static const struct {
@@ -160,6 +163,7 @@ static const struct {
 	{"db_password_file", offsetof(struct config, db_password_file), ""},
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
+	{"cache_segment", offsetof(struct config, cache_segment), "/dev/shm/overwatch-auth.epoch"},
 };
 
 static void
@@ -181,6 +185,7 @@ assert_defaults(const struct config *cfg, const char *label)
 	ck_assert_int_eq(cfg->log_level, 2);     /* error, warning, info, debug */
 	ck_assert(!cfg->registration);
 	ck_assert(!cfg->jwt_refresh_rotation);
+	ck_assert(cfg->cache_credentials);
 	ck_assert_ptr_null(cfg->db_password);
 	ck_assert_ptr_nonnull(cfg->jwt_secret_file);
 	size_t n = strlen(cfg->jwt_secret_file);
