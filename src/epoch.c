@@ -72,11 +72,11 @@ check_file(int fd, char *why, size_t whylen)
 }
 
 int
-epoch_open(struct epoch *e, const char *path, char *why, size_t whylen)
+epoch_open(struct epoch *e, const char *path, bool create, char *why, size_t whylen)
 {
 	e->seg = NULL;
 	/* umask cannot widen 0600; O_NOFOLLOW refuses a link planted at the name. */
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot open it: %s", strerror(errno));
 		return -1;

@@ -19,11 +19,11 @@ struct epoch {
 };
 
 /*
- * Open or create path: mode 0600, the caller's user, no symbolic link, a
- * regular file. Any other file is refused (-1, why says what was wrong in
- * words fit for a log line) and e stays closed.
+ * Open path, creating it when create is set: mode 0600, the caller's user,
+ * no symbolic link, a regular file. Any other file is refused (-1, why says
+ * what was wrong in words fit for a log line) and e stays closed.
  */
-int epoch_open(struct epoch *e, const char *path, char *why, size_t whylen);
+int epoch_open(struct epoch *e, const char *path, bool create, char *why, size_t whylen);
 void epoch_close(struct epoch *e);
 bool epoch_is_open(const struct epoch *e);
 

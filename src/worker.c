@@ -16,6 +16,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "log.h"
+#include "revlog.h"
 #include "signals.h"
 #include "usage.h"
 
@@ -96,7 +97,9 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 	while (!stop_requested) {
 		/* A web server that keeps the connection sends the next request on it. */
 		struct pollfd pfd = {.fd = req.ipcFd >= 0 ? req.ipcFd : listen_fd, .events = POLLIN};
-		struct timespec tick = {.tv_sec = 1, .tv_nsec = 0};
+		/* The revocation log is polled between requests, at least every [cache] revocation_poll. */
+		long tick_ms = cfg->cache_revocation_poll < 1000 ? cfg->cache_revocation_poll : 1000;
+		struct timespec tick = {.tv_sec = tick_ms / 1000, .tv_nsec = (tick_ms % 1000) * 1000000L};
 		int n = ppoll(&pfd, 1, &tick, &wait_mask);
 		if (n < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
@@ -105,6 +108,7 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		}
 		if (usage_due(time(NULL)))
 			usage_flush(svc.db, time(NULL));
+		revlog_poll(svc.db, cfg);
 		if (stop_requested || n <= 0)
 			continue;
 		int rc = FCGX_Accept_r(&req);
