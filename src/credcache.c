@@ -96,7 +96,7 @@ credcache_key(char kind, const void *data, size_t len, unsigned char out[CREDCAC
 uint64_t
 credcache_epoch(void)
 {
-	return epoch_read(cache.epoch);
+	return cache.epoch != NULL ? epoch_read(cache.epoch) : 0;
 }
 
 static size_t

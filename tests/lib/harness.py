@@ -36,6 +36,7 @@ WORKERS = 2
 # The credential cache ([cache] credentials) is on unless OVERWATCH_IT_CACHE=off:
 # the whole suite runs both ways.
 CACHE = os.environ.get("OVERWATCH_IT_CACHE", "on")
+CACHE_MAX_AGE = 5
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 
 
@@ -344,9 +345,11 @@ class Harness(ProcessOwner):
             # (apache_conf), as a file belongs to one user. The poll is slow
             # here so that the tests counting statements find quiet windows;
             # test_revocation starts hosts of its own with a fast one.
-            "[cache]\ncredentials = %s\nsegment = %s\nrevocation_poll = 60000\n"
+            # max_age is short so that a change made by SQL behind the
+            # service's back (as test_apikeys deletes a user) is seen soon.
+            "[cache]\ncredentials = %s\nsegment = %s\nrevocation_poll = 60000\nmax_age = %d\n"
             % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file, self.secret,
-               CACHE, self.cache_segment))
+               CACHE, self.cache_segment, CACHE_MAX_AGE))
 
     def admin(self, *args, input_text=None, check=True):
         return self.run([self.admin_bin, "--config", self.config] + list(args),
