@@ -82,6 +82,7 @@ static const struct cfg_key cfg_keys[] = {
 	{"cache", "max_age", CFG_LONG, OFF(cache_max_age), "60", 1, 86400, NULL},
 	{"cache", "revocation_poll", CFG_LONG, OFF(cache_revocation_poll), "1000", 50, 60000, NULL},
 	{"cache", "segment", CFG_STR, OFF(cache_segment), "/dev/shm/overwatch-auth.epoch", 0, 0, NULL},
+	{"cache", "segment_owner", CFG_STR, OFF(cache_segment_owner), "", 0, 0, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

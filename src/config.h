@@ -71,6 +71,7 @@ struct config {
 	long cache_max_age;         /* seconds an entry is trusted at most */
 	long cache_revocation_poll; /* ms between polls of the revocation log: the cross-host bound */
 	char *cache_segment;        /* the host's revocation epoch file (src/epoch.c) */
+	char *cache_segment_owner;  /* the user that must own it; empty: the process's own */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

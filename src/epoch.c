@@ -40,7 +40,7 @@ epoch_clock_ms(void)
 
 /* Someone else's file, or one others may write, could forge or freeze the epoch. */
 static int
-check_file(int fd, char *why, size_t whylen)
+check_file(int fd, uid_t owner, char *why, size_t whylen)
 {
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
@@ -51,9 +51,9 @@ check_file(int fd, char *why, size_t whylen)
 		snprintf(why, whylen, "not a regular file");
 		return -1;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.st_uid != owner) {
 		snprintf(why, whylen, "owned by uid %ld, not by the service's uid %ld", (long)st.st_uid,
-		    (long)geteuid());
+		    (long)owner);
 		return -1;
 	}
 	if ((st.st_mode & 07777) != 0600) {
@@ -72,7 +72,8 @@ check_file(int fd, char *why, size_t whylen)
 }
 
 int
-epoch_open(struct epoch *e, const char *path, bool create, char *why, size_t whylen)
+epoch_open(struct epoch *e, const char *path, bool create, uid_t owner, char *why,
+    size_t whylen)
 {
 	e->seg = NULL;
 	/* umask cannot widen 0600; O_NOFOLLOW refuses a link planted at the name. */
@@ -81,7 +82,7 @@ epoch_open(struct epoch *e, const char *path, bool create, char *why, size_t why
 		snprintf(why, whylen, "cannot open it: %s", strerror(errno));
 		return -1;
 	}
-	if (check_file(fd, why, whylen) != 0) {
+	if (check_file(fd, owner, why, whylen) != 0) {
 		close(fd);
 		return -1;
 	}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * One per service instance and host ([cache] segment): the pre-fork
@@ -19,11 +20,12 @@ struct epoch {
 };
 
 /*
- * Open path, creating it when create is set: mode 0600, the caller's user,
+ * Open path, creating it when create is set: mode 0600, owned by owner,
  * no symbolic link, a regular file. Any other file is refused (-1, why says
  * what was wrong in words fit for a log line) and e stays closed.
  */
-int epoch_open(struct epoch *e, const char *path, bool create, char *why, size_t whylen);
+int epoch_open(struct epoch *e, const char *path, bool create, uid_t owner, char *why,
+    size_t whylen);
 void epoch_close(struct epoch *e);
 bool epoch_is_open(const struct epoch *e);
 

@@ -1,6 +1,9 @@
 /* revlog.c -- revoking writes: noted as the catalog runs them, logged for other hosts, announced to this host. */
 #include "revlog.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "log.h"
 #include "store_catalog.h"
 
@@ -17,7 +20,19 @@ revlog_open(const struct config *cfg, bool create)
 		return 0;
 	if (!cfg->cache_credentials)
 		return -1;
-	if (epoch_open(&host_epoch, cfg->cache_segment, create, why, sizeof(why)) != 0) {
+	uid_t owner = geteuid();
+	if (cfg->cache_segment_owner[0] != '\0') {
+		struct passwd *pw = getpwnam(cfg->cache_segment_owner);
+		if (pw == NULL) {
+			log_warning("[cache] segment_owner %s: no such user; the credential cache is off",
+			    cfg->cache_segment_owner);
+			return -1;
+		}
+		owner = pw->pw_uid;
+	}
+	/* A file made by another user than owner would be refused by every process. */
+	create = create && owner == geteuid();
+	if (epoch_open(&host_epoch, cfg->cache_segment, create, owner, why, sizeof(why)) != 0) {
 		/* overwatch-admin without the service's file: its log row still reaches the poller. */
 		if (!create)
 			return -1;
@@ -92,7 +107,12 @@ revlog_poll(struct db *db, const struct config *cfg)
 	struct db_rows rows;
 	struct arena a;
 
-	if (!epoch_is_open(&host_epoch))
+	/*
+	 * Never a reconnect from here: with the server gone, the next request
+	 * pays for that as it would anyway, and the cache, no longer polled,
+	 * stops being trusted within the bound.
+	 */
+	if (!epoch_is_open(&host_epoch) || !db_connected(db))
 		return;
 	uint64_t now = epoch_clock_ms();
 	if (!epoch_poll_due(&host_epoch, now, (uint64_t)cfg->cache_revocation_poll))

@@ -562,9 +562,7 @@ def test_key_dies_with_its_creators_deactivation_or_deletion(fe):
     # Behind the service's back: a worker that cached the key sees it within
     # [cache] max_age (doc/api.md section 3, "Revocation").
     if harness.CACHE == "on":
-        api.wait_until(lambda: Client(fe, key=g["api_key"]).get("/incidents").status == 401
-                       and Client(fe, key=gchild["api_key"]).get("/incidents").status == 401,
-                       timeout=harness.CACHE_MAX_AGE + 10, interval=0.2)
+        time.sleep(harness.CACHE_MAX_AGE + 1)
     refused(Client(fe, key=g["api_key"]), CREATOR_DELETED, "key of a deleted user")
     refused(Client(fe, key=gchild["api_key"]), CREATOR_DELETED, "child of a deleted user's key")
     expect_listed(org, g["id"], "creator_inactive", [])

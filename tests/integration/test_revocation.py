@@ -162,7 +162,8 @@ def test_other_host_refuses_within_revocation_poll(fe):
         return
     poll_ms = 200
     segment = str(fe.harness.tmp) + "/epoch-host-b-" + api.unique("s")
-    env = {"OVERWATCH_CACHE_SEGMENT": segment, "OVERWATCH_CACHE_REVOCATION_POLL": str(poll_ms)}
+    env = {"OVERWATCH_CACHE_SEGMENT": segment, "OVERWATCH_CACHE_SEGMENT_OWNER": "",
+           "OVERWATCH_CACHE_REVOCATION_POLL": str(poll_ms)}
     with own_instance(fe, "rv-hostb", env) as host_b:
         org = Org(fe, "rv-hostb")
         u = org.add_user("engineer")

@@ -311,8 +311,6 @@ def start_apache(h, variant="authnz", name=None, extra_env=None):
             shutil.copy2(h.fcgi_bin, fcgi_bin)
             www_data = pwd.getpwnam("www-data")
             os.chown(fe.dir / "fcgid", www_data.pw_uid, www_data.pw_gid)
-        # www-data's processes need an epoch file of their own (harness.apache_conf).
-        env.setdefault("OVERWATCH_CACHE_SEGMENT", str(fe.dir / "fcgid" / "epoch"))
         text = apache_conf(h, fe, www, variant, fcgi_bin=fcgi_bin, env=env)
     if h.root:
         www_data = pwd.getpwnam("www-data")

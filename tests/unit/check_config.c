@@ -164,6 +164,7 @@ static const struct {
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
 	{"cache_segment", offsetof(struct config, cache_segment), "/dev/shm/overwatch-auth.epoch"},
+	{"cache_segment_owner", offsetof(struct config, cache_segment_owner), ""},
 };
 
 static void

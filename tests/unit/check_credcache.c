@@ -19,7 +19,7 @@ setup(void)
 {
 	char path[256], why[160];
 	snprintf(path, sizeof(path), "%s/epoch", dir);
-	ck_assert_msg(epoch_open(&ep, path, true, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(epoch_open(&ep, path, true, geteuid(), why, sizeof(why)) == 0, "%s", why);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cache_credentials = true;
 	cfg.cache_size = 16;
@@ -118,7 +118,7 @@ START_TEST(test_stale_poll_distrusts)
 
 	/* A segment no poll has ever succeeded on. */
 	snprintf(path, sizeof(path), "%s/never-polled", dir);
-	ck_assert_int_eq(epoch_open(&fresh, path, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(epoch_open(&fresh, path, true, geteuid(), why, sizeof(why)), 0);
 	credcache_init(&cfg, &fresh);
 	key_of(4, k);
 	credcache_put(k, credcache_epoch(), now + 100, &p);

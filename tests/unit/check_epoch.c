@@ -25,10 +25,10 @@ START_TEST(test_create_mode_and_share)
 	const char *p = path_of("fresh");
 	struct stat st;
 
-	ck_assert_msg(epoch_open(&a, p, true, why, sizeof(why)) == 0, "open: %s", why);
+	ck_assert_msg(epoch_open(&a, p, true, geteuid(), why, sizeof(why)) == 0, "open: %s", why);
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
-	ck_assert_int_eq(epoch_open(&b, p, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(epoch_open(&b, p, true, geteuid(), why, sizeof(why)), 0);
 	uint64_t e0 = epoch_read(&a);
 	epoch_bump(&a);
 	ck_assert_uint_eq(epoch_read(&b), e0 + 1);
@@ -46,7 +46,7 @@ START_TEST(test_bump_from_another_process)
 	char why[160] = "";
 	const char *p = path_of("shared");
 
-	ck_assert_int_eq(epoch_open(&e, p, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(epoch_open(&e, p, true, geteuid(), why, sizeof(why)), 0);
 	uint64_t before = epoch_read(&e);
 	epoch_close(&e);
 	pid_t pid = fork();
@@ -54,7 +54,7 @@ START_TEST(test_bump_from_another_process)
 	if (pid == 0) {
 		struct epoch c;
 		char w[160];
-		if (epoch_open(&c, p, true, w, sizeof(w)) != 0)
+		if (epoch_open(&c, p, true, geteuid(), w, sizeof(w)) != 0)
 			_exit(1);
 		for (int i = 0; i < 1000; i++)
 			epoch_bump(&c);
@@ -63,7 +63,7 @@ START_TEST(test_bump_from_another_process)
 	int status = 0;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	ck_assert_int_eq(epoch_open(&e, p, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(epoch_open(&e, p, true, geteuid(), why, sizeof(why)), 0);
 	ck_assert_uint_eq(epoch_read(&e), before + 1000);
 	epoch_close(&e);
 }
@@ -99,7 +99,7 @@ START_TEST(test_refused)
 		ck_assert_int_eq(fchmod(fd, refused[_i].mode), 0);
 		close(fd);
 	}
-	ck_assert_int_eq(epoch_open(&e, p, true, why, sizeof(why)), -1);
+	ck_assert_int_eq(epoch_open(&e, p, true, geteuid(), why, sizeof(why)), -1);
 	ck_assert(!epoch_is_open(&e));
 	ck_assert_msg(strstr(why, refused[_i].why) != NULL, "%s: why = %s", refused[_i].name, why);
 }
@@ -114,7 +114,7 @@ START_TEST(test_wrong_size_refused)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "x", 1), 1);
 	close(fd);
-	ck_assert_int_eq(epoch_open(&e, p, true, why, sizeof(why)), -1);
+	ck_assert_int_eq(epoch_open(&e, p, true, geteuid(), why, sizeof(why)), -1);
 	ck_assert_msg(strstr(why, "bytes") != NULL, "why = %s", why);
 }
 END_TEST
@@ -126,7 +126,7 @@ START_TEST(test_lease_and_poll)
 	char why[160] = "";
 	const char *p = path_of("lease");
 
-	ck_assert_int_eq(epoch_open(&e, p, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(epoch_open(&e, p, true, geteuid(), why, sizeof(why)), 0);
 	uint64_t now = epoch_clock_ms();
 	ck_assert(!epoch_poll_recent(&e, now, 2000));
 	ck_assert(epoch_poll_due(&e, now, 1000));
@@ -145,7 +145,7 @@ START_TEST(test_lease_and_poll)
 	if (pid == 0) {
 		struct epoch c;
 		char w[160];
-		if (epoch_open(&c, p, true, w, sizeof(w)) != 0)
+		if (epoch_open(&c, p, true, geteuid(), w, sizeof(w)) != 0)
 			_exit(1);
 		if (epoch_poll_due(&c, now + 1500, 1000))
 			_exit(2);
