@@ -47,6 +47,14 @@ fcgi_write(void *ctx, const char *buf, size_t len)
 	return FCGX_PutStr(buf, (int)len, out) == (int)len ? 0 : -1;
 }
 
+/* An idle worker wakes once a second, or each [cache] revocation_poll when shorter (revlog_poll). */
+static struct timespec
+idle_tick(const struct config *cfg)
+{
+	long ms = cfg->cache_revocation_poll < 1000 ? cfg->cache_revocation_poll : 1000;
+	return (struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+}
+
 int
 worker_run(const struct config *cfg, int listen_fd, bool under_master)
 {
@@ -97,9 +105,7 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 	while (!stop_requested) {
 		/* A web server that keeps the connection sends the next request on it. */
 		struct pollfd pfd = {.fd = req.ipcFd >= 0 ? req.ipcFd : listen_fd, .events = POLLIN};
-		/* The revocation log is polled between requests, at least every [cache] revocation_poll. */
-		long tick_ms = cfg->cache_revocation_poll < 1000 ? cfg->cache_revocation_poll : 1000;
-		struct timespec tick = {.tv_sec = tick_ms / 1000, .tv_nsec = (tick_ms % 1000) * 1000000L};
+		struct timespec tick = idle_tick(cfg);
 		int n = ppoll(&pfd, 1, &tick, &wait_mask);
 		if (n < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
