@@ -27,7 +27,7 @@ auth_access_token(struct ctx *c, const char *token)
 {
 	struct principal *p = &c->principal;
 	struct session_check sc;
-	unsigned char ck[CREDCACHE_KEY_LEN];
+	unsigned char ck[CREDCACHE_KEY_LEN] = {0};   /* all zero: never stored */
 	time_t now = time(NULL);
 
 	/* A hit skips the signature and the session query (doc/api.md section 3, revocation). */
@@ -176,11 +176,14 @@ auth_apikey(struct ctx *c, const char *key)
 		return apikey_fail(c, "Invalid API key");
 	}
 	apikey_digest(key, digest);
-	unsigned char ck[CREDCACHE_KEY_LEN];
-	credcache_key('K', digest, sizeof(digest), ck);
-	if (credcache_on() && credcache_get(ck, time(NULL), &c->principal, c->a)) {
-		usage_record(c->principal.id, c->client_ip, time(NULL));
-		return ST_OK;
+	unsigned char ck[CREDCACHE_KEY_LEN] = {0};   /* all zero: never stored */
+	if (credcache_on()) {
+		credcache_key('K', digest, sizeof(digest), ck);
+		/* A hit is a use like any other (usage.c counts it). */
+		if (credcache_get(ck, time(NULL), &c->principal, c->a)) {
+			usage_record(c->principal.id, c->client_ip, time(NULL));
+			return ST_OK;
+		}
 	}
 	uint64_t epoch = credcache_epoch();     /* before the query, as for tokens */
 	/* One statement: the key, its chain's state and its root user's (no walk up the chain). */
