@@ -41,6 +41,8 @@ GALERA = "/usr/lib/galera/libgalera_smm.so"
 DB_NAME = "overwatch"
 DB_USER = "overwatch"
 WORKERS = 2
+# [cache] revocation_poll of each host: the bound of a revocation through the other.
+REVOCATION_POLL_MS = 200
 CLUSTER_NAME = "overwatch-test"
 
 # Failure detection shortened for the test (defaults: keepalive 1 s, suspect
@@ -188,9 +190,13 @@ class Host:
             "[jwt]\nsecret_file = %s\n\n"
             # All test clients come from 127.0.0.1 (through HAProxy too).
             "[lockout]\nip_failures_per_minute = 100000\n\n"
-            "[sso]\nrequests_per_minute = 1000000\n"
+            "[sso]\nrequests_per_minute = 1000000\n\n"
+            # Each host its own revocation epoch, as on separate machines:
+            # a revocation through the other host arrives by the log's poll.
+            "[cache]\nsegment = %s\nrevocation_poll = %d\n"
             % (self.name, WORKERS, " ".join("127.0.0.1:%d" % n.port for n in self.nodes),
-               DB_NAME, DB_USER, c.db_password_file, c.secret))
+               DB_NAME, DB_USER, c.db_password_file, c.secret, str(self.dir / "epoch"),
+               REVOCATION_POLL_MS))
 
     def start(self):
         self.write_config()
