@@ -21,6 +21,7 @@
 #include "migrate.h"
 #include "oidc.h"
 #include "password.h"
+#include "revlog.h"
 #include "permission.h"
 #include "sso.h"
 #include "sso_provider.h"
@@ -689,6 +690,12 @@ run_with_database(const struct command *c, struct admin *ad, int argc, char **ar
 	}
 	enum db_result r = db_connect(ad->db);
 	rc = r != DB_OK ? admin_db_fail(r, c->name) : c->run(ad, argc, argv);
+	if (r == DB_OK) {
+		/* A revoking command (purge) reaches this host's workers at once, other hosts by the log. */
+		revlog_open(ad->cfg, false);
+		revlog_settle(ad->db);
+		revlog_close();
+	}
 	db_free(ad->db);
 	ad->db = NULL;
 	mysql_library_end();

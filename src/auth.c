@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "apikey.h"
+#include "credcache.h"
 #include "log.h"
 #include "session.h"
 #include "store.h"
@@ -26,8 +27,17 @@ auth_access_token(struct ctx *c, const char *token)
 {
 	struct principal *p = &c->principal;
 	struct session_check sc;
+	unsigned char ck[CREDCACHE_KEY_LEN] = {0};   /* all zero: never stored */
+	time_t now = time(NULL);
 
-	enum token_error te = token_verify(c->keys, token, TOKEN_ACCESS, time(NULL), &p->claims);
+	/* A hit skips the signature and the session query (doc/api.md section 3, revocation). */
+	if (credcache_on()) {
+		credcache_key('J', token, strlen(token), ck);
+		if (credcache_get(ck, now, p, c->a))
+			return ST_OK;
+	}
+	uint64_t epoch = credcache_epoch();     /* before the query: a revocation meanwhile outdates it */
+	enum token_error te = token_verify(c->keys, token, TOKEN_ACCESS, now, &p->claims);
 	if (te != TOKEN_OK)
 		return token_fail(c, token_error_detail(te));
 	enum db_result r = store_session_check(c->db, c->a, p->claims.sid, p->claims.sub,
@@ -49,6 +59,10 @@ auth_access_token(struct ctx *c, const char *token)
 	p->perms = role_permissions((enum role)role);
 	p->email = sc.email;
 	p->name = sc.name;
+	time_t until = p->claims.exp;
+	if (sc.expires_at > 0 && sc.expires_at < (long long)until)
+		until = (time_t)sc.expires_at;
+	credcache_put(ck, epoch, until, p);
 	return ST_OK;
 }
 
@@ -165,6 +179,16 @@ auth_apikey(struct ctx *c, const char *key)
 		return apikey_fail(c, "Invalid API key");
 	}
 	apikey_digest(key, digest);
+	unsigned char ck[CREDCACHE_KEY_LEN] = {0};   /* all zero: never stored */
+	if (credcache_on()) {
+		credcache_key('K', digest, sizeof(digest), ck);
+		/* A hit is a use like any other (usage.c counts it). */
+		if (credcache_get(ck, time(NULL), &c->principal, c->a)) {
+			usage_record(c->principal.id, c->principal.org_id, c->client_ip, true, time(NULL));
+			return ST_OK;
+		}
+	}
+	uint64_t epoch = credcache_epoch();     /* before the query, as for tokens */
 	/* One statement: the key, its chain's state and its root user's (no walk up the chain). */
 	enum db_result r = store_apikey_by_digest(c->db, c->a, digest, sizeof(digest), &k, &found);
 	if (r != DB_OK)
@@ -189,6 +213,7 @@ auth_apikey(struct ctx *c, const char *key)
 	p->key_root_user = k.root_user_id;
 	p->key_chain = permission_csv(k.chain_permissions);
 	p->key_expires = k.expires_bound;
+	credcache_put(ck, epoch, (time_t)k.expires_bound, p);
 	usage_record(k.id, k.org_id, c->client_ip, true, time(NULL));
 	return ST_OK;
 }

@@ -79,6 +79,12 @@ static const struct cfg_key cfg_keys[] = {
 	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
 	{"mfa", "secret_file", CFG_STR, OFF(mfa_secret_file), "", 0, 0, NULL},
 	{"mfa", "token_ttl", CFG_LONG, OFF(mfa_token_ttl), "300", 1, 3600, NULL},
+	{"cache", "credentials", CFG_BOOL, OFF(cache_credentials), "true", 0, 0, NULL},
+	{"cache", "size", CFG_LONG, OFF(cache_size), "4096", 16, 1048576, NULL},
+	{"cache", "max_age", CFG_LONG, OFF(cache_max_age), "60", 1, 86400, NULL},
+	{"cache", "revocation_poll", CFG_LONG, OFF(cache_revocation_poll), "1000", 50, 60000, NULL},
+	{"cache", "segment", CFG_STR, OFF(cache_segment), "/dev/shm/overwatch-auth.epoch", 0, 0, NULL},
+	{"cache", "segment_owner", CFG_STR, OFF(cache_segment_owner), "", 0, 0, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -69,6 +69,13 @@ struct config {
 	/* [mfa] */
 	char *mfa_secret_file;      /* key file of the TOTP secrets at rest; empty: no two-factor sign-in */
 	long mfa_token_ttl;         /* seconds an mfa_token of the password step lives */
+	/* [cache] */
+	bool cache_credentials;     /* per-worker cache of verified credentials (src/credcache.c) */
+	long cache_size;            /* entries per worker */
+	long cache_max_age;         /* seconds an entry is trusted at most */
+	long cache_revocation_poll; /* ms between polls of the revocation log: the cross-host bound */
+	char *cache_segment;        /* the host's revocation epoch file (src/epoch.c) */
+	char *cache_segment_owner;  /* the user that must own it; empty: the process's own */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

@@ -9,11 +9,13 @@
 #include "audit.h"
 #include "auth.h"
 #include "authorizer.h"
+#include "credcache.h"
 #include "handlers.h"
 #include "jsonin.h"
 #include "log.h"
 #include "mfa_crypt.h"
 #include "reply.h"
+#include "revlog.h"
 #include "router.h"
 #include "util.h"
 
@@ -44,6 +46,9 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 		authorizer_rules_free(&svc->rules);
 		return -1;
 	}
+	/* A segment that is not ours only turns the cache off (revlog_open logs why). */
+	revlog_open(cfg, true);
+	credcache_init(cfg, revlog_epoch());
 	return 0;
 }
 
@@ -60,6 +65,8 @@ dispatch_check(const struct config *cfg, char err[CONFIG_ERR_LEN])
 void
 dispatch_free(struct service *svc)
 {
+	credcache_free();
+	revlog_close();
 	db_free(svc->db);
 	svc->db = NULL;
 	token_keys_free(&svc->keys);
@@ -141,18 +148,37 @@ dispatch_tx(struct ctx *c, tx_step step, void *arg)
 	if (c->in_tx)
 		return step(c, arg);
 
+	unsigned revocations = revlog_mark();
 	enum db_result r = db_begin(c->db);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	c->in_tx = true;
 	enum status st = step(c, arg);
-	if (st < ST_VALIDATION_ERROR && (r = db_commit(c->db)) != DB_OK)
+	/* A revoking write is logged for other hosts in its own transaction. */
+	if (st < ST_VALIDATION_ERROR && (r = revlog_log(c->db)) != DB_OK)
 		st = reply_db_status(r);
+	bool commit_failed = false;
+	if (st < ST_VALIDATION_ERROR && (r = db_commit(c->db)) != DB_OK) {
+		st = reply_db_status(r);
+		commit_failed = true;
+	}
 	c->in_tx = false;
 	if (st >= ST_VALIDATION_ERROR) {
 		/* Any failure, ST_RETRY included, leaves nothing behind: the rerun starts clean. */
 		db_rollback(c->db);
 		c->nafter_commit = 0;
+		/*
+		 * A failed COMMIT (a node leaving the cluster: 1180) may have
+		 * committed all the same: announce its revocations, as a needless
+		 * bump of the epoch only costs the host's caches a refill.
+		 */
+		if (commit_failed && revlog_mark() != revocations)
+			revlog_announce();
+		else
+			revlog_rollback(revocations);
+	} else {
+		/* Committed: every worker of the host drops what it cached, before anyone is answered. */
+		revlog_announce();
 	}
 	for (size_t i = 0; i < c->nafter_commit; i++)
 		c->after_commit[i].fn(c, c->after_commit[i].arg);
@@ -313,6 +339,7 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 
 	reply_init(&rep);
 	enum status st = run(svc, &c, &req, envp, read, rctx);
+	revlog_settle(c.db);    /* revoking writes made outside a transaction, before the reply */
 	if (req.envp != NULL)
 		cors_headers(&c);
 	if (rep.status != st) {

@@ -74,6 +74,7 @@ enum db_result store_session_create(struct db *db, const char *id, const char *u
 struct session_check {
 	bool found, session_live, user_active, jti_revoked;
 	const char *role, *email, *name, *org_id;
+	long long expires_at;   /* the session's end, epoch seconds: a cached token's bound */
 };
 enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
     const char *user_id, const char *jti, struct session_check *out);

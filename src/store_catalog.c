@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "revlog.h"
 #include "store.h"
 
 /* The one date-time format of every time the API shows (doc/api.md section 1, "Times"). */
@@ -164,7 +165,7 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SESSION_CHECK] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, u.role, "
 	    "u.email, u.name, u.organization_id, "
-	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) "
+	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?), UNIX_TIMESTAMP(s.expires_at) "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
 	/* enum session_refresh_col. */
 	[STMT_SESSION_FOR_REFRESH] = DB_QUERY(
@@ -462,19 +463,84 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_ADMIN_GRANT] = DB_QUERY(
 	    "CALL sys.execute_prepared_stmt(CONCAT('GRANT ALL ON ', sys.quote_identifier(?), "
 	    "'.* TO ', QUOTE(?), '@''localhost'''))"),
+	/* sql/007_revocation_log.sql: one row per transaction with a revoking write. */
+	[STMT_REVOCATION_LOG] = DB_QUERY("INSERT INTO revocation_log (created_at) VALUES (UTC_TIMESTAMP(6))"),
+	/*
+	 * The log's fingerprint: a row committed on any node, even with an id
+	 * below the newest one (Galera hands out ids per node), changes the count.
+	 */
+	[STMT_REVOCATION_STATE] = DB_QUERY("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM revocation_log"),
+	/* An hour is far beyond any poll interval: every host has seen the row. */
+	[STMT_PURGE_REVOCATIONS] = DB_QUERY(
+	    "DELETE FROM revocation_log WHERE created_at < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?"),
 };
+
+/* Every write to a credential table, classified; the rest are STMT_OTHER. */
+static const enum stmt_effect effects[STMT_MAX] = {
+	[STMT_SESSION_REVOKE] = STMT_REVOKES, [STMT_SESSION_REVOKE_USER] = STMT_REVOKES,
+	[STMT_TOKEN_REVOKE] = STMT_REVOKES,
+	/* Deactivation, a role (a key's permissions follow its root user's), the name /auth/me shows. */
+	[STMT_USER_UPDATE] = STMT_REVOKES,
+	[STMT_USER_SET_PASSWORD] = STMT_REVOKES,
+	[STMT_APIKEY_REVOKE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_DESCENDANTS] = STMT_REVOKES,
+	/*
+	 * A rotation sets when the old key ends (its expiry bound, which a
+	 * cached entry was filled without): at once with no overlap.
+	 */
+	[STMT_APIKEY_ROTATE_MARK] = STMT_REVOKES,
+	/* Only rows past their end go, but purge is rare and announcing it costs nothing. */
+	[STMT_PURGE_TOKENS] = STMT_REVOKES, [STMT_PURGE_SESSIONS] = STMT_REVOKES,
+	/* New rows, counters, lock state (a lock refuses logins, not tokens), SSO settings. */
+	[STMT_ORG_CREATE] = STMT_KEEPS, [STMT_ORG_ADMIN_GUARD] = STMT_KEEPS,
+	[STMT_USER_CREATE] = STMT_KEEPS, [STMT_USER_UNLOCK_BY_EMAIL] = STMT_KEEPS,
+	[STMT_USER_LOGIN_FAILED] = STMT_KEEPS, [STMT_USER_LOGIN_OK] = STMT_KEEPS,
+	[STMT_USER_UNLOCK] = STMT_KEEPS, [STMT_SESSION_CREATE] = STMT_KEEPS,
+	/* A refresh moves the refresh token only: the session and its access tokens stay valid. */
+	[STMT_SESSION_ROTATE] = STMT_KEEPS,
+	[STMT_APIKEY_CREATE] = STMT_KEEPS, [STMT_APIKEY_GUARD_PARENT] = STMT_KEEPS,
+	[STMT_APIKEY_USAGE] = STMT_KEEPS, [STMT_APIKEY_ROTATE_COPY] = STMT_KEEPS,
+	/* Activity and policy: what a key did, what new keys may be; no key changes. */
+	[STMT_APIKEY_ACTIVITY_ADD] = STMT_KEEPS, [STMT_APIKEY_NETWORK_SEEN] = STMT_KEEPS,
+	[STMT_APIKEY_POLICY_SET] = STMT_KEEPS,
+	/* The MFA policy applies at the next sign-in; open sessions stay (doc/SECURITY.md section 19). */
+	[STMT_ORG_MFA_POLICY_SET] = STMT_KEEPS,
+	[STMT_SSO_CONNECTION_UPSERT] = STMT_KEEPS, [STMT_SSO_CONNECTION_KEEP_SECRET] = STMT_KEEPS,
+	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
+	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,
+};
+
+enum stmt_effect
+store_stmt_effect(enum store_stmt id)
+{
+	return effects[id];
+}
+
+const char *
+store_stmt_sql(enum store_stmt id)
+{
+	return catalog[id].sql;
+}
+
+/* Every statement is taken from the catalog here, so none can revoke unannounced. */
+static struct db_query *
+use(enum store_stmt id)
+{
+	if (effects[id] == STMT_REVOKES)
+		revlog_note();
+	return &catalog[id];
+}
 
 struct db_query *
 store_stmt(enum store_stmt id)
 {
-	return &catalog[id];
+	return use(id);
 }
 
 enum db_result
 store_run_one(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
     size_t n, struct db_rows *rows, bool *found)
 {
-	enum db_result r = db_exec(db, &catalog[id], p, n, rows, a);
+	enum db_result r = db_exec(db, use(id), p, n, rows, a);
 
 	*found = r == DB_OK && rows->nrows == 1;
 	return r;
@@ -489,7 +555,7 @@ store_run_list(struct db *db, struct arena *a, enum store_stmt id, const struct 
 	char *out;
 
 	*count = 0;
-	if ((*r = db_exec(db, &catalog[id], p, n, &rows, a)) != DB_OK)
+	if ((*r = db_exec(db, use(id), p, n, &rows, a)) != DB_OK)
 		return NULL;
 	/* Zeroed, with one spare so that an empty list is not NULL. */
 	if ((out = arena_alloc(a, size * (rows.nrows + 1))) == NULL) {
@@ -519,7 +585,7 @@ store_run_changed(struct db *db, enum store_stmt id, const struct db_param *p, s
     bool *changed)
 {
 	struct db_rows rows;
-	enum db_result r = db_exec(db, &catalog[id], p, n, &rows, NULL);
+	enum db_result r = db_exec(db, use(id), p, n, &rows, NULL);
 
 	if (changed != NULL)
 		*changed = r == DB_OK && rows.affected == 1;

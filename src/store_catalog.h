@@ -61,8 +61,25 @@ enum store_stmt {
 	STMT_PURGE_MFA_CHALLENGES,
 	/* a customer's instance on a shared host (overwatch-admin setup-instance) */
 	STMT_ADMIN_DATABASE_CREATE, STMT_ADMIN_USER_CREATE, STMT_ADMIN_GRANT,
+	/* the revocation log (src/revlog.c) */
+	STMT_REVOCATION_LOG, STMT_REVOCATION_STATE, STMT_PURGE_REVOCATIONS,
 	STMT_MAX
 };
+
+/*
+ * What a statement does to credentials (doc/HACKING.md section 4, "Add a
+ * route"): STMT_REVOKES can make a valid access token or API key invalid, or
+ * change what a request learns about its caller (role, name, key
+ * permissions), so running it notes a revocation (src/revlog.c) that the
+ * dispatcher logs in the same transaction and announces to every worker of
+ * the host after COMMIT. STMT_KEEPS writes a credential table without
+ * revoking anything. check_catalog.c fails on a write to a credential table
+ * that is neither.
+ */
+enum stmt_effect { STMT_OTHER, STMT_KEEPS, STMT_REVOKES };
+enum stmt_effect store_stmt_effect(enum store_stmt id);
+/* The statement's constant text, for tests that read the catalog. */
+const char *store_stmt_sql(enum store_stmt id);
 
 /* The catalog's statement id (prepared once per connection by db.c). */
 struct db_query *store_stmt(enum store_stmt id);
@@ -158,7 +175,8 @@ enum apikey_policy_col { POLICY_COL_ROTATION_DAYS, POLICY_COL_MAX_LIFETIME_DAYS 
 #define CHECK_COLUMNS_LIST(X) \
 	X(CHECK_COL_LIVE, SK_BOOL, session_live) X(CHECK_COL_USER_ACTIVE, SK_BOOL, user_active) \
 	X(CHECK_COL_ROLE, SK_STR, role) X(CHECK_COL_EMAIL, SK_STR, email) X(CHECK_COL_NAME, SK_STR, name) \
-	X(CHECK_COL_ORG_ID, SK_STR, org_id) X(CHECK_COL_JTI_REVOKED, SK_BOOL, jti_revoked)
+	X(CHECK_COL_ORG_ID, SK_STR, org_id) X(CHECK_COL_JTI_REVOKED, SK_BOOL, jti_revoked) \
+	X(CHECK_COL_EXPIRES_AT, SK_LLONG, expires_at)
 enum session_check_col { CHECK_COLUMNS_LIST(STORE_COL_ENUM) CHECK_COL_MAX };
 
 /* STMT_SESSION_FOR_REFRESH into struct session_refresh. */

@@ -25,7 +25,7 @@ store_purge(struct db *db, struct purge_counts *out)
 {
 	/* Each statement's table and what it keeps are in store_catalog.c. */
 	enum db_result r;
-	unsigned long long provider_failures = 0;
+	unsigned long long uncounted = 0;     /* provider failures and revocation log rows */
 
 	out->revoked_tokens = out->sessions = out->login_attempts = out->sso_states = 0;
 	if ((r = purge_loop(db, STMT_PURGE_TOKENS, &out->revoked_tokens)) != DB_OK ||
@@ -36,7 +36,8 @@ store_purge(struct db *db, struct purge_counts *out)
 	    /* An unspent mfa_token is a sign-in attempt left half-way: counted with those. */
 	    (r = purge_loop(db, STMT_PURGE_MFA_CHALLENGES, &out->login_attempts)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_SSO_STATES, &out->sso_states)) != DB_OK ||
-	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &provider_failures)) != DB_OK ||
+	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &uncounted)) != DB_OK ||
+	    (r = purge_loop(db, STMT_PURGE_REVOCATIONS, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_KEY_ACTIVITY, &out->key_activity)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_KEY_NETWORKS, &out->key_activity)) != DB_OK)
 		return r;

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "log.h"
+#include "revlog.h"
 #include "signals.h"
 #include "usage.h"
 
@@ -50,6 +51,14 @@ fcgi_write(void *ctx, const char *buf, size_t len)
 	if (len > 0x7fffffff)
 		return -1;
 	return FCGX_PutStr(buf, (int)len, out) == (int)len ? 0 : -1;
+}
+
+/* An idle worker wakes once a second, or each [cache] revocation_poll when shorter (revlog_poll). */
+static struct timespec
+idle_tick(const struct config *cfg)
+{
+	long ms = cfg->cache_revocation_poll < 1000 ? cfg->cache_revocation_poll : 1000;
+	return (struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 }
 
 /*
@@ -163,7 +172,7 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 	while (!stop_requested) {
 		/* A web server that keeps the connection sends the next request on it. */
 		struct pollfd pfd = {.fd = req.ipcFd >= 0 ? req.ipcFd : listen_fd, .events = POLLIN};
-		struct timespec tick = {.tv_sec = 1, .tv_nsec = 0};
+		struct timespec tick = idle_tick(cfg);
 		int n = ppoll(&pfd, 1, &tick, &wait_mask);
 		if (n < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
@@ -174,6 +183,7 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 			usage_flush(svc.db, time(NULL));
 		/* Between requests, never inside one: back to the first server once it serves. */
 		db_failback(svc.db);
+		revlog_poll(svc.db, cfg);
 		if (stop_requested || n <= 0 || serve_one(&svc, &req) != 0)
 			continue;
 		if (under_master && ++served >= cfg->max_requests) {

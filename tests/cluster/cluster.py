@@ -44,6 +44,8 @@ DB_NAME = "overwatch"
 DB_USER = "overwatch"
 DB_ADMIN_USER = "overwatch_admin"        # the guide's user for migrations
 WORKERS = 2
+# [cache] revocation_poll of each host: the bound of a revocation through the other.
+REVOCATION_POLL_MS = 200
 CLUSTER_NAME = "overwatch-test"
 
 # Failure detection shortened for the test (defaults: keepalive 1 s, suspect
@@ -228,11 +230,14 @@ class Host:
             "[jwt]\nsecret_file = %s\n\n"
             # All test clients come from 127.0.0.1 (through HAProxy too).
             "[lockout]\nip_failures_per_minute = 100000\n\n"
-            "[sso]\nrequests_per_minute = 1000000\n"
+            "[sso]\nrequests_per_minute = 1000000\n\n"
+            # Each host its own revocation epoch, as on separate machines:
+            # a revocation through the other host arrives by the log's poll.
+            "[cache]\nsegment = %s\nrevocation_poll = %d\n"
             % (self.name, WORKERS,
                guide_database_section(" ".join("127.0.0.1:%d" % n.port for n in self.nodes),
                                       c.db_password_file),
-               DB_NAME, DB_USER, c.secret))
+               DB_NAME, DB_USER, c.secret, str(self.dir / "epoch"), REVOCATION_POLL_MS))
 
     def start(self):
         self.write_config()

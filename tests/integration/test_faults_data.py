@@ -535,7 +535,10 @@ def test_locked_table_answers_503_within_query_timeout(fe):
                    "%.1f s: %s (a lock must not hold a request longer than query_timeout)\n%s"
                    % (what, len(hung), len(calls), QUERY_TIMEOUT, MARGIN, hung[:3],
                       st.warnings()))
-            wrong = [c for c in calls if not is_503(c)]
+            # A token a worker has cached needs no table: its 200 is right
+            # (the revocation log stays readable, so the cache stays trusted).
+            wrong = [c for c in calls if not is_503(c)
+                     and not (harness.CACHE == "on" and c.kind == "me" and c.status == 200)]
             expect(not wrong, "%s: answers other than 503 SERVICE_UNAVAILABLE with Retry-After "
                    "while locked: %s" % (what, wrong[:3]))
             # Released: the very next requests succeed, on the same workers.
@@ -590,7 +593,13 @@ def test_frozen_mariadb_answers_503_within_timeouts(fe):
     org = api.Org(fe, "frozen")
     expect("connect_timeout = %d\n" % CONNECT_TIMEOUT in Path(h.config).read_text(),
            "the harness configuration no longer has connect_timeout = %d" % CONNECT_TIMEOUT)
-    env = {"OVERWATCH_DATABASE_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
+    # A host of its own with a fast poll of the revocation log: a cached token
+    # is trusted at most 2 x revocation_poll after the last successful poll.
+    poll_ms = 100
+    env = {"OVERWATCH_DATABASE_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
+           "OVERWATCH_CACHE_SEGMENT": str(Path(h.tmp) / ("epoch-frozen-" + api.unique("s"))),
+           "OVERWATCH_CACHE_SEGMENT_OWNER": "",
+           "OVERWATCH_CACHE_REVOCATION_POLL": str(poll_ms)}
     limit = QUERY_TIMEOUT + CONNECT_TIMEOUT + MARGIN
     with PrivateStack(h, "frozen", extra_env=env) as st:
         pfe, master = st.fe, st.fe.master
@@ -636,10 +645,17 @@ def test_frozen_mariadb_answers_503_within_timeouts(fe):
                "query_timeout %d s + connect_timeout %d s + %.1f s: %s\n%s"
                % (QUERY_TIMEOUT, CONNECT_TIMEOUT, MARGIN, late[:4], st.warnings()))
         expect(during, "no request was answered while MariaDB was frozen")
-        slow = [c for c in during if c.seconds > limit]
+        # A worker's poll of the revocation log may be waiting on the frozen
+        # server once (then it stops polling until a request reconnects): a
+        # request queued behind it waits up to one query_timeout more.
+        slow = [c for c in during if c.seconds > limit + QUERY_TIMEOUT]
         expect(not slow, "requests took longer than %.1f s while MariaDB was frozen: %s\n%s"
-               % (limit, slow[:3], st.warnings()))
-        wrong = [c for c in during if not is_503(c)]
+               % (limit + QUERY_TIMEOUT, slow[:3], st.warnings()))
+        # Until the cache stops trusting (2 polls, plus a poll that may be
+        # in flight for up to query_timeout), a cached token is served.
+        distrust = t_freeze + 2 * poll_ms / 1000 + QUERY_TIMEOUT + MARGIN
+        wrong = [c for c in during if not is_503(c)
+                 and not (c.kind == "me" and c.status == 200 and c.t0 < distrust)]
         expect(not wrong, "answers other than 503 SERVICE_UNAVAILABLE while MariaDB was "
                "frozen: %s" % wrong[:3])
         after = [c for c in load.snapshot() if c.t0 > t_thaw + 1.0]

@@ -33,6 +33,10 @@ FRONTENDS = ("lighttpd-socket", "lighttpd-spawn", "apache-fcgid")
 DB_NAME = "overwatch_it"
 DB_USER = "overwatch"
 WORKERS = 2
+# The credential cache ([cache] credentials) is on unless OVERWATCH_IT_CACHE=off:
+# the whole suite runs both ways.
+CACHE = os.environ.get("OVERWATCH_IT_CACHE", "on")
+CACHE_MAX_AGE = 5
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 
 
@@ -236,6 +240,7 @@ class Harness(ProcessOwner):
         self.secret = str(Path(self.tmp) / "jwt.secret")
         self.mfa_secret = str(Path(self.tmp) / "mfa.secret")
         self.db_password_file = str(Path(self.tmp) / "db.password")
+        self.cache_segment = str(Path(self.tmp) / "epoch")
         # The service gets a clean environment: the caller's OVERWATCH_*
         # variables must not leak into the tests (nor the quick start's).
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OVERWATCH_")}
@@ -336,9 +341,20 @@ class Harness(ProcessOwner):
             # the suite registers hundreds of organizations from one address.
             "[lockout]\nip_failures_per_minute = 100000\n\n"
             "[sso]\nrequests_per_minute = 1000000\n\n"
-            "[mfa]\nsecret_file = %s\n"
+            "[mfa]\nsecret_file = %s\n\n"
+            # Each run its own epoch file: other runs on the machine have
+            # other databases. As root, the masters run as root and Apache's
+            # processes as www-data: one host, so one file, www-data's
+            # (made in prepare). The poll is slow
+            # here so that the tests counting statements find quiet windows;
+            # test_revocation starts hosts of its own with a fast one.
+            # max_age is short so that a change made by SQL behind the
+            # service's back (as test_apikeys deletes a user) is seen soon.
+            "[cache]\ncredentials = %s\nsegment = %s\nsegment_owner = %s\n"
+            "revocation_poll = 60000\nmax_age = %d\n"
             % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file, self.secret,
-               self.mfa_secret))
+               self.mfa_secret, CACHE, self.cache_segment, "www-data" if self.root else "",
+               CACHE_MAX_AGE))
 
     def admin(self, *args, input_text=None, check=True):
         return self.run([self.admin_bin, "--config", self.config] + list(args),
@@ -361,6 +377,9 @@ class Harness(ProcessOwner):
             www = pwd.getpwnam("www-data")
             for f in (self.secret, self.mfa_secret, self.db_password_file):
                 os.chown(f, www.pw_uid, www.pw_gid)
+            fd = os.open(self.cache_segment, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+            os.fchown(fd, www.pw_uid, www.pw_gid)
+            os.close(fd)
 
     # ---------------------------------------------------------------- service
 

@@ -145,6 +145,9 @@ static const struct {
 	{"lockout_duration", offsetof(struct config, lockout_duration), 900},
 	{"lockout_ip_failures_per_minute", offsetof(struct config, lockout_ip_failures_per_minute), 30},
 	{"mfa_token_ttl", offsetof(struct config, mfa_token_ttl), 300},
+	{"cache_size", offsetof(struct config, cache_size), 4096},
+	{"cache_max_age", offsetof(struct config, cache_max_age), 60},
+	{"cache_revocation_poll", offsetof(struct config, cache_revocation_poll), 1000},
 };
 
 static const struct {
@@ -162,6 +165,8 @@ static const struct {
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
 	{"mfa_secret_file", offsetof(struct config, mfa_secret_file), ""},
+	{"cache_segment", offsetof(struct config, cache_segment), "/dev/shm/overwatch-auth.epoch"},
+	{"cache_segment_owner", offsetof(struct config, cache_segment_owner), ""},
 };
 
 static void
@@ -183,6 +188,7 @@ assert_defaults(const struct config *cfg, const char *label)
 	ck_assert_int_eq(cfg->log_level, 2);     /* error, warning, info, debug */
 	ck_assert(!cfg->registration);
 	ck_assert(!cfg->jwt_refresh_rotation);
+	ck_assert(cfg->cache_credentials);
 	ck_assert_ptr_null(cfg->db_password);
 	ck_assert_ptr_nonnull(cfg->jwt_secret_file);
 	size_t n = strlen(cfg->jwt_secret_file);
