@@ -33,7 +33,7 @@ mkdir -p "$BUILD/obj"
 # Each flag on its own variable line; a change rewrites flags.mk and rebuilds everything.
 flags=$(cat <<MK
 CC := $CC
-CPPFLAGS := -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -DPKGDATADIR='"/usr/share/overwatch"' -I$REPO/src $pkg_cflags
+CPPFLAGS := -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -DPKGDATADIR='"/usr/share/overwatch"' -DSBINDIR='"/usr/sbin"' -I$REPO/src $pkg_cflags
 CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Wall -Wextra -Wno-unused-parameter
 LIBS := $pkg_libs
 MK

@@ -179,3 +179,17 @@ def test_rotation_due_and_the_admin_listing(fe):
     expect(k["id"] not in fe.harness.admin("keys", "--due").stdout, "no longer listed", None)
     bad = fe.harness.admin("keys", check=False)
     expect(bad.returncode != 0, "keys without --due is a usage error", None)
+
+
+def test_keys_due_lists_a_tenants_key_name_without_its_control_characters(fe):
+    """A tenant names its keys: a tab or newline in a name must not forge a
+    line or a column of `overwatch-admin keys --due` (what a cron job mails)."""
+    org = Org(fe, "due")
+    k = org.create_key(["incidents:read"], name="ci\tfake\nother-org\tline")
+    fe.harness.sql("UPDATE overwatch_it.api_keys SET created_at = UTC_TIMESTAMP(6) - "
+                   "INTERVAL 100 DAY WHERE id = '%s'" % k["id"])
+    lines = [l for l in fe.harness.admin("keys", "--due").stdout.splitlines() if k["id"] in l]
+    expect(len(lines) == 1, "one line for the key: %r" % lines, None)
+    cols = lines[0].split("\t")
+    expect(len(cols) == 6 and cols[1] == k["id"] and cols[2] == "ci?fake?other-org?line",
+           "six columns, the name's control characters shown as '?': %r" % cols, None)
