@@ -83,7 +83,10 @@ class QuickStart:
         self.top = Path(tempfile.mkdtemp(prefix="ow-qs-"))
         self.tree = self.top / "checkout"
         shutil.copytree(harness.REPO, self.tree, symlinks=True,
-                        ignore=shutil.ignore_patterns("state", ".git", "__pycache__"))
+                        # Build trees of other test stages (the fuzzers rewrite their
+                        # corpora while they run) are no part of the quick start.
+                        ignore=shutil.ignore_patterns("state", ".git", "__pycache__",
+                                                      "node_modules", "build", "crashes"))
         (self.top / "curl").mkdir()
         self.headers = self.top / "curl" / "headers"
         # Output options only: headers to a file, the status after the body.
