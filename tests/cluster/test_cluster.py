@@ -138,7 +138,8 @@ def mixed_load(c, org, tag, endpoint):
     def call(i, n):
         if n % 2 == 0:
             r = client.get("/auth/me")
-            return {"status": r.status, "op": "me"}
+            # Retry-After of every answer: a 503 of the read must carry it too.
+            return {"status": r.status, "op": "me", "ra": r.header("Retry-After")}
         title = "%s-%d-%d" % (tag, i, n)
         r = client.post("/incidents", {"title": title, "severity": "low"})
         return {"status": r.status, "op": "incident", "title": title, "ra": r.header("Retry-After"),
