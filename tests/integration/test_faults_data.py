@@ -549,9 +549,11 @@ def test_locked_table_answers_503_within_query_timeout(fe):
             expect(r.status == 200, "%s: login after the release" % what, r)
             expect(time.monotonic() - t0 < 2.0, "%s: requests slow after the release (%.1f s)"
                    % (what, time.monotonic() - t0))
-            expect(harness.children(master.pid) == workers, "%s: workers changed (%s -> %s): "
-                   "a lock must not kill or hang them" % (what, workers,
-                                                         harness.children(master.pid)))
+            # The master's log says why a worker left (its exit status or signal).
+            now = harness.children(master.pid)
+            expect(now == workers, "%s: workers changed (%s -> %s): a lock must not kill or "
+                   "hang them\n  log of %s:\n    %s" % (what, workers, now, st.name,
+                   "\n    ".join(st.log_text().splitlines()[-12:])))
         expect(master.poll() is None, "the master exited")
         errors = [line for line in st.log_text().splitlines() if " error:" in line]
         expect(not errors, "errors logged (a timeout must be a warning and a 503, not a "
