@@ -8,7 +8,7 @@
 #define MFA_TOKEN_LEN 43            /* base64url of 32 bytes, no padding */
 #define MFA_RECOVERY_COUNT 10
 #define MFA_RECOVERY_BYTES 10       /* 80 bits: 16 base32 characters */
-#define MFA_RECOVERY_LEN 19         /* XXXX-XXXX-XXXX-XXXX */
+#define MFA_RECOVERY_LEN 19         /* four groups of four base32 characters, dash-separated */
 #define MFA_CODE_DIGEST_LEN 32
 
 /* A new mfa_token (NUL-terminated) and the SHA-256 the database keeps of it. 0 or -1. */
