@@ -8,16 +8,24 @@ import { activityChart } from './chart.js';
 
 var opener = null;
 
-// Per day, how many of the key's addresses were first seen that day.
-function withNewIps(days, ips) {
-  var firsts = {};
+var DAYS = 90;     // the API's window (doc/api.md section 6, getApiKeyActivity)
+
+// Every one of the last 90 UTC days, oldest first (the API lists only days
+// with uses), with how many of the key's addresses were first seen that day.
+function series(days, ips) {
+  var byDate = {}, firsts = {}, out = [];
+  days.forEach(function (d) { byDate[d.date] = d; });
   ips.forEach(function (ip) {
     var d = (ip.first_seen || '').slice(0, 10);
     firsts[d] = (firsts[d] || 0) + 1;
   });
-  return days.map(function (d) {
-    return { date: d.date, requests: d.requests, rejected: d.rejected, new_ips: firsts[d.date] || 0 };
-  });
+  var today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  for (var i = DAYS - 1; i >= 0; i--) {
+    var date = new Date(today - i * 86400000).toISOString().slice(0, 10);
+    var d = byDate[date] || {};
+    out.push({ date: date, requests: d.requests || 0, rejected: d.rejected || 0, new_ips: firsts[date] || 0 });
+  }
+  return out;
 }
 
 function ipRow(ip) {
@@ -33,7 +41,7 @@ function ipRow(ip) {
 
 function render(k, a) {
   var ips = Array.isArray(a.ips) ? a.ips : [];
-  var days = withNewIps(Array.isArray(a.days) ? a.days : [], ips);
+  var days = series(Array.isArray(a.days) ? a.days : [], ips);
   var sum = { requests: 0, rejected: 0, new_ips: 0 };
   days.forEach(function (d) { sum.requests += d.requests; sum.rejected += d.rejected; sum.new_ips += d.new_ips; });
   var words = 'In the last 90 days: ' + plural(sum.requests, 'request') + ' served, ' +
@@ -41,7 +49,7 @@ function render(k, a) {
   $('key-activity-summary').textContent = words;
   var chart = $('key-activity-chart');
   chart.textContent = '';
-  if (days.length) chart.appendChild(activityChart(days, 'Requests per day of key ' + k.name + '. ' + words));
+  chart.appendChild(activityChart(days, 'Requests per day of key ' + k.name + '. ' + words));
   var body = $('key-activity-ips-body');
   body.textContent = '';
   ips.forEach(function (ip) { body.appendChild(ipRow(ip)); });

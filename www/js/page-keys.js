@@ -57,6 +57,10 @@ function lastUsedCell(k) {
     ip.textContent = 'from ' + k.last_used_ip;
     span.appendChild(ip);
   }
+  var uses = document.createElement('span');
+  uses.className = 'sub key-uses';
+  uses.textContent = plural(k.use_count || 0, 'use');
+  span.appendChild(uses);
   return span;
 }
 
@@ -103,10 +107,16 @@ function keyRow(k) {
   var tr = document.createElement('tr');
   tr.setAttribute('role', 'row');
   tr.setAttribute('data-key-id', k.id);
-  tr.appendChild(cell('Name', k.name));
+  var name = document.createElement('span');
+  var strong = document.createElement('strong');
+  strong.className = 'key-name';
+  strong.textContent = k.name;
   var prefix = document.createElement('code');
+  prefix.className = 'sub key-prefix';
   prefix.textContent = k.prefix + '…';
-  tr.appendChild(cell('Prefix', prefix));
+  name.appendChild(strong);
+  name.appendChild(prefix);
+  tr.appendChild(cell('Name', name));
   tr.appendChild(cell('Status', statusCell(k)));
   tr.appendChild(cell('Permissions', tags(k.permissions)));
   var created = document.createElement('span');
@@ -117,7 +127,6 @@ function keyRow(k) {
   created.appendChild(by);
   tr.appendChild(cell('Created', created));
   tr.appendChild(cell('Last used', lastUsedCell(k)));
-  tr.appendChild(cell('Uses', String(k.use_count || 0)));
   tr.appendChild(cell('Expires', expiresCell(k)));
   tr.appendChild(cell('Rotation', rotationCell(k)));
   tr.appendChild(actionsCell(k));
