@@ -1144,6 +1144,17 @@ test('audit log: filter by action, follow an actor and a target, paging', async 
   const shown = await page.locator('#audit-body tr td:nth-child(4) a:first-child').evaluateAll(
     (els) => els.map((e) => e.getAttribute('aria-label')));
   assert.ok(shown.length > 0 && shown.every((l) => l.endsWith(' ' + actorId)), 'only their events: ' + shown.join(','));
+  // Since a time: sent as RFC 3339 UTC; a time to come has no events yet.
+  const later = new Date(Date.now() + 3600 * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  await page.locator('#audit-since').fill(`${later.getFullYear()}-${pad(later.getMonth() + 1)}-` +
+    `${pad(later.getDate())}T${pad(later.getHours())}:${pad(later.getMinutes())}`);
+  const sinceReq = page.waitForRequest((r) => r.url().includes('/api/v1/audit-log?'));
+  await page.locator('#audit-apply').click();
+  const sinceUrl = new URL((await sinceReq).url());
+  assert.match(sinceUrl.searchParams.get('since'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+  assert.equal(sinceUrl.searchParams.get('actor_id'), actorId, 'filters combine');
+  await page.waitForFunction(() => /No events match/.test(document.getElementById('audit-note').textContent));
   // A bad actor id is explained before any request.
   await page.locator('#audit-actor').fill('not-an-id');
   await page.locator('#audit-apply').click();
