@@ -114,17 +114,17 @@ async function reloadIncidents() {
 // imports (relative specifiers), as a Map from path to source text.
 async function consoleModules(html) {
   const found = new Map();
-  const todo = [...html.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => new URL(m[1], BASE + '/'));
-  assert.ok(todo.length >= 1, 'a module script in the page');
-  while (todo.length) {
-    const u = todo.shift();
+  const queue = [...html.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => new URL(m[1], BASE + '/'));
+  assert.ok(queue.length >= 1, 'a module script in the page');
+  while (queue.length) {
+    const u = queue.shift();
     if (found.has(u.pathname)) continue;
     const r = await fetch(u);
     assert.equal(r.status, 200, u.pathname);
     assert.match(r.headers.get('content-type') || '', /javascript/, u.pathname + ' served as JavaScript');
     const text = await r.text();
     found.set(u.pathname, text);
-    for (const m of text.matchAll(/^\s*import\s+(?:[^'"]*\sfrom\s+)?'([^']+)'/gm)) todo.push(new URL(m[1], u));
+    for (const m of text.matchAll(/^\s*import\s+(?:[^'"]*\sfrom\s+)?'([^']+)'/gm)) queue.push(new URL(m[1], u));
   }
   return found;
 }
