@@ -115,6 +115,12 @@ enum status h_auth_refresh(struct ctx *c);
 enum status h_auth_logout(struct ctx *c);
 enum status h_auth_me(struct ctx *c);
 enum status h_auth_password(struct ctx *c);
+/* ST_OK for a user's session; 403 INSUFFICIENT_PERMISSIONS for an API key. */
+enum status h_user_only(struct ctx *c);
+
+enum status h_sessions_list(struct ctx *c);
+enum status h_sessions_delete(struct ctx *c);
+enum status h_sessions_delete_all(struct ctx *c);
 
 enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
