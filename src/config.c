@@ -62,6 +62,7 @@ static const struct cfg_key cfg_keys[] = {
 	{"jwt", "refresh_rotation", CFG_BOOL, OFF(jwt_refresh_rotation), "false", 0, 0, NULL},
 	{"jwt", "cookie_refresh_rotation", CFG_BOOL, OFF(jwt_cookie_refresh_rotation), "true", 0, 0, NULL},
 	{"jwt", "refresh_grace", CFG_LONG, OFF(jwt_refresh_grace), "10", 0, 300, NULL},
+	{"jwt", "reauthentication_window", CFG_LONG, OFF(jwt_reauthentication_window), "600", 1, DAY, NULL},
 	{"password", "argon2_memory", CFG_LONG, OFF(argon2_memory), "19456", 8, 4L * 1024 * 1024, NULL},
 	{"password", "argon2_iterations", CFG_LONG, OFF(argon2_iterations), "2", 1, 100, NULL},
 	{"password", "argon2_parallelism", CFG_LONG, OFF(argon2_parallelism), "1", 1, 64, NULL},

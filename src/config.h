@@ -47,6 +47,7 @@ struct config {
 	bool jwt_refresh_rotation;
 	bool jwt_cookie_refresh_rotation;   /* rotate refreshes that came by cookie */
 	long jwt_refresh_grace;
+	long jwt_reauthentication_window;   /* step-up: how recent a proof must be */
 	/* [password] */
 	long argon2_memory;
 	long argon2_iterations;

@@ -480,6 +480,23 @@ h_auth_wrong_proof(struct ctx *c, const struct user_row *u, const char *action, 
 	return params_field_error(c, field, "is incorrect");
 }
 
+enum status
+h_auth_caller(struct ctx *c, struct user_row *u)
+{
+	bool found = false;
+	enum db_result r = store_user_by_id(c->db, c->a, c->principal.id, u, &found);
+
+	if (r != DB_OK)
+		return reply_db_status(r);
+	if (!found)
+		return revoked(c, "Token has been revoked");
+	if (u->locked_seconds > 0) {
+		c->rep->retry_after = u->locked_seconds;
+		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
+	}
+	return ST_OK;
+}
+
 /*
  * TX_NONE: a wrong current password counts toward the lockout whatever
  * follows, and the argon2 work stays outside the transaction.
@@ -487,26 +504,17 @@ h_auth_wrong_proof(struct ctx *c, const struct user_row *u, const char *action, 
 enum status
 h_auth_password(struct ctx *c)
 {
-	const struct principal *p = &c->principal;
 	const char *current = jv_str(&c->in, "current_password");
 	const char *fresh = jv_str(&c->in, "new_password");
 	struct password_params pp = config_password_params(c->cfg);
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;
-	bool found = false;
-	enum db_result r;
 	enum status st = h_user_only(c);
 
 	if (st != ST_OK)
 		return st;
-	if ((r = store_user_by_id(c->db, c->a, p->id, &u, &found)) != DB_OK)
-		return reply_db_status(r);
-	if (!found)
-		return revoked(c, "Token has been revoked");
-	if (u.locked_seconds > 0) {
-		c->rep->retry_after = u.locked_seconds;
-		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
-	}
+	if ((st = h_auth_caller(c, &u)) != ST_OK)
+		return st;
 	if (u.password_hash == NULL ||
 	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {
 		return h_auth_wrong_proof(c, &u, "auth.password_changed", "current_password");

@@ -91,6 +91,11 @@ enum session_list_col {
 /* A page of user_id's live sessions, current_sid's marked (enum session_list_col). */
 enum db_result store_session_list(struct db *db, struct arena *a, const char *user_id,
     const char *current_sid, long idle, long limit, long offset, struct db_rows *rows);
+/* *recent: session sid's user proved who they are within window seconds (step-up). */
+enum db_result store_session_proved(struct db *db, struct arena *a, const char *sid, long window,
+    bool *recent);
+/* Record a fresh proof (and activity) in session sid. */
+enum db_result store_session_prove(struct db *db, const char *sid);
 /* End session sid if it is user_id's and live; *changed says so. */
 enum db_result store_session_revoke_own(struct db *db, const char *sid, const char *user_id,
     bool *changed);

@@ -194,6 +194,12 @@ static struct db_query catalog[STMT_MAX] = {
 	    "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP() "
 	    "AND last_seen_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
 	    "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
+	/* Step-up: was the user's identity proved in this session within ? seconds. */
+	[STMT_SESSION_PROVED] = DB_QUERY(
+	    "SELECT proved_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND FROM sessions WHERE id = ?"),
+	[STMT_SESSION_PROVE] = DB_QUERY(
+	    "UPDATE sessions SET proved_at = UTC_TIMESTAMP(6), last_seen_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND revoked_at IS NULL"),
 	/* One of the caller's own sessions: another user's id changes nothing (a 404). */
 	[STMT_SESSION_REVOKE_OWN] = DB_QUERY(
 	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
@@ -526,6 +532,8 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	 * is bounded by half the idle timeout (src/auth.c), not by this write.
 	 */
 	[STMT_SESSION_TOUCH] = STMT_KEEPS,
+	/* A fresh proof widens what the session may do; it takes nothing away. */
+	[STMT_SESSION_PROVE] = STMT_KEEPS,
 	[STMT_APIKEY_CREATE] = STMT_KEEPS, [STMT_APIKEY_GUARD_PARENT] = STMT_KEEPS,
 	[STMT_APIKEY_USAGE] = STMT_KEEPS, [STMT_APIKEY_ROTATE_COPY] = STMT_KEEPS,
 	/* Activity and policy: what a key did, what new keys may be; no key changes. */

@@ -72,6 +72,24 @@ store_session_list(struct db *db, struct arena *a, const char *user_id, const ch
 }
 
 enum db_result
+store_session_proved(struct db *db, struct arena *a, const char *sid, long window, bool *recent)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_SESSION_PROVED, &rows, &found, DBP_INT(window),
+	    DBP_STR(sid));
+
+	*recent = r == DB_OK && found && db_cell_int(&rows, 0, 0) == 1;
+	return r;
+}
+
+enum db_result
+store_session_prove(struct db *db, const char *sid)
+{
+	return STORE_RUN(db, STMT_SESSION_PROVE, NULL, NULL, DBP_STR(sid));
+}
+
+enum db_result
 store_session_revoke_own(struct db *db, const char *sid, const char *user_id, bool *changed)
 {
 	return STORE_CHANGE(db, STMT_SESSION_REVOKE_OWN, changed, DBP_STR(sid), DBP_STR(user_id));

@@ -16,7 +16,7 @@ environment), never by sleeping for minutes.
 import time
 
 from lib import api, checks
-from lib.api import Client, Org, ok, denied, not_found
+from lib.api import Org, ok, denied, not_found
 from lib.checks import expect
 from test_identity import ACCESS_TTL, REFRESH, REFRESH_TTL, own_origin, set_cookies, expect_cookie
 from test_identity_config import own_instance

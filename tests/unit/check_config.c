@@ -138,6 +138,7 @@ static const struct {
 	{"jwt_refresh_ttl", offsetof(struct config, jwt_refresh_ttl), 43200},
 	{"jwt_idle_timeout", offsetof(struct config, jwt_idle_timeout), 1800},
 	{"jwt_refresh_grace", offsetof(struct config, jwt_refresh_grace), 10},
+	{"jwt_reauthentication_window", offsetof(struct config, jwt_reauthentication_window), 600},
 	{"argon2_memory", offsetof(struct config, argon2_memory), 19456},
 	{"argon2_iterations", offsetof(struct config, argon2_iterations), 2},
 	{"argon2_parallelism", offsetof(struct config, argon2_parallelism), 1},
