@@ -22,6 +22,44 @@ token_fail(struct ctx *c, const char *detail)
 	return ST_INVALID_TOKEN;
 }
 
+long
+auth_touch_interval(const struct config *cfg)
+{
+	long touch = cfg->jwt_idle_timeout / 30;
+	return touch < 60 ? touch : 60;
+}
+
+/*
+ * An access token's use is activity of its session (doc/api.md section 3,
+ * Sessions): recorded here, where the credential cache has missed and the
+ * database is asked anyway, and only when the last record is older than
+ * the touch interval, so that no request pays a write of its own. A use
+ * the cache answers is not recorded: the cached entry lasts at most half
+ * the idle timeout from the last record, so a session used at shorter
+ * intervals comes back here, and is touched, before it can go idle.
+ * Returns how long the cache may keep the token.
+ */
+static time_t
+session_seen(struct ctx *c, const struct session_check *sc, time_t now)
+{
+	long long seen = sc->last_seen;
+
+	if (sc->stale) {
+		/* A failed touch only shortens the session: the request goes on. */
+		if (store_session_touch(c->db, c->principal.claims.sid) == DB_OK)
+			seen = (long long)now;
+		else
+			log_warning("could not record the activity of a session");
+	}
+	time_t until = c->principal.claims.exp;
+	if (sc->expires_at > 0 && sc->expires_at < (long long)until)
+		until = (time_t)sc->expires_at;
+	long long idle_bound = seen + c->cfg->jwt_idle_timeout / 2;
+	if (idle_bound < (long long)until)
+		until = (time_t)idle_bound;
+	return until;
+}
+
 enum status
 auth_access_token(struct ctx *c, const char *token)
 {
@@ -41,11 +79,13 @@ auth_access_token(struct ctx *c, const char *token)
 	if (te != TOKEN_OK)
 		return token_fail(c, token_error_detail(te));
 	enum db_result r = store_session_check(c->db, c->a, p->claims.sid, p->claims.sub,
-	    p->claims.jti, &sc);
+	    p->claims.jti, c->cfg->jwt_idle_timeout, auth_touch_interval(c->cfg), &sc);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (!sc.found || !sc.session_live || sc.jti_revoked)
 		return token_fail(c, "Token has been revoked");
+	if (sc.idle)
+		return token_fail(c, AUTH_SESSION_EXPIRED);
 	if (!sc.user_active)
 		return token_fail(c, "User account is deactivated");
 	int role = role_parse(sc.role);
@@ -59,10 +99,7 @@ auth_access_token(struct ctx *c, const char *token)
 	p->perms = role_permissions((enum role)role);
 	p->email = sc.email;
 	p->name = sc.name;
-	time_t until = p->claims.exp;
-	if (sc.expires_at > 0 && sc.expires_at < (long long)until)
-		until = (time_t)sc.expires_at;
-	credcache_put(ck, epoch, until, p);
+	credcache_put(ck, epoch, session_seen(c, &sc, now), p);
 	return ST_OK;
 }
 

@@ -42,9 +42,12 @@ struct config {
 	char *jwt_verify_secret_files;
 	char *jwt_issuer;
 	long jwt_access_ttl;
-	long jwt_refresh_ttl;
+	long jwt_refresh_ttl;        /* a session's absolute lifetime */
+	long jwt_idle_timeout;       /* a session unused this long has ended */
 	bool jwt_refresh_rotation;
+	bool jwt_cookie_refresh_rotation;   /* rotate refreshes that came by cookie */
 	long jwt_refresh_grace;
+	long jwt_reauthentication_window;   /* step-up: how recent a proof must be */
 	/* [password] */
 	long argon2_memory;
 	long argon2_iterations;

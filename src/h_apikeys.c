@@ -124,7 +124,7 @@ h_apikeys_create(struct ctx *c)
 
 	struct apikey_policy pol;
 
-	if ((st = wanted_permissions(c, &want)) != ST_OK)
+	if ((st = h_step_up(c)) != ST_OK || (st = wanted_permissions(c, &want)) != ST_OK)
 		return st;
 	if ((r = store_apikey_policy_get(c->db, c->a, pr->org_id, &pol)) != DB_OK)
 		return reply_db_status(r);

@@ -229,13 +229,20 @@ h_auth_login(struct ctx *c)
 	return h_mfa_after_password(c, &u);
 }
 
-/* The refresh token: from the body when one was sent, else from the cookie (CSRF-checked). */
+/*
+ * The refresh token: from the body when one was sent, else from the cookie
+ * (CSRF-checked). *rotate: whether this refresh rotates, by where the token
+ * came from (doc/api.md section 6, refresh: the body's token stays valid
+ * unless [jwt] refresh_rotation; the browser stores a new cookie by itself).
+ */
 static enum status
-refresh_token_of(struct ctx *c, const char **tok)
+refresh_token_of(struct ctx *c, const char **tok, bool *rotate)
 {
 	*tok = jv_str(&c->in, "refresh_token");
+	*rotate = c->cfg->jwt_refresh_rotation;
 	if (*tok == NULL) {
 		*tok = request_cookie(c->req, session_refresh_cookie(c->cfg));
+		*rotate = c->cfg->jwt_cookie_refresh_rotation;
 		if (*tok != NULL && **tok != '\0' && !auth_same_origin(c))
 			return h_fail(c, ST_CSRF_REJECTED, "Cross-site request rejected");
 	}
@@ -264,20 +271,27 @@ revoked(struct ctx *c, const char *detail)
  * dispatcher's retry: nothing failed, the race was lost cleanly.
  */
 static enum status
-refresh_settle(struct ctx *c, const struct token_claims *rc, time_t now, struct session_refresh *s)
+refresh_settle(struct ctx *c, const struct token_claims *rc, time_t now, struct session_refresh *s,
+    bool *rotate)
 {
 	enum db_result r;
 
 	for (int pass = 0;; pass++) {
-		if ((r = store_session_for_refresh(c->db, c->a, rc->sid, c->cfg->jwt_refresh_grace, s)) != DB_OK)
+		if ((r = store_session_for_refresh(c->db, c->a, rc->sid, c->cfg->jwt_refresh_grace,
+		    c->cfg->jwt_idle_timeout, s)) != DB_OK)
 			return reply_db_status(r);
 		if (!s->found || !s->live || strcmp(s->user_id, rc->sub) != 0)
 			return revoked(c, "Token has been revoked");
+		if (s->idle)
+			return revoked(c, AUTH_SESSION_EXPIRED);
 		if (!s->user_active)
 			return revoked(c, "User account is deactivated");
 		bool current = strcmp(rc->jti, s->refresh_jti) == 0;
-		bool grace_retry = !current && c->cfg->jwt_refresh_rotation && s->previous_jti != NULL &&
+		/* A rotated session (previous_jti set) answers a retry whichever way it came. */
+		bool grace_retry = !current && s->previous_jti != NULL &&
 		    strcmp(rc->jti, s->previous_jti) == 0 && s->in_grace;
+		if (grace_retry)
+			*rotate = true;
 		if (!current && !grace_retry) {
 			/* A refresh token that was already exchanged: assume theft, end the session. */
 			if ((r = store_session_revoke(c->db, rc->sid)) != DB_OK)
@@ -287,7 +301,7 @@ refresh_settle(struct ctx *c, const struct token_claims *rc, time_t now, struct 
 			audit_record(c, s->org_id, "auth.refresh", "reuse_detected", "session", rc->sid);
 			return revoked(c, "Token has been revoked");
 		}
-		if (!c->cfg->jwt_refresh_rotation || !current)
+		if (!*rotate || !current)
 			return ST_OK;
 		char jti[UUID_STR_LEN];
 		bool moved = false;
@@ -333,17 +347,21 @@ h_auth_refresh(struct ctx *c)
 	struct session_refresh s;
 	const char *tok = NULL, *new_refresh = NULL;
 	time_t now = time(NULL);
+	bool rotate = false;
 	enum db_result r;
-	enum status st = refresh_token_of(c, &tok);
+	enum status st = refresh_token_of(c, &tok, &rotate);
 
 	if (st != ST_OK)
 		return st;
 	enum token_error te = token_verify(c->keys, tok, TOKEN_REFRESH, now, &rc);
 	if (te != TOKEN_OK)
 		return revoked(c, token_error_detail(te));
-	if ((st = refresh_settle(c, &rc, now, &s)) != ST_OK)
+	if ((st = refresh_settle(c, &rc, now, &s, &rotate)) != ST_OK)
 		return st;
-	if (c->cfg->jwt_refresh_rotation) {
+	/* A refresh is the session's activity (doc/api.md section 3, Sessions). */
+	if ((r = store_session_touch(c->db, rc.sid)) != DB_OK)
+		return reply_db_status(r);
+	if (rotate) {
 		/* The same refresh token a retry within the grace window already got: same claims, same bytes. */
 		if (session_claims(&next, TOKEN_REFRESH, s.user_id, s.org_id, s.role, rc.sid,
 		    (time_t)s.rotated_at, (time_t)s.expires_at) != 0)
@@ -367,8 +385,8 @@ h_auth_refresh(struct ctx *c)
 	return ST_OK;
 }
 
-static enum status
-user_only(struct ctx *c)
+enum status
+h_user_only(struct ctx *c)
 {
 	if (c->principal.type == PRINCIPAL_USER)
 		return ST_OK;
@@ -379,7 +397,7 @@ enum status
 h_auth_logout(struct ctx *c)
 {
 	const struct principal *p = &c->principal;
-	enum status st = user_only(c);
+	enum status st = h_user_only(c);
 	enum db_result r;
 
 	if (st != ST_OK)
@@ -390,8 +408,7 @@ h_auth_logout(struct ctx *c)
 	    (r = audit_record(c, p->org_id, "auth.logout", "success", "session", p->claims.sid)) != DB_OK)
 		return reply_db_status(r);
 	reply_json(c->rep, ST_NO_CONTENT, NULL);
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), "", "/", 0));
-	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_refresh_cookie(c->cfg), "", COOKIE_REFRESH_PATH, 0));
+	session_cookies_expire(c);
 	return ST_NO_CONTENT;
 }
 
@@ -462,6 +479,23 @@ h_auth_wrong_proof(struct ctx *c, const struct user_row *u, const char *action, 
 	return params_field_error(c, field, "is incorrect");
 }
 
+enum status
+h_auth_caller(struct ctx *c, struct user_row *u)
+{
+	bool found = false;
+	enum db_result r = store_user_by_id(c->db, c->a, c->principal.id, u, &found);
+
+	if (r != DB_OK)
+		return reply_db_status(r);
+	if (!found)
+		return revoked(c, "Token has been revoked");
+	if (u->locked_seconds > 0) {
+		c->rep->retry_after = u->locked_seconds;
+		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
+	}
+	return ST_OK;
+}
+
 /*
  * TX_NONE: a wrong current password counts toward the lockout whatever
  * follows, and the argon2 work stays outside the transaction.
@@ -469,26 +503,17 @@ h_auth_wrong_proof(struct ctx *c, const struct user_row *u, const char *action, 
 enum status
 h_auth_password(struct ctx *c)
 {
-	const struct principal *p = &c->principal;
 	const char *current = jv_str(&c->in, "current_password");
 	const char *fresh = jv_str(&c->in, "new_password");
 	struct password_params pp = config_password_params(c->cfg);
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;
-	bool found = false;
-	enum db_result r;
-	enum status st = user_only(c);
+	enum status st = h_user_only(c);
 
 	if (st != ST_OK)
 		return st;
-	if ((r = store_user_by_id(c->db, c->a, p->id, &u, &found)) != DB_OK)
-		return reply_db_status(r);
-	if (!found)
-		return revoked(c, "Token has been revoked");
-	if (u.locked_seconds > 0) {
-		c->rep->retry_after = u.locked_seconds;
-		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
-	}
+	if ((st = h_auth_caller(c, &u)) != ST_OK)
+		return st;
 	if (u.password_hash == NULL ||
 	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {
 		return h_auth_wrong_proof(c, &u, "auth.password_changed", "current_password");

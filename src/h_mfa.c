@@ -168,9 +168,8 @@ h_mfa_totp_confirm(struct ctx *c)
 	return st;
 }
 
-/* Disabling's proof: the password, or a current code; *ok when right. */
-static enum status
-disable_proof(struct ctx *c, const struct user_row *u, bool *ok)
+enum status
+h_mfa_proof(struct ctx *c, const struct user_row *u, bool *ok)
 {
 	const char *code = jv_str(&c->in, "code"), *password = jv_str(&c->in, "password");
 
@@ -226,7 +225,7 @@ h_mfa_disable(struct ctx *c)
 		c->rep->retry_after = u.locked_seconds;
 		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
 	}
-	if ((st = disable_proof(c, &u, &ok)) != ST_OK)
+	if ((st = h_mfa_proof(c, &u, &ok)) != ST_OK)
 		return st;
 	if (!ok) {
 		return h_auth_wrong_proof(c, &u, "auth.mfa_failed",

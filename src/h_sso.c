@@ -813,7 +813,8 @@ h_sso_connection_put(struct ctx *c)
 	struct oidc_provider p;
 	enum status st;
 
-	if ((st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
+	if ((st = h_step_up(c)) == ST_OK &&
+	    (st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
 	    (st = default_role_check(c, auto_create, &role)) == ST_OK &&
 	    (st = connection_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
 		struct sso_connection_write w = {

@@ -114,8 +114,8 @@ h_users_create(struct ctx *c)
 	bool found = false;
 	enum db_result r;
 
-	enum status st = h_auth_ip_budget(c);
-	if (st != ST_OK)
+	enum status st = h_step_up(c);
+	if (st != ST_OK || (st = h_auth_ip_budget(c)) != ST_OK)
 		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
@@ -155,7 +155,8 @@ h_users_update(struct ctx *c)
 
 	if (!params_uuid(c, 0, id))
 		return ST_NOT_FOUND;
-	if (role != NULL && (st = role_grantable(c, role)) != ST_OK)
+	/* A role change needs a recent proof; a name or state change does not. */
+	if (role != NULL && ((st = h_step_up(c)) != ST_OK || (st = role_grantable(c, role)) != ST_OK))
 		return st;
 	/*
 	 * TX_WRITE. Lock the admins first, then read the target: the last-admin

@@ -115,6 +115,24 @@ enum status h_auth_refresh(struct ctx *c);
 enum status h_auth_logout(struct ctx *c);
 enum status h_auth_me(struct ctx *c);
 enum status h_auth_password(struct ctx *c);
+/*
+ * The signed-in user's row in u, for a request that asks them to prove
+ * who they are: 401 when the user is gone, 423 with Retry-After when locked.
+ */
+enum status h_auth_caller(struct ctx *c, struct user_row *u);
+/* ST_OK for a user's session; 403 INSUFFICIENT_PERMISSIONS for an API key. */
+enum status h_user_only(struct ctx *c);
+
+enum status h_sessions_list(struct ctx *c);
+enum status h_sessions_delete(struct ctx *c);
+enum status h_sessions_delete_all(struct ctx *c);
+/*
+ * Step-up (doc/api.md section 3, "Step-up"): ST_OK when the caller is an
+ * API key or a session whose user proved who they are within [jwt]
+ * reauthentication_window; else 401 REAUTHENTICATION_REQUIRED.
+ */
+enum status h_step_up(struct ctx *c);
+enum status h_auth_reauthenticate(struct ctx *c);
 
 enum status h_apikeys_create(struct ctx *c);
 enum status h_apikeys_list(struct ctx *c);
@@ -164,6 +182,12 @@ enum status h_mfa_subject(struct ctx *c, const char *purpose, struct user_row *u
  */
 enum status h_mfa_code_check(struct ctx *c, const char *user_id, const char *code, bool confirm,
     bool *ok);
+/*
+ * A signed-in user's proof in the body: exactly one of password and code
+ * (a current TOTP code, spent), else a 400 naming them. *ok when right;
+ * a code without two-factor sign-in enabled is 409 (h_mfa_code_check).
+ */
+enum status h_mfa_proof(struct ctx *c, const struct user_row *u, bool *ok);
 enum status h_mfa_verify(struct ctx *c);
 enum status h_mfa_totp_enrol(struct ctx *c);
 enum status h_mfa_totp_confirm(struct ctx *c);

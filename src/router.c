@@ -109,6 +109,12 @@ static const struct field_spec mfa_policy_fields[] = {
 	{"require", FIELD_ENUM, true, false, 0, 0, mfa_policies},
 };
 
+/* Exactly one of them; h_mfa_proof says so when not. */
+static const struct field_spec reauthenticate_fields[] = {
+	{"password", FIELD_STRING, false, false, 1, 4096, NULL},
+	{"code", FIELD_STRING, false, false, 1, 16, NULL},
+};
+
 static const struct route routes[] = {
 	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/register", ROUTE_PUBLIC, PERM_NONE, h_auth_register, TX_NONE, BODY_JSON, FIELDS(register_fields)},
@@ -117,6 +123,10 @@ static const struct route routes[] = {
 	{METHOD_POST, "/auth/logout", ROUTE_CREDENTIAL, PERM_NONE, h_auth_logout, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/auth/me", ROUTE_CREDENTIAL, PERM_NONE, h_auth_me, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/password", ROUTE_CREDENTIAL, PERM_NONE, h_auth_password, TX_NONE, BODY_JSON, FIELDS(password_fields)},
+	{METHOD_POST, "/auth/reauthenticate", ROUTE_CREDENTIAL, PERM_NONE, h_auth_reauthenticate, TX_NONE, BODY_JSON, FIELDS(reauthenticate_fields)},
+	{METHOD_GET, "/auth/sessions", ROUTE_CREDENTIAL, PERM_NONE, h_sessions_list, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_DELETE, "/auth/sessions", ROUTE_CREDENTIAL, PERM_NONE, h_sessions_delete_all, TX_WRITE, BODY_NONE, NO_FIELDS},
+	{METHOD_DELETE, "/auth/sessions/{id}", ROUTE_CREDENTIAL, PERM_NONE, h_sessions_delete, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_create, TX_WRITE, BODY_JSON, FIELDS(apikey_fields)},
 	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_DELETE, "/api-keys/{id}", ROUTE_CREDENTIAL, PERM_API_KEYS_DELETE, h_apikeys_delete, TX_WRITE, BODY_NONE, NO_FIELDS},

@@ -17,6 +17,14 @@ session_cookie(struct ctx *c, const char *name, const char *value, const char *p
 	    value, path, max_age, secure ? "; Secure" : "");
 }
 
+void
+session_cookies_expire(struct ctx *c)
+{
+	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), "", "/", 0));
+	reply_header(c->rep, "Set-Cookie",
+	    session_cookie(c, session_refresh_cookie(c->cfg), "", COOKIE_REFRESH_PATH, 0));
+}
+
 const char *
 session_access_cookie(const struct config *cfg)
 {

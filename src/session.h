@@ -25,6 +25,8 @@ enum status session_start_with(struct ctx *c, const struct user_row *u, session_
 const char *session_cookie(struct ctx *c, const char *name, const char *value, const char *path,
     long max_age);
 #define COOKIE_REFRESH_PATH "/api/v1/auth"
+/* Expire both cookies on c->rep: the answer of a request that ended its own session. */
+void session_cookies_expire(struct ctx *c);
 /*
  * The cookies' names. In production (cookies are Secure) they carry the
  * browser-enforced prefixes: `__Host-access_token` (Secure, Path=/, no Domain:

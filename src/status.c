@@ -13,6 +13,8 @@ static const struct status_info status_table[ST_MAX] = {
 	[ST_INVALID_TOKEN] = {401, "Unauthorized", "INVALID_TOKEN", "Token is missing"},
 	[ST_INVALID_API_KEY] = {401, "Unauthorized", "INVALID_API_KEY", "Invalid API key"},
 	[ST_INVALID_CREDENTIALS] = {401, "Unauthorized", "INVALID_CREDENTIALS", "Invalid email or password"},
+	[ST_REAUTHENTICATION_REQUIRED] = {401, "Unauthorized", "REAUTHENTICATION_REQUIRED",
+	    "Recent authentication required"},
 	[ST_INSUFFICIENT_PERMISSIONS] = {403, "Forbidden", "INSUFFICIENT_PERMISSIONS", "Insufficient permissions"},
 	[ST_CSRF_REJECTED] = {403, "Forbidden", "CSRF_REJECTED", "Cross-site request rejected"},
 	[ST_HTTPS_REQUIRED] = {403, "Forbidden", "HTTPS_REQUIRED", "HTTPS is required"},

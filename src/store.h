@@ -75,16 +75,37 @@ struct session_check {
 	bool found, session_live, user_active, jti_revoked;
 	const char *role, *email, *name, *org_id;
 	long long expires_at;   /* the session's end, epoch seconds: a cached token's bound */
+	bool idle;              /* unused for longer than idle (ended) */
+	bool stale;             /* last seen longer ago than touch: record this use */
+	long long last_seen;    /* epoch seconds */
 };
 enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
-    const char *user_id, const char *jti, struct session_check *out);
+    const char *user_id, const char *jti, long idle, long touch, struct session_check *out);
+/* Record activity of session sid now (the idle timeout). */
+enum db_result store_session_touch(struct db *db, const char *sid);
+/* STMT_SESSION_LIST: one of the caller's sessions (doc/api.md section 6, listSessions). */
+enum session_list_col {
+	SESSION_COL_ID, SESSION_COL_CREATED_AT, SESSION_COL_LAST_SEEN_AT, SESSION_COL_EXPIRES_AT,
+	SESSION_COL_IP, SESSION_COL_USER_AGENT, SESSION_COL_CURRENT, SESSION_COL_MAX
+};
+/* A page of user_id's live sessions, current_sid's marked (enum session_list_col). */
+enum db_result store_session_list(struct db *db, struct arena *a, const char *user_id,
+    const char *current_sid, long idle, long limit, long offset, struct db_rows *rows);
+/* *recent: session sid's user proved who they are within window seconds (step-up). */
+enum db_result store_session_proved(struct db *db, struct arena *a, const char *sid, long window,
+    bool *recent);
+/* Record a fresh proof (and activity) in session sid. */
+enum db_result store_session_prove(struct db *db, const char *sid);
+/* End session sid if it is user_id's and live; *changed says so. */
+enum db_result store_session_revoke_own(struct db *db, const char *sid, const char *user_id,
+    bool *changed);
 struct session_refresh {
-	bool found, live, user_active, in_grace;
+	bool found, live, user_active, in_grace, idle;
 	const char *user_id, *org_id, *role, *refresh_jti, *previous_jti;
 	long long rotated_at, expires_at;   /* epoch seconds */
 };
 enum db_result store_session_for_refresh(struct db *db, struct arena *a, const char *sid,
-    long grace, struct session_refresh *out);
+    long grace, long idle, struct session_refresh *out);
 /* Move the session to new_jti if its current refresh jti is still old_jti; *moved says so. */
 enum db_result store_session_rotate(struct db *db, const char *sid, const char *old_jti,
     const char *new_jti, long long rotated_at, bool *moved);

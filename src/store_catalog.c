@@ -161,19 +161,49 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SESSION_CREATE] = DB_QUERY(
 	    "INSERT INTO sessions (id, user_id, organization_id, expires_at, refresh_jti, ip, user_agent) "
 	    "VALUES (?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, ?, ?, LEFT(?, 512))"),
-	/* enum session_check_col. Primary-key lookups only: session, its user, the jti in the deny list. */
+	/*
+	 * enum session_check_col. Primary-key lookups only: session, its user,
+	 * the jti in the deny list. Then: idle past the idle timeout (first ?),
+	 * last seen longer ago than the touch interval (second ?), last seen.
+	 */
 	[STMT_SESSION_CHECK] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, u.role, "
 	    "u.email, u.name, u.organization_id, "
-	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?), UNIX_TIMESTAMP(s.expires_at) "
+	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?), UNIX_TIMESTAMP(s.expires_at), "
+	    "s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
+	    "s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND, UNIX_TIMESTAMP(s.last_seen_at) "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
-	/* enum session_refresh_col. */
+	/* enum session_refresh_col; the second ? is the idle timeout. */
 	[STMT_SESSION_FOR_REFRESH] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, s.user_id, "
 	    "u.organization_id, u.role, s.refresh_jti, s.previous_refresh_jti, "
 	    "s.rotated_at IS NOT NULL AND s.rotated_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
-	    "COALESCE(UNIX_TIMESTAMP(s.rotated_at), 0), UNIX_TIMESTAMP(s.expires_at) "
+	    "COALESCE(UNIX_TIMESTAMP(s.rotated_at), 0), UNIX_TIMESTAMP(s.expires_at), "
+	    "s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?"),
+	/* Activity, for the idle timeout (sql/010_session_activity.sql). */
+	[STMT_SESSION_TOUCH] = DB_QUERY(
+	    "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP(6) WHERE id = ? AND revoked_at IS NULL"),
+	/*
+	 * enum session_list_col: the caller's live sessions; the first ? is the
+	 * caller's own session (current), the third the idle timeout.
+	 */
+	[STMT_SESSION_LIST] = DB_QUERY(
+	    "SELECT id, " SQL_ISO8601("created_at") ", " SQL_ISO8601("last_seen_at") ", "
+	    SQL_ISO8601("expires_at") ", ip, user_agent, IF(id = ?, 1, 0) FROM sessions "
+	    "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP() "
+	    "AND last_seen_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
+	    "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
+	/* Step-up: was the user's identity proved in this session within ? seconds. */
+	[STMT_SESSION_PROVED] = DB_QUERY(
+	    "SELECT proved_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND FROM sessions WHERE id = ?"),
+	[STMT_SESSION_PROVE] = DB_QUERY(
+	    "UPDATE sessions SET proved_at = UTC_TIMESTAMP(6), last_seen_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND revoked_at IS NULL"),
+	/* One of the caller's own sessions: another user's id changes nothing (a 404). */
+	[STMT_SESSION_REVOKE_OWN] = DB_QUERY(
+	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND user_id = ? AND revoked_at IS NULL"),
 	/* Compare-and-set on the current jti: of two refreshes racing, one rotates. */
 	[STMT_SESSION_ROTATE] = DB_QUERY(
 	    "UPDATE sessions SET previous_refresh_jti = refresh_jti, refresh_jti = ?, "
@@ -478,7 +508,7 @@ static struct db_query catalog[STMT_MAX] = {
 /* Every write to a credential table, classified; the rest are STMT_OTHER. */
 static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SESSION_REVOKE] = STMT_REVOKES, [STMT_SESSION_REVOKE_USER] = STMT_REVOKES,
-	[STMT_TOKEN_REVOKE] = STMT_REVOKES,
+	[STMT_TOKEN_REVOKE] = STMT_REVOKES, [STMT_SESSION_REVOKE_OWN] = STMT_REVOKES,
 	/* Deactivation, a role (a key's permissions follow its root user's), the name /auth/me shows. */
 	[STMT_USER_UPDATE] = STMT_REVOKES,
 	[STMT_USER_SET_PASSWORD] = STMT_REVOKES,
@@ -497,6 +527,13 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_USER_UNLOCK] = STMT_KEEPS, [STMT_SESSION_CREATE] = STMT_KEEPS,
 	/* A refresh moves the refresh token only: the session and its access tokens stay valid. */
 	[STMT_SESSION_ROTATE] = STMT_KEEPS,
+	/*
+	 * Activity moves the idle deadline later, never earlier; a cached token
+	 * is bounded by half the idle timeout (src/auth.c), not by this write.
+	 */
+	[STMT_SESSION_TOUCH] = STMT_KEEPS,
+	/* A fresh proof widens what the session may do; it takes nothing away. */
+	[STMT_SESSION_PROVE] = STMT_KEEPS,
 	[STMT_APIKEY_CREATE] = STMT_KEEPS, [STMT_APIKEY_GUARD_PARENT] = STMT_KEEPS,
 	[STMT_APIKEY_USAGE] = STMT_KEEPS, [STMT_APIKEY_ROTATE_COPY] = STMT_KEEPS,
 	/* Activity and policy: what a key did, what new keys may be; no key changes. */

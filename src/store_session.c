@@ -18,14 +18,14 @@ static const struct store_field check_fields[] = {CHECK_COLUMNS_LIST(CHECK_FIELD
 
 enum db_result
 store_session_check(struct db *db, struct arena *a, const char *sid, const char *user_id,
-    const char *jti, struct session_check *out)
+    const char *jti, long idle, long touch, struct session_check *out)
 {
 	struct db_rows rows;
 	enum db_result r;
 
 	memset(out, 0, sizeof(*out));
-	r = STORE_ONE(db, a, STMT_SESSION_CHECK, &rows, &out->found, DBP_STR(jti), DBP_STR(sid),
-	    DBP_STR(user_id));
+	r = STORE_ONE(db, a, STMT_SESSION_CHECK, &rows, &out->found, DBP_STR(jti), DBP_INT(idle),
+	    DBP_INT(touch), DBP_STR(sid), DBP_STR(user_id));
 	if (out->found)
 		STORE_DECODE(&rows, 0, check_fields, out);
 	return r;
@@ -36,14 +36,14 @@ static const struct store_field refresh_fields[] = {REFRESH_COLUMNS_LIST(REFRESH
 
 enum db_result
 store_session_for_refresh(struct db *db, struct arena *a, const char *sid, long grace,
-    struct session_refresh *out)
+    long idle, struct session_refresh *out)
 {
 	struct db_rows rows;
 	enum db_result r;
 
 	memset(out, 0, sizeof(*out));
 	r = STORE_ONE(db, a, STMT_SESSION_FOR_REFRESH, &rows, &out->found, DBP_INT(grace),
-	    DBP_STR(sid));
+	    DBP_INT(idle), DBP_STR(sid));
 	if (out->found)
 		STORE_DECODE(&rows, 0, refresh_fields, out);
 	return r;
@@ -55,6 +55,44 @@ store_session_rotate(struct db *db, const char *sid, const char *old_jti, const 
 {
 	return STORE_CHANGE(db, STMT_SESSION_ROTATE, moved, DBP_STR(new_jti), DBP_INT(rotated_at),
 	    DBP_STR(sid), DBP_STR(old_jti));
+}
+
+enum db_result
+store_session_touch(struct db *db, const char *sid)
+{
+	return STORE_RUN(db, STMT_SESSION_TOUCH, NULL, NULL, DBP_STR(sid));
+}
+
+enum db_result
+store_session_list(struct db *db, struct arena *a, const char *user_id, const char *current_sid,
+    long idle, long limit, long offset, struct db_rows *rows)
+{
+	return STORE_RUN(db, STMT_SESSION_LIST, rows, a, DBP_STR(current_sid), DBP_STR(user_id),
+	    DBP_INT(idle), DBP_INT(limit), DBP_INT(offset));
+}
+
+enum db_result
+store_session_proved(struct db *db, struct arena *a, const char *sid, long window, bool *recent)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_SESSION_PROVED, &rows, &found, DBP_INT(window),
+	    DBP_STR(sid));
+
+	*recent = r == DB_OK && found && db_cell_int(&rows, 0, 0) == 1;
+	return r;
+}
+
+enum db_result
+store_session_prove(struct db *db, const char *sid)
+{
+	return STORE_RUN(db, STMT_SESSION_PROVE, NULL, NULL, DBP_STR(sid));
+}
+
+enum db_result
+store_session_revoke_own(struct db *db, const char *sid, const char *user_id, bool *changed)
+{
+	return STORE_CHANGE(db, STMT_SESSION_REVOKE_OWN, changed, DBP_STR(sid), DBP_STR(user_id));
 }
 
 enum db_result

@@ -36,7 +36,7 @@ INCIDENTS = API + "/incidents"
 
 PW = "correct horse battery staple"
 ACCESS_TTL = 3600
-REFRESH_TTL = 604800
+REFRESH_TTL = 43200     # [jwt] refresh_ttl: a session's absolute lifetime, 12 hours
 LOCKOUT_THRESHOLD = 5
 
 # doc/api.md section 5.
@@ -275,7 +275,7 @@ def test_seed_flow_register_login_me_refresh_logout(fe):
     r = fe.post_json(REFRESH, {"refresh_token": refresh})
     expect(r.status == 200, "POST /auth/refresh with the refresh token", r)
     rb = checks.json_body(r)
-    expect(set(rb) == REFRESH_KEYS, "refresh body keys %s, not %s (rotation is off by default)"
+    expect(set(rb) == REFRESH_KEYS, "refresh body keys %s, not %s (a body refresh does not rotate by default)"
            % (sorted(rb), sorted(REFRESH_KEYS)), r)
     expect(rb["token_type"] == "bearer" and rb["expires_in"] == ACCESS_TTL,
            "refresh token_type/expires_in", r)
@@ -287,15 +287,21 @@ def test_seed_flow_register_login_me_refresh_logout(fe):
     expect_cookie(r, cookies, "access_token", access2, "/", ACCESS_TTL)
     expect_me_ok(fe, access2, "GET /auth/me with the refreshed token")
 
-    # Refresh, cookie variant (a browser: same-origin).
+    # Refresh, cookie variant (a browser: same-origin). A cookie refresh
+    # rotates by default ([jwt] cookie_refresh_rotation): the browser gets a
+    # new refresh cookie, and the body names it too.
     r = fe.request("POST", REFRESH, headers={"Cookie": "refresh_token=" + refresh,
                                              "Origin": own_origin(fe)})
     expect(r.status == 200, "POST /auth/refresh with the refresh_token cookie", r)
     rb = checks.json_body(r)
-    expect(set(rb) == REFRESH_KEYS and rb["token_type"] == "bearer"
+    expect(set(rb) == REFRESH_KEYS | {"refresh_token"} and rb["token_type"] == "bearer"
            and rb["expires_in"] == ACCESS_TTL, "cookie refresh body", r)
     access3 = rb["access_token"]
-    expect_cookie(r, set_cookies(r), "access_token", access3, "/", ACCESS_TTL)
+    expect(rb["refresh_token"] != refresh, "a cookie refresh did not rotate", r)
+    cookies = set_cookies(r)
+    expect(set(cookies) == {"access_token", "refresh_token"},
+           "cookie refresh sets cookies %s" % sorted(cookies), r)
+    expect_cookie(r, cookies, "access_token", access3, "/", ACCESS_TTL)
     expect_me_ok(fe, access3, "GET /auth/me with the cookie-refreshed token")
 
     # Logout, as in the seed: the access token in the header, nothing else.

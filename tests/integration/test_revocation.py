@@ -75,6 +75,27 @@ def test_logout_refused_everywhere(fe):
     rounds(lambda: u.client.get("/auth/me"), token_refused, "after the logout")
 
 
+def test_ending_one_session_refuses_it_everywhere(fe):
+    org = Org(fe, "rv-session")
+    u = org.add_user("engineer")
+    other = api.User(fe, u.info, u.password).login()
+    rounds(lambda: other.client.get("/auth/me"), served, "the other session before")
+    ok(u.client.delete("/auth/sessions/" + other.sid), 204, "DELETE /auth/sessions/{id}")
+    rounds(lambda: other.client.get("/auth/me"), token_refused, "the ended session after")
+    rounds(lambda: u.client.get("/auth/me"), served, "the calling session after")
+
+
+def test_sign_out_everywhere_refuses_every_session_everywhere(fe):
+    org = Org(fe, "rv-signout")
+    u = org.add_user("engineer")
+    other = api.User(fe, u.info, u.password).login()
+    for who in (u, other):
+        rounds(lambda: who.client.get("/auth/me"), served, "a session before")
+    ok(u.client.delete("/auth/sessions"), 204, "DELETE /auth/sessions")
+    for who in (u, other):
+        rounds(lambda: who.client.get("/auth/me"), token_refused, "a session after signing out")
+
+
 def test_password_change_ends_other_sessions_everywhere(fe):
     org = Org(fe, "rv-password")
     u = org.add_user("engineer")

@@ -361,6 +361,7 @@ BODY = {
     "POST /api/v1/auth/mfa/verify": {"mfa_token": "t" * 43, "code": "123456"},
     # The sweep's user has no second factor: 409 before any proof is checked.
     "POST /api/v1/auth/mfa/disable": {"code": "123456"},
+    "POST /api/v1/auth/reauthenticate": {"code": "123456"},
     "PUT /api/v1/mfa-policy": {"require": "none"},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII

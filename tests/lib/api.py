@@ -109,8 +109,13 @@ def not_found(resp, what):
 
 def invalid_key(resp, what):
     """401 INVALID_API_KEY with WWW-Authenticate (doc/api.md section 2)."""
+    return unauthorized(resp, "INVALID_API_KEY", what)
+
+
+def unauthorized(resp, code, what):
+    """A 401 of `code` with WWW-Authenticate (doc/api.md section 2)."""
     try:
-        body = checks.error(resp, 401, "INVALID_API_KEY")
+        body = checks.error(resp, 401, code)
     except AssertionError as e:
         raise AssertionError("%s: %s" % (what, e)) from None
     expect(resp.header("WWW-Authenticate", "").startswith("Bearer"),

@@ -135,8 +135,10 @@ static const struct {
 	{"db_connect_timeout", offsetof(struct config, db_connect_timeout), 3},
 	{"db_query_timeout", offsetof(struct config, db_query_timeout), 5},
 	{"jwt_access_ttl", offsetof(struct config, jwt_access_ttl), 3600},
-	{"jwt_refresh_ttl", offsetof(struct config, jwt_refresh_ttl), 604800},
+	{"jwt_refresh_ttl", offsetof(struct config, jwt_refresh_ttl), 43200},
+	{"jwt_idle_timeout", offsetof(struct config, jwt_idle_timeout), 1800},
 	{"jwt_refresh_grace", offsetof(struct config, jwt_refresh_grace), 10},
+	{"jwt_reauthentication_window", offsetof(struct config, jwt_reauthentication_window), 600},
 	{"argon2_memory", offsetof(struct config, argon2_memory), 19456},
 	{"argon2_iterations", offsetof(struct config, argon2_iterations), 2},
 	{"argon2_parallelism", offsetof(struct config, argon2_parallelism), 1},
@@ -188,6 +190,7 @@ assert_defaults(const struct config *cfg, const char *label)
 	ck_assert_int_eq(cfg->log_level, 2);     /* error, warning, info, debug */
 	ck_assert(!cfg->registration);
 	ck_assert(!cfg->jwt_refresh_rotation);
+	ck_assert(cfg->jwt_cookie_refresh_rotation);
 	ck_assert(cfg->cache_credentials);
 	ck_assert_ptr_null(cfg->db_password);
 	ck_assert_ptr_nonnull(cfg->jwt_secret_file);
@@ -575,7 +578,9 @@ static const struct {
 	{"refresh equal to access", "[jwt]\naccess_ttl = 600\nrefresh_ttl = 600\n", "refresh_ttl", 0},
 	{"refresh below access", "[jwt]\naccess_ttl = 3600\nrefresh_ttl = 1800\n", "refresh_ttl", 0},
 	{"refresh one above access", "[jwt]\naccess_ttl = 600\nrefresh_ttl = 601\n", NULL, 1},
-	{"default refresh, access a day", "[jwt]\naccess_ttl = 86400\n", NULL, 1},
+	/* The default session lasts 12 hours: an access token may not outlive it. */
+	{"default refresh, access a second shorter", "[jwt]\naccess_ttl = 43199\n", NULL, 1},
+	{"default refresh, access a day", "[jwt]\naccess_ttl = 86400\n", "refresh_ttl", 0},
 	{"empty database name", "[database]\nname =\n", "name", 0},
 	{"database name 65 chars",
 	    "[database]\nname = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "name", 0},
