@@ -22,13 +22,6 @@ token_fail(struct ctx *c, const char *detail)
 	return ST_INVALID_TOKEN;
 }
 
-long
-auth_touch_interval(const struct config *cfg)
-{
-	long touch = cfg->jwt_idle_timeout / 30;
-	return touch < 60 ? touch : 60;
-}
-
 /*
  * An access token's use is activity of its session (doc/api.md section 3,
  * Sessions): recorded here, where the credential cache has missed and the
@@ -54,8 +47,8 @@ session_seen(struct ctx *c, const struct session_check *sc, time_t now)
 	time_t until = c->principal.claims.exp;
 	if (sc->expires_at > 0 && sc->expires_at < (long long)until)
 		until = (time_t)sc->expires_at;
-	long long idle_bound = seen + c->cfg->jwt_idle_timeout / 2;
-	if (idle_bound < (long long)until)
+	long long idle_bound = seen + sc->idle_timeout / 2;
+	if (sc->idle_timeout > 0 && idle_bound < (long long)until)
 		until = (time_t)idle_bound;
 	return until;
 }
@@ -79,7 +72,7 @@ auth_access_token(struct ctx *c, const char *token)
 	if (te != TOKEN_OK)
 		return token_fail(c, token_error_detail(te));
 	enum db_result r = store_session_check(c->db, c->a, p->claims.sid, p->claims.sub,
-	    p->claims.jti, c->cfg->jwt_idle_timeout, auth_touch_interval(c->cfg), &sc);
+	    p->claims.jti, &sc);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (!sc.found || !sc.session_live || sc.jti_revoked)

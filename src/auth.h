@@ -19,12 +19,7 @@ enum status auth_authenticate(struct ctx *c);
 enum status auth_access_token(struct ctx *c, const char *token);
 /* The 401 detail of a session that ended by the idle timeout (doc/api.md section 2). */
 #define AUTH_SESSION_EXPIRED "Session has expired"
-/*
- * Seconds an access token's use may go unrecorded ([jwt] idle_timeout / 30,
- * at most 60): the last_seen_at write happens at most this often.
- */
 struct config;
-long auth_touch_interval(const struct config *cfg);
 
 /* Check an X-API-Key value: format and checksum first, then one lookup by digest. */
 enum status auth_apikey(struct ctx *c, const char *key);

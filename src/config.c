@@ -57,8 +57,10 @@ static const struct cfg_key cfg_keys[] = {
 	{"jwt", "verify_secret_files", CFG_STR, OFF(jwt_verify_secret_files), "", 0, 0, NULL},
 	{"jwt", "issuer", CFG_STR, OFF(jwt_issuer), "overwatch", 0, 0, NULL},
 	{"jwt", "access_ttl", CFG_LONG, OFF(jwt_access_ttl), "3600", 10, DAY, NULL},
-	{"jwt", "refresh_ttl", CFG_LONG, OFF(jwt_refresh_ttl), "43200", 60, 365 * DAY, NULL},
-	{"jwt", "idle_timeout", CFG_LONG, OFF(jwt_idle_timeout), "1800", 1, 365 * DAY, NULL},
+	{"jwt", "refresh_ttl", CFG_LONG, OFF(jwt_refresh_ttl), "604800", 60, 365 * DAY, NULL},
+	{"jwt", "idle_timeout", CFG_LONG, OFF(jwt_idle_timeout), "0", 0, 365 * DAY, NULL},
+	{"jwt", "browser_session_ttl", CFG_LONG, OFF(jwt_browser_session_ttl), "43200", 60, 365 * DAY, NULL},
+	{"jwt", "browser_idle_timeout", CFG_LONG, OFF(jwt_browser_idle_timeout), "1800", 0, 365 * DAY, NULL},
 	{"jwt", "refresh_rotation", CFG_BOOL, OFF(jwt_refresh_rotation), "false", 0, 0, NULL},
 	{"jwt", "cookie_refresh_rotation", CFG_BOOL, OFF(jwt_cookie_refresh_rotation), "true", 0, 0, NULL},
 	{"jwt", "refresh_grace", CFG_LONG, OFF(jwt_refresh_grace), "10", 0, 300, NULL},
@@ -304,8 +306,9 @@ cfg_validate(struct config *cfg, char *err)
 		snprintf(err, CONFIG_ERR_LEN, "[jwt] issuer: must not be empty");
 		return -1;
 	}
-	if (cfg->jwt_refresh_ttl <= cfg->jwt_access_ttl) {
-		snprintf(err, CONFIG_ERR_LEN, "[jwt] refresh_ttl: must be longer than access_ttl");
+	if (cfg->jwt_refresh_ttl <= cfg->jwt_access_ttl || cfg->jwt_browser_session_ttl <= cfg->jwt_access_ttl) {
+		snprintf(err, CONFIG_ERR_LEN, "[jwt] %s: must be longer than access_ttl",
+		    cfg->jwt_refresh_ttl <= cfg->jwt_access_ttl ? "refresh_ttl" : "browser_session_ttl");
 		return -1;
 	}
 	if (cfg_sso_check(cfg, err) != 0)

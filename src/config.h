@@ -42,8 +42,10 @@ struct config {
 	char *jwt_verify_secret_files;
 	char *jwt_issuer;
 	long jwt_access_ttl;
-	long jwt_refresh_ttl;        /* a session's absolute lifetime */
-	long jwt_idle_timeout;       /* a session unused this long has ended */
+	long jwt_refresh_ttl;        /* an API client's session: absolute lifetime */
+	long jwt_idle_timeout;       /* an API client's session unused this long has ended; 0: never */
+	long jwt_browser_session_ttl;       /* a browser's session: absolute lifetime */
+	long jwt_browser_idle_timeout;      /* a browser's session unused this long has ended; 0: never */
 	bool jwt_refresh_rotation;
 	bool jwt_cookie_refresh_rotation;   /* rotate refreshes that came by cookie */
 	long jwt_refresh_grace;

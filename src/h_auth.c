@@ -278,7 +278,7 @@ refresh_settle(struct ctx *c, const struct token_claims *rc, time_t now, struct 
 
 	for (int pass = 0;; pass++) {
 		if ((r = store_session_for_refresh(c->db, c->a, rc->sid, c->cfg->jwt_refresh_grace,
-		    c->cfg->jwt_idle_timeout, s)) != DB_OK)
+		    s)) != DB_OK)
 			return reply_db_status(r);
 		if (!s->found || !s->live || strcmp(s->user_id, rc->sub) != 0)
 			return revoked(c, "Token has been revoked");

@@ -37,7 +37,7 @@ sessions_page(struct ctx *c, struct h_page *pg)
 {
 	const struct principal *p = &c->principal;
 	return h_page_rows(pg, store_session_list(c->db, c->a, p->id, p->claims.sid,
-	    c->cfg->jwt_idle_timeout, pg->limit, pg->offset, &pg->rows));
+	    pg->limit, pg->offset, &pg->rows));
 }
 
 /* GET /auth/sessions: a user's live sessions, newest first; a key has none (403). */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "request.h"
 #include "view.h"
 
 const char *
@@ -70,8 +71,27 @@ session_start(struct ctx *c, const struct user_row *u)
 }
 
 /* What the sign-in transaction writes (session_start_with). */
+/*
+ * A browser's sign-in gets the browser's limits, an API client's the
+ * contract's (doc/api.md section 3, Sessions): a browser says what it is
+ * with its Fetch Metadata (Sec-Fetch-Site on every fetch and navigation to
+ * an HTTPS or loopback origin, in every engine since 2023), which a page's
+ * script cannot take away. Not Sec-Fetch-Mode: Node's fetch sends that one
+ * too. A program that sends Sec-Fetch-Site anyway only shortens its own
+ * session.
+ */
+struct session_policy
+session_policy_of(struct ctx *c)
+{
+	const char *mode = request_param(c->req, "HTTP_SEC_FETCH_SITE");
+	if (mode != NULL && mode[0] != '\0')
+		return (struct session_policy){c->cfg->jwt_browser_session_ttl, c->cfg->jwt_browser_idle_timeout};
+	return (struct session_policy){c->cfg->jwt_refresh_ttl, c->cfg->jwt_idle_timeout};
+}
+
 struct signin_tx {
 	const struct user_row *u;
+	const struct session_policy *policy;
 	const char *sid, *refresh_jti;
 	session_step step;
 	void *arg;
@@ -92,7 +112,7 @@ signin_write(struct ctx *c, void *arg)
 	if ((t->step != NULL && (r = t->step(c, t->arg)) != DB_OK) ||
 	    (u->has_failures && (r = store_user_login_ok(c->db, u->id)) != DB_OK) ||
 	    (r = store_session_create(c->db, t->sid, u->id, u->org_id, t->refresh_jti,
-	    c->cfg->jwt_refresh_ttl, c->client_ip, c->user_agent)) != DB_OK ||
+	    t->policy, c->client_ip, c->user_agent)) != DB_OK ||
 	    (r = audit_record(c, u->org_id, "auth.login", "success", "session", t->sid)) != DB_OK)
 		return reply_db_status(r);
 	return ST_OK;
@@ -104,12 +124,13 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	struct token_claims access, refresh;
 	char sid[UUID_STR_LEN];
 	time_t now = time(NULL);
+	struct session_policy policy = session_policy_of(c);
 
 	if (util_uuid(sid) != 0 ||
 	    session_claims(&access, TOKEN_ACCESS, u->id, u->org_id, u->role, sid, now,
 		now + c->cfg->jwt_access_ttl) != 0 ||
 	    session_claims(&refresh, TOKEN_REFRESH, u->id, u->org_id, u->role, sid, now,
-		now + c->cfg->jwt_refresh_ttl) != 0)
+		now + policy.ttl) != 0)
 		return ST_INTERNAL_ERROR;
 	const char *at = session_token_take(c, token_issue(c->keys, &access));
 	const char *rt = session_token_take(c, token_issue(c->keys, &refresh));
@@ -120,7 +141,7 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	 * The session and the record of it commit together, or neither does;
 	 * the tokens were signed before, outside the transaction.
 	 */
-	struct signin_tx t = {.u = u, .sid = sid, .refresh_jti = refresh.jti, .step = step, .arg = arg};
+	struct signin_tx t = {.u = u, .policy = &policy, .sid = sid, .refresh_jti = refresh.jti, .step = step, .arg = arg};
 	struct principal actor = {.type = PRINCIPAL_USER, .id = u->id};
 	struct principal saved = c->principal;
 	c->principal = actor;
@@ -137,6 +158,6 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	reply_json(c->rep, ST_OK, o);
 	reply_header(c->rep, "Set-Cookie", session_cookie(c, session_access_cookie(c->cfg), at, "/", c->cfg->jwt_access_ttl));
 	reply_header(c->rep, "Set-Cookie",
-	    session_cookie(c, session_refresh_cookie(c->cfg), rt, COOKIE_REFRESH_PATH, c->cfg->jwt_refresh_ttl));
+	    session_cookie(c, session_refresh_cookie(c->cfg), rt, COOKIE_REFRESH_PATH, policy.ttl));
 	return ST_OK;
 }

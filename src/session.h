@@ -11,6 +11,8 @@
  * then the login response body and the two cookies on c->rep.
  */
 enum status session_start(struct ctx *c, const struct user_row *u);
+/* The limits of a session that c's request starts: a browser's or an API client's. */
+struct session_policy session_policy_of(struct ctx *c);
 /*
  * The same with step run first inside that transaction (the principal is
  * already the user): SSO creates or links the user there, so that user,

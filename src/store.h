@@ -68,8 +68,14 @@ enum db_result store_unknown_login_failed(struct db *db, struct arena *a,
     long *locked_seconds);
 
 /* Sessions and the token deny list. */
+/* What a session may last, fixed at sign-in (src/session.c session_policy_of). */
+struct session_policy {
+	long ttl;               /* absolute, seconds */
+	long idle_timeout;      /* seconds unused before it ends; 0: none */
+};
 enum db_result store_session_create(struct db *db, const char *id, const char *user_id,
-    const char *org_id, const char *refresh_jti, long ttl, const char *ip, const char *ua);
+    const char *org_id, const char *refresh_jti, const struct session_policy *policy,
+    const char *ip, const char *ua);
 /* The one query of every access-token request: session live, user active, current role. */
 struct session_check {
 	bool found, session_live, user_active, jti_revoked;
@@ -78,9 +84,10 @@ struct session_check {
 	bool idle;              /* unused for longer than idle (ended) */
 	bool stale;             /* last seen longer ago than touch: record this use */
 	long long last_seen;    /* epoch seconds */
+	long long idle_timeout; /* the session's own, seconds; 0: none */
 };
 enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
-    const char *user_id, const char *jti, long idle, long touch, struct session_check *out);
+    const char *user_id, const char *jti, struct session_check *out);
 /* Record activity of session sid now (the idle timeout). */
 enum db_result store_session_touch(struct db *db, const char *sid);
 /* STMT_SESSION_LIST: one of the caller's sessions (doc/api.md section 6, listSessions). */
@@ -90,7 +97,7 @@ enum session_list_col {
 };
 /* A page of user_id's live sessions, current_sid's marked (enum session_list_col). */
 enum db_result store_session_list(struct db *db, struct arena *a, const char *user_id,
-    const char *current_sid, long idle, long limit, long offset, struct db_rows *rows);
+    const char *current_sid, long limit, long offset, struct db_rows *rows);
 /* *recent: session sid's user proved who they are within window seconds (step-up). */
 enum db_result store_session_proved(struct db *db, struct arena *a, const char *sid, long window,
     bool *recent);
@@ -105,7 +112,7 @@ struct session_refresh {
 	long long rotated_at, expires_at;   /* epoch seconds */
 };
 enum db_result store_session_for_refresh(struct db *db, struct arena *a, const char *sid,
-    long grace, long idle, struct session_refresh *out);
+    long grace, struct session_refresh *out);
 /* Move the session to new_jti if its current refresh jti is still old_jti; *moved says so. */
 enum db_result store_session_rotate(struct db *db, const char *sid, const char *old_jti,
     const char *new_jti, long long rotated_at, bool *moved);

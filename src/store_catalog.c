@@ -8,6 +8,9 @@
 
 /* The one date-time format of every time the API shows (doc/api.md section 1, "Times"). */
 #define SQL_ISO8601(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+/* Session s has been unused past its own idle timeout (0: it has none). */
+#define SQL_SESSION_IDLE \
+	"(s.idle_timeout > 0 AND s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL s.idle_timeout SECOND)"
 
 /* Seconds left of a lock: 0 when there is none or it has run out. */
 #define LOCK_SECONDS_LEFT \
@@ -159,40 +162,40 @@ static struct db_query catalog[STMT_MAX] = {
 	    "ON DUPLICATE KEY UPDATE " LOGIN_FAILED_SET),
 
 	[STMT_SESSION_CREATE] = DB_QUERY(
-	    "INSERT INTO sessions (id, user_id, organization_id, expires_at, refresh_jti, ip, user_agent) "
-	    "VALUES (?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, ?, ?, LEFT(?, 512))"),
+	    "INSERT INTO sessions (id, user_id, organization_id, expires_at, idle_timeout, refresh_jti, "
+	    "ip, user_agent) VALUES (?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, ?, ?, ?, LEFT(?, 512))"),
 	/*
 	 * enum session_check_col. Primary-key lookups only: session, its user,
-	 * the jti in the deny list. Then: idle past the idle timeout (first ?),
-	 * last seen longer ago than the touch interval (second ?), last seen.
+	 * the jti in the deny list. Then: idle past the session's own idle
+	 * timeout, last seen longer ago than its touch interval (a thirtieth of
+	 * it, at most a minute: src/auth.c), last seen, the idle timeout.
 	 */
 	[STMT_SESSION_CHECK] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, u.role, "
 	    "u.email, u.name, u.organization_id, "
 	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?), UNIX_TIMESTAMP(s.expires_at), "
-	    "s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
-	    "s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND, UNIX_TIMESTAMP(s.last_seen_at) "
-	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
-	/* enum session_refresh_col; the second ? is the idle timeout. */
+	    SQL_SESSION_IDLE ", s.idle_timeout > 0 AND s.last_seen_at <= UTC_TIMESTAMP(6) - "
+	    "INTERVAL LEAST(60, s.idle_timeout DIV 30) SECOND, UNIX_TIMESTAMP(s.last_seen_at), "
+	    "s.idle_timeout FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
+	/* enum session_refresh_col. */
 	[STMT_SESSION_FOR_REFRESH] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, s.user_id, "
 	    "u.organization_id, u.role, s.refresh_jti, s.previous_refresh_jti, "
 	    "s.rotated_at IS NOT NULL AND s.rotated_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND, "
-	    "COALESCE(UNIX_TIMESTAMP(s.rotated_at), 0), UNIX_TIMESTAMP(s.expires_at), "
-	    "s.last_seen_at <= UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
+	    "COALESCE(UNIX_TIMESTAMP(s.rotated_at), 0), UNIX_TIMESTAMP(s.expires_at), " SQL_SESSION_IDLE " "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?"),
 	/* Activity, for the idle timeout (sql/010_session_activity.sql). */
 	[STMT_SESSION_TOUCH] = DB_QUERY(
 	    "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP(6) WHERE id = ? AND revoked_at IS NULL"),
 	/*
 	 * enum session_list_col: the caller's live sessions; the first ? is the
-	 * caller's own session (current), the third the idle timeout.
+	 * caller's own session (current).
 	 */
 	[STMT_SESSION_LIST] = DB_QUERY(
 	    "SELECT id, " SQL_ISO8601("created_at") ", " SQL_ISO8601("last_seen_at") ", "
-	    SQL_ISO8601("expires_at") ", ip, user_agent, IF(id = ?, 1, 0) FROM sessions "
+	    SQL_ISO8601("expires_at") ", ip, user_agent, IF(id = ?, 1, 0) FROM sessions s "
 	    "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > UTC_TIMESTAMP() "
-	    "AND last_seen_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND "
+	    "AND NOT " SQL_SESSION_IDLE " "
 	    "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
 	/* Step-up: was the user's identity proved in this session within ? seconds. */
 	[STMT_SESSION_PROVED] = DB_QUERY(

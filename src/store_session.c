@@ -7,10 +7,10 @@
 
 enum db_result
 store_session_create(struct db *db, const char *id, const char *user_id, const char *org_id,
-    const char *refresh_jti, long ttl, const char *ip, const char *ua)
+    const char *refresh_jti, const struct session_policy *policy, const char *ip, const char *ua)
 {
 	return STORE_RUN(db, STMT_SESSION_CREATE, NULL, NULL, DBP_STR(id), DBP_STR(user_id),
-	    DBP_STR(org_id), DBP_INT(ttl), DBP_STR(refresh_jti), DBP_OPT(ip), DBP_OPT(ua));
+	    DBP_STR(org_id), DBP_INT(policy->ttl), DBP_INT(policy->idle_timeout), DBP_STR(refresh_jti), DBP_OPT(ip), DBP_OPT(ua));
 }
 
 #define CHECK_FIELD(col, kind, member) STORE_FIELD(col, kind, struct session_check, member)
@@ -18,14 +18,14 @@ static const struct store_field check_fields[] = {CHECK_COLUMNS_LIST(CHECK_FIELD
 
 enum db_result
 store_session_check(struct db *db, struct arena *a, const char *sid, const char *user_id,
-    const char *jti, long idle, long touch, struct session_check *out)
+    const char *jti, struct session_check *out)
 {
 	struct db_rows rows;
 	enum db_result r;
 
 	memset(out, 0, sizeof(*out));
-	r = STORE_ONE(db, a, STMT_SESSION_CHECK, &rows, &out->found, DBP_STR(jti), DBP_INT(idle),
-	    DBP_INT(touch), DBP_STR(sid), DBP_STR(user_id));
+	r = STORE_ONE(db, a, STMT_SESSION_CHECK, &rows, &out->found, DBP_STR(jti), DBP_STR(sid),
+	    DBP_STR(user_id));
 	if (out->found)
 		STORE_DECODE(&rows, 0, check_fields, out);
 	return r;
@@ -36,14 +36,14 @@ static const struct store_field refresh_fields[] = {REFRESH_COLUMNS_LIST(REFRESH
 
 enum db_result
 store_session_for_refresh(struct db *db, struct arena *a, const char *sid, long grace,
-    long idle, struct session_refresh *out)
+    struct session_refresh *out)
 {
 	struct db_rows rows;
 	enum db_result r;
 
 	memset(out, 0, sizeof(*out));
 	r = STORE_ONE(db, a, STMT_SESSION_FOR_REFRESH, &rows, &out->found, DBP_INT(grace),
-	    DBP_INT(idle), DBP_STR(sid));
+	    DBP_STR(sid));
 	if (out->found)
 		STORE_DECODE(&rows, 0, refresh_fields, out);
 	return r;
@@ -65,10 +65,10 @@ store_session_touch(struct db *db, const char *sid)
 
 enum db_result
 store_session_list(struct db *db, struct arena *a, const char *user_id, const char *current_sid,
-    long idle, long limit, long offset, struct db_rows *rows)
+    long limit, long offset, struct db_rows *rows)
 {
 	return STORE_RUN(db, STMT_SESSION_LIST, rows, a, DBP_STR(current_sid), DBP_STR(user_id),
-	    DBP_INT(idle), DBP_INT(limit), DBP_INT(offset));
+	    DBP_INT(limit), DBP_INT(offset));
 }
 
 enum db_result

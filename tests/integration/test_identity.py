@@ -36,7 +36,8 @@ INCIDENTS = API + "/incidents"
 
 PW = "correct horse battery staple"
 ACCESS_TTL = 3600
-REFRESH_TTL = 43200     # [jwt] refresh_ttl: a session's absolute lifetime, 12 hours
+REFRESH_TTL = 604800    # [jwt] refresh_ttl: an API client's session, 7 days as documented
+BROWSER_SESSION_TTL = 43200    # [jwt] browser_session_ttl: a browser's, 12 hours
 LOCKOUT_THRESHOLD = 5
 
 # doc/api.md section 5.

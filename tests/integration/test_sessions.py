@@ -1,9 +1,13 @@
 """Session policy and the sessions a user can see (doc/api.md section 3,
 "Sessions", and section 6, "Sessions"; doc/SECURITY.md).
 
-- the idle timeout ([jwt] idle_timeout): a session neither refreshed nor used
-  by its access token for that long has ended, while one in use stays;
-- the absolute timeout ([jwt] refresh_ttl, 12 hours by default);
+- the session's limits, fixed at sign-in: a browser's (the request carries
+  Sec-Fetch-Mode) 12 hours and 30 idle minutes ([jwt] browser_session_ttl,
+  browser_idle_timeout), an API client's the documented 7 days and no idle
+  timeout ([jwt] refresh_ttl, idle_timeout);
+- the idle timeout: a session neither refreshed nor used by its access
+  token for that long has ended, while one in use stays;
+- the absolute timeout;
 - refresh rotation: on by default for the refresh cookie, off for a refresh
   token sent in the body (the contract keeps that one valid);
 - GET /auth/sessions, DELETE /auth/sessions/{id}, DELETE /auth/sessions
@@ -18,7 +22,8 @@ import time
 from lib import api, checks
 from lib.api import Org, ok, denied, not_found
 from lib.checks import expect
-from test_identity import ACCESS_TTL, REFRESH, REFRESH_TTL, own_origin, set_cookies, expect_cookie
+from test_identity import (ACCESS_TTL, BROWSER_SESSION_TTL, REFRESH, REFRESH_TTL, own_origin, set_cookies,
+                           expect_cookie)
 from test_identity_config import own_instance
 
 SESSIONS = "/auth/sessions"
@@ -61,7 +66,7 @@ def test_list_shows_the_callers_sessions_only(fe):
            "current marks the calling session only: %r" % items)
     expect(mine["user_agent"] == "first-agent/1.0" and
            by_id[second.sid]["user_agent"] == "second-agent/2.0", "user agents %r" % items)
-    # The absolute timeout: a login lasts [jwt] refresh_ttl (12 hours by default).
+    # The absolute timeout: a program's login lasts [jwt] refresh_ttl (7 days).
     life = api.parse_time(mine["expires_at"]) - api.parse_time(mine["created_at"])
     expect(abs(life - REFRESH_TTL) <= 2, "a session lasts %d s, not %d" % (life, REFRESH_TTL))
     # The other session's client sees the same two, its own marked current.
@@ -166,6 +171,41 @@ def test_cookie_refresh_rotates_body_refresh_keeps_token(fe):
 
 
 # ------------------------------------------------------------------ timeouts
+
+# What a browser sends with every fetch (Fetch Metadata); a program does not.
+BROWSER = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "empty"}
+
+
+def browser_login(fe, user):
+    r = fe.post_json("/api/v1/auth/login", {"email": user.email, "password": user.password},
+                     headers=BROWSER)
+    body = ok(r, 200, "a browser's login")
+    return api.Client(fe, token=body["access_token"]), body, r
+
+
+def test_a_browsers_session_gets_the_browsers_limits(fe):
+    if fe.name != "lighttpd-socket":
+        return      # a rule of the service, not of the web server
+    with own_instance(fe, "browser", {"OVERWATCH_JWT_BROWSER_IDLE_TIMEOUT": "3"}) as own:
+        org = Org(own, "sess-browser")          # the admin signed in as a program
+        browser, body, r = browser_login(own, org.admin)
+        sid = api.jwt_claims(body["access_token"])["sid"]
+        by_id = {s["id"]: s for s in browser.list(SESSIONS)}
+        for s, want in ((by_id[sid], BROWSER_SESSION_TTL), (by_id[org.admin.sid], REFRESH_TTL)):
+            life = api.parse_time(s["expires_at"]) - api.parse_time(s["created_at"])
+            expect(abs(life - want) <= 2, "session %s lasts %d s, not %d" % (s["id"], life, want))
+        claims = api.jwt_claims(body["refresh_token"])
+        expect(claims["exp"] - claims["iat"] == BROWSER_SESSION_TTL,
+               "a browser's refresh token lasts %d s" % (claims["exp"] - claims["iat"]))
+        expect_cookie(r, set_cookies(r), "refresh_token", body["refresh_token"], "/api/v1/auth",
+                      BROWSER_SESSION_TTL)
+        # Both unused past the browser's idle timeout: only the browser's ends.
+        time.sleep(5)
+        expired(browser.get("/auth/me"), "the idle browser session's access token")
+        expired(refresh_body(own, body["refresh_token"]), "the idle browser session's refresh token")
+        ok(org.admin.client.get("/auth/me"), 200, "a program's session after the same idle time")
+        ok(refresh_body(own, org.admin.refresh), 200, "a program's refresh after the same idle time")
+
 
 def test_idle_timeout_ends_an_unused_session(fe):
     if fe.name != "lighttpd-socket":
