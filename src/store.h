@@ -281,7 +281,7 @@ enum db_result store_purge(struct db *db, struct purge_counts *out);
 enum audit_col {
 	AUDIT_COL_ID, AUDIT_COL_OCCURRED_AT, AUDIT_COL_ACTION, AUDIT_COL_OUTCOME,
 	AUDIT_COL_ACTOR_TYPE, AUDIT_COL_ACTOR_ID, AUDIT_COL_IP, AUDIT_COL_USER_AGENT,
-	AUDIT_COL_TARGET_TYPE, AUDIT_COL_TARGET_ID, AUDIT_COL_MAX
+	AUDIT_COL_TARGET_TYPE, AUDIT_COL_TARGET_ID, AUDIT_COL_DETAIL, AUDIT_COL_MAX
 };
 enum db_result store_audit_list(struct db *db, struct arena *a, const char *org_id,
     const char *action, const char *actor_id, long long since, long limit, long offset,

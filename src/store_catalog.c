@@ -71,7 +71,7 @@
 /* enum audit_col. */
 #define AUDIT_COLUMNS \
 	"SELECT id, " SQL_ISO8601("occurred_at") ", action, outcome, actor_type, " \
-	"actor_id, ip, user_agent, target_type, target_id FROM audit_log " \
+	"actor_id, ip, user_agent, target_type, target_id, detail FROM audit_log " \
 	"WHERE organization_id = ? AND occurred_at >= FROM_UNIXTIME(?) "
 #define AUDIT_ORDER " ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?"
 
