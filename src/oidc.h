@@ -166,6 +166,7 @@ struct oidc_claims {
 	const char *name;           /* NULL when absent */
 	int email_verified;         /* 1, 0, or -1 when the claim is absent */
 	long long exp, iat;
+	const char *json;           /* the whole verified payload, for claims the caller names (roles) */
 };
 
 /* What the ID token must say. */

@@ -85,6 +85,11 @@ static const struct field_spec sso_connection_fields[] = {
 	{"link_existing_accounts", FIELD_BOOL, false, false, 0, 0, NULL},
 	{"default_role", FIELD_ENUM, false, false, 0, 0, roles},
 	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
+	/* Role mapping: the claim, and per role the claim values that give it (sso_roles.h). */
+	{"role_claim", FIELD_STRING, false, true, 1, 128, NULL},
+	{"role_admin_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
+	{"role_engineer_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
+	{"role_viewer_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
 };
 
 /* Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"): codes are digits, tokens and recovery codes short. */

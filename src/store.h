@@ -303,6 +303,8 @@ struct sso_connection {
 	/* Fetched and checked when the connection was saved ("" / NULL before that). */
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 	const char *fetched_at;
+	/* Role mapping (sql/011_sso_role_mapping.sql): NULL role_claim maps nothing. */
+	const char *role_claim, *role_rules, *rules_author_role;
 };
 /* What a save writes (strings owned by the caller). */
 struct sso_connection_write {
@@ -310,6 +312,7 @@ struct sso_connection_write {
 	const char *client_secret;  /* NULL keeps the stored one (the row must exist then) */
 	bool auto_create, enabled, link_existing_accounts;
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
+	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
 };
 /* The organization named by id or slug and its connection (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,

@@ -1,0 +1,17 @@
+-- 011_sso_role_mapping.sql -- roles from the identity provider (doc/api.md
+-- section 6, "Single sign-on", role mapping).
+--
+--  * role_claim: the ID token claim read at every sign-in (a name, or a dotted
+--    path into nested objects such as realm_access.roles); NULL: no mapping,
+--    new users get default_role and a sign-in never changes a role.
+--  * role_rules: a JSON object {"admin": [...], "engineer": [...],
+--    "viewer": [...]} of claim values per role; the highest role a value
+--    matches wins, none matching gives default_role.
+--  * rules_author_role: the highest role the admin who saved the rules could
+--    grant at that moment; a mapped role above it is clipped to it, so rules
+--    never grant more than their author could.
+-- IF NOT EXISTS keeps a half-applied file safe to re-run.
+ALTER TABLE sso_connections
+  ADD COLUMN IF NOT EXISTS role_claim VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER default_role,
+  ADD COLUMN IF NOT EXISTS role_rules MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '{}' AFTER role_claim,
+  ADD COLUMN IF NOT EXISTS rules_author_role ENUM('admin','engineer','viewer') NULL AFTER role_rules;
