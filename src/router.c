@@ -113,6 +113,11 @@ static const struct field_spec mfa_disable_fields[] = {
 static const struct field_spec mfa_policy_fields[] = {
 	{"require", FIELD_ENUM, true, false, 0, 0, mfa_policies},
 };
+/* SSO-only organizations: at most 10 break-glass admins (h_sso_policy.c). */
+static const struct field_spec sso_policy_fields[] = {
+	{"require_sso", FIELD_BOOL, true, false, 0, 0, NULL},
+	{"break_glass_admins", FIELD_STRING_ARRAY, false, false, 0, 10, NULL},
+};
 
 static const struct route routes[] = {
 	{METHOD_GET, "/health", ROUTE_PUBLIC, PERM_NONE, h_health, TX_NONE, BODY_NONE, NO_FIELDS},
@@ -157,6 +162,8 @@ static const struct route routes[] = {
 	{METHOD_DELETE, "/users/{id}/mfa", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_reset, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_READ, h_mfa_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_policy_put, TX_WRITE, BODY_JSON, FIELDS(mfa_policy_fields)},
+	{METHOD_GET, "/sso-policy", ROUTE_CREDENTIAL, PERM_USERS_READ, h_sso_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_PUT, "/sso-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_policy_put, TX_WRITE, BODY_JSON, FIELDS(sso_policy_fields)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

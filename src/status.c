@@ -14,6 +14,8 @@ static const struct status_info status_table[ST_MAX] = {
 	[ST_INVALID_API_KEY] = {401, "Unauthorized", "INVALID_API_KEY", "Invalid API key"},
 	[ST_INVALID_CREDENTIALS] = {401, "Unauthorized", "INVALID_CREDENTIALS", "Invalid email or password"},
 	[ST_INSUFFICIENT_PERMISSIONS] = {403, "Forbidden", "INSUFFICIENT_PERMISSIONS", "Insufficient permissions"},
+	[ST_SSO_REQUIRED] = {403, "Forbidden", "SSO_REQUIRED",
+	    "This organization requires single sign-on: sign in through its identity provider"},
 	[ST_CSRF_REJECTED] = {403, "Forbidden", "CSRF_REJECTED", "Cross-site request rejected"},
 	[ST_HTTPS_REQUIRED] = {403, "Forbidden", "HTTPS_REQUIRED", "HTTPS is required"},
 	[ST_NOT_FOUND] = {404, "Not Found", "NOT_FOUND", "Not found"},

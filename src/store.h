@@ -303,7 +303,7 @@ struct sso_connection {
 	/* Fetched and checked when the connection was saved ("" / NULL before that). */
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 	const char *fetched_at;
-	/* Role mapping (sql/011_sso_role_mapping.sql): NULL role_claim maps nothing. */
+	/* Role mapping (sql/011_sso_operator.sql): NULL role_claim maps nothing. */
 	const char *role_claim, *role_rules, *rules_author_role;
 };
 /* What a save writes (strings owned by the caller). */
@@ -314,6 +314,20 @@ struct sso_connection_write {
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
 };
+/* SSO-only organizations: the setting and whether an enabled connection exists. */
+enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
+    bool *have_connection);
+enum db_result store_sso_policy_set(struct db *db, const char *org_id, bool required);
+/* The break-glass admins' ids, in *rows (column 0). */
+enum db_result store_sso_break_glass_list(struct db *db, struct arena *a, const char *org_id,
+    struct db_rows *rows);
+enum db_result store_sso_break_glass_clear(struct db *db, const char *org_id);
+/* Name one break-glass admin; *changed false when id is not an active admin of org. */
+enum db_result store_sso_break_glass_set(struct db *db, const char *id, const char *org_id,
+    bool *changed);
+/* Whether user id must sign in through SSO (*refused): an SSO-only organization, not break-glass. */
+enum db_result store_sso_password_refused(struct db *db, struct arena *a, const char *id,
+    bool *refused);
 /* The organization named by id or slug and its connection (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
     struct sso_org *org, struct sso_connection *conn, bool *conn_found);

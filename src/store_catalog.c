@@ -407,6 +407,23 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_IDENTITY_LINK] = DB_QUERY(
 	    "INSERT INTO sso_identities (organization_id, issuer, subject, user_id, last_login_at) "
 	    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"),
+	/* SSO-only organizations (sql/011_sso_operator.sql). */
+	[STMT_SSO_POLICY] = DB_QUERY(
+	    "SELECT o.sso_required, EXISTS (SELECT 1 FROM sso_connections c "
+	    "WHERE c.organization_id = o.id AND c.enabled) FROM organizations o WHERE o.id = ?"),
+	[STMT_SSO_POLICY_SET] = DB_QUERY("UPDATE organizations SET sso_required = ? WHERE id = ?"),
+	[STMT_SSO_BREAK_GLASS_LIST] = DB_QUERY(
+	    "SELECT id FROM users WHERE organization_id = ? AND sso_break_glass ORDER BY id"),
+	[STMT_SSO_BREAK_GLASS_CLEAR] = DB_QUERY(
+	    "UPDATE users SET sso_break_glass = FALSE WHERE organization_id = ? AND sso_break_glass"),
+	/* Only an active admin of the organization: anyone else changes no row. */
+	[STMT_SSO_BREAK_GLASS_SET] = DB_QUERY(
+	    "UPDATE users SET sso_break_glass = TRUE "
+	    "WHERE id = ? AND organization_id = ? AND role = 'admin' AND active"),
+	/* Whether the user must sign in through SSO: a break-glass admin only while still an admin. */
+	[STMT_SSO_PASSWORD_REFUSED] = DB_QUERY(
+	    "SELECT o.sso_required AND NOT (u.sso_break_glass AND u.role = 'admin') "
+	    "FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?"),
 	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
 	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
@@ -511,6 +528,9 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SSO_CONNECTION_UPSERT] = STMT_KEEPS, [STMT_SSO_CONNECTION_KEEP_SECRET] = STMT_KEEPS,
 	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
 	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,
+	/* Only password logins and changes read these: no cached credential depends on them. */
+	[STMT_SSO_POLICY_SET] = STMT_KEEPS, [STMT_SSO_BREAK_GLASS_CLEAR] = STMT_KEEPS,
+	[STMT_SSO_BREAK_GLASS_SET] = STMT_KEEPS,
 };
 
 enum stmt_effect

@@ -193,3 +193,51 @@ store_sso_identity_touch(struct db *db, const char *org_id, const char *issuer, 
 	return STORE_RUN(db, STMT_SSO_IDENTITY_TOUCH, NULL, NULL, DBP_STR(org_id), DBP_STR(issuer),
 	    DBP_STR(subject));
 }
+
+enum db_result
+store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
+    bool *have_connection)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_POLICY, &rows, &found, DBP_STR(org_id));
+
+	*required = found && db_cell_int(&rows, 0, 0) != 0;
+	*have_connection = found && db_cell_int(&rows, 0, 1) != 0;
+	return r;
+}
+
+enum db_result
+store_sso_policy_set(struct db *db, const char *org_id, bool required)
+{
+	return STORE_RUN(db, STMT_SSO_POLICY_SET, NULL, NULL, DBP_INT(required), DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_break_glass_list(struct db *db, struct arena *a, const char *org_id, struct db_rows *rows)
+{
+	return STORE_RUN(db, STMT_SSO_BREAK_GLASS_LIST, rows, a, DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_break_glass_clear(struct db *db, const char *org_id)
+{
+	return STORE_RUN(db, STMT_SSO_BREAK_GLASS_CLEAR, NULL, NULL, DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_break_glass_set(struct db *db, const char *id, const char *org_id, bool *changed)
+{
+	return STORE_CHANGE(db, STMT_SSO_BREAK_GLASS_SET, changed, DBP_STR(id), DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_password_refused(struct db *db, struct arena *a, const char *id, bool *refused)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_PASSWORD_REFUSED, &rows, &found, DBP_STR(id));
+
+	*refused = found && db_cell_int(&rows, 0, 0) != 0;
+	return r;
+}

@@ -1,4 +1,6 @@
--- 011_sso_role_mapping.sql -- roles from the identity provider (doc/api.md
+-- 011_sso_operator.sql -- what an operator of single sign-on relies on.
+--
+-- Roles from the identity provider (doc/api.md
 -- section 6, "Single sign-on", role mapping).
 --
 --  * role_claim: the ID token claim read at every sign-in (a name, or a dotted
@@ -15,3 +17,15 @@ ALTER TABLE sso_connections
   ADD COLUMN IF NOT EXISTS role_claim VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER default_role,
   ADD COLUMN IF NOT EXISTS role_rules MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '{}' AFTER role_claim,
   ADD COLUMN IF NOT EXISTS rules_author_role ENUM('admin','engineer','viewer') NULL AFTER role_rules;
+
+-- SSO-only organizations (doc/api.md section 6, "Single sign-on"):
+--  * organizations.sso_required: password login and password change of the
+--    organization's users are refused (403 SSO_REQUIRED);
+--  * users.sso_break_glass: an admin named by the organization's admins who
+--    may still use a password (while an active admin), for when the
+--    provider is down.
+ALTER TABLE organizations
+  ADD COLUMN IF NOT EXISTS sso_required BOOLEAN NOT NULL DEFAULT FALSE;
+
+ALTER TABLE users
+  ADD COLUMN IF NOT EXISTS sso_break_glass BOOLEAN NOT NULL DEFAULT FALSE;
