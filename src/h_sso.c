@@ -711,6 +711,7 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "link_existing_accounts",
 	    json_object_new_boolean(conn->link_existing_accounts));
 	json_object_object_add(o, "default_role", json_object_new_string(conn->default_role));
+	json_object_object_add(o, "scopes", json_object_new_string(conn->scopes));
 	json_object_object_add(o, "role_claim", view_opt_string(conn->role_claim));
 	sso_role_rules_view(conn->role_rules, o);
 	json_object_object_add(o, "rules_author_role", view_opt_string(conn->role_claim != NULL ?
@@ -835,6 +836,23 @@ default_role_check(struct ctx *c, bool auto_create, const char **role)
 	return ST_OK;
 }
 
+/*
+ * The scopes the sign-in asks for (default SSO_SCOPES_DEFAULT): only words
+ * sent to the provider's authorization endpoint, never a URL this service
+ * fetches, so they need the token rules and openid, nothing more.
+ */
+static enum status
+scopes_check(struct ctx *c, struct sso_connection_write *w)
+{
+	const char *in = jv_str(&c->in, "scopes"), *why = NULL;
+
+	if (in == NULL)
+		return ST_OK;
+	if ((w->scopes = sso_scopes_normalize(in, c->a, &why)) == NULL)
+		return why != NULL ? params_field_error(c, "scopes", why) : ST_INTERNAL_ERROR;
+	return ST_OK;
+}
+
 /* The highest role whose permissions the caller all holds: what rules they save may grant. */
 static const char *
 grantable_role(const struct ctx *c)
@@ -935,7 +953,7 @@ h_sso_connection_put(struct ctx *c)
 
 	if ((st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
 	    (st = default_role_check(c, auto_create, &role)) == ST_OK &&
-	    (st = role_rules_check(c, &w)) == ST_OK &&
+	    (st = role_rules_check(c, &w)) == ST_OK && (st = scopes_check(c, &w)) == ST_OK &&
 	    (st = connection_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
 		w.issuer = issuer;
 		w.client_id = jv_str(&c->in, "client_id");

@@ -87,6 +87,7 @@ static const struct field_spec sso_connection_fields[] = {
 	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
 	/* Role mapping: the claim, and per role the claim values that give it (sso_roles.h). */
 	{"role_claim", FIELD_STRING, false, true, 1, 128, NULL},
+	{"scopes", FIELD_STRING, false, true, 1, 255, NULL},
 	{"role_admin_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
 	{"role_engineer_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
 	{"role_viewer_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},

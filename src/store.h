@@ -313,6 +313,7 @@ struct sso_connection_write {
 	bool auto_create, enabled, link_existing_accounts;
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
+	const char *scopes;         /* NULL: SSO_SCOPES_DEFAULT */
 };
 /* SSO-only organizations: the setting and whether an enabled connection exists. */
 enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,

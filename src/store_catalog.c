@@ -360,8 +360,8 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO sso_connections (organization_id, issuer, client_id, client_secret, "
 	    "allowed_domains, auto_create, link_existing_accounts, default_role, enabled, "
 	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, role_claim, "
-	    "role_rules, rules_author_role, fetched_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
+	    "role_rules, rules_author_role, scopes, fetched_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
 	    "ON DUPLICATE KEY UPDATE issuer = VALUES(issuer), client_id = VALUES(client_id), "
 	    "client_secret = VALUES(client_secret), allowed_domains = VALUES(allowed_domains), "
 	    "auto_create = VALUES(auto_create), link_existing_accounts = VALUES(link_existing_accounts), "
@@ -370,14 +370,14 @@ static struct db_query catalog[STMT_MAX] = {
 	    "authorization_endpoint = VALUES(authorization_endpoint), "
 	    "token_endpoint = VALUES(token_endpoint), jwks_uri = VALUES(jwks_uri), jwks = VALUES(jwks), "
 	    "role_claim = VALUES(role_claim), role_rules = VALUES(role_rules), "
-	    "rules_author_role = VALUES(rules_author_role), "
+	    "rules_author_role = VALUES(rules_author_role), scopes = VALUES(scopes), "
 	    "fetched_at = VALUES(fetched_at), updated_at = UTC_TIMESTAMP(6)"),
 	/* No new secret: the stored one stays (the caller decided the provider is the same one). */
 	[STMT_SSO_CONNECTION_KEEP_SECRET] = DB_QUERY(
 	    "UPDATE sso_connections SET issuer = ?, client_id = ?, allowed_domains = ?, "
 	    "auto_create = ?, link_existing_accounts = ?, default_role = ?, enabled = ?, "
 	    "provider_issuer = ?, authorization_endpoint = ?, token_endpoint = ?, jwks_uri = ?, "
-	    "jwks = ?, role_claim = ?, role_rules = ?, rules_author_role = ?, "
+	    "jwks = ?, role_claim = ?, role_rules = ?, rules_author_role = ?, scopes = ?, "
 	    "fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ?"),
 	[STMT_SSO_CONNECTION_JWKS] = DB_QUERY(

@@ -1,5 +1,5 @@
-"""Single sign-on role mapping (doc/api.md section 6, "Single sign-on"; doc/SECURITY.md
-"Single sign-on and tenant admins").
+"""Single sign-on role mapping and scopes (doc/api.md section 6, "Single sign-on";
+doc/SECURITY.md "Single sign-on and tenant admins").
 
 A connection names a claim of the ID token and, per role, the claim values that
 give it; every sign-in applies it, down as well as up, with the default role as
@@ -9,6 +9,7 @@ chooses the claim's values.
 """
 
 import json
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -190,3 +191,27 @@ def test_sso_never_demotes_the_last_admin(fe):
     api.ok(sso_admin.patch("/users/" + org.admin.id, {"role": "admin"}), 200, "PATCH it back")
     _, role = signed_in_role(fe, org, sub, email, groups=["staff"])
     expect(role == "viewer", "not demoted with another admin: %s" % role)
+
+
+def test_scopes_per_connection(fe):
+    """Scopes are the connection's too (default openid email profile), checked as RFC 6749
+    scope tokens with openid among them, and sent as saved in the authorization request."""
+    if only_one(fe):
+        return
+    org = sso_org(fe)
+    got = api.ok(org.client.get("/sso-connections"), 200, "GET /sso-connections")
+    expect(got["scopes"] == "openid email profile", "default scopes %r" % got["scopes"])
+    for bad in ("email profile", "openid em\"ail", "openid caf\u00e9", "openid " + " ".join(
+            "s%d" % i for i in range(20)), "", "openid " + "x" * 250):
+        api.validation_error(org.client.put("/sso-connections", connection(fake(fe), scopes=bad)),
+                             "scopes", "scopes %r" % bad)
+    got = api.ok(org.client.put("/sso-connections", connection(
+        fake(fe), scopes=" openid  groups email openid")), 200, "PUT scopes")
+    expect(got["scopes"] == "openid groups email", "stored scopes %r" % got["scopes"])
+    r = oidc_idp.BrowserSession().get("%s%s/auth/sso/%s/start" % (fe.base_url, API, org.id))
+    expect(r.status == 302, "start", r)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.header("Location")).query))
+    expect(q.get("scope") == "openid groups email", "the authorization request asks %r" % q.get("scope"))
+    # A save without scopes goes back to the default (a PUT replaces the connection).
+    got = api.ok(org.client.put("/sso-connections", connection(fake(fe))), 200, "PUT without scopes")
+    expect(got["scopes"] == "openid email profile", "scopes after a save without them %r" % got["scopes"])
