@@ -29,3 +29,9 @@ ALTER TABLE organizations
 
 ALTER TABLE users
   ADD COLUMN IF NOT EXISTS sso_break_glass BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The provider's userinfo endpoint from the discovery document ('' when it
+-- names none), fetched and checked at save like the other endpoints: asked
+-- at sign-in only for the email an ID token lacks.
+ALTER TABLE sso_connections
+  ADD COLUMN IF NOT EXISTS userinfo_endpoint VARCHAR(512) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '' AFTER jwks_uri;

@@ -30,6 +30,7 @@
 #define SSO_STATE_TTL 600           /* seconds a started sign-in may take */
 #define SSO_PARAM_MAX 2048          /* code, next */
 #define SSO_SIGNIN_ATTEMPTS 3
+#define SSO_ACCESS_TOKEN_MAX 4096   /* a longer access token is not kept: no userinfo call */
 
 /*
  * The one text a client gets for every provider failure: telling a refused
@@ -147,6 +148,7 @@ provider_of(const struct sso_connection *conn, struct oidc_provider *p)
 	p->authorization_endpoint = conn->authorization_endpoint;
 	p->token_endpoint = conn->token_endpoint;
 	p->jwks_uri = conn->jwks_uri;
+	p->userinfo_endpoint = conn->userinfo_endpoint != NULL ? conn->userinfo_endpoint : "";
 }
 
 /* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
@@ -573,6 +575,45 @@ provider_answer(struct ctx *c, const char *org_id, const char **code)
 }
 
 /*
+ * Verify the ID token against the stored keys, with one fresh look at the
+ * provider's keys (stored when they verify) for a kid the stored set lacks:
+ * keys rotate.
+ */
+static enum oidc_error
+verify_id_token(struct ctx *c, const char *org_id, const struct sso_connection *conn,
+    const struct oidc_opts *o, const char *id_token, const struct oidc_expect *want,
+    struct oidc_claims *claims)
+{
+	enum oidc_error e = oidc_verify_with_jwks(conn->jwks, strlen(conn->jwks), id_token, want,
+	    time(NULL), c->a, claims);
+	const char *fresh = NULL;
+
+	if (e != OIDC_E_UNKNOWN_KEY || conn->jwks_uri == NULL || conn->jwks_uri[0] == '\0')
+		return e;
+	if ((e = oidc_fetch_jwks(conn->jwks_uri, o, c->a, &fresh)) != OIDC_OK)
+		return e;
+	if (store_sso_connection_jwks(c->db, org_id, conn->jwks_uri, fresh) != DB_OK)
+		log_warning("sso: could not store the new JWKS of organization %s", org_id);
+	return oidc_verify_with_jwks(fresh, strlen(fresh), id_token, want, time(NULL), c->a, claims);
+}
+
+/*
+ * An ID token without an email: the provider's userinfo endpoint may have
+ * it (OpenID Connect Core 5.3; some providers keep the ID token small).
+ * Asked only then, only when discovery named one and the token response
+ * carried an access token; its answer must be about the same subject.
+ */
+static enum oidc_error
+userinfo_email(struct ctx *c, const struct oidc_provider *p, const struct oidc_opts *o,
+    const char *access, struct oidc_claims *claims)
+{
+	if (claims->email != NULL || p->userinfo_endpoint == NULL || p->userinfo_endpoint[0] == '\0' ||
+	    access[0] == '\0')
+		return OIDC_OK;
+	return oidc_userinfo_email(p, o, access, claims->sub, c->a, &claims->email, &claims->email_verified);
+}
+
+/*
  * Exchange code for an ID token at the provider and verify it against the
  * stored keys (one fresh look at the provider's keys for an unknown kid):
  * the verified claims in *claims. The client secret is wiped once sent.
@@ -584,6 +625,7 @@ provider_identity(struct ctx *c, const char *org_id, struct sso_connection *conn
 	struct oidc_opts o = sso_provider_opts(c->cfg);
 	struct sso_guard guard;
 	const char *id_token = NULL;
+	char access[SSO_ACCESS_TOKEN_MAX];     /* the provider's access token: for userinfo, then wiped */
 	enum db_result r;
 
 	if (metadata_missing(conn)) {
@@ -603,24 +645,15 @@ provider_identity(struct ctx *c, const char *org_id, struct sso_connection *conn
 	struct oidc_expect want = {.issuer = p->issuer, .client_id = conn->client_id, .nonce = s->nonce};
 	if (e == OIDC_OK) {
 		e = oidc_exchange_code(p, &o, conn->client_id, conn->client_secret, code, s->redirect_uri,
-		    s->code_verifier, c->a, &id_token);
+		    s->code_verifier, c->a, &id_token, access, sizeof(access));
 		wipe_secret(conn);
 		if (e == OIDC_OK)
-			e = oidc_verify_with_jwks(conn->jwks, strlen(conn->jwks), id_token, &want, time(NULL), c->a,
-			    claims);
-		/* Keys rotate: a kid not in the stored set earns one fresh look at the provider's. */
-		if (e == OIDC_E_UNKNOWN_KEY && conn->jwks_uri != NULL && conn->jwks_uri[0] != '\0') {
-			const char *fresh = NULL;
-			e = oidc_fetch_jwks(conn->jwks_uri, &o, c->a, &fresh);
-			if (e == OIDC_OK) {
-				if ((r = store_sso_connection_jwks(c->db, org_id, conn->jwks_uri, fresh)) != DB_OK)
-					log_warning("sso: could not store the new JWKS of organization %s", org_id);
-				e = oidc_verify_with_jwks(fresh, strlen(fresh), id_token, &want, time(NULL), c->a,
-				    claims);
-			}
-		}
+			e = verify_id_token(c, org_id, conn, &o, id_token, &want, claims);
+		if (e == OIDC_OK)
+			e = userinfo_email(c, p, &o, access, claims);
 		sso_provider_leave(c->db, conn->issuer, &guard, e, c->cfg->sso_failure_ttl);
 	}
+	explicit_bzero(access, sizeof(access));
 	wipe_secret(conn);
 	return e != OIDC_OK ? refuse_oidc(c, org_id, e) : ST_OK;
 }
@@ -722,6 +755,7 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "authorization_endpoint", view_opt_string(nonempty(conn->authorization_endpoint)));
 	json_object_object_add(o, "token_endpoint", view_opt_string(nonempty(conn->token_endpoint)));
 	json_object_object_add(o, "jwks_uri", view_opt_string(nonempty(conn->jwks_uri)));
+	json_object_object_add(o, "userinfo_endpoint", view_opt_string(nonempty(conn->userinfo_endpoint)));
 	json_object_object_add(o, "fetched_at", view_opt_string(conn->fetched_at));
 	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
 	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
@@ -967,6 +1001,7 @@ h_sso_connection_put(struct ctx *c)
 		w.authorization_endpoint = p.authorization_endpoint;
 		w.token_endpoint = p.token_endpoint;
 		w.jwks_uri = p.jwks_uri;
+		w.userinfo_endpoint = p.userinfo_endpoint;
 		w.jwks = jwks;
 		st = dispatch_tx(c, connection_write, &w);
 	}

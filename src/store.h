@@ -305,6 +305,7 @@ struct sso_connection {
 	const char *fetched_at;
 	/* Role mapping (sql/011_sso_operator.sql): NULL role_claim maps nothing. */
 	const char *role_claim, *role_rules, *rules_author_role;
+	const char *userinfo_endpoint;  /* "" when the provider names none */
 };
 /* What a save writes (strings owned by the caller). */
 struct sso_connection_write {
@@ -314,6 +315,7 @@ struct sso_connection_write {
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
 	const char *scopes;         /* NULL: SSO_SCOPES_DEFAULT */
+	const char *userinfo_endpoint;  /* NULL: none */
 };
 /* SSO-only organizations: the setting and whether an enabled connection exists. */
 enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,

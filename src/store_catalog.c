@@ -82,7 +82,8 @@
 	"c.scopes, c.enabled, " SQL_ISO8601("c.created_at") ", " \
 	SQL_ISO8601("c.updated_at") ", c.link_existing_accounts, c.provider_issuer, " \
 	"c.authorization_endpoint, c.token_endpoint, c.jwks_uri, c.jwks, " \
-	SQL_ISO8601("c.fetched_at") ", c.role_claim, c.role_rules, c.rules_author_role " \
+	SQL_ISO8601("c.fetched_at") ", c.role_claim, c.role_rules, c.rules_author_role, " \
+	"c.userinfo_endpoint " \
 	"FROM organizations o LEFT JOIN sso_connections c ON c.organization_id = o.id "
 
 static struct db_query catalog[STMT_MAX] = {
@@ -360,8 +361,8 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO sso_connections (organization_id, issuer, client_id, client_secret, "
 	    "allowed_domains, auto_create, link_existing_accounts, default_role, enabled, "
 	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, role_claim, "
-	    "role_rules, rules_author_role, scopes, fetched_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
+	    "role_rules, rules_author_role, scopes, userinfo_endpoint, fetched_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
 	    "ON DUPLICATE KEY UPDATE issuer = VALUES(issuer), client_id = VALUES(client_id), "
 	    "client_secret = VALUES(client_secret), allowed_domains = VALUES(allowed_domains), "
 	    "auto_create = VALUES(auto_create), link_existing_accounts = VALUES(link_existing_accounts), "
@@ -371,6 +372,7 @@ static struct db_query catalog[STMT_MAX] = {
 	    "token_endpoint = VALUES(token_endpoint), jwks_uri = VALUES(jwks_uri), jwks = VALUES(jwks), "
 	    "role_claim = VALUES(role_claim), role_rules = VALUES(role_rules), "
 	    "rules_author_role = VALUES(rules_author_role), scopes = VALUES(scopes), "
+	    "userinfo_endpoint = VALUES(userinfo_endpoint), "
 	    "fetched_at = VALUES(fetched_at), updated_at = UTC_TIMESTAMP(6)"),
 	/* No new secret: the stored one stays (the caller decided the provider is the same one). */
 	[STMT_SSO_CONNECTION_KEEP_SECRET] = DB_QUERY(
@@ -378,6 +380,7 @@ static struct db_query catalog[STMT_MAX] = {
 	    "auto_create = ?, link_existing_accounts = ?, default_role = ?, enabled = ?, "
 	    "provider_issuer = ?, authorization_endpoint = ?, token_endpoint = ?, jwks_uri = ?, "
 	    "jwks = ?, role_claim = ?, role_rules = ?, rules_author_role = ?, scopes = ?, "
+	    "userinfo_endpoint = ?, "
 	    "fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ?"),
 	[STMT_SSO_CONNECTION_JWKS] = DB_QUERY(

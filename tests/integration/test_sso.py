@@ -51,7 +51,7 @@ PROVIDER_DETAIL = "The organization's identity provider could not complete the s
 CONNECTION_KEYS = {"issuer", "client_id", "allowed_domains", "auto_create", "link_existing_accounts",
                    "default_role", "enabled", "redirect_uri", "authorization_endpoint",
                    "token_endpoint", "jwks_uri", "fetched_at", "created_at", "updated_at",
-                   "scopes", "role_claim", "role_admin_values", "role_engineer_values", "role_viewer_values",
+                   "scopes", "userinfo_endpoint", "role_claim", "role_admin_values", "role_engineer_values", "role_viewer_values",
                    "rules_author_role"}
 
 _ctx = {}

@@ -1,4 +1,4 @@
-"""Single sign-on role mapping and scopes (doc/api.md section 6, "Single sign-on";
+"""Single sign-on role mapping, scopes and claims (doc/api.md section 6, "Single sign-on";
 doc/SECURITY.md "Single sign-on and tenant admins").
 
 A connection names a claim of the ID token and, per role, the claim values that
@@ -13,7 +13,7 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-from lib import api, oidc_idp
+from lib import api, checks, oidc_idp
 from lib.checks import expect
 
 API = "/api/v1"
@@ -49,9 +49,9 @@ def sso_org(fe, **extra):
     return org
 
 
-def sign_in(fe, org, sub, email, **claims):
+def sign_in(fe, org, sub, email, provider=None, **claims):
     """The whole flow at the fake provider with these extra claims: the callback's answer."""
-    p = fake(fe)
+    p = provider or fake(fe)
     p.mint = lambda form, info: oidc_idp.jws({"alg": "RS256", "kid": p.key.kid},
                                              p.claims(info, sub=sub, email=email, **claims), p.key)
     b = oidc_idp.BrowserSession()
@@ -215,3 +215,38 @@ def test_scopes_per_connection(fe):
     # A save without scopes goes back to the default (a PUT replaces the connection).
     got = api.ok(org.client.put("/sso-connections", connection(fake(fe))), 200, "PUT without scopes")
     expect(got["scopes"] == "openid email profile", "scopes after a save without them %r" % got["scopes"])
+
+
+def test_email_from_userinfo_when_the_id_token_lacks_it(fe):
+    if only_one(fe):
+        return
+    p = oidc_idp.FakeProvider(Path(fe.harness.tmp) / "oidc-userinfo" / uuid.uuid4().hex[:6])
+    try:
+        tag = uuid.uuid4().hex[:8]
+        sub, email = "u-" + tag, "u-%s@fake.example" % tag
+        p.userinfo = {"sub": sub, "email": email, "email_verified": True}
+        org = api.Org(fe, "sso userinfo")
+        got = api.ok(org.client.put("/sso-connections", connection(p)), 200, "PUT /sso-connections")
+        expect(got["userinfo_endpoint"] == p.base + "/userinfo", "userinfo_endpoint %r" % got)
+        body = api.ok(sign_in(fe, org, sub, None, provider=p), 200, "sign-in with email from userinfo")
+        expect(body["user"]["email"] == email, "the user's email %r" % body["user"]["email"])
+        asked = [s for s in p.seen if s[1] == "/userinfo"]
+        expect(len(asked) == 1 and "Bearer at-" in asked[0][2], "userinfo requests %r" % asked)
+        # An email in the ID token: no userinfo call.
+        tag2 = uuid.uuid4().hex[:8]
+        api.ok(sign_in(fe, org, "t-" + tag2, "t-%s@fake.example" % tag2, provider=p), 200, "sign-in")
+        expect(len([s for s in p.seen if s[1] == "/userinfo"]) == 1, "userinfo asked needlessly")
+        # An answer about someone else is not used (OpenID Connect Core 5.3.2).
+        p.userinfo = {"sub": "someone-else", "email": "victim@fake.example", "email_verified": True}
+        r = sign_in(fe, org, "v-" + tag, None, provider=p)
+        checks.error(r, 502, "SSO_PROVIDER_ERROR")
+        failed = org.client.list("/audit-log?action=sso.login_failed")
+        expect(failed and failed[0]["detail"] == "userinfo_subject", "audit %r" % failed[:1])
+        expect("victim@fake.example" not in [u["email"] for u in org.client.list("/users?limit=200")],
+               "a user was made from another subject's userinfo")
+        # A userinfo endpoint off the issuer's rules is refused when the connection is saved.
+        p.userinfo_url = "http://169.254.169.254/latest/meta-data"
+        r = org.client.put("/sso-connections", connection(p))
+        api.validation_error(r, "issuer", "a link-local userinfo endpoint")
+    finally:
+        p.stop()
