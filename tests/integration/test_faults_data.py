@@ -476,6 +476,7 @@ def test_sighup_applies_changed_configuration_under_load(fe):
 
 QUERY_TIMEOUT = 2          # [database] query_timeout of the master of this test
 MARGIN = 1.5               # scheduling noise on a busy 2-core CI machine
+HANG_SECONDS = 30.0        # ends a run whose request waits for the release
 SLOW_WORKERS = 8           # at least one worker per client thread: no request queues
 LOAD_SECONDS = 4.0         # requests are sent this long while the lock is held
 
@@ -492,7 +493,6 @@ def test_locked_table_answers_503_within_query_timeout(fe):
         r = pfe.get(API + "/auth/me", headers=auth)
         expect(r.status == 200, "precondition: GET /auth/me", r)
         workers = harness.children(master.pid)
-        limit = QUERY_TIMEOUT + MARGIN
 
         def me():
             return "me", pfe.get(API + "/auth/me", headers=auth, timeout=30), None
@@ -516,39 +516,52 @@ def test_locked_table_answers_503_within_query_timeout(fe):
              [login_victim, login_wrong, login_victim, login_wrong]),
         ]
         for statements, fns in phases:
+            seen = len(st.log_text().splitlines())
             with Locker(h, statements) as locker:
                 t_lock = time.monotonic()
                 with Load(fns) as load:
                     time.sleep(LOAD_SECONDS)
-                    # In-flight requests must finish while the lock is still
-                    # held: one that waits for the release fails here.
-                    load.stop(timeout=limit + 1.0)
+                    # Every request in flight is answered while the lock is
+                    # still held: one that waited for the release never is.
+                    # The bound only ends a failing run; it judges no speed.
+                    load.stop(timeout=HANG_SECONDS)
                 t_release = time.monotonic()
             calls = load.snapshot()
+            phase_log = st.log_text().splitlines()[seen:]
             what = statements.split(";")[-1].strip()[:40]
             report("%s: %d requests %s, latency max %.2f s, held %.1f s", what, len(calls),
                    tally(calls), max((c.seconds for c in calls), default=0),
                    t_release - t_lock)
             expect(calls, "%s: no request finished while the lock was held" % what)
-            hung = [c for c in calls if c.seconds > limit]
-            expect(not hung, "%s: %d of %d requests took longer than query_timeout %d s + "
-                   "%.1f s: %s (a lock must not hold a request longer than query_timeout)\n%s"
-                   % (what, len(hung), len(calls), QUERY_TIMEOUT, MARGIN, hung[:3],
-                      st.warnings()))
+            # How long a request waited is judged by what ended the wait, not
+            # by the clock (a loaded machine adds seconds of CPU): the
+            # server's own limit ends each overrunning statement and the
+            # worker logs it, once per statement. One such wait per 503, and
+            # none ended by the client's read timeout (the connection lost).
+            overruns = [x for x in phase_log if " not ready or too slow " in x]
+            lost = [x for x in phase_log if " connection to " in x and " lost " in x]
+            refused = [c for c in calls if is_503(c)]
+            expect(not lost, "%s: a statement outlived the server's query_timeout and the "
+                   "client's read timeout ended it: %s" % (what, lost[:3]))
+            expect(len(overruns) == len(refused),
+                   "%s: %d statements overran query_timeout for %d answers 503: a request "
+                   "waited for the lock more than once (a retry after a lock timeout)\n%s"
+                   % (what, len(overruns), len(refused), "\n".join(phase_log[-12:])))
             # A token a worker has cached needs no table: its 200 is right
             # (the revocation log stays readable, so the cache stays trusted).
             wrong = [c for c in calls if not is_503(c)
                      and not (harness.CACHE == "on" and c.kind == "me" and c.status == 200)]
             expect(not wrong, "%s: answers other than 503 SERVICE_UNAVAILABLE with Retry-After "
                    "while locked: %s" % (what, wrong[:3]))
-            # Released: the very next requests succeed, on the same workers.
-            t0 = time.monotonic()
+            # Released: the very next requests succeed, on the same workers,
+            # without waiting for anything.
+            seen = len(st.log_text().splitlines())
             r = pfe.get(API + "/auth/me", headers=auth, timeout=30)
             expect(r.status == 200, "%s: GET /auth/me after the release" % what, r)
             r = api.login(pfe, victim.email, api.PASSWORD)
             expect(r.status == 200, "%s: login after the release" % what, r)
-            expect(time.monotonic() - t0 < 2.0, "%s: requests slow after the release (%.1f s)"
-                   % (what, time.monotonic() - t0))
+            after = [x for x in st.log_text().splitlines()[seen:] if " warning: " in x]
+            expect(not after, "%s: warnings after the release: %s" % (what, after[:3]))
             # The master's log says why a worker left (its exit status or signal).
             now = harness.children(master.pid)
             expect(now == workers, "%s: workers changed (%s -> %s): a lock must not kill or "
