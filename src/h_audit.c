@@ -26,6 +26,8 @@ static const struct view_col event_cols[] = {
 	{"ip", AUDIT_COL_IP, -1},
 	{"user_agent", AUDIT_COL_USER_AGENT, -1},
 	{"target", AUDIT_COL_TARGET_ID, AUDIT_COL_TARGET_TYPE},
+	/* Why: a refusal's reason (an SSO sign-in's, say), which the log alone held before. */
+	{"detail", AUDIT_COL_DETAIL, -1},
 	{NULL, 0, 0},
 };
 

@@ -225,6 +225,8 @@ h_auth_login(struct ctx *c)
 		    store_user_set_password(c->db, u.id, hash) == DB_OK)
 			log_info("password hash of user %s upgraded to current parameters", u.id);
 	}
+	if ((st = h_sso_password_check(c, &u, "auth.login_failed")) != ST_OK)
+		return st;
 	/* An enrolled user, or one the organization requires a second factor of, is not done yet. */
 	return h_mfa_after_password(c, &u);
 }
@@ -513,6 +515,9 @@ h_auth_password(struct ctx *c)
 	if (st != ST_OK)
 		return st;
 	if ((st = h_auth_caller(c, &u)) != ST_OK)
+		return st;
+	/* A signed-in user: no secret to keep, so before any password work. */
+	if ((st = h_sso_password_check(c, &u, "auth.password_changed")) != ST_OK)
 		return st;
 	if (u.password_hash == NULL ||
 	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {

@@ -15,6 +15,7 @@
 #include "session.h"
 #include "sso.h"
 #include "sso_provider.h"
+#include "sso_roles.h"
 #include "store.h"
 #include "view.h"
 
@@ -29,6 +30,7 @@
 #define SSO_STATE_TTL 600           /* seconds a started sign-in may take */
 #define SSO_PARAM_MAX 2048          /* code, next */
 #define SSO_SIGNIN_ATTEMPTS 3
+#define SSO_ACCESS_TOKEN_MAX 4096   /* a longer access token is not kept: no userinfo call */
 
 /*
  * The one text a client gets for every provider failure: telling a refused
@@ -146,6 +148,7 @@ provider_of(const struct sso_connection *conn, struct oidc_provider *p)
 	p->authorization_endpoint = conn->authorization_endpoint;
 	p->token_endpoint = conn->token_endpoint;
 	p->jwks_uri = conn->jwks_uri;
+	p->userinfo_endpoint = conn->userinfo_endpoint != NULL ? conn->userinfo_endpoint : "";
 }
 
 /* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
@@ -267,10 +270,41 @@ struct signin_plan {
 	struct user_row user;
 	bool create;                /* a new user (auto_create) */
 	bool link;                  /* a new link of (issuer, subject) to the user */
+	/* Role mapping: where the role came from, and a change of an existing user's role. */
+	enum sso_role_source role_source;
+	bool role_clipped;
+	const char *role_before;    /* the role replaced, NULL when it stays */
+	bool keep_admin;            /* an earlier attempt found the last admin: not demoted (kept across attempts) */
 	char user_id[UUID_STR_LEN];
 	char email[256];
 	char name[SSO_NAME_MAX * 4 + 1];
 };
+
+/*
+ * The mapped role of an existing user, inside the sign-in's transaction:
+ * the last-admin rule holds as for PATCH /users/{id} (the admins locked and
+ * counted first). Demoting the last active admin is not done: the tokens
+ * are already signed with the new role, so the attempt is rerun
+ * (DB_DEADLOCK: signin() plans again) with the admin role kept.
+ */
+static enum db_result
+signin_role_change(struct ctx *c, struct signin_plan *pl)
+{
+	long admins = 0;
+	enum db_result r;
+
+	if (strcmp(pl->role_before, "admin") == 0) {
+		if ((r = store_user_lock_admins(c->db, c->a, pl->org_id, &admins)) != DB_OK)
+			return r;
+		if (admins <= 1) {
+			pl->keep_admin = true;
+			return DB_DEADLOCK;
+		}
+	}
+	if ((r = store_user_update(c->db, pl->user.id, pl->org_id, NULL, pl->user.role, -1)) != DB_OK)
+		return r;
+	return audit_record(c, pl->org_id, "user.updated", "success", "user", pl->user.id);
+}
 
 static enum db_result
 signin_step(struct ctx *c, void *arg)
@@ -281,6 +315,8 @@ signin_step(struct ctx *c, void *arg)
 	if (pl->create)
 		r = store_user_create(c->db, pl->user.id, pl->org_id, pl->user.email, pl->user.name,
 		    pl->user.role, NULL);
+	if (r == DB_OK && pl->role_before != NULL)
+		r = signin_role_change(c, pl);
 	if (r == DB_OK)
 		r = pl->link ? store_sso_identity_link(c->db, pl->org_id, pl->issuer, pl->subject, pl->user.id) :
 		    store_sso_identity_touch(c->db, pl->org_id, pl->issuer, pl->subject);
@@ -292,6 +328,15 @@ signin_step(struct ctx *c, void *arg)
 	json_object_object_add(d, "issuer", json_object_new_string(pl->issuer));
 	json_object_object_add(d, "created", json_object_new_boolean(pl->create));
 	json_object_object_add(d, "linked", json_object_new_boolean(pl->link));
+	json_object_object_add(d, "role", json_object_new_string(pl->user.role));
+	json_object_object_add(d, "role_source",
+	    json_object_new_string(sso_role_source_name(pl->role_source)));
+	if (pl->role_before != NULL)
+		json_object_object_add(d, "previous_role", json_object_new_string(pl->role_before));
+	if (pl->role_clipped)
+		json_object_object_add(d, "role_clipped", json_object_new_boolean(true));
+	if (pl->keep_admin)
+		json_object_object_add(d, "role_kept", json_object_new_string("last_admin"));
 	const char *detail = arena_strdup(c->a, json_object_to_json_string_ext(d,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(d);
@@ -393,6 +438,32 @@ plan_by_email(struct ctx *c, const struct sso_connection *conn, const struct oid
 }
 
 /*
+ * The role of this sign-in (doc/api.md section 6, "Single sign-on", role
+ * mapping): a new user gets the mapped role; an existing one gets it too,
+ * down as well as up, at every sign-in, unless the connection maps no
+ * claim (their role is then the organization's business) or the last
+ * admin would go (pl->keep_admin, learnt by an earlier attempt).
+ */
+static void
+plan_role(const struct sso_connection *conn, const struct oidc_claims *cl, struct signin_plan *pl)
+{
+	const char *role = sso_role_map(conn->role_claim, conn->role_rules, cl->json, conn->default_role,
+	    conn->rules_author_role, &pl->role_source, &pl->role_clipped);
+
+	pl->role_before = NULL;
+	if (pl->create) {
+		pl->user.role = role;
+		return;
+	}
+	if (pl->role_source == SSO_ROLE_UNMAPPED || strcmp(role, pl->user.role) == 0)
+		return;
+	if (pl->keep_admin && strcmp(pl->user.role, "admin") == 0)
+		return;
+	pl->role_before = pl->user.role;
+	pl->user.role = role;
+}
+
+/*
  * Map the verified identity to a user of the organization: the stored link
  * first; else a signed-in user's link request (link_user: the state's); else,
  * at first sign-in, by email: an existing account is linked only when the
@@ -437,6 +508,7 @@ signin_plan(struct ctx *c, const struct sso_connection *conn, const struct oidc_
 	if (!pl->user.active)
 		return refuse(c, org, "user_deactivated", pl->user.id, ST_INSUFFICIENT_PERMISSIONS,
 		    "User account is deactivated");
+	plan_role(conn, cl, pl);
 	return ST_OK;
 }
 
@@ -503,6 +575,45 @@ provider_answer(struct ctx *c, const char *org_id, const char **code)
 }
 
 /*
+ * Verify the ID token against the stored keys, with one fresh look at the
+ * provider's keys (stored when they verify) for a kid the stored set lacks:
+ * keys rotate.
+ */
+static enum oidc_error
+verify_id_token(struct ctx *c, const char *org_id, const struct sso_connection *conn,
+    const struct oidc_opts *o, const char *id_token, const struct oidc_expect *want,
+    struct oidc_claims *claims)
+{
+	enum oidc_error e = oidc_verify_with_jwks(conn->jwks, strlen(conn->jwks), id_token, want,
+	    time(NULL), c->a, claims);
+	const char *fresh = NULL;
+
+	if (e != OIDC_E_UNKNOWN_KEY || conn->jwks_uri == NULL || conn->jwks_uri[0] == '\0')
+		return e;
+	if ((e = oidc_fetch_jwks(conn->jwks_uri, o, c->a, &fresh)) != OIDC_OK)
+		return e;
+	if (store_sso_connection_jwks(c->db, org_id, conn->jwks_uri, fresh) != DB_OK)
+		log_warning("sso: could not store the new JWKS of organization %s", org_id);
+	return oidc_verify_with_jwks(fresh, strlen(fresh), id_token, want, time(NULL), c->a, claims);
+}
+
+/*
+ * An ID token without an email: the provider's userinfo endpoint may have
+ * it (OpenID Connect Core 5.3; some providers keep the ID token small).
+ * Asked only then, only when discovery named one and the token response
+ * carried an access token; its answer must be about the same subject.
+ */
+static enum oidc_error
+userinfo_email(struct ctx *c, const struct oidc_provider *p, const struct oidc_opts *o,
+    const char *access, struct oidc_claims *claims)
+{
+	if (claims->email != NULL || p->userinfo_endpoint == NULL || p->userinfo_endpoint[0] == '\0' ||
+	    access[0] == '\0')
+		return OIDC_OK;
+	return oidc_userinfo_email(p, o, access, claims->sub, c->a, &claims->email, &claims->email_verified);
+}
+
+/*
  * Exchange code for an ID token at the provider and verify it against the
  * stored keys (one fresh look at the provider's keys for an unknown kid):
  * the verified claims in *claims. The client secret is wiped once sent.
@@ -514,6 +625,7 @@ provider_identity(struct ctx *c, const char *org_id, struct sso_connection *conn
 	struct oidc_opts o = sso_provider_opts(c->cfg);
 	struct sso_guard guard;
 	const char *id_token = NULL;
+	char access[SSO_ACCESS_TOKEN_MAX];     /* the provider's access token: for userinfo, then wiped */
 	enum db_result r;
 
 	if (metadata_missing(conn)) {
@@ -533,24 +645,15 @@ provider_identity(struct ctx *c, const char *org_id, struct sso_connection *conn
 	struct oidc_expect want = {.issuer = p->issuer, .client_id = conn->client_id, .nonce = s->nonce};
 	if (e == OIDC_OK) {
 		e = oidc_exchange_code(p, &o, conn->client_id, conn->client_secret, code, s->redirect_uri,
-		    s->code_verifier, c->a, &id_token);
+		    s->code_verifier, c->a, &id_token, access, sizeof(access));
 		wipe_secret(conn);
 		if (e == OIDC_OK)
-			e = oidc_verify_with_jwks(conn->jwks, strlen(conn->jwks), id_token, &want, time(NULL), c->a,
-			    claims);
-		/* Keys rotate: a kid not in the stored set earns one fresh look at the provider's. */
-		if (e == OIDC_E_UNKNOWN_KEY && conn->jwks_uri != NULL && conn->jwks_uri[0] != '\0') {
-			const char *fresh = NULL;
-			e = oidc_fetch_jwks(conn->jwks_uri, &o, c->a, &fresh);
-			if (e == OIDC_OK) {
-				if ((r = store_sso_connection_jwks(c->db, org_id, conn->jwks_uri, fresh)) != DB_OK)
-					log_warning("sso: could not store the new JWKS of organization %s", org_id);
-				e = oidc_verify_with_jwks(fresh, strlen(fresh), id_token, &want, time(NULL), c->a,
-				    claims);
-			}
-		}
+			e = verify_id_token(c, org_id, conn, &o, id_token, &want, claims);
+		if (e == OIDC_OK)
+			e = userinfo_email(c, p, &o, access, claims);
 		sso_provider_leave(c->db, conn->issuer, &guard, e, c->cfg->sso_failure_ttl);
 	}
+	explicit_bzero(access, sizeof(access));
 	wipe_secret(conn);
 	return e != OIDC_OK ? refuse_oidc(c, org_id, e) : ST_OK;
 }
@@ -641,12 +744,18 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "link_existing_accounts",
 	    json_object_new_boolean(conn->link_existing_accounts));
 	json_object_object_add(o, "default_role", json_object_new_string(conn->default_role));
+	json_object_object_add(o, "scopes", json_object_new_string(conn->scopes));
+	json_object_object_add(o, "role_claim", view_opt_string(conn->role_claim));
+	sso_role_rules_view(conn->role_rules, o);
+	json_object_object_add(o, "rules_author_role", view_opt_string(conn->role_claim != NULL ?
+	    conn->rules_author_role : NULL));
 	json_object_object_add(o, "enabled", json_object_new_boolean(conn->enabled));
 	json_object_object_add(o, "redirect_uri", view_opt_string(uri));
 	/* What the last save fetched: where the client secret goes, where the keys come from. */
 	json_object_object_add(o, "authorization_endpoint", view_opt_string(nonempty(conn->authorization_endpoint)));
 	json_object_object_add(o, "token_endpoint", view_opt_string(nonempty(conn->token_endpoint)));
 	json_object_object_add(o, "jwks_uri", view_opt_string(nonempty(conn->jwks_uri)));
+	json_object_object_add(o, "userinfo_endpoint", view_opt_string(nonempty(conn->userinfo_endpoint)));
 	json_object_object_add(o, "fetched_at", view_opt_string(conn->fetched_at));
 	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
 	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
@@ -762,6 +871,68 @@ default_role_check(struct ctx *c, bool auto_create, const char **role)
 }
 
 /*
+ * The scopes the sign-in asks for (default SSO_SCOPES_DEFAULT): only words
+ * sent to the provider's authorization endpoint, never a URL this service
+ * fetches, so they need the token rules and openid, nothing more.
+ */
+static enum status
+scopes_check(struct ctx *c, struct sso_connection_write *w)
+{
+	const char *in = jv_str(&c->in, "scopes"), *why = NULL;
+
+	if (in == NULL)
+		return ST_OK;
+	if ((w->scopes = sso_scopes_normalize(in, c->a, &why)) == NULL)
+		return why != NULL ? params_field_error(c, "scopes", why) : ST_INTERNAL_ERROR;
+	return ST_OK;
+}
+
+/* The highest role whose permissions the caller all holds: what rules they save may grant. */
+static const char *
+grantable_role(const struct ctx *c)
+{
+	for (int r = 0; r < ROLE_MAX; r++)
+		if (role_within((enum role)r, c->principal.perms))
+			return role_name((enum role)r);
+	return NULL;
+}
+
+/*
+ * The role mapping of the body into w: the claim, the rules built from each
+ * role's values, and the author's role recorded with them. Nobody writes a
+ * rule giving a role whose permissions they do not all hold, as for
+ * default_role (doc/SECURITY.md, "Single sign-on and tenant admins"); the
+ * sign-in clips to the recorded role all the same.
+ */
+static enum status
+role_rules_check(struct ctx *c, struct sso_connection_write *w)
+{
+	json_object *lists[ROLE_MAX];
+	const char *claim = jv_str(&c->in, "role_claim"), *bad = NULL;
+	bool any = false;
+
+	for (int r = 0; r < ROLE_MAX; r++) {
+		lists[r] = jv_field(&c->in, sso_role_values_field((enum role)r))->array;
+		if (lists[r] == NULL || json_object_array_length(lists[r]) == 0)
+			continue;
+		any = true;
+		if (!role_within((enum role)r, c->principal.perms))
+			return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, arena_printf(c->a,
+			    "%s gives a role with permissions you do not hold", sso_role_values_field((enum role)r)));
+	}
+	if (claim == NULL)
+		return any ? params_field_error(c, "role_claim", "is required when role values are given") : ST_OK;
+	if (!sso_role_claim_ok(claim))
+		return params_field_error(c, "role_claim", "must be printable ASCII without spaces");
+	if ((w->role_rules = sso_role_rules_json(lists, c->a, &bad)) == NULL)
+		return bad == NULL ? ST_INTERNAL_ERROR : params_field_error(c, sso_role_values_field(
+		    (enum role)role_parse(bad)), "holds an empty, too long or control-character value");
+	w->role_claim = claim;
+	w->rules_author_role = grantable_role(c);
+	return ST_OK;
+}
+
+/*
  * Fetch and check the provider now, outside any transaction: /start is
  * served from what is stored, so a provider that is down or hostile is
  * found out here, by the admin, and not by every sign-in.
@@ -811,20 +982,28 @@ h_sso_connection_put(struct ctx *c)
 	const char *domains_json = NULL, *role = NULL, *jwks = NULL;
 	struct oidc_opts opts = sso_provider_opts(c->cfg);
 	struct oidc_provider p;
+	struct sso_connection_write w = {0};
 	enum status st;
 
 	if ((st = h_step_up(c)) == ST_OK &&
 	    (st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
 	    (st = default_role_check(c, auto_create, &role)) == ST_OK &&
+	    (st = role_rules_check(c, &w)) == ST_OK && (st = scopes_check(c, &w)) == ST_OK &&
 	    (st = connection_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
-		struct sso_connection_write w = {
-			.issuer = issuer, .client_id = jv_str(&c->in, "client_id"),
-			.allowed_domains = domains_json, .default_role = role, .client_secret = secret,
-			.auto_create = auto_create, .enabled = jv_bool(&c->in, "enabled", true),
-			.link_existing_accounts = jv_bool(&c->in, "link_existing_accounts", false),
-			.provider_issuer = p.issuer, .authorization_endpoint = p.authorization_endpoint,
-			.token_endpoint = p.token_endpoint, .jwks_uri = p.jwks_uri, .jwks = jwks,
-		};
+		w.issuer = issuer;
+		w.client_id = jv_str(&c->in, "client_id");
+		w.allowed_domains = domains_json;
+		w.default_role = role;
+		w.client_secret = secret;
+		w.auto_create = auto_create;
+		w.enabled = jv_bool(&c->in, "enabled", true);
+		w.link_existing_accounts = jv_bool(&c->in, "link_existing_accounts", false);
+		w.provider_issuer = p.issuer;
+		w.authorization_endpoint = p.authorization_endpoint;
+		w.token_endpoint = p.token_endpoint;
+		w.jwks_uri = p.jwks_uri;
+		w.userinfo_endpoint = p.userinfo_endpoint;
+		w.jwks = jwks;
 		st = dispatch_tx(c, connection_write, &w);
 	}
 	if (secret != NULL)

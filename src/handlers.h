@@ -196,4 +196,15 @@ enum status h_mfa_reset(struct ctx *c);
 enum status h_mfa_policy_get(struct ctx *c);
 enum status h_mfa_policy_put(struct ctx *c);
 
+/* SSO-only organizations (h_sso_policy.c). */
+enum status h_sso_policy_get(struct ctx *c);
+enum status h_sso_policy_put(struct ctx *c);
+/*
+ * ST_SSO_REQUIRED when user u's organization requires single sign-on and u
+ * is not one of its break-glass admins (an "action" event with outcome
+ * sso_required is recorded), else ST_OK. Asked after the password is
+ * proven, so that the answer tells nothing to who does not know it.
+ */
+enum status h_sso_password_check(struct ctx *c, const struct user_row *u, const char *action);
+
 #endif

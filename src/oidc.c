@@ -53,6 +53,8 @@ static const struct oidc_error_info error_table[OIDC_E_MAX] = {
 	[OIDC_E_NBF] = {"id_token_nbf", "ID token rejected: not yet valid", false},
 	[OIDC_E_NONCE] = {"id_token_nonce", "ID token rejected: the nonce does not match this sign-in", false},
 	[OIDC_E_SUB] = {"id_token_subject", "ID token rejected: missing or invalid subject", false},
+	[OIDC_E_USERINFO_SUB] = {"userinfo_subject",
+	    "The identity provider's userinfo answer is about another user", true},
 	[OIDC_E_INTERNAL] = {"internal_error", "Internal server error", false},
 };
 

@@ -8,6 +8,7 @@
  *   oidc_jwks.c/.h    JWKS parsing into pinned keys (libcjose)
  *   oidc_idtoken.c    oidc_verify_with_jwks (libcjose)
  *   oidc_code.c       oidc_authorization_url, oidc_exchange_code
+ *   oidc_userinfo.c   oidc_userinfo_email
  * oidc_http.h and oidc_jwks.h are internal to these files.
  */
 #ifndef OW_OIDC_H
@@ -58,6 +59,7 @@ enum oidc_error {
 	OIDC_E_NBF,
 	OIDC_E_NONCE,
 	OIDC_E_SUB,
+	OIDC_E_USERINFO_SUB,        /* the userinfo answer is about another subject */
 	OIDC_E_INTERNAL,            /* out of memory, library failure */
 	OIDC_E_MAX
 };
@@ -128,6 +130,7 @@ struct oidc_provider {
 	const char *authorization_endpoint;
 	const char *token_endpoint;
 	const char *jwks_uri;
+	const char *userinfo_endpoint;  /* "" when the provider names none */
 };
 
 /*
@@ -152,12 +155,25 @@ const char *oidc_authorization_url(const struct oidc_provider *p,
 
 /*
  * Exchange code at the token endpoint (client_secret_basic, PKCE verifier);
- * *id_token receives the arena copy of the ID token. The provider's other
- * tokens are wiped, never kept.
+ * *id_token receives the arena copy of the ID token. The access token goes
+ * to the caller's buffer at (at_size bytes, "" when absent or longer), for
+ * one userinfo call, and the caller wipes it; the provider's other tokens
+ * are wiped, never kept.
  */
 enum oidc_error oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
     const char *client_id, const char *client_secret, const char *code,
-    const char *redirect_uri, const char *code_verifier, struct arena *a, const char **id_token);
+    const char *redirect_uri, const char *code_verifier, struct arena *a, const char **id_token,
+    char *at, size_t at_size);
+
+/*
+ * Ask the provider's userinfo endpoint (OpenID Connect Core 5.3) with the
+ * access token at for the email of subject sub (the ID token's): *email
+ * (arena, NULL when absent) and *email_verified (1, 0, -1 when absent).
+ * The answer must be a JSON object whose sub is sub (OIDC_E_USERINFO_SUB
+ * otherwise: 5.3.2); other errors as oidc_http_call's, OIDC_E_HTTP, OIDC_E_MALFORMED.
+ */
+enum oidc_error oidc_userinfo_email(const struct oidc_provider *p, const struct oidc_opts *o,
+    const char *at, const char *sub, struct arena *a, const char **email, int *email_verified);
 
 /* What a verified ID token says about the user (arena strings). */
 struct oidc_claims {
@@ -166,6 +182,7 @@ struct oidc_claims {
 	const char *name;           /* NULL when absent */
 	int email_verified;         /* 1, 0, or -1 when the claim is absent */
 	long long exp, iat;
+	const char *json;           /* the whole verified payload, for claims the caller names (roles) */
 };
 
 /* What the ID token must say. */

@@ -55,7 +55,7 @@ error_code(json_object *doc, char out[48])
  */
 static enum oidc_error
 token_response(json_object *doc, long status, const char *host, struct arena *a,
-    const char **id_token)
+    const char **id_token, char *at, size_t at_size)
 {
 	char err[48];
 
@@ -79,6 +79,10 @@ token_response(json_object *doc, long status, const char *host, struct arena *a,
 	}
 	if (strlen(idt) > OIDC_ID_TOKEN_MAX)
 		return OIDC_E_TOKEN_MALFORMED;
+	/* Kept only where the caller wipes it; one too long is not kept (no userinfo then). */
+	const char *access = jv_get_string(doc, "access_token");
+	if (at_size > 0 && access != NULL && strlen(access) < at_size)
+		memcpy(at, access, strlen(access) + 1);
 	*id_token = arena_strdup(a, idt);
 	return *id_token != NULL ? OIDC_OK : OIDC_E_INTERNAL;
 }
@@ -116,7 +120,8 @@ wipe_credentials(char *esec, char *creds, char *header)
 enum oidc_error
 oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
     const char *client_id, const char *client_secret, const char *code,
-    const char *redirect_uri, const char *code_verifier, struct arena *a, const char **id_token)
+    const char *redirect_uri, const char *code_verifier, struct arena *a, const char **id_token,
+    char *at, size_t at_size)
 {
 	const char *ecode = form_escape(code, a), *eru = form_escape(redirect_uri, a);
 	const char *ever = form_escape(code_verifier, a), *ecid = form_escape(client_id, a);
@@ -129,6 +134,8 @@ oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
 	enum oidc_error r = OIDC_E_INTERNAL;
 
 	*id_token = NULL;
+	if (at_size > 0)
+		at[0] = '\0';
 	if (!ecode || !eru || !ever || !ecid || !esec)
 		goto out;
 	form = arena_printf(a, "grant_type=authorization_code&code=%s&redirect_uri=%s&code_verifier=%s",
@@ -151,7 +158,7 @@ oidc_exchange_code(const struct oidc_provider *p, const struct oidc_opts *o,
 		json_object_put(doc);
 		doc = NULL;
 	}
-	r = token_response(doc, status, host, a, id_token);
+	r = token_response(doc, status, host, a, id_token, at, at_size);
 out:
 	/* The provider's access and refresh tokens and our secret: gone from memory. */
 	wipe_response(doc);

@@ -63,6 +63,8 @@ oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena 
 	const char *authz = jv_get_string(doc, "authorization_endpoint");
 	const char *token = jv_get_string(doc, "token_endpoint");
 	const char *jwks_uri = jv_get_string(doc, "jwks_uri");
+	/* Optional (Discovery 3): asked only for an email the ID token lacks. */
+	const char *userinfo = jv_get_string(doc, "userinfo_endpoint");
 	if (iss == NULL || authz == NULL || token == NULL || jwks_uri == NULL) {
 		log_warning("sso: discovery document of %s lacks issuer or an endpoint", host);
 		r = OIDC_E_MALFORMED;
@@ -71,7 +73,7 @@ oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena 
 		log_warning("sso: discovery document of %s names another issuer", host);
 		r = OIDC_E_ISSUER_MISMATCH;
 	} else if (!oidc_url_acceptable(authz, o) || !oidc_url_acceptable(token, o) ||
-	    !oidc_url_acceptable(jwks_uri, o)) {
+	    !oidc_url_acceptable(jwks_uri, o) || (userinfo != NULL && !oidc_url_acceptable(userinfo, o))) {
 		/* Each endpoint is held to the issuer's rules: no internal URL through the back door. */
 		log_warning("sso: discovery document of %s names an unacceptable endpoint URL", host);
 		r = OIDC_E_INSECURE_URL;
@@ -80,7 +82,9 @@ oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena 
 		out->authorization_endpoint = arena_strdup(a, authz);
 		out->token_endpoint = arena_strdup(a, token);
 		out->jwks_uri = arena_strdup(a, jwks_uri);
-		if (!out->issuer || !out->authorization_endpoint || !out->token_endpoint || !out->jwks_uri)
+		out->userinfo_endpoint = arena_strdup(a, userinfo != NULL ? userinfo : "");
+		if (!out->issuer || !out->authorization_endpoint || !out->token_endpoint || !out->jwks_uri ||
+		    !out->userinfo_endpoint)
 			r = OIDC_E_INTERNAL;
 	}
 	json_object_put(doc);

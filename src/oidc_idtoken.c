@@ -111,6 +111,7 @@ check_claims(json_object *claims, const struct oidc_expect *e, time_t now, struc
 	out->sub = arena_strdup(a, sub);
 	out->email = arena_claim(claims, "email", a);
 	out->name = arena_claim(claims, "name", a);
+	out->json = arena_strdup(a, json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN));
 	out->exp = exp;
 	out->iat = iat;
 	out->email_verified = -1;
@@ -123,7 +124,7 @@ check_claims(json_object *claims, const struct oidc_expect *e, time_t now, struc
 		else
 			out->email_verified = 0;
 	}
-	return out->sub != NULL ? OIDC_OK : OIDC_E_INTERNAL;
+	return out->sub != NULL && out->json != NULL ? OIDC_OK : OIDC_E_INTERNAL;
 }
 
 /* The protected header's alg and kid, read before any key is chosen. */

@@ -85,6 +85,12 @@ static const struct field_spec sso_connection_fields[] = {
 	{"link_existing_accounts", FIELD_BOOL, false, false, 0, 0, NULL},
 	{"default_role", FIELD_ENUM, false, false, 0, 0, roles},
 	{"enabled", FIELD_BOOL, false, false, 0, 0, NULL},
+	/* Role mapping: the claim, and per role the claim values that give it (sso_roles.h). */
+	{"role_claim", FIELD_STRING, false, true, 1, 128, NULL},
+	{"scopes", FIELD_STRING, false, true, 1, 255, NULL},
+	{"role_admin_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
+	{"role_engineer_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
+	{"role_viewer_values", FIELD_STRING_ARRAY, false, false, 0, 50, NULL},
 };
 
 /* Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"): codes are digits, tokens and recovery codes short. */
@@ -107,6 +113,11 @@ static const struct field_spec mfa_disable_fields[] = {
 };
 static const struct field_spec mfa_policy_fields[] = {
 	{"require", FIELD_ENUM, true, false, 0, 0, mfa_policies},
+};
+/* SSO-only organizations: at most 10 break-glass admins (h_sso_policy.c). */
+static const struct field_spec sso_policy_fields[] = {
+	{"require_sso", FIELD_BOOL, true, false, 0, 0, NULL},
+	{"break_glass_admins", FIELD_STRING_ARRAY, false, false, 0, 10, NULL},
 };
 
 /* Exactly one of them; h_mfa_proof says so when not. */
@@ -162,6 +173,8 @@ static const struct route routes[] = {
 	{METHOD_DELETE, "/users/{id}/mfa", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_reset, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_READ, h_mfa_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_policy_put, TX_WRITE, BODY_JSON, FIELDS(mfa_policy_fields)},
+	{METHOD_GET, "/sso-policy", ROUTE_CREDENTIAL, PERM_USERS_READ, h_sso_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_PUT, "/sso-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_policy_put, TX_WRITE, BODY_JSON, FIELDS(sso_policy_fields)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -142,3 +142,54 @@ sso_user_name(const char *claim, const char *email, char *out, size_t outlen)
 	if (local == 0)
 		snprintf(out, outlen, "%s", "SSO user");
 }
+
+/* RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+static bool
+scope_char(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\';
+}
+
+const char *
+sso_scopes_normalize(const char *in, struct arena *a, const char **why)
+{
+	char out[SSO_SCOPES_MAX + 1];
+	size_t len = 0, ntokens = 0;
+	bool openid = false;
+
+	*why = NULL;
+	for (const char *p = in; *p != '\0';) {
+		size_t n = strcspn(p, " ");
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!scope_char((unsigned char)p[i])) {
+				*why = "must be scope tokens (printable ASCII but '\"' and '\\') separated by spaces";
+				return NULL;
+			}
+		/* A repeated token is dropped: look for " token " in what is kept. */
+		bool dup = false;
+		for (const char *q = out; len > 0 && q < out + len && !dup; q += strcspn(q, " ") + 1)
+			dup = strcspn(q, " ") == n && strncmp(q, p, n) == 0;
+		if (!dup) {
+			if (++ntokens > SSO_SCOPE_TOKENS_MAX || len + (len > 0) + n > SSO_SCOPES_MAX) {
+				*why = "has too many scopes";
+				return NULL;
+			}
+			if (len > 0)
+				out[len++] = ' ';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+			openid = openid || (n == 6 && strncmp(p, "openid", 6) == 0);
+		}
+		p += n;
+	}
+	if (!openid) {
+		*why = "must include openid";
+		return NULL;
+	}
+	return arena_strdup(a, out);
+}

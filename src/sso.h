@@ -35,6 +35,20 @@ const char *sso_domains_json(const char *const *domains, size_t n, struct arena 
  */
 bool sso_domain_allowed(const char *allowed_json, const char *email, bool *restricted);
 
+#define SSO_SCOPES_MAX 255          /* sso_connections.scopes */
+#define SSO_SCOPE_TOKENS_MAX 20     /* scopes one connection may ask for */
+#define SSO_SCOPES_DEFAULT "openid email profile"
+
+/*
+ * The scopes a connection asks for, as stored: the space-separated tokens
+ * of in (RFC 6749 section 3.3: printable ASCII but '"' and '\'), duplicates
+ * dropped, order kept, joined by single spaces, in the arena. NULL with
+ * *why when a token is not a scope token, "openid" is missing (OpenID
+ * Connect Core 3.1.2.1), there are more than SSO_SCOPE_TOKENS_MAX or the
+ * text exceeds SSO_SCOPES_MAX.
+ */
+const char *sso_scopes_normalize(const char *in, struct arena *a, const char **why);
+
 /*
  * The name of a user created at first sign-in: the ID token's name (control
  * characters as spaces, trimmed, at most SSO_NAME_MAX characters), else the

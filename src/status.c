@@ -16,6 +16,8 @@ static const struct status_info status_table[ST_MAX] = {
 	[ST_REAUTHENTICATION_REQUIRED] = {401, "Unauthorized", "REAUTHENTICATION_REQUIRED",
 	    "Recent authentication required"},
 	[ST_INSUFFICIENT_PERMISSIONS] = {403, "Forbidden", "INSUFFICIENT_PERMISSIONS", "Insufficient permissions"},
+	[ST_SSO_REQUIRED] = {403, "Forbidden", "SSO_REQUIRED",
+	    "This organization requires single sign-on: sign in through its identity provider"},
 	[ST_CSRF_REJECTED] = {403, "Forbidden", "CSRF_REJECTED", "Cross-site request rejected"},
 	[ST_HTTPS_REQUIRED] = {403, "Forbidden", "HTTPS_REQUIRED", "HTTPS is required"},
 	[ST_NOT_FOUND] = {404, "Not Found", "NOT_FOUND", "Not found"},

@@ -16,6 +16,7 @@ enum status {
 	ST_INSUFFICIENT_PERMISSIONS,
 	ST_CSRF_REJECTED,
 	ST_HTTPS_REQUIRED,
+	ST_SSO_REQUIRED,    /* a password where the organization requires single sign-on */
 	ST_NOT_FOUND,
 	ST_METHOD_NOT_ALLOWED,
 	ST_CONFLICT,

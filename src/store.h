@@ -309,7 +309,7 @@ enum db_result store_purge(struct db *db, struct purge_counts *out);
 enum audit_col {
 	AUDIT_COL_ID, AUDIT_COL_OCCURRED_AT, AUDIT_COL_ACTION, AUDIT_COL_OUTCOME,
 	AUDIT_COL_ACTOR_TYPE, AUDIT_COL_ACTOR_ID, AUDIT_COL_IP, AUDIT_COL_USER_AGENT,
-	AUDIT_COL_TARGET_TYPE, AUDIT_COL_TARGET_ID, AUDIT_COL_MAX
+	AUDIT_COL_TARGET_TYPE, AUDIT_COL_TARGET_ID, AUDIT_COL_DETAIL, AUDIT_COL_MAX
 };
 enum db_result store_audit_list(struct db *db, struct arena *a, const char *org_id,
     const char *action, const char *actor_id, long long since, long limit, long offset,
@@ -331,6 +331,9 @@ struct sso_connection {
 	/* Fetched and checked when the connection was saved ("" / NULL before that). */
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
 	const char *fetched_at;
+	/* Role mapping (sql/011_sso_operator.sql): NULL role_claim maps nothing. */
+	const char *role_claim, *role_rules, *rules_author_role;
+	const char *userinfo_endpoint;  /* "" when the provider names none */
 };
 /* What a save writes (strings owned by the caller). */
 struct sso_connection_write {
@@ -338,7 +341,24 @@ struct sso_connection_write {
 	const char *client_secret;  /* NULL keeps the stored one (the row must exist then) */
 	bool auto_create, enabled, link_existing_accounts;
 	const char *provider_issuer, *authorization_endpoint, *token_endpoint, *jwks_uri, *jwks;
+	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
+	const char *scopes;         /* NULL: SSO_SCOPES_DEFAULT */
+	const char *userinfo_endpoint;  /* NULL: none */
 };
+/* SSO-only organizations: the setting and whether an enabled connection exists. */
+enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
+    bool *have_connection);
+enum db_result store_sso_policy_set(struct db *db, const char *org_id, bool required);
+/* The break-glass admins' ids, in *rows (column 0). */
+enum db_result store_sso_break_glass_list(struct db *db, struct arena *a, const char *org_id,
+    struct db_rows *rows);
+enum db_result store_sso_break_glass_clear(struct db *db, const char *org_id);
+/* Name one break-glass admin; *changed false when id is not an active admin of org. */
+enum db_result store_sso_break_glass_set(struct db *db, const char *id, const char *org_id,
+    bool *changed);
+/* Whether user id must sign in through SSO (*refused): an SSO-only organization, not break-glass. */
+enum db_result store_sso_password_refused(struct db *db, struct arena *a, const char *id,
+    bool *refused);
 /* The organization named by id or slug and its connection (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
     struct sso_org *org, struct sso_connection *conn, bool *conn_found);

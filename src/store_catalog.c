@@ -74,7 +74,7 @@
 /* enum audit_col. */
 #define AUDIT_COLUMNS \
 	"SELECT id, " SQL_ISO8601("occurred_at") ", action, outcome, actor_type, " \
-	"actor_id, ip, user_agent, target_type, target_id FROM audit_log " \
+	"actor_id, ip, user_agent, target_type, target_id, detail FROM audit_log " \
 	"WHERE organization_id = ? AND occurred_at >= FROM_UNIXTIME(?) "
 #define AUDIT_ORDER " ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?"
 
@@ -85,7 +85,8 @@
 	"c.scopes, c.enabled, " SQL_ISO8601("c.created_at") ", " \
 	SQL_ISO8601("c.updated_at") ", c.link_existing_accounts, c.provider_issuer, " \
 	"c.authorization_endpoint, c.token_endpoint, c.jwks_uri, c.jwks, " \
-	SQL_ISO8601("c.fetched_at") " " \
+	SQL_ISO8601("c.fetched_at") ", c.role_claim, c.role_rules, c.rules_author_role, " \
+	"c.userinfo_endpoint " \
 	"FROM organizations o LEFT JOIN sso_connections c ON c.organization_id = o.id "
 
 static struct db_query catalog[STMT_MAX] = {
@@ -392,8 +393,9 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_CONNECTION_UPSERT] = DB_QUERY(
 	    "INSERT INTO sso_connections (organization_id, issuer, client_id, client_secret, "
 	    "allowed_domains, auto_create, link_existing_accounts, default_role, enabled, "
-	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, fetched_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
+	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, role_claim, "
+	    "role_rules, rules_author_role, scopes, userinfo_endpoint, fetched_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
 	    "ON DUPLICATE KEY UPDATE issuer = VALUES(issuer), client_id = VALUES(client_id), "
 	    "client_secret = VALUES(client_secret), allowed_domains = VALUES(allowed_domains), "
 	    "auto_create = VALUES(auto_create), link_existing_accounts = VALUES(link_existing_accounts), "
@@ -401,13 +403,18 @@ static struct db_query catalog[STMT_MAX] = {
 	    "provider_issuer = VALUES(provider_issuer), "
 	    "authorization_endpoint = VALUES(authorization_endpoint), "
 	    "token_endpoint = VALUES(token_endpoint), jwks_uri = VALUES(jwks_uri), jwks = VALUES(jwks), "
+	    "role_claim = VALUES(role_claim), role_rules = VALUES(role_rules), "
+	    "rules_author_role = VALUES(rules_author_role), scopes = VALUES(scopes), "
+	    "userinfo_endpoint = VALUES(userinfo_endpoint), "
 	    "fetched_at = VALUES(fetched_at), updated_at = UTC_TIMESTAMP(6)"),
 	/* No new secret: the stored one stays (the caller decided the provider is the same one). */
 	[STMT_SSO_CONNECTION_KEEP_SECRET] = DB_QUERY(
 	    "UPDATE sso_connections SET issuer = ?, client_id = ?, allowed_domains = ?, "
 	    "auto_create = ?, link_existing_accounts = ?, default_role = ?, enabled = ?, "
 	    "provider_issuer = ?, authorization_endpoint = ?, token_endpoint = ?, jwks_uri = ?, "
-	    "jwks = ?, fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
+	    "jwks = ?, role_claim = ?, role_rules = ?, rules_author_role = ?, scopes = ?, "
+	    "userinfo_endpoint = ?, "
+	    "fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ?"),
 	[STMT_SSO_CONNECTION_JWKS] = DB_QUERY(
 	    "UPDATE sso_connections SET jwks = ?, fetched_at = UTC_TIMESTAMP(6) "
@@ -436,6 +443,23 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_IDENTITY_LINK] = DB_QUERY(
 	    "INSERT INTO sso_identities (organization_id, issuer, subject, user_id, last_login_at) "
 	    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"),
+	/* SSO-only organizations (sql/011_sso_operator.sql). */
+	[STMT_SSO_POLICY] = DB_QUERY(
+	    "SELECT o.sso_required, EXISTS (SELECT 1 FROM sso_connections c "
+	    "WHERE c.organization_id = o.id AND c.enabled) FROM organizations o WHERE o.id = ?"),
+	[STMT_SSO_POLICY_SET] = DB_QUERY("UPDATE organizations SET sso_required = ? WHERE id = ?"),
+	[STMT_SSO_BREAK_GLASS_LIST] = DB_QUERY(
+	    "SELECT id FROM users WHERE organization_id = ? AND sso_break_glass ORDER BY id"),
+	[STMT_SSO_BREAK_GLASS_CLEAR] = DB_QUERY(
+	    "UPDATE users SET sso_break_glass = FALSE WHERE organization_id = ? AND sso_break_glass"),
+	/* Only an active admin of the organization: anyone else changes no row. */
+	[STMT_SSO_BREAK_GLASS_SET] = DB_QUERY(
+	    "UPDATE users SET sso_break_glass = TRUE "
+	    "WHERE id = ? AND organization_id = ? AND role = 'admin' AND active"),
+	/* Whether the user must sign in through SSO: a break-glass admin only while still an admin. */
+	[STMT_SSO_PASSWORD_REFUSED] = DB_QUERY(
+	    "SELECT o.sso_required AND NOT (u.sso_break_glass AND u.role = 'admin') "
+	    "FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?"),
 	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
 	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
@@ -547,6 +571,9 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SSO_CONNECTION_UPSERT] = STMT_KEEPS, [STMT_SSO_CONNECTION_KEEP_SECRET] = STMT_KEEPS,
 	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
 	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,
+	/* Only password logins and changes read these: no cached credential depends on them. */
+	[STMT_SSO_POLICY_SET] = STMT_KEEPS, [STMT_SSO_BREAK_GLASS_CLEAR] = STMT_KEEPS,
+	[STMT_SSO_BREAK_GLASS_SET] = STMT_KEEPS,
 };
 
 enum stmt_effect

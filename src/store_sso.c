@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sso.h"
 #include "store_catalog.h"
 #include "util.h"
 
@@ -58,18 +59,27 @@ store_sso_connection_get(struct db *db, struct arena *a, const char *org_id, boo
 enum db_result
 store_sso_connection_put(struct db *db, const char *org_id, const struct sso_connection_write *w)
 {
+	/* A save without rules (overwatch-admin sso-set) clears them: a save replaces the connection. */
+	const char *rules = w->role_rules != NULL ? w->role_rules : "{}";
+	const char *scopes = w->scopes != NULL ? w->scopes : SSO_SCOPES_DEFAULT;
+	const char *userinfo = w->userinfo_endpoint != NULL ? w->userinfo_endpoint : "";
+
 	if (w->client_secret != NULL)
 		return STORE_RUN(db, STMT_SSO_CONNECTION_UPSERT, NULL, NULL, DBP_STR(org_id),
 		    DBP_STR(w->issuer), DBP_STR(w->client_id), DBP_STR(w->client_secret),
 		    DBP_STR(w->allowed_domains), DBP_INT(w->auto_create),
 		    DBP_INT(w->link_existing_accounts), DBP_STR(w->default_role), DBP_INT(w->enabled),
 		    DBP_STR(w->provider_issuer), DBP_STR(w->authorization_endpoint),
-		    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks));
+		    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks),
+		    DBP_OPT(w->role_claim), DBP_STR(rules), DBP_OPT(w->rules_author_role),
+		    DBP_STR(scopes), DBP_STR(userinfo));
 	return STORE_RUN(db, STMT_SSO_CONNECTION_KEEP_SECRET, NULL, NULL, DBP_STR(w->issuer),
 	    DBP_STR(w->client_id), DBP_STR(w->allowed_domains), DBP_INT(w->auto_create),
 	    DBP_INT(w->link_existing_accounts), DBP_STR(w->default_role), DBP_INT(w->enabled),
 	    DBP_STR(w->provider_issuer), DBP_STR(w->authorization_endpoint),
-	    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks), DBP_STR(org_id));
+	    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks),
+	    DBP_OPT(w->role_claim), DBP_STR(rules), DBP_OPT(w->rules_author_role), DBP_STR(scopes),
+	    DBP_STR(userinfo), DBP_STR(org_id));
 }
 
 enum db_result
@@ -187,4 +197,52 @@ store_sso_identity_touch(struct db *db, const char *org_id, const char *issuer, 
 {
 	return STORE_RUN(db, STMT_SSO_IDENTITY_TOUCH, NULL, NULL, DBP_STR(org_id), DBP_STR(issuer),
 	    DBP_STR(subject));
+}
+
+enum db_result
+store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
+    bool *have_connection)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_POLICY, &rows, &found, DBP_STR(org_id));
+
+	*required = found && db_cell_int(&rows, 0, 0) != 0;
+	*have_connection = found && db_cell_int(&rows, 0, 1) != 0;
+	return r;
+}
+
+enum db_result
+store_sso_policy_set(struct db *db, const char *org_id, bool required)
+{
+	return STORE_RUN(db, STMT_SSO_POLICY_SET, NULL, NULL, DBP_INT(required), DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_break_glass_list(struct db *db, struct arena *a, const char *org_id, struct db_rows *rows)
+{
+	return STORE_RUN(db, STMT_SSO_BREAK_GLASS_LIST, rows, a, DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_break_glass_clear(struct db *db, const char *org_id)
+{
+	return STORE_RUN(db, STMT_SSO_BREAK_GLASS_CLEAR, NULL, NULL, DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_break_glass_set(struct db *db, const char *id, const char *org_id, bool *changed)
+{
+	return STORE_CHANGE(db, STMT_SSO_BREAK_GLASS_SET, changed, DBP_STR(id), DBP_STR(org_id));
+}
+
+enum db_result
+store_sso_password_refused(struct db *db, struct arena *a, const char *id, bool *refused)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_PASSWORD_REFUSED, &rows, &found, DBP_STR(id));
+
+	*refused = found && db_cell_int(&rows, 0, 0) != 0;
+	return r;
 }

@@ -49,6 +49,8 @@ ROUTE_PERMS = {
     ("DELETE", "/api/v1/users/{id}/mfa"): "users:manage",
     ("GET", "/api/v1/mfa-policy"): "users:read",
     ("PUT", "/api/v1/mfa-policy"): "users:manage",
+    ("GET", "/api/v1/sso-policy"): "users:read",
+    ("PUT", "/api/v1/sso-policy"): "users:manage",
 }
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 # What the matrix's request needs besides the route's permission: the role
@@ -134,6 +136,8 @@ def test_permission_matrix(fe):
         ("DELETE", "/api/v1/users/{id}/mfa"): (lambda: "/users/%s/mfa" % target.id, None, 204),
         ("GET", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", None, 200),
         ("PUT", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", lambda: {"require": "none"}, 200),
+        ("GET", "/api/v1/sso-policy"): (lambda: "/sso-policy", None, 200),
+        ("PUT", "/api/v1/sso-policy"): (lambda: "/sso-policy", lambda: {"require_sso": False}, 200),
     }
     # A connection to read (GET sorts before the PUT that would create one).
     # Saving one fetches the provider's discovery document and keys: a fake

@@ -50,7 +50,9 @@ SSO_COOKIE = "ow_sso"
 PROVIDER_DETAIL = "The organization's identity provider could not complete the sign-in; try again later"
 CONNECTION_KEYS = {"issuer", "client_id", "allowed_domains", "auto_create", "link_existing_accounts",
                    "default_role", "enabled", "redirect_uri", "authorization_endpoint",
-                   "token_endpoint", "jwks_uri", "fetched_at", "created_at", "updated_at"}
+                   "token_endpoint", "jwks_uri", "fetched_at", "created_at", "updated_at",
+                   "scopes", "userinfo_endpoint", "role_claim", "role_admin_values", "role_engineer_values", "role_viewer_values",
+                   "rules_author_role"}
 
 _ctx = {}
 
@@ -91,10 +93,19 @@ class Org:
         return r.json
 
     def failure_reasons(self):
-        """The detail of each sso.login_failed event of the org, oldest first."""
-        return [row[0] for row in sql(self.fe, "SELECT detail FROM audit_log WHERE organization_id = "
-                                      "'%s' AND action = 'sso.login_failed' ORDER BY occurred_at"
-                                      % self.id)]
+        """The detail of each sso.login_failed event of the org, oldest first, read as an
+        operator reads it: GET /audit-log (doc/api.md section 6, Audit), checked against
+        the stored row so that the API shows what was recorded."""
+        events = self.audit("sso.login_failed")
+        for e in events:
+            expect("detail" in e, "an audit event without detail: %r" % e)
+        shown = [e["detail"] for e in reversed(events)]
+        stored = [row[0] for row in sql(self.fe, "SELECT detail FROM audit_log WHERE organization_id = "
+                                        "'%s' AND action = 'sso.login_failed' ORDER BY occurred_at, id"
+                                        % self.id)]
+        expect(shown == stored[-len(shown):] if shown else not stored,
+               "GET /audit-log shows %r, the table holds %r" % (shown, stored))
+        return shown
 
     def put_connection(self, body):
         return self.fe.request("PUT", CONNECTIONS, body=json.dumps(body),

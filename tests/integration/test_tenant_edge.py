@@ -355,7 +355,9 @@ BODY = {
     "PUT /api/v1/sso-connections": {"issuer": "https://idp.example.com", "client_id": "c",
                                     "client_secret": "s", "allowed_domains": ["example.com"],
                                     "auto_create": False, "default_role": "viewer",
-                                    "link_existing_accounts": False},
+                                    "link_existing_accounts": False, "scopes": "openid email",
+                                    "role_claim": "groups", "role_admin_values": ["a"],
+                                    "role_engineer_values": ["e"], "role_viewer_values": ["v"]},
     "POST /api/v1/auth/mfa/totp": {"mfa_token": "t" * 43},
     "POST /api/v1/auth/mfa/totp/confirm": {"code": "123456", "mfa_token": "t" * 43},
     "POST /api/v1/auth/mfa/verify": {"mfa_token": "t" * 43, "code": "123456"},
@@ -363,6 +365,7 @@ BODY = {
     "POST /api/v1/auth/mfa/disable": {"code": "123456"},
     "POST /api/v1/auth/reauthenticate": {"code": "123456"},
     "PUT /api/v1/mfa-policy": {"require": "none"},
+    "PUT /api/v1/sso-policy": {"require_sso": False, "break_glass_admins": [str(uuid.uuid4())]},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")

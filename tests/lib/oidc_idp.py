@@ -361,6 +361,12 @@ class FakeProvider:
         self.token_status = None    # force an HTTP status at the token endpoint
         self.token_body = None      # force a raw body at the token endpoint
         self.seen = []              # (method, path, headers text, body bytes) of every request
+        # The userinfo endpoint: None leaves it out of the discovery document;
+        # else a dict answered as JSON to a Bearer access token this provider
+        # issued (401 otherwise).
+        self.userinfo = None
+        self.userinfo_url = None    # another userinfo_endpoint for the discovery document
+        self.access_tokens = set()
         # A tarpit: while set, every request is accepted and never answered
         # (until release() or stop()), as a hostile provider would.
         self.hanging = False
@@ -399,6 +405,11 @@ class FakeProvider:
                     return self.send(200, provider.discovery())
                 if path == "/jwks":
                     return self.send(200, {"keys": provider.jwks_keys})
+                if path == "/userinfo" and provider.userinfo is not None:
+                    auth = self.headers.get("Authorization", "")
+                    if not auth.startswith("Bearer ") or auth[7:] not in provider.access_tokens:
+                        return self.send(401, {"error": "invalid_token"})
+                    return self.send(200, provider.userinfo)
                 if path == "/authorize":
                     q = dict(urllib.parse.parse_qsl(query))
                     code = b64u(os.urandom(18))
@@ -442,7 +453,9 @@ class FakeProvider:
                 if provider.token_body is not None:
                     return self.send(200, provider.token_body)
                 id_token = provider.mint(form, info)
-                return self.send(200, {"access_token": "at-" + b64u(os.urandom(9)),
+                access = "at-" + b64u(os.urandom(9))
+                provider.access_tokens.add(access)
+                return self.send(200, {"access_token": access,
                                        "token_type": "Bearer", "expires_in": 300,
                                        "id_token": id_token})
 
@@ -455,6 +468,12 @@ class FakeProvider:
         self.thread.start()
 
     def discovery(self):
+        d = self._discovery()
+        if self.userinfo is not None:
+            d["userinfo_endpoint"] = self.userinfo_url or self.base + "/userinfo"
+        return d
+
+    def _discovery(self):
         return {"issuer": self.issuer,
                 "authorization_endpoint": self.base + "/authorize",
                 "token_endpoint": self.base + "/token",

@@ -757,6 +757,59 @@ START_TEST(test_user_name)
 }
 END_TEST
 
+/* The scopes a connection asks for: RFC 6749 scope tokens, openid among them, duplicates dropped. */
+static const struct {
+	const char *in, *want;      /* want NULL: refused */
+} scope_cases[] = {
+	{"openid email profile", "openid email profile"},
+	{"  openid   groups openid email ", "openid groups email"},
+	{"profile openid", "profile openid"},
+	{"openid https://api.example.com/read", "openid https://api.example.com/read"},
+	{"email profile", NULL},
+	{"", NULL},
+	{"openidx email", NULL},
+	{"openid em\"ail", NULL},
+	{"openid back\\slash", NULL},
+	{"openid caf\xc3\xa9", NULL},
+	{"openid tab\there", NULL},
+	{"openid a b c d e f g h i j k l m n o p q r s t", NULL},   /* 21 scopes */
+	{"openid a b c d e f g h i j k l m n o p q r s", "openid a b c d e f g h i j k l m n o p q r s"},
+};
+
+START_TEST(test_sso_scopes)
+{
+	struct arena a;
+	const char *why = NULL;
+
+	arena_init(&a, 1024);
+	const char *got = sso_scopes_normalize(scope_cases[_i].in, &a, &why);
+	if (scope_cases[_i].want == NULL) {
+		ck_assert_msg(got == NULL && why != NULL, "case %d accepted as %s", _i, got);
+	} else {
+		ck_assert_msg(got != NULL, "case %d refused: %s", _i, why);
+		ck_assert_str_eq(got, scope_cases[_i].want);
+	}
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(test_sso_scopes_length)
+{
+	struct arena a;
+	char in[SSO_SCOPES_MAX + 8];
+	const char *why = NULL;
+
+	arena_init(&a, 1024);
+	memcpy(in, "openid ", 7);
+	memset(in + 7, 'x', sizeof(in) - 8);
+	in[sizeof(in) - 1] = '\0';
+	ck_assert_ptr_null(sso_scopes_normalize(in, &a, &why));
+	in[SSO_SCOPES_MAX] = '\0';
+	ck_assert_ptr_nonnull(sso_scopes_normalize(in, &a, &why));
+	arena_free(&a);
+}
+END_TEST
+
 static Suite *
 oidc_suite(void)
 {
@@ -773,6 +826,8 @@ oidc_suite(void)
 	tcase_add_test(tc, test_keys);
 	tcase_add_loop_test(tc, test_malformed, 0, sizeof malformed_tokens / sizeof malformed_tokens[0]);
 	tcase_add_test(tc, test_oversized);
+	tcase_add_loop_test(tc, test_sso_scopes, 0, sizeof scope_cases / sizeof scope_cases[0]);
+	tcase_add_test(tc, test_sso_scopes_length);
 	tcase_add_test(tc, test_payload_not_object);
 
 	tc = unit_tcase(s, "encodings", 10);
