@@ -69,6 +69,11 @@ struct config {
 	/* [mfa] */
 	char *mfa_secret_file;      /* key file of the TOTP secrets at rest; empty: no two-factor sign-in */
 	long mfa_token_ttl;         /* seconds an mfa_token of the password step lives */
+	/* [account] */
+	char *account_link_base;    /* a link is this text and the token; empty: the token alone */
+	long account_activation_ttl;    /* seconds an activation link lives */
+	long account_reset_ttl;     /* seconds a password reset link lives */
+	long account_resets_per_hour;   /* reset requests per client address */
 	/* [cache] */
 	bool cache_credentials;     /* per-worker cache of verified credentials (src/credcache.c) */
 	long cache_size;            /* entries per worker */

@@ -407,4 +407,29 @@ enum db_result store_org_mfa_policy(struct db *db, struct arena *a, const char *
     const char **policy);
 enum db_result store_org_mfa_policy_set(struct db *db, const char *org_id, const char *policy);
 
+/*
+ * Account links (store_account.c, sql/012_account_links.sql): single-use
+ * tokens kept as their SHA-256, bound to a user and a purpose.
+ */
+#define ACCOUNT_DIGEST_LEN 32
+#define ACCOUNT_PURPOSE_ACTIVATION "activation"
+#define ACCOUNT_PURPOSE_RESET "reset"
+/*
+ * Issue a link of purpose for the active user with this (normalised) email,
+ * living ttl seconds, replacing the user's older ones of that purpose;
+ * *issued false when no active user has the address (the same statements
+ * run either way).
+ */
+enum db_result store_account_token_issue(struct db *db, const unsigned char digest[ACCOUNT_DIGEST_LEN],
+    const char *email, const char *purpose, long ttl, bool *issued);
+/* The user of a live token of purpose; *user_id NULL when there is none. */
+enum db_result store_account_token_user(struct db *db, struct arena *a,
+    const unsigned char digest[ACCOUNT_DIGEST_LEN], const char *purpose, const char **user_id);
+/* Spend a live token of purpose; *changed false when it was spent or expired meanwhile. */
+enum db_result store_account_token_spend(struct db *db, const unsigned char digest[ACCOUNT_DIGEST_LEN],
+    const char *purpose, bool *changed);
+/* Set an active user's password and clear its lockout; *changed false when it is not active. */
+enum db_result store_account_password_set(struct db *db, const char *user_id, const char *hash,
+    bool *changed);
+
 #endif

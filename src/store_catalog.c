@@ -473,6 +473,30 @@ static struct db_query catalog[STMT_MAX] = {
 	/* An hour is far beyond any poll interval: every host has seen the row. */
 	[STMT_PURGE_REVOCATIONS] = DB_QUERY(
 	    "DELETE FROM revocation_log WHERE created_at < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?"),
+	/*
+	 * sql/012_account_links.sql. A link is issued by address, so that a
+	 * self-service reset runs the same statements whether or not the
+	 * address has an account (doc/api.md section 6, "Account links").
+	 */
+	[STMT_ACCOUNT_TOKEN_CLEAR] = DB_QUERY(
+	    "DELETE FROM account_tokens WHERE purpose = ? "
+	    "AND user_id = (SELECT id FROM users WHERE email = ?)"),
+	[STMT_ACCOUNT_TOKEN_CREATE] = DB_QUERY(
+	    "INSERT INTO account_tokens (token_digest, user_id, purpose, expires_at) "
+	    "SELECT ?, id, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND FROM users "
+	    "WHERE email = ? AND active = 1"),
+	[STMT_ACCOUNT_TOKEN_USER] = DB_QUERY(
+	    "SELECT user_id FROM account_tokens "
+	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	[STMT_ACCOUNT_TOKEN_SPEND] = DB_QUERY(
+	    "DELETE FROM account_tokens "
+	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	/* Proving the address ends a lockout as an admin's unlock does. */
+	[STMT_ACCOUNT_PASSWORD_SET] = DB_QUERY(
+	    "UPDATE users SET password_hash = ?, " LOCKOUT_CLEAR ", updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND active = 1"),
+	[STMT_PURGE_ACCOUNT_TOKENS] = DB_QUERY(
+	    "DELETE FROM account_tokens WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
 };
 
 /* Every write to a credential table, classified; the rest are STMT_OTHER. */
@@ -481,7 +505,7 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_TOKEN_REVOKE] = STMT_REVOKES,
 	/* Deactivation, a role (a key's permissions follow its root user's), the name /auth/me shows. */
 	[STMT_USER_UPDATE] = STMT_REVOKES,
-	[STMT_USER_SET_PASSWORD] = STMT_REVOKES,
+	[STMT_USER_SET_PASSWORD] = STMT_REVOKES, [STMT_ACCOUNT_PASSWORD_SET] = STMT_REVOKES,
 	[STMT_APIKEY_REVOKE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_DESCENDANTS] = STMT_REVOKES,
 	/*
 	 * A rotation sets when the old key ends (its expiry bound, which a

@@ -145,6 +145,9 @@ static const struct {
 	{"lockout_duration", offsetof(struct config, lockout_duration), 900},
 	{"lockout_ip_failures_per_minute", offsetof(struct config, lockout_ip_failures_per_minute), 30},
 	{"mfa_token_ttl", offsetof(struct config, mfa_token_ttl), 300},
+	{"account_activation_ttl", offsetof(struct config, account_activation_ttl), 86400},
+	{"account_reset_ttl", offsetof(struct config, account_reset_ttl), 1800},
+	{"account_resets_per_hour", offsetof(struct config, account_resets_per_hour), 10},
 	{"cache_size", offsetof(struct config, cache_size), 4096},
 	{"cache_max_age", offsetof(struct config, cache_max_age), 60},
 	{"cache_revocation_poll", offsetof(struct config, cache_revocation_poll), 1000},
@@ -165,6 +168,7 @@ static const struct {
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
 	{"mfa_secret_file", offsetof(struct config, mfa_secret_file), ""},
+	{"account_link_base", offsetof(struct config, account_link_base), ""},
 	{"cache_segment", offsetof(struct config, cache_segment), "/dev/shm/overwatch-auth.epoch"},
 	{"cache_segment_owner", offsetof(struct config, cache_segment_owner), ""},
 };
