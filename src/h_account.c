@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "mfa_codes.h"
+#include "notify.h"
 #include "params.h"
 #include "password.h"
 #include "store.h"
@@ -29,6 +30,26 @@ h_account_link_view(struct ctx *c, const char *tok, long ttl)
 	return o;
 }
 
+/*
+ * Hand the link to the notification hook for the active user with this
+ * address (none: the same statement, nothing queued). Its text is wiped
+ * from the arena once queued.
+ */
+static enum db_result
+link_queue(struct ctx *c, const char *event, const char *email, const char *tok, long ttl)
+{
+	char *link;
+	enum db_result r;
+
+	if (!notify_configured(c->cfg))
+		return DB_OK;
+	if ((link = arena_printf(c->a, "%s%s", c->cfg->account_link_base, tok)) == NULL)
+		return DB_ERROR;
+	r = notify_queue(c->db, c->cfg, event, email, true, link, ttl);
+	explicit_bzero(link, strlen(link));
+	return r;
+}
+
 enum status
 h_account_activation_issue(struct ctx *c, const char *email, char tok[ACCOUNT_TOKEN_LEN + 1])
 {
@@ -40,6 +61,8 @@ h_account_activation_issue(struct ctx *c, const char *email, char tok[ACCOUNT_TO
 		return ST_INTERNAL_ERROR;
 	r = store_account_token_issue(c->db, digest, email, ACCOUNT_PURPOSE_ACTIVATION,
 	    c->cfg->account_activation_ttl, &issued);
+	if (r == DB_OK && issued)
+		r = link_queue(c, NOTIFY_ACTIVATION_LINK, email, tok, c->cfg->account_activation_ttl);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	return issued ? ST_OK : ST_INTERNAL_ERROR;
@@ -48,7 +71,7 @@ h_account_activation_issue(struct ctx *c, const char *email, char tok[ACCOUNT_TO
 /* What requesting a reset writes: the same statements for any address. */
 struct reset_request_tx {
 	const unsigned char *digest;
-	const char *email;
+	const char *email, *tok;
 	const struct user_row *user;    /* NULL: no account has the address */
 };
 
@@ -60,6 +83,8 @@ reset_request_write(struct ctx *c, void *arg)
 	enum db_result r = store_account_token_issue(c->db, t->digest, t->email, ACCOUNT_PURPOSE_RESET,
 	    c->cfg->account_reset_ttl, &issued);
 
+	if (r == DB_OK)
+		r = link_queue(c, NOTIFY_RESET_LINK, t->email, t->tok, c->cfg->account_reset_ttl);
 	if (r == DB_OK)
 		r = audit_record(c, issued ? t->user->org_id : NULL, "auth.password_reset_requested",
 		    issued ? "success" : "unknown", issued ? "user" : NULL, issued ? t->user->id : NULL);
@@ -93,7 +118,7 @@ h_account_reset_request(struct ctx *c)
 		return reply_db_status(r);
 	if (mfa_token_new(tok, digest) != 0)
 		return ST_INTERNAL_ERROR;
-	struct reset_request_tx t = {.digest = digest, .email = email, .user = found ? &u : NULL};
+	struct reset_request_tx t = {.digest = digest, .email = email, .tok = tok, .user = found ? &u : NULL};
 	st = dispatch_tx(c, reset_request_write, &t);
 	explicit_bzero(tok, sizeof(tok));
 	if (st != ST_OK)
@@ -137,7 +162,9 @@ link_spend_write(struct ctx *c, void *arg)
 	if (r != DB_OK || !changed)
 		return r != DB_OK ? reply_db_status(r) : ST_OK;
 	/* A reset is for a password someone else may know: every session ends, this one included. */
-	if ((r = store_session_revoke_user(c->db, t->user->id, NULL)) != DB_OK)
+	if ((r = store_session_revoke_user(c->db, t->user->id, NULL)) != DB_OK ||
+	    (r = notify_queue(c->db, c->cfg, NOTIFY_PASSWORD_CHANGED, t->user->id, false, c->client_ip,
+	    0)) != DB_OK)
 		return reply_db_status(r);
 	c->principal.type = PRINCIPAL_USER;
 	c->principal.id = t->user->id;

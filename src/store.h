@@ -428,6 +428,28 @@ enum db_result store_account_token_user(struct db *db, struct arena *a,
 /* Spend a live token of purpose; *changed false when it was spent or expired meanwhile. */
 enum db_result store_account_token_spend(struct db *db, const unsigned char digest[ACCOUNT_DIGEST_LEN],
     const char *purpose, bool *changed);
+/*
+ * The notification outbox (store_notify.c). Queue event for the active user
+ * id (or, by_email, the active user with that address; none: nothing
+ * queued, the same statement run), detail may be NULL, kept ttl seconds.
+ */
+enum db_result store_notify_queue(struct db *db, const char *event, const char *who, bool by_email,
+    const char *detail, long ttl);
+/*
+ * Claim up to batch due rows for this worker as claim (their next attempt
+ * set retry_delay seconds on, counted; rows with max_attempts spent are
+ * left) and read them into rows (enum notify_col) in arena a.
+ */
+enum db_result store_notify_claim(struct db *db, struct arena *a, const char *claim, long retry_delay,
+    long max_attempts, long batch, struct db_rows *rows);
+/* The one delivery lease, for seconds: *got when no other worker holds it; released by holder. */
+enum db_result store_notify_lease(struct db *db, const char *holder, long seconds, bool *got);
+enum db_result store_notify_release(struct db *db, const char *holder);
+/* Delivered, or given up: the row goes. */
+enum db_result store_notify_done(struct db *db, long long id);
+/* Whether a session of user_id ever came from ip (kept until purged). */
+enum db_result store_session_seen_ip(struct db *db, struct arena *a, const char *user_id,
+    const char *ip, bool *seen);
 /* Set an active user's password and clear its lockout; *changed false when it is not active. */
 enum db_result store_account_password_set(struct db *db, const char *user_id, const char *hash,
     bool *changed);

@@ -497,6 +497,38 @@ static struct db_query catalog[STMT_MAX] = {
 	    "WHERE id = ? AND active = 1"),
 	[STMT_PURGE_ACCOUNT_TOKENS] = DB_QUERY(
 	    "DELETE FROM account_tokens WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
+	/* A message goes to the user's address as stored now, and never to a deactivated user. */
+	[STMT_NOTIFY_QUEUE_USER] = DB_QUERY(
+	    "INSERT INTO notification_outbox (event, user_id, recipient, detail, expires_at) "
+	    "SELECT ?, id, email, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND FROM users "
+	    "WHERE id = ? AND active = 1"),
+	[STMT_NOTIFY_QUEUE_EMAIL] = DB_QUERY(
+	    "INSERT INTO notification_outbox (event, user_id, recipient, detail, expires_at) "
+	    "SELECT ?, id, email, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND FROM users "
+	    "WHERE email = ? AND active = 1"),
+	/*
+	 * One statement claims a batch for one worker (row locks make two
+	 * claims disjoint) and already schedules its retry, so a worker that
+	 * dies while sending leaves the rows to be sent again later.
+	 */
+	[STMT_NOTIFY_CLAIM] = DB_QUERY(
+	    "UPDATE notification_outbox SET claim_id = ?, attempts = attempts + 1, "
+	    "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+	    "WHERE next_attempt_at <= UTC_TIMESTAMP(6) AND expires_at > UTC_TIMESTAMP(6) "
+	    "AND attempts < ? ORDER BY id LIMIT ?"),
+	/* enum notify_col. */
+	[STMT_NOTIFY_CLAIMED] = DB_QUERY(
+	    "SELECT id, event, user_id, recipient, detail, attempts, " SQL_ISO8601("created_at") " "
+	    "FROM notification_outbox WHERE claim_id = ? ORDER BY id"),
+	[STMT_NOTIFY_DONE] = DB_QUERY("DELETE FROM notification_outbox WHERE id = ?"),
+	[STMT_PURGE_NOTIFICATIONS] = DB_QUERY(
+	    "DELETE FROM notification_outbox WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
+	[STMT_NOTIFY_LEASE] = DB_QUERY(
+	    "UPDATE notification_lease SET holder = ?, leased_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+	    "WHERE id = 1 AND (leased_until IS NULL OR leased_until <= UTC_TIMESTAMP(6))"),
+	[STMT_NOTIFY_RELEASE] = DB_QUERY(
+	    "UPDATE notification_lease SET holder = NULL, leased_until = NULL WHERE id = 1 AND holder = ?"),
+	[STMT_SESSION_SEEN_IP] = DB_QUERY("SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? LIMIT 1"),
 };
 
 /* Every write to a credential table, classified; the rest are STMT_OTHER. */

@@ -66,6 +66,10 @@ enum store_stmt {
 	/* account links: activation and password reset (sql/012_account_links.sql) */
 	STMT_ACCOUNT_TOKEN_CLEAR, STMT_ACCOUNT_TOKEN_CREATE, STMT_ACCOUNT_TOKEN_USER,
 	STMT_ACCOUNT_TOKEN_SPEND, STMT_ACCOUNT_PASSWORD_SET, STMT_PURGE_ACCOUNT_TOKENS,
+	/* the notification hook's outbox (sql/012_account_links.sql, src/notify.c) */
+	STMT_NOTIFY_QUEUE_USER, STMT_NOTIFY_QUEUE_EMAIL, STMT_NOTIFY_CLAIM, STMT_NOTIFY_CLAIMED,
+	STMT_NOTIFY_DONE, STMT_PURGE_NOTIFICATIONS, STMT_SESSION_SEEN_IP, STMT_NOTIFY_LEASE,
+	STMT_NOTIFY_RELEASE,
 	STMT_MAX
 };
 
@@ -129,6 +133,11 @@ enum db_result store_run_changed(struct db *db, enum store_stmt id, const struct
  */
 #define STORE_COL_ENUM(col, kind, member) col,
 
+/* STMT_NOTIFY_CLAIMED. */
+enum notify_col {
+	NOTIFY_COL_ID, NOTIFY_COL_EVENT, NOTIFY_COL_USER_ID, NOTIFY_COL_RECIPIENT, NOTIFY_COL_DETAIL,
+	NOTIFY_COL_ATTEMPTS, NOTIFY_COL_CREATED_AT
+};
 /* STMT_USER_BY_EMAIL, _BY_ID, _IN_ORG, _LIST (USER_COLUMNS) into struct user_row. */
 #define USER_COLUMNS_LIST(X) \
 	X(USER_COL_ID, SK_STR, id) X(USER_COL_ORG_ID, SK_STR, org_id) \
