@@ -85,9 +85,11 @@ reset_request_write(struct ctx *c, void *arg)
 
 	if (r == DB_OK)
 		r = link_queue(c, NOTIFY_RESET_LINK, t->email, t->tok, c->cfg->account_reset_ttl);
+	/* An account made since the lookup got its link, recorded without a target. */
+	bool known = issued && t->user != NULL;
 	if (r == DB_OK)
-		r = audit_record(c, issued ? t->user->org_id : NULL, "auth.password_reset_requested",
-		    issued ? "success" : "unknown", issued ? "user" : NULL, issued ? t->user->id : NULL);
+		r = audit_record(c, known ? t->user->org_id : NULL, "auth.password_reset_requested",
+		    issued ? "success" : "unknown", known ? "user" : NULL, known ? t->user->id : NULL);
 	return r == DB_OK ? ST_OK : reply_db_status(r);
 }
 

@@ -362,6 +362,9 @@ BODY = {
     # The sweep's user has no second factor: 409 before any proof is checked.
     "POST /api/v1/auth/mfa/disable": {"code": "123456"},
     "PUT /api/v1/mfa-policy": {"require": "none"},
+    "POST /api/v1/auth/password-reset": {"email": "x@example.com"},
+    "POST /api/v1/auth/password-reset/confirm": {"token": "t" * 43, "password": PW},
+    "POST /api/v1/auth/activate": {"token": "t" * 43, "password": PW},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")
