@@ -18,6 +18,7 @@
 #include "dispatch.h"
 #include "encoding.h"
 #include "log.h"
+#include "mfa_codes.h"
 #include "migrate.h"
 #include "oidc.h"
 #include "password.h"
@@ -262,6 +263,44 @@ cmd_unlock(struct admin *ad, int argc, char **argv)
 		return EXIT_NOTFOUND;
 	}
 	printf("unlocked %s\n", email);
+	return 0;
+}
+
+/*
+ * reset-link EMAIL: a password reset link for an active user, printed on
+ * stdout ([account] link_base and the token) for the operator to hand over;
+ * only its digest is stored (doc/api.md section 6, "Account links").
+ */
+static int
+cmd_reset_link(struct admin *ad, int argc, char **argv)
+{
+	char email[256], tok[MFA_TOKEN_LEN + 1];
+	unsigned char digest[ACCOUNT_DIGEST_LEN];
+	bool issued = false;
+
+	if (argc != 2)
+		return EXIT_USAGE;
+	if (util_email_normalize(argv[1], email, sizeof(email)) != 0) {
+		fprintf(stderr, "overwatch-admin: reset-link: not a valid email address\n");
+		return EXIT_DATAERR;
+	}
+	if (mfa_token_new(tok, digest) != 0) {
+		fprintf(stderr, "overwatch-admin: reset-link: no random bytes\n");
+		return EXIT_OSERR;
+	}
+	enum db_result r = store_account_token_issue(ad->db, digest, email, ACCOUNT_PURPOSE_RESET,
+	    ad->cfg->account_reset_ttl, &issued);
+	if (r != DB_OK || !issued) {
+		explicit_bzero(tok, sizeof(tok));
+		if (r != DB_OK)
+			return admin_db_fail(r, "reset-link");
+		fprintf(stderr, "overwatch-admin: reset-link: no active user %s\n", email);
+		return EXIT_NOTFOUND;
+	}
+	printf("%s%s\n", ad->cfg->account_link_base, tok);
+	fprintf(stderr, "reset link for %s, valid for %ld seconds, usable once\n", email,
+	    ad->cfg->account_reset_ttl);
+	explicit_bzero(tok, sizeof(tok));
 	return 0;
 }
 
@@ -631,6 +670,8 @@ static const struct command {
 	    "                                  create a user; the password is read from stdin\n"},
 	{"unlock", NEEDS_DATABASE, cmd_unlock,
 	    "  unlock EMAIL                    clear a user's failed-login lockout\n"},
+	{"reset-link", NEEDS_DATABASE, cmd_reset_link,
+	    "  reset-link EMAIL                print a single-use password reset link for a user\n"},
 	{"gen-secret", NEEDS_NOTHING, cmd_gen_secret,
 	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"},
 	{"purge", NEEDS_DATABASE, cmd_purge,

@@ -84,6 +84,17 @@ static const struct cfg_key cfg_keys[] = {
 	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
 	{"mfa", "secret_file", CFG_STR, OFF(mfa_secret_file), "", 0, 0, NULL},
 	{"mfa", "token_ttl", CFG_LONG, OFF(mfa_token_ttl), "300", 1, 3600, NULL},
+	{"account", "link_base", CFG_STR, OFF(account_link_base), "", 0, 0, NULL},
+	{"account", "activation_ttl", CFG_LONG, OFF(account_activation_ttl), "86400", 60, 30 * DAY, NULL},
+	{"account", "reset_ttl", CFG_LONG, OFF(account_reset_ttl), "1800", 60, DAY, NULL},
+	{"account", "resets_per_hour", CFG_LONG, OFF(account_resets_per_hour), "10", 1, 1000000, NULL},
+	{"notify", "smtp_url", CFG_STR, OFF(notify_smtp_url), "", 0, 0, NULL},
+	{"notify", "mail_from", CFG_STR, OFF(notify_mail_from), "", 0, 0, NULL},
+	{"notify", "webhook_url", CFG_STR, OFF(notify_webhook_url), "", 0, 0, NULL},
+	{"notify", "timeout", CFG_LONG, OFF(notify_timeout), "5", 1, 60, NULL},
+	{"notify", "retry_delay", CFG_LONG, OFF(notify_retry_delay), "60", 1, DAY, NULL},
+	{"notify", "max_attempts", CFG_LONG, OFF(notify_max_attempts), "5", 1, 100, NULL},
+	{"notify", "batch", CFG_LONG, OFF(notify_batch), "10", 1, 1000, NULL},
 	{"cache", "credentials", CFG_BOOL, OFF(cache_credentials), "true", 0, 0, NULL},
 	{"cache", "size", CFG_LONG, OFF(cache_size), "4096", 16, 1048576, NULL},
 	{"cache", "max_age", CFG_LONG, OFF(cache_max_age), "60", 1, 86400, NULL},
@@ -287,6 +298,35 @@ cfg_sso_check(struct config *cfg, char *err)
 }
 
 /* Checks that involve several keys or the file system. */
+/*
+ * [notify]: the hook reaches only what the operator wrote here: an SMTP
+ * server (the local MTA) with a sender, and an http(s) webhook. The mail
+ * addresses go into SMTP commands and headers: no spaces, controls or
+ * angle brackets.
+ */
+static int
+cfg_notify_check(const struct config *cfg, char *err)
+{
+	const char *smtp = cfg->notify_smtp_url, *from = cfg->notify_mail_from, *hook = cfg->notify_webhook_url;
+
+	if (smtp[0] != '\0' && ((strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) ||
+	    !cfg_url_chars(smtp))) {
+		snprintf(err, CONFIG_ERR_LEN, "[notify] smtp_url: must be smtp://host[:port] or smtps://");
+		return -1;
+	}
+	if (smtp[0] != '\0' && (strchr(from, '@') == NULL || strpbrk(from, " <>\t\r\n") != NULL ||
+	    !cfg_url_chars(from))) {
+		snprintf(err, CONFIG_ERR_LEN, "[notify] mail_from: an address is needed with smtp_url");
+		return -1;
+	}
+	if (hook[0] != '\0' && ((strncmp(hook, "http://", 7) != 0 && strncmp(hook, "https://", 8) != 0) ||
+	    !cfg_url_chars(hook))) {
+		snprintf(err, CONFIG_ERR_LEN, "[notify] webhook_url: must be an http(s) URL");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cfg_validate(struct config *cfg, char *err)
 {
@@ -311,7 +351,7 @@ cfg_validate(struct config *cfg, char *err)
 		    cfg->jwt_refresh_ttl <= cfg->jwt_access_ttl ? "refresh_ttl" : "browser_session_ttl");
 		return -1;
 	}
-	if (cfg_sso_check(cfg, err) != 0)
+	if (cfg_sso_check(cfg, err) != 0 || cfg_notify_check(cfg, err) != 0)
 		return -1;
 	if (cfg->argon2_memory < 8 * cfg->argon2_parallelism) {
 		/* libargon2 refuses less than 8 KiB per lane: every hash would fail. */

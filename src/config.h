@@ -74,6 +74,19 @@ struct config {
 	/* [mfa] */
 	char *mfa_secret_file;      /* key file of the TOTP secrets at rest; empty: no two-factor sign-in */
 	long mfa_token_ttl;         /* seconds an mfa_token of the password step lives */
+	/* [account] */
+	char *account_link_base;    /* a link is this text and the token; empty: the token alone */
+	long account_activation_ttl;    /* seconds an activation link lives */
+	long account_reset_ttl;     /* seconds a password reset link lives */
+	long account_resets_per_hour;   /* reset requests per client address */
+	/* [notify]: set by the operator only, never by a tenant */
+	char *notify_smtp_url;      /* smtp://host[:port] of the local MTA; empty: no mail */
+	char *notify_mail_from;     /* the envelope and From: address of the mail */
+	char *notify_webhook_url;   /* http(s) URL every notification is POSTed to; empty: none */
+	long notify_timeout;        /* seconds for one delivery */
+	long notify_retry_delay;    /* seconds before a failed delivery is tried again */
+	long notify_max_attempts;   /* deliveries tried before a notification is dropped */
+	long notify_batch;          /* notifications one worker sends between two requests */
 	/* [cache] */
 	bool cache_credentials;     /* per-worker cache of verified credentials (src/credcache.c) */
 	long cache_size;            /* entries per worker */

@@ -8,6 +8,7 @@
 #include "apikey.h"
 #include "audit.h"
 #include "auth.h"
+#include "notify.h"
 
 /* 9999-12-31T00:00:00Z: the DATETIME column's range. */
 #define APIKEY_EXPIRES_MAX 253402214400LL
@@ -166,8 +167,11 @@ h_apikeys_create(struct ctx *c)
 		explicit_bzero(key, sizeof(key));
 		return h_fail(c, ST_INVALID_API_KEY, "API key has been revoked");
 	}
+	/* The user the key acts for hears of it, whoever made it. */
 	if ((r = store_apikey_create(c->db, &k)) != DB_OK ||
-	    (r = audit_record(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK)
+	    (r = audit_record(c, pr->org_id, "api_key.created", "success", "api_key", id)) != DB_OK ||
+	    (r = notify_queue(c->db, c->cfg, NOTIFY_API_KEY_CREATED, k.root_user_id, false,
+	    arena_printf(c->a, "%s (%s)", k.name, k.prefix), 0)) != DB_OK)
 		goto fail;
 	st = h_reply(c, ST_CREATED, view_apikey_created(k.id, k.name, key, k.prefix, want, now, exp));
 	explicit_bzero(key, sizeof(key));

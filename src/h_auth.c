@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "log.h"
+#include "notify.h"
 #include "params.h"
 #include "password.h"
 #include "session.h"
@@ -461,7 +462,8 @@ password_write(struct ctx *c, void *arg)
 
 	if ((r = store_user_set_password(c->db, u->id, t->hash)) != DB_OK ||
 	    (r = store_session_revoke_user(c->db, u->id, c->principal.claims.sid)) != DB_OK ||
-	    (r = audit_record(c, u->org_id, "auth.password_changed", "success", "user", u->id)) != DB_OK)
+	    (r = audit_record(c, u->org_id, "auth.password_changed", "success", "user", u->id)) != DB_OK ||
+	    (r = notify_queue(c->db, c->cfg, NOTIFY_PASSWORD_CHANGED, u->id, false, c->client_ip, 0)) != DB_OK)
 		return reply_db_status(r);
 	return ST_OK;
 }

@@ -7,6 +7,7 @@
 #include "encoding.h"
 #include "mfa_codes.h"
 #include "mfa_crypt.h"
+#include "notify.h"
 #include "params.h"
 #include "password.h"
 #include "session.h"
@@ -117,7 +118,8 @@ confirm_write(struct ctx *c, void *arg)
 		if ((r = store_mfa_recovery_add(c->db, t->u->id, d)) != DB_OK)
 			return reply_db_status(r);
 	}
-	if ((r = audit_record(c, t->u->org_id, "auth.mfa_enrolled", "success", "user", t->u->id)) != DB_OK)
+	if ((r = audit_record(c, t->u->org_id, "auth.mfa_enrolled", "success", "user", t->u->id)) != DB_OK ||
+	    (r = notify_queue(c->db, c->cfg, NOTIFY_MFA_CHANGED, t->u->id, false, "enabled", 0)) != DB_OK)
 		return reply_db_status(r);
 	if (!t->via_token)
 		return ST_OK;
@@ -193,7 +195,8 @@ disable_write(struct ctx *c, void *arg)
 	enum db_result r;
 
 	if ((r = store_mfa_remove(c->db, u->id)) != DB_OK ||
-	    (r = audit_record(c, u->org_id, "auth.mfa_disabled", "success", "user", u->id)) != DB_OK)
+	    (r = audit_record(c, u->org_id, "auth.mfa_disabled", "success", "user", u->id)) != DB_OK ||
+	    (r = notify_queue(c->db, c->cfg, NOTIFY_MFA_CHANGED, u->id, false, "turned off", 0)) != DB_OK)
 		return reply_db_status(r);
 	return ST_OK;
 }
@@ -252,7 +255,16 @@ reset_user(struct db *db, struct arena *a, const char *id, const char *org_id, b
 enum status
 h_mfa_reset(struct ctx *c)
 {
-	return h_path_change(c, reset_user, "User not found", "auth.mfa_reset", "user");
+	char id[UUID_STR_LEN];
+	enum status st = h_path_change(c, reset_user, "User not found", "auth.mfa_reset", "user");
+	enum db_result r;
+
+	if (st != ST_NO_CONTENT || !params_uuid(c, 0, id))
+		return st;
+	if ((r = notify_queue(c->db, c->cfg, NOTIFY_MFA_CHANGED, id, false, "reset by an administrator",
+	    0)) != DB_OK)
+		return reply_db_status(r);
+	return st;
 }
 
 static enum status

@@ -76,9 +76,14 @@ role_grantable(struct ctx *c, const char *role)
 	return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "Cannot grant a role with permissions the caller does not hold");
 }
 
-/* What creating a user writes in its transaction (after the argon2 work). */
+/*
+ * What creating a user writes in its transaction (after the argon2 work):
+ * without a password (hash NULL), the user and its activation link commit
+ * together.
+ */
 struct user_create_tx {
 	const char *id, *org, *email, *name, *role, *hash;
+	char *link;                 /* ACCOUNT_TOKEN_LEN + 1 bytes: the activation token */
 	bool duplicate;
 };
 
@@ -93,7 +98,22 @@ user_create_write(struct ctx *c, void *arg)
 		t->duplicate = r == DB_DUPLICATE;
 		return reply_db_status(r);
 	}
-	return ST_OK;
+	return t->hash == NULL ? h_account_activation_issue(c, t->email, t->link) : ST_OK;
+}
+
+/* The 201 of a user created without a password: the user and, shown this once, its activation link. */
+static enum status
+reply_activation(struct ctx *c, const char *id, const char *tok)
+{
+	struct user_row u;
+	bool found = false;
+	enum db_result r = store_user_in_org(c->db, c->a, id, c->principal.org_id, &u, &found);
+
+	if (r != DB_OK || !found)
+		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
+	json_object *o = view_user(&u);
+	json_object_object_add(o, "activation", h_account_link_view(c, tok, c->cfg->account_activation_ttl));
+	return h_reply(c, ST_CREATED, o);
 }
 
 /*
@@ -109,7 +129,7 @@ h_users_create(struct ctx *c)
 	const char *role = jv_str(&c->in, "role");
 	const char *password = jv_str(&c->in, "password");
 	struct password_params pp = config_password_params(c->cfg);
-	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX];
+	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX], tok[ACCOUNT_TOKEN_LEN + 1] = "";
 	struct user_row u;
 	bool found = false;
 	enum db_result r;
@@ -129,13 +149,18 @@ h_users_create(struct ctx *c)
 		return reply_db_status(r);
 	if (found)
 		return taken(c, org, email);
-	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(id) != 0)
+	if ((password != NULL && password_hash(&pp, password, strlen(password), hash) != 0) ||
+	    util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
 	struct user_create_tx t = {.id = id, .org = org, .email = email, .name = name, .role = role,
-	    .hash = hash};
+	    .hash = password != NULL ? hash : NULL, .link = tok};
 	if ((st = dispatch_tx(c, user_create_write, &t)) != ST_OK)
 		return t.duplicate ? taken(c, org, email) : st;
-	return reply_user(c, id, ST_CREATED, ST_INTERNAL_ERROR);
+	if (password != NULL)
+		return reply_user(c, id, ST_CREATED, ST_INTERNAL_ERROR);
+	st = reply_activation(c, id, tok);
+	explicit_bzero(tok, sizeof(tok));
+	return st;
 }
 
 enum status

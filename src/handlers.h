@@ -206,5 +206,21 @@ enum status h_sso_policy_put(struct ctx *c);
  * proven, so that the answer tells nothing to who does not know it.
  */
 enum status h_sso_password_check(struct ctx *c, const struct user_row *u, const char *action);
+/*
+ * Account links (src/h_account.c, doc/api.md section 6 "Account links").
+ * A link's token: 43 base64url characters (256 random bits).
+ */
+#define ACCOUNT_TOKEN_LEN 43
+/*
+ * In the caller's transaction: a new activation link for the active user
+ * with this normalised email (older ones of the user are dropped), its
+ * token in tok for the caller to show once and wipe. ST_OK or the failure.
+ */
+enum status h_account_activation_issue(struct ctx *c, const char *email, char tok[ACCOUNT_TOKEN_LEN + 1]);
+/* {token, link, expires_in} of a link just issued (link null without [account] link_base). */
+json_object *h_account_link_view(struct ctx *c, const char *tok, long ttl);
+enum status h_account_reset_request(struct ctx *c);
+enum status h_account_reset_confirm(struct ctx *c);
+enum status h_account_activate(struct ctx *c);
 
 #endif

@@ -3,7 +3,7 @@
  * The public contract of the OIDC client, one job per file behind it:
  *   oidc.c            error reasons, oidc_random, oidc_s256
  *   oidc_addr.c       address classes, issuer and endpoint URL rules, oidc_same_issuer
- *   oidc_http.c/.h    the HTTP client (the only <curl/curl.h>), oidc_global_init
+ *   oidc_http.c/.h    the HTTP client (with src/notify_send.c, the only <curl/curl.h>), oidc_global_init
  *   oidc_discovery.c  oidc_fetch_provider, oidc_fetch_jwks
  *   oidc_jwks.c/.h    JWKS parsing into pinned keys (libcjose)
  *   oidc_idtoken.c    oidc_verify_with_jwks (libcjose)

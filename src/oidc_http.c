@@ -1,4 +1,4 @@
-/* oidc_http.c -- the only file that includes <curl/curl.h>: provider calls, bounded in time, size and address. */
+/* oidc_http.c -- provider calls through <curl/curl.h> (notify_send.c is its only other user), bounded in time, size and address. */
 #include "oidc_http.h"
 
 #include <stdio.h>

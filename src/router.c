@@ -39,6 +39,15 @@ static const struct field_spec user_create_fields[] = {
 	{"email", FIELD_STRING, true, false, 3, 254, NULL},
 	{"name", FIELD_STRING, true, false, 1, 200, NULL},
 	{"role", FIELD_ENUM, true, false, 0, 0, roles},
+	/* Without one, the answer holds a single-use activation link instead (h_account.c). */
+	{"password", FIELD_STRING, false, false, 12, 1024, NULL},
+};
+static const struct field_spec account_reset_fields[] = {
+	{"email", FIELD_STRING, true, false, 1, 1024, NULL},
+};
+/* A token of any length within the limit is judged by the handler: one answer for every bad one. */
+static const struct field_spec account_link_fields[] = {
+	{"token", FIELD_STRING, true, false, 1, 128, NULL},
 	{"password", FIELD_STRING, true, false, 12, 1024, NULL},
 };
 static const struct field_spec user_update_fields[] = {
@@ -175,6 +184,10 @@ static const struct route routes[] = {
 	{METHOD_PUT, "/mfa-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_mfa_policy_put, TX_WRITE, BODY_JSON, FIELDS(mfa_policy_fields)},
 	{METHOD_GET, "/sso-policy", ROUTE_CREDENTIAL, PERM_USERS_READ, h_sso_policy_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/sso-policy", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_policy_put, TX_WRITE, BODY_JSON, FIELDS(sso_policy_fields)},
+	/* Account links: public, the token is the credential (h_account.c). */
+	{METHOD_POST, "/auth/password-reset", ROUTE_PUBLIC, PERM_NONE, h_account_reset_request, TX_NONE, BODY_JSON, FIELDS(account_reset_fields)},
+	{METHOD_POST, "/auth/password-reset/confirm", ROUTE_PUBLIC, PERM_NONE, h_account_reset_confirm, TX_NONE, BODY_JSON, FIELDS(account_link_fields)},
+	{METHOD_POST, "/auth/activate", ROUTE_PUBLIC, PERM_NONE, h_account_activate, TX_NONE, BODY_JSON, FIELDS(account_link_fields)},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

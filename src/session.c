@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "request.h"
+#include "notify.h"
 #include "view.h"
 
 const char *
@@ -97,6 +98,20 @@ struct signin_tx {
 	void *arg;
 };
 
+/* A sign-in from an address none of the user's sessions came from: the user hears of it. */
+static enum db_result
+new_address(struct ctx *c, const struct user_row *u)
+{
+	bool seen = false;
+	enum db_result r;
+
+	if (!notify_configured(c->cfg) || c->client_ip == NULL)
+		return DB_OK;
+	if ((r = store_session_seen_ip(c->db, c->a, u->id, c->client_ip, &seen)) != DB_OK || seen)
+		return r;
+	return notify_queue(c->db, c->cfg, NOTIFY_NEW_SIGN_IN, u->id, false, c->client_ip, 0);
+}
+
 static enum status
 signin_write(struct ctx *c, void *arg)
 {
@@ -110,6 +125,7 @@ signin_write(struct ctx *c, void *arg)
 	 * two logins of one user each upgrading it afterwards deadlocked.
 	 */
 	if ((t->step != NULL && (r = t->step(c, t->arg)) != DB_OK) ||
+	    (r = new_address(c, u)) != DB_OK ||
 	    (u->has_failures && (r = store_user_login_ok(c->db, u->id)) != DB_OK) ||
 	    (r = store_session_create(c->db, t->sid, u->id, u->org_id, t->refresh_jti,
 	    t->policy, c->client_ip, c->user_agent)) != DB_OK ||

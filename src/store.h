@@ -455,4 +455,51 @@ enum db_result store_org_mfa_policy(struct db *db, struct arena *a, const char *
     const char **policy);
 enum db_result store_org_mfa_policy_set(struct db *db, const char *org_id, const char *policy);
 
+/*
+ * Account links (store_account.c, sql/012_account_links.sql): single-use
+ * tokens kept as their SHA-256, bound to a user and a purpose.
+ */
+#define ACCOUNT_DIGEST_LEN 32
+#define ACCOUNT_PURPOSE_ACTIVATION "activation"
+#define ACCOUNT_PURPOSE_RESET "reset"
+/*
+ * Issue a link of purpose for the active user with this (normalised) email,
+ * living ttl seconds, replacing the user's older ones of that purpose;
+ * *issued false when no active user has the address (the same statements
+ * run either way).
+ */
+enum db_result store_account_token_issue(struct db *db, const unsigned char digest[ACCOUNT_DIGEST_LEN],
+    const char *email, const char *purpose, long ttl, bool *issued);
+/* The user of a live token of purpose; *user_id NULL when there is none. */
+enum db_result store_account_token_user(struct db *db, struct arena *a,
+    const unsigned char digest[ACCOUNT_DIGEST_LEN], const char *purpose, const char **user_id);
+/* Spend a live token of purpose; *changed false when it was spent or expired meanwhile. */
+enum db_result store_account_token_spend(struct db *db, const unsigned char digest[ACCOUNT_DIGEST_LEN],
+    const char *purpose, bool *changed);
+/*
+ * The notification outbox (store_notify.c). Queue event for the active user
+ * id (or, by_email, the active user with that address; none: nothing
+ * queued, the same statement run), detail may be NULL, kept ttl seconds.
+ */
+enum db_result store_notify_queue(struct db *db, const char *event, const char *who, bool by_email,
+    const char *detail, long ttl);
+/*
+ * Claim up to batch due rows for this worker as claim (their next attempt
+ * set retry_delay seconds on, counted; rows with max_attempts spent are
+ * left) and read them into rows (enum notify_col) in arena a.
+ */
+enum db_result store_notify_claim(struct db *db, struct arena *a, const char *claim, long retry_delay,
+    long max_attempts, long batch, struct db_rows *rows);
+/* The one delivery lease, for seconds: *got when no other worker holds it; released by holder. */
+enum db_result store_notify_lease(struct db *db, const char *holder, long seconds, bool *got);
+enum db_result store_notify_release(struct db *db, const char *holder);
+/* Delivered, or given up: the row goes. */
+enum db_result store_notify_done(struct db *db, long long id);
+/* Whether a session of user_id ever came from ip (kept until purged). */
+enum db_result store_session_seen_ip(struct db *db, struct arena *a, const char *user_id,
+    const char *ip, bool *seen);
+/* Set an active user's password and clear its lockout; *changed false when it is not active. */
+enum db_result store_account_password_set(struct db *db, const char *user_id, const char *hash,
+    bool *changed);
+
 #endif

@@ -530,6 +530,62 @@ static struct db_query catalog[STMT_MAX] = {
 	/* An hour is far beyond any poll interval: every host has seen the row. */
 	[STMT_PURGE_REVOCATIONS] = DB_QUERY(
 	    "DELETE FROM revocation_log WHERE created_at < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?"),
+	/*
+	 * sql/012_account_links.sql. A link is issued by address, so that a
+	 * self-service reset runs the same statements whether or not the
+	 * address has an account (doc/api.md section 6, "Account links").
+	 */
+	[STMT_ACCOUNT_TOKEN_CLEAR] = DB_QUERY(
+	    "DELETE FROM account_tokens WHERE purpose = ? "
+	    "AND user_id = (SELECT id FROM users WHERE email = ?)"),
+	[STMT_ACCOUNT_TOKEN_CREATE] = DB_QUERY(
+	    "INSERT INTO account_tokens (token_digest, user_id, purpose, expires_at) "
+	    "SELECT ?, id, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND FROM users "
+	    "WHERE email = ? AND active = 1"),
+	[STMT_ACCOUNT_TOKEN_USER] = DB_QUERY(
+	    "SELECT user_id FROM account_tokens "
+	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	[STMT_ACCOUNT_TOKEN_SPEND] = DB_QUERY(
+	    "DELETE FROM account_tokens "
+	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
+	/* Proving the address ends a lockout as an admin's unlock does. */
+	[STMT_ACCOUNT_PASSWORD_SET] = DB_QUERY(
+	    "UPDATE users SET password_hash = ?, " LOCKOUT_CLEAR ", updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND active = 1"),
+	[STMT_PURGE_ACCOUNT_TOKENS] = DB_QUERY(
+	    "DELETE FROM account_tokens WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
+	/* A message goes to the user's address as stored now, and never to a deactivated user. */
+	[STMT_NOTIFY_QUEUE_USER] = DB_QUERY(
+	    "INSERT INTO notification_outbox (event, user_id, recipient, detail, expires_at) "
+	    "SELECT ?, id, email, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND FROM users "
+	    "WHERE id = ? AND active = 1"),
+	[STMT_NOTIFY_QUEUE_EMAIL] = DB_QUERY(
+	    "INSERT INTO notification_outbox (event, user_id, recipient, detail, expires_at) "
+	    "SELECT ?, id, email, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND FROM users "
+	    "WHERE email = ? AND active = 1"),
+	/*
+	 * One statement claims a batch for one worker (row locks make two
+	 * claims disjoint) and already schedules its retry, so a worker that
+	 * dies while sending leaves the rows to be sent again later.
+	 */
+	[STMT_NOTIFY_CLAIM] = DB_QUERY(
+	    "UPDATE notification_outbox SET claim_id = ?, attempts = attempts + 1, "
+	    "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+	    "WHERE next_attempt_at <= UTC_TIMESTAMP(6) AND expires_at > UTC_TIMESTAMP(6) "
+	    "AND attempts < ? ORDER BY id LIMIT ?"),
+	/* enum notify_col. */
+	[STMT_NOTIFY_CLAIMED] = DB_QUERY(
+	    "SELECT id, event, user_id, recipient, detail, attempts, " SQL_ISO8601("created_at") " "
+	    "FROM notification_outbox WHERE claim_id = ? ORDER BY id"),
+	[STMT_NOTIFY_DONE] = DB_QUERY("DELETE FROM notification_outbox WHERE id = ?"),
+	[STMT_PURGE_NOTIFICATIONS] = DB_QUERY(
+	    "DELETE FROM notification_outbox WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
+	[STMT_NOTIFY_LEASE] = DB_QUERY(
+	    "UPDATE notification_lease SET holder = ?, leased_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+	    "WHERE id = 1 AND (leased_until IS NULL OR leased_until <= UTC_TIMESTAMP(6))"),
+	[STMT_NOTIFY_RELEASE] = DB_QUERY(
+	    "UPDATE notification_lease SET holder = NULL, leased_until = NULL WHERE id = 1 AND holder = ?"),
+	[STMT_SESSION_SEEN_IP] = DB_QUERY("SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? LIMIT 1"),
 };
 
 /* Every write to a credential table, classified; the rest are STMT_OTHER. */
@@ -538,7 +594,7 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_TOKEN_REVOKE] = STMT_REVOKES, [STMT_SESSION_REVOKE_OWN] = STMT_REVOKES,
 	/* Deactivation, a role (a key's permissions follow its root user's), the name /auth/me shows. */
 	[STMT_USER_UPDATE] = STMT_REVOKES,
-	[STMT_USER_SET_PASSWORD] = STMT_REVOKES,
+	[STMT_USER_SET_PASSWORD] = STMT_REVOKES, [STMT_ACCOUNT_PASSWORD_SET] = STMT_REVOKES,
 	[STMT_APIKEY_REVOKE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_DESCENDANTS] = STMT_REVOKES,
 	/*
 	 * A rotation sets when the old key ends (its expiry bound, which a

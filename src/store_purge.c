@@ -35,6 +35,10 @@ store_purge(struct db *db, struct purge_counts *out)
 	    (r = purge_loop(db, STMT_PURGE_UNKNOWN, &out->login_attempts)) != DB_OK ||
 	    /* An unspent mfa_token is a sign-in attempt left half-way: counted with those. */
 	    (r = purge_loop(db, STMT_PURGE_MFA_CHALLENGES, &out->login_attempts)) != DB_OK ||
+	    /* An expired account link can no longer be spent: nothing to count. */
+	    (r = purge_loop(db, STMT_PURGE_ACCOUNT_TOKENS, &uncounted)) != DB_OK ||
+	    /* Undelivered past their end (a link's, or a day): a link in one must not linger. */
+	    (r = purge_loop(db, STMT_PURGE_NOTIFICATIONS, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_SSO_STATES, &out->sso_states)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_REVOCATIONS, &uncounted)) != DB_OK ||

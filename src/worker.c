@@ -16,6 +16,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "log.h"
+#include "notify.h"
 #include "revlog.h"
 #include "signals.h"
 #include "usage.h"
@@ -184,8 +185,15 @@ worker_run(const struct config *cfg, int listen_fd, bool under_master)
 		/* Between requests, never inside one: back to the first server once it serves. */
 		db_failback(svc.db);
 		revlog_poll(svc.db, cfg);
+		/*
+		 * Deliveries wait for the network: when idle, or right after a
+		 * request whose answer is already out, never before one.
+		 */
+		if (n == 0)
+			notify_drain(svc.db, cfg, time(NULL));
 		if (stop_requested || n <= 0 || serve_one(&svc, &req) != 0)
 			continue;
+		notify_drain(svc.db, cfg, time(NULL));
 		if (under_master && ++served >= cfg->max_requests) {
 			log_info("worker recycled after %ld requests", served);
 			break;

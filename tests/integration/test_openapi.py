@@ -47,6 +47,9 @@ PUBLIC_PROBE = {
     ("POST", "/api/v1/auth/mfa/totp"): (401, "INVALID_TOKEN"),
     ("POST", "/api/v1/auth/mfa/totp/confirm"): (400, "VALIDATION_ERROR"),
     ("POST", "/api/v1/auth/mfa/verify"): (400, "VALIDATION_ERROR"),
+    ("POST", "/api/v1/auth/password-reset"): (400, "VALIDATION_ERROR"),
+    ("POST", "/api/v1/auth/password-reset/confirm"): (400, "VALIDATION_ERROR"),
+    ("POST", "/api/v1/auth/activate"): (400, "VALIDATION_ERROR"),
 }
 
 

@@ -366,6 +366,9 @@ BODY = {
     "POST /api/v1/auth/reauthenticate": {"code": "123456"},
     "PUT /api/v1/mfa-policy": {"require": "none"},
     "PUT /api/v1/sso-policy": {"require_sso": False, "break_glass_admins": [str(uuid.uuid4())]},
+    "POST /api/v1/auth/password-reset": {"email": "x@example.com"},
+    "POST /api/v1/auth/password-reset/confirm": {"token": "t" * 43, "password": PW},
+    "POST /api/v1/auth/activate": {"token": "t" * 43, "password": PW},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")

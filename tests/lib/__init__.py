@@ -8,6 +8,7 @@ tests/soak, tests/browser/stack.py, tests/bench): `from lib import harness`.
   fcgi_client  a FastCGI client that talks to overwatch-fcgi directly
   guarded      web servers that protect a site with the Authorizer role
   oidc_idp     an OpenID Connect provider for the single-sign-on tests
+  smtp_sink    an SMTP server on loopback that keeps what it is sent (notifications)
 
 Entry scripts put tests/ on sys.path with one line; nothing else does.
 """

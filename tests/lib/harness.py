@@ -342,6 +342,7 @@ class Harness(ProcessOwner):
             "[lockout]\nip_failures_per_minute = 100000\n\n"
             "[sso]\nrequests_per_minute = 1000000\n\n"
             "[mfa]\nsecret_file = %s\n\n"
+            "[account]\nresets_per_hour = 1000000\n\n"
             # Each run its own epoch file: other runs on the machine have
             # other databases. As root, the masters run as root and Apache's
             # processes as www-data: one host, so one file, www-data's

@@ -149,6 +149,13 @@ static const struct {
 	{"lockout_duration", offsetof(struct config, lockout_duration), 900},
 	{"lockout_ip_failures_per_minute", offsetof(struct config, lockout_ip_failures_per_minute), 30},
 	{"mfa_token_ttl", offsetof(struct config, mfa_token_ttl), 300},
+	{"account_activation_ttl", offsetof(struct config, account_activation_ttl), 86400},
+	{"account_reset_ttl", offsetof(struct config, account_reset_ttl), 1800},
+	{"account_resets_per_hour", offsetof(struct config, account_resets_per_hour), 10},
+	{"notify_timeout", offsetof(struct config, notify_timeout), 5},
+	{"notify_retry_delay", offsetof(struct config, notify_retry_delay), 60},
+	{"notify_max_attempts", offsetof(struct config, notify_max_attempts), 5},
+	{"notify_batch", offsetof(struct config, notify_batch), 10},
 	{"cache_size", offsetof(struct config, cache_size), 4096},
 	{"cache_max_age", offsetof(struct config, cache_max_age), 60},
 	{"cache_revocation_poll", offsetof(struct config, cache_revocation_poll), 1000},
@@ -169,6 +176,10 @@ static const struct {
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
 	{"mfa_secret_file", offsetof(struct config, mfa_secret_file), ""},
+	{"account_link_base", offsetof(struct config, account_link_base), ""},
+	{"notify_smtp_url", offsetof(struct config, notify_smtp_url), ""},
+	{"notify_mail_from", offsetof(struct config, notify_mail_from), ""},
+	{"notify_webhook_url", offsetof(struct config, notify_webhook_url), ""},
 	{"cache_segment", offsetof(struct config, cache_segment), "/dev/shm/overwatch-auth.epoch"},
 	{"cache_segment_owner", offsetof(struct config, cache_segment_owner), ""},
 };
@@ -596,6 +607,17 @@ static const struct {
 	{"neither socket nor host", "[database]\nsocket =\nhost =\n", "socket", 0},
 	{"host only", "[database]\nsocket =\nhost = db\n", NULL, 1},
 	{"empty issuer", "[jwt]\nissuer =\n", "issuer", 0},
+	/* [notify]: only mail servers and webhooks, and mail needs a sender. */
+	{"smtp with a sender", "[notify]\nsmtp_url = smtp://127.0.0.1:25\nmail_from = ow@example.com\n",
+	    NULL, 1},
+	{"smtp without a sender", "[notify]\nsmtp_url = smtp://127.0.0.1:25\n", "mail_from", 0},
+	{"smtp sender with a bracket",
+	    "[notify]\nsmtp_url = smtp://127.0.0.1\nmail_from = <ow@example.com>\n", "mail_from", 0},
+	{"smtp url of another scheme", "[notify]\nsmtp_url = http://127.0.0.1\nmail_from = a@b\n",
+	    "smtp_url", 0},
+	{"webhook https", "[notify]\nwebhook_url = https://hooks.example.com/ow\n", NULL, 1},
+	{"webhook of another scheme", "[notify]\nwebhook_url = file:///etc/passwd\n", "webhook_url", 0},
+	{"webhook with a space", "[notify]\nwebhook_url = http://a b/\n", "webhook_url", 0},
 };
 
 START_TEST(test_validate)

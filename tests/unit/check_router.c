@@ -205,6 +205,10 @@ static const struct {
 	{METHOD_POST, "/auth/mfa/totp"},
 	{METHOD_POST, "/auth/mfa/totp/confirm"},
 	{METHOD_POST, "/auth/mfa/verify"},
+	/* doc/api.md section 6 "Account links": the link's token is the credential, checked by the handler. */
+	{METHOD_POST, "/auth/password-reset"},
+	{METHOD_POST, "/auth/password-reset/confirm"},
+	{METHOD_POST, "/auth/activate"},
 };
 
 START_TEST(test_table_shape)
