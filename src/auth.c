@@ -59,6 +59,7 @@ auth_access_token(struct ctx *c, const char *token)
 	p->perms = role_permissions((enum role)role);
 	p->email = sc.email;
 	p->name = sc.name;
+	p->mfa_on = sc.mfa_on;
 	time_t until = p->claims.exp;
 	if (sc.expires_at > 0 && sc.expires_at < (long long)until)
 		until = (time_t)sc.expires_at;

@@ -75,6 +75,7 @@ struct session_check {
 	bool found, session_live, user_active, jti_revoked;
 	const char *role, *email, *name, *org_id;
 	long long expires_at;   /* the session's end, epoch seconds: a cached token's bound */
+	bool mfa_on;            /* a confirmed two-factor enrolment (GET /auth/me) */
 };
 enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
     const char *user_id, const char *jti, struct session_check *out);

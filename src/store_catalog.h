@@ -176,7 +176,7 @@ enum apikey_policy_col { POLICY_COL_ROTATION_DAYS, POLICY_COL_MAX_LIFETIME_DAYS 
 	X(CHECK_COL_LIVE, SK_BOOL, session_live) X(CHECK_COL_USER_ACTIVE, SK_BOOL, user_active) \
 	X(CHECK_COL_ROLE, SK_STR, role) X(CHECK_COL_EMAIL, SK_STR, email) X(CHECK_COL_NAME, SK_STR, name) \
 	X(CHECK_COL_ORG_ID, SK_STR, org_id) X(CHECK_COL_JTI_REVOKED, SK_BOOL, jti_revoked) \
-	X(CHECK_COL_EXPIRES_AT, SK_LLONG, expires_at)
+	X(CHECK_COL_EXPIRES_AT, SK_LLONG, expires_at) X(CHECK_COL_MFA_ON, SK_BOOL, mfa_on)
 enum session_check_col { CHECK_COLUMNS_LIST(STORE_COL_ENUM) CHECK_COL_MAX };
 
 /* STMT_SESSION_FOR_REFRESH into struct session_refresh. */

@@ -23,6 +23,7 @@ from lib import api, checks, harness
 from lib.api import Client, Org, ok, denied, invalid_key
 from lib.checks import expect
 from test_identity_config import own_instance
+from test_mfa import fresh_step, hotp
 
 ROUNDS = 4
 # The race test's rounds (one key revoked under load each): up to RACE_ROUNDS
@@ -131,6 +132,55 @@ def test_name_change_shows_everywhere(fe):
     ok(org.client.patch("/users/" + u.id, {"name": name}), 200, "rename")
     rounds(lambda: u.client.get("/auth/me"),
            lambda r, w: expect(ok(r, 200, w)["user"]["name"] == name, w + ": name", r), "after the rename")
+
+
+def test_two_factor_state_shows_everywhere(fe):
+    """GET /auth/me's mfa_enabled comes with the cached principal: confirming
+    and disabling two-factor sign-in are announced like a rename."""
+    org = Org(fe, "rv-mfa")
+    u = org.add_user("engineer")
+
+    def mfa_is(on):
+        return lambda r, w: expect(ok(r, 200, w)["mfa_enabled"] is on, w + ": mfa_enabled", r)
+    rounds(lambda: u.client.get("/auth/me"), mfa_is(False), "before the enrolment")
+    step = fresh_step()
+    secret = ok(u.client.post("/auth/mfa/totp"), 200, "POST /auth/mfa/totp")["secret"]
+    rounds(lambda: u.client.get("/auth/me"), mfa_is(False), "enrolment started, not confirmed")
+    ok(u.client.post("/auth/mfa/totp/confirm", {"code": hotp(secret, step - 1)}), 200, "confirm")
+    rounds(lambda: u.client.get("/auth/me"), mfa_is(True), "after the confirmation")
+    ok(u.client.post("/auth/mfa/disable", {"password": u.password}), 204, "disable")
+    rounds(lambda: u.client.get("/auth/me"), mfa_is(False), "after disabling")
+
+
+def test_cached_token_costs_no_statement(fe):
+    """GET /auth/me with a token every worker holds runs no statement: not the
+    session check, nor one of its own (mfa_enabled comes with the principal).
+    Com_stmt_execute over N requests in a quiet window, as
+    test_apikeys.test_key_request_is_one_statement counts; with the cache off
+    it is the N session checks."""
+    if fe.name != "lighttpd-socket":
+        return
+    org = Org(fe, "rv-count")
+    u = org.add_user("viewer")
+    n, seen = 20, []
+    for attempt in range(5):
+        rounds(lambda: u.client.get("/auth/me"), served, "warm-up %d" % attempt)
+        q0 = api.stmt_executes(fe)
+        time.sleep(0.3)
+        q1 = api.stmt_executes(fe)
+        for _ in range(n):
+            ok(u.client.get("/auth/me"), 200, "GET /auth/me")
+        q2 = api.stmt_executes(fe)
+        seen.append("quiet %d, %d requests %d" % (q1 - q0, n, q2 - q1))
+        if q1 != q0:
+            continue
+        # A worker's entry may reach max_age within the window: one refill each.
+        most = harness.WORKERS if harness.CACHE == "on" else n
+        least = 0 if harness.CACHE == "on" else n
+        expect(least <= q2 - q1 <= most, "%d requests cost %d statements (want %d to %d): %s"
+               % (n, q2 - q1, least, most, "; ".join(seen)))
+        return
+    raise AssertionError("no quiet window to count in: %s" % "; ".join(seen))
 
 
 def test_key_deletion_refuses_key_and_children_everywhere(fe):
