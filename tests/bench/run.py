@@ -808,6 +808,8 @@ def main():
     ap.add_argument("--cache-size", type=int, default=64, help="[cache] size (64); the "
                     "many-tokens scenario sends %d x as many distinct JWTs"
                     % TOKENS_PER_CACHE_ENTRY)
+    ap.add_argument("--tokens", type=int, default=0, help="distinct JWTs of the many-tokens "
+                    "scenario (%d x --cache-size)" % TOKENS_PER_CACHE_ENTRY)
     ap.add_argument("--gets-only", action="store_true", help="only the GET scenarios at "
                     "full load (no login, half rate or RSS run): for A/B runs")
     ap.add_argument("--build", action="store_true", help="run make for the service first")
@@ -841,7 +843,7 @@ def main():
         log("starting MariaDB, the service, the baseline and %s" % args.frontend)
         h.prepare()
         fe, base_proc = start_stack(h, bins, args.workers, args.frontend)
-        seeded = seed(h, fe, TOKENS_PER_CACHE_ENTRY * args.cache_size)
+        seeded = seed(h, fe, args.tokens or TOKENS_PER_CACHE_ENTRY * args.cache_size)
         bench = Bench(args, h, fe, base_proc, bins, seeded)
         log("seeded; %s (service workers %s; baseline workers %s)"
             % (fe.base_url, bench.service_pids(), bench.baseline_pids()))
