@@ -92,6 +92,7 @@ auth_access_token(struct ctx *c, const char *token)
 	p->perms = role_permissions((enum role)role);
 	p->email = sc.email;
 	p->name = sc.name;
+	p->mfa_on = sc.mfa_on;
 	credcache_put(ck, epoch, session_seen(c, &sc, now), p);
 	return ST_OK;
 }

@@ -30,6 +30,7 @@ struct principal {
 	enum role role;             /* users */
 	perm_set perms;
 	const char *email, *name;   /* users */
+	bool mfa_on;                /* users: two-factor sign-in confirmed (GET /auth/me) */
 	struct token_claims claims; /* users: the access token */
 	const char *key_name, *key_prefix;  /* API keys */
 	/* API keys: what a key it mints inherits (sql/004_api_key_chain.sql). */

@@ -426,13 +426,8 @@ h_auth_me(struct ctx *c)
 		json_object_object_add(o, "user", view_user_brief(p->id, p->email, p->name,
 		    role_name(p->role), p->org_id));
 		json_object_object_add(o, "permissions", view_permissions(p->perms));
-		struct mfa_state ms;
-		enum db_result r = store_mfa_state(c->db, c->a, p->id, p->org_id, &ms);
-		if (r != DB_OK) {
-			json_object_put(o);
-			return reply_db_status(r);
-		}
-		json_object_object_add(o, "mfa_enabled", json_object_new_boolean(ms.confirmed));
+		/* From the session check (or the cache): no query of its own. */
+		json_object_object_add(o, "mfa_enabled", json_object_new_boolean(p->mfa_on));
 	} else {
 		json_object *key = json_object_new_object();
 		json_object_object_add(key, "id", json_object_new_string(p->id));

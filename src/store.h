@@ -85,6 +85,7 @@ struct session_check {
 	bool stale;             /* last seen longer ago than touch: record this use */
 	long long last_seen;    /* epoch seconds */
 	long long idle_timeout; /* the session's own, seconds; 0: none */
+	bool mfa_on;            /* a confirmed two-factor enrolment (GET /auth/me) */
 };
 enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
     const char *user_id, const char *jti, struct session_check *out);

@@ -169,7 +169,8 @@ static struct db_query catalog[STMT_MAX] = {
 	 * enum session_check_col. Primary-key lookups only: session, its user,
 	 * the jti in the deny list. Then: idle past the session's own idle
 	 * timeout, last seen longer ago than its touch interval (a thirtieth of
-	 * it, at most a minute: src/auth.c), last seen, the idle timeout.
+	 * it, at most a minute: src/auth.c), last seen, the idle timeout, and
+	 * whether the user has a confirmed second factor (GET /auth/me).
 	 */
 	[STMT_SESSION_CHECK] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, u.role, "
@@ -177,7 +178,9 @@ static struct db_query catalog[STMT_MAX] = {
 	    "EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?), UNIX_TIMESTAMP(s.expires_at), "
 	    SQL_SESSION_IDLE ", s.idle_timeout > 0 AND s.last_seen_at <= UTC_TIMESTAMP(6) - "
 	    "INTERVAL LEAST(60, s.idle_timeout DIV 30) SECOND, UNIX_TIMESTAMP(s.last_seen_at), "
-	    "s.idle_timeout FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
+	    "s.idle_timeout, "
+	    "EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
 	/* enum session_refresh_col. */
 	[STMT_SESSION_FOR_REFRESH] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, s.user_id, "
@@ -624,6 +627,14 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_APIKEY_POLICY_SET] = STMT_KEEPS,
 	/* The MFA policy applies at the next sign-in; open sessions stay (doc/SECURITY.md section 19). */
 	[STMT_ORG_MFA_POLICY_SET] = STMT_KEEPS,
+	/*
+	 * Whether the user's two-factor sign-in is on: GET /auth/me shows it
+	 * from the principal a cached token carries (auth.c), so turning it on
+	 * or off is announced like a name change.
+	 */
+	[STMT_MFA_CONFIRM] = STMT_REVOKES, [STMT_MFA_DELETE] = STMT_REVOKES,
+	/* An unconfirmed enrolment and a spent step leave it as it was. */
+	[STMT_MFA_ENROL] = STMT_KEEPS, [STMT_MFA_USE_STEP] = STMT_KEEPS,
 	[STMT_SSO_CONNECTION_UPSERT] = STMT_KEEPS, [STMT_SSO_CONNECTION_KEEP_SECRET] = STMT_KEEPS,
 	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
 	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,

@@ -193,7 +193,8 @@ enum apikey_policy_col { POLICY_COL_ROTATION_DAYS, POLICY_COL_MAX_LIFETIME_DAYS 
 	X(CHECK_COL_ORG_ID, SK_STR, org_id) X(CHECK_COL_JTI_REVOKED, SK_BOOL, jti_revoked) \
 	X(CHECK_COL_EXPIRES_AT, SK_LLONG, expires_at) X(CHECK_COL_IDLE, SK_BOOL, idle) \
 	X(CHECK_COL_STALE, SK_BOOL, stale) X(CHECK_COL_LAST_SEEN, SK_LLONG, last_seen) \
-	X(CHECK_COL_IDLE_TIMEOUT, SK_LLONG, idle_timeout)
+	X(CHECK_COL_IDLE_TIMEOUT, SK_LLONG, idle_timeout) \
+	X(CHECK_COL_MFA_ON, SK_BOOL, mfa_on)
 enum session_check_col { CHECK_COLUMNS_LIST(STORE_COL_ENUM) CHECK_COL_MAX };
 
 /* STMT_SESSION_FOR_REFRESH into struct session_refresh. */

@@ -51,7 +51,12 @@ SERVICE_ENV = {
     # Workers must live through the whole run for the RSS measurements (the
     # default recycles them every 10,000 requests).
     "OVERWATCH_SERVICE_MAX_REQUESTS": "100000000",
+    # The shipped max_age (the integration harness writes a short one).
+    "OVERWATCH_CACHE_MAX_AGE": "60",
 }
+# The many-tokens scenario: this many sessions' access JWTs per [cache] size
+# entry, sent round-robin, so every request misses the cache.
+TOKENS_PER_CACHE_ENTRY = 2
 
 TARGETS = {
     "me_ratio": 0.75,            # GET /auth/me (JWT) vs baseline
@@ -167,7 +172,20 @@ def spawned(fe, name):
     return sorted(p for p in harness.descendants(fe.proc.pid) if name in harness.cmdline(p))
 
 
-def seed(h, fe, n_incidents=20):
+def many_tokens(fe, n):
+    """n access JWTs of n sessions of the bench admin (logins, argon2id each)."""
+    tokens = []
+    for _ in range(n):
+        r = fe.post_json("/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD})
+        if r.status != 200:
+            raise harness.SetupError("many-tokens login failed: %r" % r)
+        tokens.append(r.json["access_token"])
+    if len(set(tokens)) != n:
+        raise harness.SetupError("many-tokens: %d distinct of %d" % (len(set(tokens)), n))
+    return tokens
+
+
+def seed(h, fe, n_tokens, n_incidents=20):
     org = h.admin("create-org", "Bench Organization", "--slug", "bench").stdout.strip()
     h.admin("create-user", "--org", org, "--email", EMAIL, "--name", "Bench Admin",
             "--role", "admin", input_text=PASSWORD + "\n")
@@ -203,7 +221,12 @@ def seed(h, fe, n_incidents=20):
     r = fe.get("/api/v1/auth/me", headers=auth)
     if r.status != 200:
         raise harness.SetupError("GET /auth/me failed: %r" % r)
+    tokens_file = Path(h.tmp) / "tokens"
+    fd = os.open(str(tokens_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("".join(t + "\n" for t in many_tokens(fe, n_tokens)))
     return {"org": org, "token": token, "api_key": key, "wrong_users": wrong,
+            "tokens": n_tokens, "tokens_file": str(tokens_file),
             "incidents_body_bytes": len(fe.get("/api/v1/incidents", headers=auth).body),
             "me_body_bytes": len(r.body)}
 
@@ -349,13 +372,18 @@ class Bench:
         s = self.seeded
         jwt = "Authorization: Bearer " + s["token"]
         key = "X-API-Key: " + s["api_key"]
+        many = ("many_tokens", "GET /auth/me, %d distinct JWTs (cache size %d)"
+                % (s["tokens"], self.args.cache_size), "/api/v1/auth/me", [], False,
+                "tokens.lua", {"BENCH_TOKENS_FILE": s["tokens_file"]})
         return [
-            ("baseline", "GET /baseline/ (fixed JSON)", "/baseline/ping", [], True),
-            ("me_jwt", "GET /auth/me, JWT", "/api/v1/auth/me", [jwt], False),
+            ("baseline", "GET /baseline/ (fixed JSON)", "/baseline/ping", [], True,
+             "get.lua", None),
+            ("me_jwt", "GET /auth/me, JWT", "/api/v1/auth/me", [jwt], False, "get.lua", None),
             ("incidents_jwt", "GET /incidents (20 rows), JWT", "/api/v1/incidents", [jwt],
-             False),
+             False, "get.lua", None),
             ("incidents_key", "GET /incidents (20 rows), API key", "/api/v1/incidents", [key],
-             False),
+             False, "get.lua", None),
+            many,
         ]
 
     def measure_once(self, name, label, path, headers, baseline, script="get.lua", env=None,
@@ -426,12 +454,13 @@ class Bench:
         after sleeping a second, so its pools grow during the first seconds of
         load: load each class until it has a process per connection (bounded),
         so the measured slices do not pay for the ramp (README, Apache)."""
-        for name, label, path, headers, baseline in gets[:2]:
+        for name, label, path, headers, baseline, script, env in gets[:2]:
             pids = self.baseline_pids if baseline else self.service_pids
             for _ in range(tries):
                 if len(pids()) >= self.conns:
                     break
-                run_wrk(self.fe.base_url + path, 2, self.conns, self.threads, "get.lua", headers)
+                run_wrk(self.fe.base_url + path, 2, self.conns, self.threads, script, headers,
+                        env)
             log("%-19s %d mod_fcgid processes" % (name, len(pids())))
 
     def run(self):
@@ -444,8 +473,9 @@ class Bench:
         slice_s = max(2, a.duration // a.rounds)
         rounds = {g[0]: [] for g in gets}
         for i in range(a.rounds):
-            for name, label, path, headers, baseline in gets:
+            for name, label, path, headers, baseline, script, env in gets:
                 rounds[name].append(self.measure_once(name, label, path, headers, baseline,
+                                                      script=script, env=env,
                                                       duration=slice_s, warmup=(i == 0)))
         for name, *_ in gets:
             self.combine(name, rounds[name])
@@ -458,6 +488,8 @@ class Bench:
             # baseline CPU per request / this scenario's (all processes).
             d["cpu_ratio"] = (base_cpu / d["cpu_us_per_request_total"]
                               if d["cpu_us_per_request_total"] else None)
+        if a.gets_only:
+            return
 
         # Login (valid only, then the mix) and raw argon2id with the same process
         # count, interleaved the same way.
@@ -508,11 +540,12 @@ class Bench:
         mix["sent_valid"] = sent.get("valid", 0)
 
         # p99 at half the maximum rate: open-loop pacing (see README).
-        for name, label, path, headers, baseline in gets:
+        for name, label, path, headers, baseline, script, env in gets:
             rate = max(1.0, self.results[name]["rps"] / 2)
             conns = self.conns
             d = self.measure(name + "@half", label + " at half max rate", path, headers,
-                             baseline, env={"BENCH_RATE": "%.1f" % rate}, conns=conns,
+                             baseline, script=script,
+                             env=dict(env or {}, BENCH_RATE="%.1f" % rate), conns=conns,
                              threads=conns, warmup=False)
             d["target_rate"] = rate
             self.results[name]["half_rate"] = {
@@ -631,6 +664,8 @@ def cpu_summary(d):
 def evaluate(res):
     t = TARGETS
     checks = []
+    if "login" not in res:          # --gets-only: no login, half-rate or RSS numbers
+        return checks
 
     def add(name, value, target, ok, unit=""):
         checks.append({"target": name, "value": value, "threshold": target, "met": bool(ok),
@@ -658,8 +693,9 @@ def evaluate(res):
 
 def table_rows(res):
     rows = []
-    order = ["baseline", "me_jwt", "incidents_jwt", "incidents_key", "login", "login_mix"]
-    for n in order:
+    order = ["baseline", "me_jwt", "incidents_jwt", "incidents_key", "many_tokens", "login",
+             "login_mix"]
+    for n in (n for n in order if n in res):
         d = res[n]
         hr = d.get("half_rate") or {}
         non2xx = str(d["non2xx"])
@@ -676,6 +712,8 @@ def table_rows(res):
             ("%s (%s) @%.0f/s" % (fmt(hr.get("co_p99_ms")), fmt(hr.get("p99_ms")),
                                   hr["achieved_rps"])) if hr else "-",
         ])
+    if "argon2_raw" not in res:
+        return rows
     raw = res["argon2_raw"]
     rows.append(["raw argon2id verify (%d procs)" % raw["processes"],
                  "%.1f" % raw["per_second"], "-", "-", fmt(raw["ms_per_verification"]), "-", "-",
@@ -705,22 +743,29 @@ def markdown(doc):
                doc["date"], m["uname"], m["cpu_model"], m["nproc"], m["git_commit"],
                " with local changes in src/" if m["src_modified"] else ""),
            "%s, wrk %d connections / %d threads, %d s per "
-           "scenario in %d interleaved rounds, argon2id m=%d KiB t=%d p=%d. wrk, the web "
-           "server, MariaDB and the workers share the machine; load average %s at the start, "
-           "%s at the end." % ("%d workers (service and baseline)" % p["workers"]
-                               if p["frontend"] == "lighttpd" else
-                               "mod_fcgid's pools (etc/apache2-fcgid.conf; service and "
-                               "baseline: %s processes at the end)" % p.get("fcgid_processes"),
-                               p["connections"], p["threads"],
-                                    p["duration_s"], p["rounds"], p["argon2"]["memory_kib"],
-                                    p["argon2"]["iterations"], p["argon2"]["parallelism"],
-                                    " ".join(m["loadavg_at_start"].split()[:3]),
-                                    " ".join(m["loadavg_at_end"].split()[:3])),
+           "scenario in %d interleaved rounds%s, [cache] credentials %s (size %s). wrk, the "
+           "web server, MariaDB and the workers share the machine; load average %s at the "
+           "start, %s at the end." % ("%d workers (service and baseline)" % p["workers"]
+                                      if p["frontend"] == "lighttpd" else
+                                      "mod_fcgid's pools (etc/apache2-fcgid.conf; service and "
+                                      "baseline: %s processes at the end)"
+                                      % p.get("fcgid_processes"),
+                                      p["connections"], p["threads"],
+                                      p["duration_s"], p["rounds"],
+                                      ", argon2id m=%d KiB t=%d p=%d" % (
+                                          p["argon2"]["memory_kib"], p["argon2"]["iterations"],
+                                          p["argon2"]["parallelism"]) if p["argon2"] else "",
+                                      p["cache"], p["cache_size"],
+                                      " ".join(m["loadavg_at_start"].split()[:3]),
+                                      " ".join(m["loadavg_at_end"].split()[:3])),
            "",
            "| " + " | ".join(HEADERS) + " |",
            "|" + "|".join("---" for _ in HEADERS) + "|"]
     for r in rows:
         out.append("| " + " | ".join(str(c) for c in r) + " |")
+    if "login" not in res:          # --gets-only
+        out.append("")
+        return "\n".join(out)
     rss = res["rss_100k"]
     lg, raw = res["login"], res["argon2_raw"]
     out += ["", "Login: %.1f req/s = %.3f x raw argon2id (%.1f verifications/s, %d processes); "
@@ -758,6 +803,15 @@ def main():
                     help="requests in the RSS growth run (100000)")
     ap.add_argument("--rss-max-seconds", type=int, default=150,
                     help="upper bound on the RSS run's time (150)")
+    ap.add_argument("--cache", choices=("on", "off"), default="on",
+                    help="[cache] credentials of the service (on)")
+    ap.add_argument("--cache-size", type=int, default=64, help="[cache] size (64); the "
+                    "many-tokens scenario sends %d x as many distinct JWTs"
+                    % TOKENS_PER_CACHE_ENTRY)
+    ap.add_argument("--tokens", type=int, default=0, help="distinct JWTs of the many-tokens "
+                    "scenario (%d x --cache-size)" % TOKENS_PER_CACHE_ENTRY)
+    ap.add_argument("--gets-only", action="store_true", help="only the GET scenarios at "
+                    "full load (no login, half rate or RSS run): for A/B runs")
     ap.add_argument("--build", action="store_true", help="run make for the service first")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs)")
     ap.add_argument("--hold", action="store_true", help="after seeding, print the URL and "
@@ -770,6 +824,8 @@ def main():
         sys.exit("bench: wrk not found (apt-get install wrk)")
 
     t0 = time.monotonic()
+    harness.CACHE = args.cache
+    SERVICE_ENV["OVERWATCH_CACHE_SIZE"] = str(args.cache_size)
     build_service(args.build)
     h = BenchHarness(keep=args.keep)
     log("temp dir %s" % h.tmp)
@@ -787,7 +843,7 @@ def main():
         log("starting MariaDB, the service, the baseline and %s" % args.frontend)
         h.prepare()
         fe, base_proc = start_stack(h, bins, args.workers, args.frontend)
-        seeded = seed(h, fe)
+        seeded = seed(h, fe, args.tokens or TOKENS_PER_CACHE_ENTRY * args.cache_size)
         bench = Bench(args, h, fe, base_proc, bins, seeded)
         log("seeded; %s (service workers %s; baseline workers %s)"
             % (fe.base_url, bench.service_pids(), bench.baseline_pids()))
@@ -813,16 +869,18 @@ def main():
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": machine,
             "params": {
-                "frontend": args.frontend,
+                "frontend": args.frontend, "cache": args.cache,
+                "cache_size": args.cache_size, "gets_only": args.gets_only,
                 "fcgid_processes": (None if base_proc else "%d + %d" % (
                     len(bench.service_pids()), len(bench.baseline_pids()))),
                 "duration_s": args.duration, "workers": args.workers, "rounds": args.rounds,
                 "connections": bench.conns, "threads": bench.threads,
                 "half_rate_connections": bench.conns, "half_rate_threads": bench.conns,
                 "rss_requests": args.rss_requests,
-                "argon2": {"memory_kib": res["argon2_raw"]["memory_kib"],
-                           "iterations": res["argon2_raw"]["iterations"],
-                           "parallelism": res["argon2_raw"]["parallelism"]},
+                "argon2": ({"memory_kib": res["argon2_raw"]["memory_kib"],
+                            "iterations": res["argon2_raw"]["iterations"],
+                            "parallelism": res["argon2_raw"]["parallelism"]}
+                           if "argon2_raw" in res else None),
                 "service_env": SERVICE_ENV,
                 "incidents_body_bytes": seeded["incidents_body_bytes"],
                 "me_body_bytes": seeded["me_body_bytes"],
@@ -835,6 +893,7 @@ def main():
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         stem = "latest" if args.frontend == "lighttpd" else "latest-" + args.frontend
+        stem += ("-cache-off" if args.cache == "off" else "") + ("-gets" if args.gets_only else "")
         (out / (stem + ".json")).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
         (out / (stem + ".md")).write_text(markdown(doc))
         print()

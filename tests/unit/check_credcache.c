@@ -203,8 +203,9 @@ written_table(const char *sql, char *out, size_t len)
  */
 START_TEST(test_every_credential_write_is_declared)
 {
+	/* user_mfa: GET /auth/me shows a cached principal's two-factor state. */
 	static const char *const credential_tables[] = {"sessions", "revoked_tokens", "users",
-	    "api_keys", "organizations", "sso_connections", "sso_identities"};
+	    "api_keys", "organizations", "sso_connections", "sso_identities", "user_mfa"};
 	char table[64];
 
 	for (int id = 0; id < STMT_MAX; id++) {
