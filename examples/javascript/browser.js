@@ -14,7 +14,7 @@
 //   scheduled from `expires_in` of the login and refresh answers, 5 minutes
 //   before it runs out (or halfway for short tokens); a 401 gets one
 //   refresh and one retry; a refused refresh means: back to the sign-in form.
-// The project's console (www/console.js) is a complete page built this way.
+// The project's console (www/js/api.js and the pages beside it) is built this way.
 
 const API = "/api/v1";
 const MARGIN_S = 300;

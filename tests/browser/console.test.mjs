@@ -108,6 +108,25 @@ async function reloadIncidents() {
   return done;
 }
 
+// The console's scripts: the module script of the page and every module it
+// imports (relative specifiers), as a Map from path to source text.
+async function consoleModules(html) {
+  const found = new Map();
+  const todo = [...html.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => new URL(m[1], BASE + '/'));
+  assert.ok(todo.length >= 1, 'a module script in the page');
+  while (todo.length) {
+    const u = todo.shift();
+    if (found.has(u.pathname)) continue;
+    const r = await fetch(u);
+    assert.equal(r.status, 200, u.pathname);
+    assert.match(r.headers.get('content-type') || '', /javascript/, u.pathname + ' served as JavaScript');
+    const text = await r.text();
+    found.set(u.pathname, text);
+    for (const m of text.matchAll(/^\s*import\s+(?:[^'"]*\sfrom\s+)?'([^']+)'/gm)) todo.push(new URL(m[1], u));
+  }
+  return found;
+}
+
 function cookieByName(cookies, name) { return cookies.find((c) => c.name === name); }
 
 // ------------------------------------------------------------------- setup
@@ -239,12 +258,20 @@ test('the console is served next to the API, CSP-friendly', async () => {
   assert.doesNotMatch(html, /<script>|<script\s+(?![^>]*\bsrc=)/i, 'no inline script');
   assert.doesNotMatch(html, /<style|\sstyle=/i, 'no inline style');
   assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, 'no external resources');
-  for (const f of ['console.js', 'console.css']) {
-    const r = await fetch(BASE + '/' + f);
-    assert.equal(r.status, 200, f);
+  const css = await fetch(BASE + '/console.css');
+  assert.equal(css.status, 200, 'console.css');
+  // Every module the page loads, followed from its entry point.
+  const modules = await consoleModules(html);
+  assert.ok(modules.size >= 5, 'the console is split into modules: ' + [...modules.keys()].join(', '));
+  // ...and each is installed by `make install` (the Debian package, /overwatch/).
+  const makefile = fs.readFileSync(path.join(HERE, '..', '..', 'Makefile.am'), 'utf8');
+  for (const f of modules.keys()) {
+    assert.ok(makefile.includes('www' + f), f + ' is listed in Makefile.am (dist_consolejs_DATA)');
   }
-  const js = await (await fetch(BASE + '/console.js')).text();
-  assert.doesNotMatch(js, /localStorage|sessionStorage|document\.cookie/, 'the script keeps no tokens');
+  for (const [f, js] of modules) {
+    assert.doesNotMatch(js, /localStorage|sessionStorage|document\.cookie/, f + ' keeps no tokens');
+    assert.doesNotMatch(js, /innerHTML|insertAdjacentHTML|eval\(|new Function/, f + ' builds no markup from strings');
+  }
   const health = await apiFetch('GET', '/health');
   assert.equal(health.status, 200);
 });

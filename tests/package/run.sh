@@ -231,7 +231,9 @@ api_mfa() { # the conffile's [mfa] secret_file: the policy answers (409 without 
 }
 api_console() { # the console is served next to the API, at /overwatch/
 	http "$1-console" GET "${2%/api/v1}/overwatch/" -m 5
-	expect 200 && grep -q 'console.js' "$W/http/$1-console"
+	expect 200 && grep -q 'js/main.js' "$W/http/$1-console" || return 1
+	http "$1-console-js" GET "${2%/api/v1}/overwatch/js/api.js" -m 5
+	expect 200 && grep -q 'export function api' "$W/http/$1-console-js"
 }
 ACCESS="" KEY=""
 # api_flow LABEL BASE-URL: the requests every front end must pass.
