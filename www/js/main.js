@@ -13,6 +13,7 @@ import { enterApp, forgetSession, showSignIn } from './nav.js';
 import './signin.js';
 import './page-incidents.js';
 import './page-keys.js';
+import './mfa.js';
 
 // Already signed in (cookies from an earlier visit)? A refresh tells,
 // and gives the access token's lifetime to schedule the next one.

@@ -1,6 +1,6 @@
 /* API keys page: create (shown once), list, revoke. */
 
-import { $, cell, localInputValue, localToRfc3339, plural, timeEl } from './dom.js';
+import { $, cell, copyField, localInputValue, localToRfc3339, plural, timeEl } from './dom.js';
 import { ApiError, SessionEnded, api, describe, has, session } from './api.js';
 import { announce, clearError, clearFieldErrors, formError, formProblems, showError } from './forms.js';
 import { registerPage } from './nav.js';
@@ -199,25 +199,7 @@ function clearNewKey() {
 }
 
 function copyNewKey() {
-  var input = $('new-key-value');
-  var out = $('new-key-copied');
-  var value = input.value;
-  function fallback() {
-    input.focus();
-    input.select();
-    input.setSelectionRange(0, value.length);
-    var ok = false;
-    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
-    out.textContent = ok ? 'Copied to the clipboard.'
-      : 'Could not copy automatically. The key is selected: press Ctrl+C (⌘C on a Mac) to copy it.';
-  }
-  if (navigator.clipboard && window.isSecureContext && navigator.clipboard.writeText) {
-    navigator.clipboard.writeText(value).then(function () {
-      out.textContent = 'Copied to the clipboard.';
-    }, fallback);
-  } else {
-    fallback();
-  }
+  copyField($('new-key-value'), $('new-key-copied'), 'The key');
 }
 
 function confirmRevoke(k) {

@@ -8,7 +8,8 @@
  *
  * encode(text[, {mask}]) -> {version, mask, size, modules: [[bool]]}
  * svg(code, document[, {scale, quiet}]) -> an <svg> element built with DOM
- *   calls only (no innerHTML, no inline style: the console's CSP allows none).
+ *   calls only (no markup parsed from strings, no inline style: the
+ *   console's CSP allows none).
  *
  * An ES module without imports: the console's mfa.js and Node's tests
  * (tests/browser/qr.test.mjs) load it as it is.

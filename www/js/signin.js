@@ -4,6 +4,7 @@ import { $ } from './dom.js';
 import { ApiError, SessionEnded, send, session, scheduleRefresh, stopRefresh } from './api.js';
 import { announce, clearError, clearFieldErrors, focusFirstInvalid, formError, setFieldError } from './forms.js';
 import { enterApp } from './nav.js';
+import { secondFactor } from './mfa.js';
 
 // Called with the login answer once the password was accepted.
 function signedIn(data) {
@@ -34,7 +35,10 @@ function onSignIn(ev) {
   button.disabled = true;
   form.setAttribute('aria-busy', 'true');
   announce('Signing in…');
-  send('POST', '/auth/login', { email: email, password: password }).then(signedIn).catch(function (e) {
+  send('POST', '/auth/login', { email: email, password: password }).then(function (data) {
+    // A second factor is asked for, or must be set up first (js/mfa.js).
+    return data && data.mfa_required ? secondFactor(data, signedIn) : signedIn(data);
+  }).catch(function (e) {
     if (e instanceof SessionEnded) return;
     session.signedIn = false;
     stopRefresh();
