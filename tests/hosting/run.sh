@@ -12,8 +12,9 @@
 #     refused by the other;
 #   - each instance's processes run as its customer (uid, gid, groups read
 #     from /proc/PID/status), and with exactly those credentials the other
-#     customer's jwt.secret and db.password cannot be opened (while one's own
-#     can: the check can fail); modes and owners of every file;
+#     customer's jwt.secret, mfa.secret and db.password cannot be opened
+#     (while one's own can: the check can fail); modes and owners of every
+#     file; the two-factor key is set (GET /mfa-policy answers);
 #   - idle processes are reaped (FcgidIdleTimeout) and come back on the next
 #     request;
 #   - density: an idle instance's memory, one instance's processes and
