@@ -304,6 +304,13 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 		c->rep->allow = allow;
 		return st;
 	}
+	/*
+	 * Registration switched off answers as an unknown path (doc/api.md
+	 * section 6, register) before the body is read: its 400 or 415 would
+	 * tell that the route is there.
+	 */
+	if (rt->handler == h_auth_register && !svc->cfg->registration)
+		return ST_NOT_FOUND;
 	if (rt->auth == ROUTE_CREDENTIAL) {
 		if ((st = auth_authenticate(c)) != ST_OK)
 			return st;

@@ -22,8 +22,8 @@ from lib import checks
 from lib import fcgi_client
 from lib import harness
 from lib.checks import expect
-from test_identity import (ACCESS_TTL, LOGIN, LOGOUT, PW, REFRESH, REFRESH_KEYS, REFRESH_TTL,
-                           bearer, expect_cookie, expect_error, expect_invalid_token,
+from test_identity import (ACCESS_TTL, API, LOGIN, LOGOUT, PW, REFRESH, REFRESH_KEYS,
+                           REFRESH_TTL, REGISTER, bearer, expect_cookie, expect_error, expect_invalid_token,
                            expect_locked, jwt_parts, login, login_ok, me, new_email, register,
                            set_cookies)
 
@@ -360,3 +360,35 @@ def test_outdated_hash_is_rehashed_on_login(fe):
     expect(after.startswith("$argon2id$") and "m=19456,t=2,p=1" in after,
            "hash after a login with the current parameters is %r (was %r)" % (after, before))
     login_ok(fe, email)
+
+
+# ------------------------------------------------------------------ registration off
+
+def test_registration_off_answers_as_an_unknown_path_whatever_the_body(fe):
+    """doc/api.md section 6, `register`: switched off, the path answers 404 as
+    if it did not exist -- before its body is looked at, so that a malformed
+    body (400 naming the fields) or another media type (415) does not tell
+    that the route is there. The console relies on it: an empty POST tells
+    it whether to offer registration without registering anything."""
+    good = {"email": new_email("off"), "password": PW, "name": "Off",
+            "organization_name": "Off Org"}
+    with own_instance(fe, "register-off", {"OVERWATCH_SERVICE_REGISTRATION": "false"}) as own:
+        unknown = own.post_json(API + "/auth/no-such-path", {})
+        expect_error(unknown, 404, "NOT_FOUND")
+        for label, r in (
+                ("an empty object", own.post_json(REGISTER, {})),
+                ("a valid body", own.post_json(REGISTER, good)),
+                ("a text/plain body", own.request("POST", REGISTER, body="x",
+                                                  headers={"Content-Type": "text/plain"})),
+                ("malformed JSON", own.request("POST", REGISTER, body="{",
+                                               headers={"Content-Type": "application/json"}))):
+            try:
+                expect_error(r, 404, "NOT_FOUND")
+            except AssertionError as e:
+                raise AssertionError("registration off, %s: %s" % (label, e)) from None
+            expect(r.body == unknown.body, "registration off, %s: the body of an unknown "
+                   "path (%r), not %r" % (label, unknown.body, r.body), r)
+    # Switched on (the suite's front-ends), the same empty object is a 400
+    # naming the fields, and registers nothing.
+    r = fe.post_json(REGISTER, {})
+    checks.error(r, 400, "VALIDATION_ERROR")

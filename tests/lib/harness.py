@@ -388,7 +388,7 @@ class Harness(ProcessOwner):
         d = Path(self.tmp) / name
         d.mkdir(exist_ok=True)
         sock = str(d / "overwatch.sock")
-        env = dict(self.env, **self.service_env, **(extra_env or {}))
+        env = {**self.env, **self.service_env, **(extra_env or {})}   # extra_env may override
         p = self.spawn([self.fcgi_bin, "--config", self.config, "--listen", "unix:" + sock,
                         "--workers", str(workers)], str(d / "overwatch-fcgi.log"), env=env)
 

@@ -4,7 +4,7 @@
 
 export function $(id) { return document.getElementById(id); }
 
-export function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+export function plural(n, word, ending) { return n + ' ' + word + (n === 1 ? '' : (ending || 's')); }
 
 export function capital(s) { return s ? s.charAt(0).toUpperCase() + s.slice(1) : s; }
 

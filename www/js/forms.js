@@ -109,3 +109,35 @@ export function busy(form, btn, promise) {
     throw e;
   });
 }
+
+// A form in a <dialog>: open() shows it with the form cleared, focus on its
+// first field; its Cancel button and Escape close it, and focus goes back to
+// the control that opened it.
+export function formDialog(dialogId, cancelId, onOpen) {
+  var dlg = $(dialogId);
+  var form = dlg.querySelector('form');
+  var opener = null;
+  $(cancelId).addEventListener('click', function () { dlg.close('cancel'); });
+  dlg.addEventListener('close', function () {
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
+  });
+  return {
+    dialog: dlg,
+    open: function () {
+      opener = document.activeElement;
+      form.reset();
+      clearFieldErrors(form);
+      Array.prototype.forEach.call(form.querySelectorAll('.error'), clearError);
+      if (onOpen) onOpen();
+      dlg.showModal();
+      var first = form.querySelector('input:not([type=radio]):not([hidden]), select, textarea');
+      if (first) first.focus();
+    },
+    // keepFocusHere: the caller moves focus itself (to a new key, say).
+    close: function (keepFocusHere) {
+      if (keepFocusHere) opener = null;
+      if (dlg.open) dlg.close('done');
+    }
+  };
+}

@@ -13,6 +13,9 @@ import { enterApp, forgetSession, showSignIn } from './nav.js';
 import './signin.js';
 import './page-incidents.js';
 import './page-keys.js';
+import './page-users.js';
+import './page-audit.js';
+import './page-settings.js';
 import './mfa.js';
 
 // Already signed in (cookies from an earlier visit)? A refresh tells,

@@ -15,7 +15,8 @@
 import { $, copyField } from './dom.js';
 import { ApiError, SessionEnded, api, describe, send, session } from './api.js';
 import { announce, busy, clearError, clearFieldErrors, formError, setFieldError, showError } from './forms.js';
-import { registerPage, showSignIn } from './nav.js';
+import { showSignIn } from './nav.js';
+import { signin } from './signin.js';
 import { encode, svg } from './qr.js';
 
 var CODE = /^[0-9]{6}$/;
@@ -162,16 +163,16 @@ function onDisable(ev) {
   }).catch(function (e) { formError(form, box, e); });
 }
 
-registerPage({
-  enter: function () { renderCard(); return Promise.resolve(); },
-  reset: function () {
-    closeEnrolment();
-    session.mfaEnabled = false;
-    $('mfa-disable-form').reset();
-    clearError($('mfa-error'));
-    leaveStep();
-  }
-});
+// The settings page (page-settings.js) shows the block and forgets it.
+export function renderTwoFactor() { renderCard(); }
+
+export function resetTwoFactor() {
+  closeEnrolment();
+  session.mfaEnabled = false;
+  $('mfa-disable-form').reset();
+  clearError($('mfa-error'));
+  leaveStep();
+}
 $('mfa-enrol-start').addEventListener('click', startEnrolment);
 $('mfa-disable-form').addEventListener('submit', onDisable);
 
@@ -291,3 +292,5 @@ $('mfa-step-switch').addEventListener('click', function () {
   $('mfa-step-code').focus();
 });
 $('mfa-step-cancel').addEventListener('click', cancelStep);
+
+signin.mfaStep = secondFactor;

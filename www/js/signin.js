@@ -1,13 +1,23 @@
-/* The sign-in form: email and password to POST /auth/login, then the console. */
+/* The sign-in page: email and password (POST /auth/login), single sign-on
+ * through the organization's provider, and registration when the service
+ * offers it. */
 
 import { $ } from './dom.js';
 import { ApiError, SessionEnded, send, session, scheduleRefresh, stopRefresh } from './api.js';
-import { announce, clearError, clearFieldErrors, focusFirstInvalid, formError, setFieldError } from './forms.js';
+import { announce, clearError, clearFieldErrors, focusFirstInvalid, formError, formProblems,
+  setFieldError, showError } from './forms.js';
 import { enterApp } from './nav.js';
-import { secondFactor } from './mfa.js';
 
-// Called with the login answer once the password was accepted.
-function signedIn(data) {
+/*
+ * Two-factor sign-in (www/js/mfa.js) hooks in here: when the login answer
+ * says mfa_required, signin.mfaStep(answer, finish) is called with that
+ * answer and finish(loginAnswer), to call with the answer that carries the
+ * session (POST /auth/mfa/verify). Without it the user is told in words.
+ */
+export var signin = { mfaStep: null };
+
+// Called with an answer that opened a session (login, or the MFA step's).
+export function finishSignIn(data) {
   $('signin-password').value = '';
   scheduleRefresh(data && data.expires_in);
   session.signedIn = true;          // the 401 retry applies from here on
@@ -15,6 +25,14 @@ function signedIn(data) {
     announce('Signed in as ' + (session.user.name || session.user.email) + '.');
     $('main').focus();
   });
+}
+
+function loginAnswer(data) {
+  if (data && data.mfa_required) {
+    if (signin.mfaStep) return signin.mfaStep(data, finishSignIn);
+    throw new ApiError(401, { code: 'MFA_UNSUPPORTED' }, null, false);
+  }
+  return finishSignIn(data);
 }
 
 function onSignIn(ev) {
@@ -35,14 +53,16 @@ function onSignIn(ev) {
   button.disabled = true;
   form.setAttribute('aria-busy', 'true');
   announce('Signing in…');
-  send('POST', '/auth/login', { email: email, password: password }).then(function (data) {
-    // A second factor is asked for, or must be set up first (js/mfa.js).
-    return data && data.mfa_required ? secondFactor(data, signedIn) : signedIn(data);
-  }).catch(function (e) {
+  send('POST', '/auth/login', { email: email, password: password }).then(loginAnswer).catch(function (e) {
     if (e instanceof SessionEnded) return;
     session.signedIn = false;
     stopRefresh();
     announce('');
+    if (e instanceof ApiError && e.code === 'MFA_UNSUPPORTED') {
+      showError(box, 'Your account signs in with a second factor, which this console cannot ask for yet. ' +
+        'Use the API, or ask your administrator.');
+      return;
+    }
     if (e instanceof ApiError && e.code === 'INVALID_CREDENTIALS') {
       passEl.value = '';
       passEl.focus();
@@ -54,4 +74,71 @@ function onSignIn(ev) {
   });
 }
 
+// Single sign-on: the browser goes to the service's start URL, which sends
+// it on to the organization's provider (doc/api.md section 6, ssoStart).
+function onSso(ev) {
+  ev.preventDefault();
+  var form = $('sso-form');
+  clearFieldErrors(form);
+  var org = $('sso-org').value.trim();
+  if (!org) {
+    setFieldError(form, 'organization', 'Enter your organization’s short name.');
+    focusFirstInvalid(form);
+    return;
+  }
+  window.location.assign('/api/v1/auth/sso/' + encodeURIComponent(org) + '/start');
+}
+
+// Whether the service takes registrations: switched off, POST /auth/register
+// is 404 whatever the body; on, an empty object is a 400 that registers nothing.
+function probeRegistration() {
+  send('POST', '/auth/register', {}).then(function () {}, function (e) {
+    $('register-offer').hidden = !(e instanceof ApiError && e.status === 400);
+  });
+}
+
+function showRegister(show) {
+  $('register-view').hidden = !show;
+  $('signin-form').parentNode.hidden = show;
+  if (show) $('register-org').focus();
+  else $('register-show').focus();
+}
+
+function onRegister(ev) {
+  ev.preventDefault();
+  var form = $('register-form');
+  var box = $('register-error');
+  clearFieldErrors(form);
+  clearError(box);
+  var body = { organization_name: $('register-org').value.trim(), name: $('register-name').value.trim(),
+    email: $('register-email').value.trim(), password: $('register-password').value };
+  var problems = [];
+  if (!body.organization_name) problems.push(['organization_name', 'Enter the organization’s name.']);
+  if (!body.name) problems.push(['name', 'Enter your name.']);
+  if (!body.email) problems.push(['email', 'Enter your email address.']);
+  if (body.password.length < 12) problems.push(['password', 'Choose a password of 12 characters or more.']);
+  if (problems.length) { formProblems(form, box, problems); return; }
+  var btn = $('register-submit');
+  btn.disabled = true;
+  send('POST', '/auth/register', body).then(function () {
+    return send('POST', '/auth/login', { email: body.email, password: body.password });
+  }).then(function (data) {
+    form.reset();
+    $('register-view').hidden = true;
+    $('signin-form').parentNode.hidden = false;
+    return loginAnswer(data);
+  }).catch(function (e) {
+    if (e instanceof ApiError && e.code === 'CONFLICT') {
+      showError(box, 'That email already has an account. Sign in instead.');
+      return;
+    }
+    formError(form, box, e);
+  }).then(function () { btn.disabled = false; });
+}
+
 $('signin-form').addEventListener('submit', onSignIn);
+$('sso-form').addEventListener('submit', onSso);
+$('register-show').addEventListener('click', function () { showRegister(true); });
+$('register-cancel').addEventListener('click', function () { showRegister(false); });
+$('register-form').addEventListener('submit', onRegister);
+probeRegistration();
