@@ -20,7 +20,7 @@ OW_TEST_PACKAGES=(
 	glewlwyd dbconfig-no-thanks sqlite3 openssl
 	clang libclang-rt-14-dev
 	galera-4 rsync haproxy
-	nodejs jq
+	nodejs jq zbar-tools
 )
 
 ow_say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

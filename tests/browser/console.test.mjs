@@ -14,7 +14,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -1274,11 +1274,12 @@ test('a viewer sees no control they cannot use', async () => {
   }
   await gotoPage('settings');
   assert.equal(await page.locator('#sso-settings').isVisible(), false);
-  // Every visible enabled control is one the viewer may use.
+  // Every visible enabled control is one the viewer may use (their own
+  // second factor included: any user may set it up).
   const controls = await page.locator('button:visible, a[href]:visible, input:visible, select:visible')
     .evaluateAll((els) => els.map((e) => e.id || e.getAttribute('aria-label') || e.textContent.trim()));
   for (const c of controls) {
-    assert.match(c, /^(Skip to content|signout|Incidents|Settings|password-.*)$/, 'unexpected control ' + c);
+    assert.match(c, /^(Skip to content|signout|Incidents|Settings|password-.*|mfa-enrol-start)$/, 'unexpected control ' + c);
   }
   await screenshot('viewer-settings');
 });
@@ -1317,6 +1318,224 @@ test('every page at 360, 768 and 1280 px (and 705 to 830, 1024 to 1100): no side
   await noSidewaysScroll('sign-in at 360 px');
   await screenshot('signin-360');
   await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+// ------------------------------------------------- two-factor sign-in
+
+// RFC 6238 with Node's crypto: HMAC-SHA1 of the 30-second step, 6 digits.
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const out = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of text.replace(/=+$/, '')) {
+    const i = alphabet.indexOf(c);
+    assert.ok(i >= 0, 'base32 character ' + c);
+    value = ((value << 5) | i) & 0xffff;
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+function stepNow() { return Math.floor(Date.now() / 30000); }
+
+// The QR code the page drew, photographed and read by zbarimg (zbar-tools).
+async function decodeDrawnQr(locator, name) {
+  const file = path.join(ARTIFACTS, String(++shot).padStart(2, '0') + '-' + name + '.png');
+  await locator.screenshot({ path: file });
+  const r = spawnSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, 'zbarimg read a code in ' + file + ': ' + r.stderr);
+  return r.stdout.replace(/\n$/, '');
+}
+
+// At each width the page scrolls only up and down.
+async function noSidewaysScrollAt3(name) {
+  for (const width of [360, 768, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    const [scroll, wide] = await page.evaluate((w) => [document.documentElement.scrollWidth,
+      [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > w)
+        .slice(0, 5).map((el) => el.tagName + '#' + el.id + '.' + el.className)], width);
+    assert.ok(scroll <= width, `${name}: page width ${scroll} px at a ${width} px viewport: ${wide}`);
+    await screenshot(`${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+// Email and password through the form; the page then asks for a second factor.
+async function signInToSecondFactor(who) {
+  const u = info.users[who];
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+  await page.locator('#signin-email').fill(u.email);
+  await page.locator('#signin-password').fill(u.password);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+  await page.locator('#signin-submit').click();
+  const res = await answer;
+  assert.equal(res.status(), 200);
+  const body = await res.json();
+  assert.equal(body.mfa_required, true, 'the login asks for a second factor');
+  assert.equal(body.access_token, undefined, 'no token before the second factor');
+  await page.locator('#mfa-step-view').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#signin-view').isVisible(), false);
+  assert.equal(await page.locator('#signin-password').inputValue(), '', 'the password is not kept');
+  return body;
+}
+
+async function signOut() {
+  const out = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/logout'));
+  await page.locator('#signout').click();
+  assert.equal((await out).status(), 204);
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+}
+
+async function verifyThroughStep(value, status) {
+  await page.locator('#mfa-step-code').fill(value);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa/verify'));
+  await page.locator('#mfa-step-submit').click();
+  assert.equal((await answer).status(), status, 'verify ' + value);
+}
+
+// Confirms the enrolment panel prefix with the current code; returns the recovery codes.
+async function confirmEnrolment(prefix, secret) {
+  await page.locator(`#${prefix}-code`).fill(totp(secret, stepNow()));
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa/totp/confirm'));
+  await page.locator(`#${prefix} [data-part="confirm"]`).click();
+  assert.equal((await answer).status(), 200);
+  await page.locator(`#${prefix} [data-part="recovery"]`).waitFor({ state: 'visible' });
+  const codes = (await page.locator(`#${prefix}-codes`).inputValue()).split('\n');
+  assert.equal(codes.length, 10);
+  for (const c of codes) assert.match(c, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
+  const href = await page.locator(`#${prefix} [data-part="download"]`).getAttribute('href');
+  assert.equal(decodeURIComponent(href.replace(/^data:text\/plain;charset=utf-8,/, '')),
+    codes.join('\n') + '\n', 'the download holds the codes');
+  return codes;
+}
+
+// The enrolment panel prefix as drawn: the QR code reads as the API's
+// otpauth URI, the key in text is the API's secret.
+async function checkDrawnEnrolment(prefix, enrol, name) {
+  const qr = page.locator(`#${prefix}-qr`);
+  await qr.waitFor({ state: 'visible' });
+  assert.equal(await qr.evaluate((el) => el.tagName.toLowerCase()), 'svg');
+  assert.equal(await decodeDrawnQr(qr, name), enrol.otpauth_uri, 'the drawn code is the otpauth URI');
+  assert.match(enrol.otpauth_uri, /^otpauth:\/\/totp\/.*[?&]secret=/);
+  const shown = await page.locator(`#${prefix} [data-part="secret"]`).innerText();
+  assert.equal(shown.replace(/\s+/g, ''), enrol.secret, 'the key for typing by hand');
+}
+
+let mfaSecret;
+let recoveryCodes;
+
+test('two-factor: enrol through the console; the drawn QR code is the API\'s otpauth URI', async () => {
+  await context.clearCookies();
+  await page.goto(BASE + '/');
+  await signInWithKeyboard('mfa');
+  await page.evaluate(() => { location.hash = 'settings'; });
+  await page.locator('#mfa-status').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#mfa-status').innerText(), /^Off/);
+  const enrolled = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa/totp'));
+  await page.locator('#mfa-enrol-start').click();
+  const res = await enrolled;
+  assert.equal(res.status(), 200);
+  const enrol = await res.json();
+  mfaSecret = enrol.secret;
+  await checkDrawnEnrolment('mfa-enrol', enrol, 'mfa-qr-console');
+  await noSidewaysScrollAt3('mfa-enrol');
+
+  // A wrong code is refused beside the field; the right one gives the codes once.
+  const wrong = totp(mfaSecret, stepNow()) === '000000' ? '111111' : '000000';
+  await page.locator('#mfa-enrol-code').fill(wrong);
+  const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa/totp/confirm'));
+  await page.locator('#mfa-enrol [data-part="confirm"]').click();
+  assert.equal((await refused).status(), 400);
+  await page.locator('#mfa-enrol-code-error').waitFor({ state: 'visible' });
+  recoveryCodes = await confirmEnrolment('mfa-enrol', mfaSecret);
+  await page.locator('#mfa-enrol [data-part="copy"]').click();
+  await page.waitForFunction(() => document.querySelector('#mfa-enrol [data-part="copied"]').textContent !== '');
+  await noSidewaysScrollAt3('mfa-recovery-codes');
+  await page.locator('#mfa-enrol [data-part="done"]').click();
+  assert.equal(await page.locator('#mfa-enrol').count(), 0, 'the codes are gone from the page');
+  assert.match(await page.locator('#mfa-status').innerText(), /^On/);
+  assert.equal(await page.locator('#mfa-enrol-start').isVisible(), false);
+});
+
+test('two-factor: sign out, then sign in through the code step (a wrong code in words)', async () => {
+  await signOut();
+  await signInToSecondFactor('mfa');
+  await noSidewaysScrollAt3('mfa-code-step');
+  const later = stepNow() + 1;       // the next step: the confirmation spent this one
+  const wrong = ['000000', '111111', '222222'].find((c) =>
+    ![-1, 0, 1, 2].some((d) => totp(mfaSecret, later + d - 1) === c));
+  await verifyThroughStep(wrong, 401);
+  await page.locator('#mfa-step-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#mfa-step-error').innerText(), /wrong or was already used/);
+  assert.equal(await page.locator('#mfa-step-code').getAttribute('aria-invalid'), 'true');
+  await verifyThroughStep(totp(mfaSecret, later), 200);
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#mfa-step-view').isVisible(), false);
+  assert.equal(await page.locator('#who-email').innerText(), info.users.mfa.email);
+  assert.match(await page.locator('#mfa-status').innerText(), /^On/);
+});
+
+test('two-factor: a recovery code signs in once', async () => {
+  await signOut();
+  await signInToSecondFactor('mfa');
+  await page.locator('#mfa-step-switch').click();
+  assert.match(await page.locator('#mfa-step-label').innerText(), /Recovery code/);
+  await verifyThroughStep(recoveryCodes[0], 200);
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+
+  await signOut();
+  await signInToSecondFactor('mfa');
+  await page.locator('#mfa-step-switch').click();
+  await verifyThroughStep(recoveryCodes[0], 401);
+  assert.match(await page.locator('#mfa-step-error').innerText(), /recovery code is wrong or was already used/);
+  // Another one, as a user may type it: lower case, no dashes.
+  await verifyThroughStep(recoveryCodes[1].replace(/-/g, '').toLowerCase(), 200);
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+});
+
+test('two-factor: turned off with the password, the password alone signs in again', async () => {
+  await page.locator('#mfa-disable-form').waitFor({ state: 'visible' });
+  await page.locator('#mfa-disable-password').fill(info.users.mfa.password);
+  const off = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa/disable'));
+  await page.locator('#mfa-disable-submit').click();
+  assert.equal((await off).status(), 204);
+  await page.waitForFunction(() => /^Off/.test(document.getElementById('mfa-status').textContent));
+  assert.equal(await page.locator('#mfa-disable-form').isVisible(), false);
+  await signOut();
+  await signInWithKeyboard('mfa');
+});
+
+test('two-factor: the organization requires it, so sign-in goes through enrolment first', async () => {
+  const token = await login('forced');
+  const set = await apiFetch('PUT', '/mfa-policy', { token, body: { require: 'all' } });
+  assert.equal(set.status, 200, set.text);
+  await signOut();
+  const enrolled = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa/totp'));
+  const answer = await signInToSecondFactor('forced');
+  assert.equal(answer.mfa_enrolment_required, true);
+  assert.equal(await page.locator('#mfa-step-form').isVisible(), false, 'no code to ask for yet');
+  const enrol = await (await enrolled).json();
+  await checkDrawnEnrolment('mfa-forced', enrol, 'mfa-qr-forced');
+  await noSidewaysScrollAt3('mfa-forced-enrol');
+  // Nothing else is open to the enrolment's token.
+  const me = await apiFetch('GET', '/auth/me', { token: answer.mfa_token });
+  assert.equal(me.status, 401);
+  await confirmEnrolment('mfa-forced', enrol.secret);
+  await page.locator('#mfa-forced [data-part="done"]').click();
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#who-email').innerText(), info.users.forced.email);
+  assert.match(await page.locator('#mfa-status').innerText(), /^On/);
+  assert.equal(await page.locator('#mfa-step-view').isVisible(), false);
 });
 
 test('no script errors, no CSP violations, nothing fetched from elsewhere', () => {

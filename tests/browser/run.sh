@@ -6,7 +6,9 @@
 #
 # Installs what is missing (apt: chromium and the service's packages,
 # Node.js if there is none; npm ci from the committed package-lock.json), builds the service
-# when it is not built yet, then runs console.test.mjs, which starts its own stack
+# when it is not built yet, then runs qr.test.mjs (the console's QR encoder
+# against published and libqrencode's vectors, no browser) and
+# console.test.mjs, which starts its own stack
 # (stack.py: private MariaDB, overwatch-fcgi, lighttpd on a free port) and
 # stops it. Screenshots go to $OVERWATCH_BROWSER_ARTIFACTS (default: a new
 # /tmp/overwatch-browser.XXXXXX, kept and printed). Bounded by
@@ -59,7 +61,7 @@ timeout --kill-after=30 "${OVERWATCH_BROWSER_TIMEOUT:-600}" \
 	node --test --test-concurrency=1 \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$log" \
-	"$@" console.test.mjs
+	"$@" qr.test.mjs console.test.mjs
 rc=$?
 
 pass=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$log" | tail -n1)

@@ -11,8 +11,9 @@ The master gets a short access-token lifetime (OVERWATCH_JWT_ACCESS_TTL,
 default 15 s here) so the test sees the console refresh before expiry.
 
 Users, made through the API (registration is on in the harness): an admin
-who registers the organization, and through POST /users an engineer and a
-user the test locks out. Once everything answers it prints one line
+who registers the organization, and through POST /users an engineer, a
+user the test locks out and one who sets up two-factor sign-in; and the
+admin of a second organization whose policy the test makes require it. Once everything answers it prints one line
 
     READY {"base_url": ..., "users": {"admin": {"email", "password"}, ...}, ...}
 
@@ -54,7 +55,7 @@ def expect(r, status, what):
 def make_users(fe):
     suffix = secrets.token_hex(4)
     users = {}
-    for name in ("admin", "engineer", "locked"):
+    for name in ("admin", "engineer", "locked", "mfa", "forced"):
         users[name] = {"email": "%s-%s@browser.example" % (name, suffix),
                        "password": "Pw-" + secrets.token_urlsafe(18)}
     admin = users["admin"]
@@ -65,11 +66,18 @@ def make_users(fe):
                        {"email": admin["email"], "password": admin["password"]}), 200, "login")
     token = login["access_token"]
     for name, role, full in (("engineer", "engineer", "Eve Engineer"),
-                             ("locked", "viewer", "Lou Locked")):
+                             ("locked", "viewer", "Lou Locked"),
+                             ("mfa", "engineer", "Tess Twofactor")):
         u = users[name]
         expect(api(fe, "POST", "/users", {"email": u["email"], "password": u["password"],
                                            "name": full, "role": role}, token),
                201, "create user " + name)
+    # The admin of an organization of its own, whose policy the test sets to
+    # require two-factor sign-in (the others' sign-ins stay password only).
+    forced = users["forced"]
+    expect(api(fe, "POST", "/auth/register", {
+        "email": forced["email"], "password": forced["password"],
+        "name": "Fay Forced", "organization_name": "Browser Test Forced Org"}), 201, "register forced")
     return users
 
 

@@ -12,8 +12,9 @@
 #     refused by the other;
 #   - each instance's processes run as its customer (uid, gid, groups read
 #     from /proc/PID/status), and with exactly those credentials the other
-#     customer's jwt.secret and db.password cannot be opened (while one's own
-#     can: the check can fail); modes and owners of every file;
+#     customer's jwt.secret, mfa.secret and db.password cannot be opened
+#     (while one's own can: the check can fail); modes and owners of every
+#     file; the two-factor key is set (GET /mfa-policy answers);
 #   - idle processes are reaped (FcgidIdleTimeout) and come back on the next
 #     request;
 #   - density: an idle instance's memory, one instance's processes and
@@ -227,7 +228,8 @@ setup_instance() {
 modes_ok() { # the documented modes and owners of one customer's files
 	local u=$1 h=$HOMES/$1 f want got bad_=0
 	for f in "$h:711" "$h/overwatch:700" "$h/overwatch/overwatch.conf:600" \
-		"$h/overwatch/jwt.secret:600" "$h/overwatch/db.password:600" "$h/fcgi-bin:755" \
+		"$h/overwatch/jwt.secret:600" "$h/overwatch/mfa.secret:600" "$h/overwatch/db.password:600" \
+		"$h/fcgi-bin:755" \
 		"$h/fcgi-bin/overwatch.fcgi:755"; do
 		want="$u:$u ${f##*:}"
 		got=$(stat -c '%U:%G %a' "${f%:*}")
@@ -266,7 +268,7 @@ for u in "${CUSTOMERS[@]}"; do
 	PW_OF[$u]=$(ow_random_password)
 	step "$u: a Unix user with home $HOMES/$u (0711)" customer_add "$u" || exit 1
 	step "$u: overwatch-admin setup-instance (one command) prints the vhost lines" setup_instance "$u" || exit 1
-	step "$u: modes and owners (config, secret, db.password 0600 in a 0700 directory)" modes_ok "$u"
+	step "$u: modes and owners (config, secrets, db.password 0600 in a 0700 directory)" modes_ok "$u"
 	step "$u: its own database and MariaDB user, first admin made" database_ok "$u"
 	step "$u: the vhost lines and wrapper are etc/shared-hosting/'s examples with its names" examples_match "$u"
 done
@@ -342,6 +344,15 @@ for u in "$A" "$B"; do
 	step "$u: POST /api/v1/auth/login on $u.test (through suexec and mod_fcgid)" login "$u"
 	step "$u: GET /api/v1/auth/me with its own token: 200" me "$u" "$u" 200
 done
+# setup-instance wrote [mfa] secret_file: the policy answers (409 without it,
+# doc/api.md section 6 "Two-factor sign-in").
+mfa_offered() {
+	http "$1-mfa" "$1.test" GET /mfa-policy -H "Authorization: Bearer ${TOKEN_OF[$1]}"
+	[[ $CODE == 200 && $(jfield "$W/http/$1-mfa" require) == none ]]
+}
+for u in "$A" "$B"; do
+	step "$u: GET /api/v1/mfa-policy: 200 {require: none} (two-factor sign-in offered)" mfa_offered "$u"
+done
 step "$A's token on $B.test: 401 (each instance has its own secret)" me "$B" "$A" 401
 step "$B's token on $A.test: 401" me "$A" "$B" 401
 
@@ -384,14 +395,15 @@ cannot_read_other() { # cannot_read_other A B: A's process cannot open B's secre
 		echo "no process of $a"
 		return 1
 	}
-	for f in "$HOMES/$a/overwatch/jwt.secret" "$HOMES/$a/overwatch/db.password"; do
+	for f in "$HOMES/$a/overwatch/jwt.secret" "$HOMES/$a/overwatch/mfa.secret" \
+		"$HOMES/$a/overwatch/db.password"; do
 		as_process "$p" head -c 0 "$f" || {
 			echo "$a's process cannot read its own $f"
 			return 1
 		}
 	done
-	for f in "$HOMES/$b/overwatch/jwt.secret" "$HOMES/$b/overwatch/db.password" \
-		"$HOMES/$b/overwatch/overwatch.conf"; do
+	for f in "$HOMES/$b/overwatch/jwt.secret" "$HOMES/$b/overwatch/mfa.secret" \
+		"$HOMES/$b/overwatch/db.password" "$HOMES/$b/overwatch/overwatch.conf"; do
 		ow_read_refused "$f" as_process "$p" head -c 1 || rc=1
 	done
 	# Listing B's home is refused too (0711): no name to guess from.
@@ -402,7 +414,7 @@ cannot_read_other() { # cannot_read_other A B: A's process cannot open B's secre
 for u in "$A" "$B"; do
 	step "$u: its processes run as $u (uid, gid, groups in /proc/PID/status)" credentials_ok "$u"
 done
-step "$A's process credentials cannot open $B's jwt.secret, db.password, overwatch.conf (its own: yes)" \
+step "$A's process credentials cannot open $B's jwt.secret, mfa.secret, db.password, overwatch.conf (its own: yes)" \
 	cannot_read_other "$A" "$B"
 step "$B's process credentials cannot open $A's secrets" cannot_read_other "$B" "$A"
 

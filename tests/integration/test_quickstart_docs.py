@@ -28,6 +28,8 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from lib import harness, oidc_idp
@@ -160,7 +162,7 @@ def service_dir_is_private(qs):
     expect(stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o750 and
            st.st_uid == 0 and st.st_gid == web,
            "%s: mode %o uid %d gid %d" % (svc, st.st_mode, st.st_uid, st.st_gid))
-    for name in ("jwt.secret", "db.password", "overwatch.conf"):
+    for name in ("jwt.secret", "mfa.secret", "db.password", "overwatch.conf"):
         st = os.lstat(svc / name)
         expect(stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == web,
                "%s: mode %o gid %d" % (name, st.st_mode, st.st_gid))
@@ -179,6 +181,27 @@ def sso_callback_is_the_quick_starts(qs):
         idp.stop()
     want = "redirect_uri: http://127.0.0.1:%d/api/v1/auth/sso/demo/callback\n" % qs.port
     expect(want in r.stdout, "sso-show: %r" % r.stdout)
+
+
+def mfa_offered(qs, access):
+    """The quick start sets [mfa] secret_file (a key made like the JWT
+    secret), so enrolment answers 200 with an otpauth URI rather than 404
+    (doc/api.md section 6, "Two-factor sign-in")."""
+    key = qs.tree / "state" / "mfa.secret"
+    expect(key.stat().st_size >= 32 and stat.S_IMODE(key.stat().st_mode) == 0o600,
+           "state/mfa.secret: %r" % (key.stat(),))
+    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/auth/mfa/totp" % qs.port,
+                                 data=b"{}", method="POST",
+                                 headers={"Authorization": "Bearer " + access,
+                                          "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            status, body = r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        status, body = e.code, e.read()[:300]
+    expect(status == 200 and body["otpauth_uri"].startswith("otpauth://totp/") and
+           body["digits"] == 6 and body["period"] == 30,
+           "POST /auth/mfa/totp on the quick start: %d %r" % (status, body if status != 200 else ""))
 
 
 def answer(qs, status, command, **values):
@@ -241,6 +264,7 @@ def test_documentation_commands_on_the_apache_quickstart(fe):
         logout_check(qs, body["access_token"], refresh)                     # 4
 
         access, _ = login(qs)
+        mfa_offered(qs, access)
         bearer = {"<access_token>": access}
         key, _ = answer(qs, 201, CREATE_KEY, **bearer)                      # 5
         expect(key["name"] == "CI/CD Pipeline" and key["permissions"] == PERMISSIONS and
@@ -265,6 +289,7 @@ def test_lighttpd_quickstart_refuses_only_the_bodyless_logout(fe):
         answer(qs, 200, INCIDENTS_JWT, **{EXAMPLE_JWT: access})
         body, _ = answer(qs, 200, REFRESH, **{EXAMPLE_JWT: refresh})
         access = body["access_token"]
+        mfa_offered(qs, access)
         got, headers, text = qs.curl(LOGOUT, **{"<access_token>": access})
         expect(got == 411 and "Server: lighttpd" in headers and '"code"' not in text,
                "lighttpd's own 411 for the body-less logout, got %d:\n%s%s"

@@ -225,6 +225,10 @@ api_key_use() {
 	http "$1-key-users" GET "$2/users" -H "X-API-Key: $KEY"
 	expect 403
 }
+api_mfa() { # the conffile's [mfa] secret_file: the policy answers (409 without it)
+	http "$1-mfa" GET "$2/mfa-policy" -H "Authorization: Bearer $ACCESS"
+	expect 200 && [[ $(jfield "$W/http/$1-mfa" require) == none ]]
+}
 api_console() { # the console is served next to the API, at /overwatch/
 	http "$1-console" GET "${2%/api/v1}/overwatch/" -m 5
 	expect 200 && grep -q 'js/main.js' "$W/http/$1-console" || return 1
@@ -241,6 +245,7 @@ api_flow() {
 	step "$label: POST /api/v1/auth/login as the admin made by overwatch-admin" api_login "$label" "$base" || return 1
 	step "$label: GET /api/v1/auth/me with the Bearer token (Authorization reaches the service)" \
 		api_me "$label" "$base"
+	step "$label: GET /api/v1/mfa-policy: 200 {require: none} (two-factor sign-in offered)" api_mfa "$label" "$base"
 	step "$label: POST /api/v1/api-keys (Bearer) creates a key" api_key_create "$label" "$base" || return 1
 	step "$label: the key works (X-API-Key: /auth/me, create an incident; /users 403)" \
 		api_key_use "$label" "$base"
@@ -717,12 +722,18 @@ check_user() {
 	((uid < 1000)) && [[ $home == /nonexistent && $shell == */nologin ]] && getent group overwatch
 }
 check_secret() {
-	local d s
+	local d s f
 	d=$(stat -c '%U:%G %a' /etc/overwatch)
-	s=$(stat -c '%U:%G %a %s' /etc/overwatch/jwt.secret) || return 1
-	echo "/etc/overwatch: $d; jwt.secret: $s"
-	[[ $d == "root:overwatch 750" ]] && [[ $s == "root:overwatch 640 "* ]] &&
-		(($(stat -c %s /etc/overwatch/jwt.secret) >= 32))
+	echo "/etc/overwatch: $d"
+	[[ $d == "root:overwatch 750" ]] || return 1
+	# jwt.secret signs tokens; mfa.secret is the key the shipped [mfa]
+	# secret_file names (two-factor sign-in offered from the start).
+	for f in jwt.secret mfa.secret; do
+		s=$(stat -c '%U:%G %a %s' "/etc/overwatch/$f") || return 1
+		echo "$f: $s"
+		[[ $s == "root:overwatch 640 "* ]] && (($(stat -c %s "/etc/overwatch/$f") >= 32)) || return 1
+	done
+	grep -qx 'secret_file = /etc/overwatch/mfa.secret' /etc/overwatch/overwatch.conf
 }
 step "programs in /usr/sbin (overwatch-fcgi --routes runs)" check_programs
 step "/etc/overwatch/overwatch.conf and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
@@ -732,7 +743,7 @@ step "conf-available: Apache overwatch.conf and overwatch-proxy.conf, lighttpd 5
 step "no web server configuration enabled by the package" check_not_enabled
 step "systemd units installed, not enabled, systemd-analyze verify clean" check_units
 step "system user and group overwatch (home /nonexistent, nologin)" check_user
-step "/etc/overwatch root:overwatch 0750, jwt.secret root:overwatch 0640 (>= 32 bytes)" check_secret
+step "/etc/overwatch root:overwatch 0750, jwt.secret and mfa.secret root:overwatch 0640 (>= 32 bytes), named by the conffile" check_secret
 step "README.Debian installed" test -s /usr/share/doc/overwatch/README.Debian
 step "shared-hosting.md installed where README.Debian says (uncompressed)" \
 	test -s /usr/share/doc/overwatch/shared-hosting.md
@@ -814,7 +825,7 @@ step "2. overwatch-admin create-user ... --role admin, password on stdin" readme
 secrets_private() {
 	local f s bad_=0
 	for f in /etc/overwatch:"root:overwatch 750" /etc/overwatch/jwt.secret:"root:overwatch 640" \
-		/etc/overwatch/db.password:"root:overwatch 640"; do
+		/etc/overwatch/mfa.secret:"root:overwatch 640" /etc/overwatch/db.password:"root:overwatch 640"; do
 		s=$(stat -c '%U:%G %a' "${f%%:*}") || return 1
 		echo "${f%%:*}: $s"
 		[[ $s == "${f#*:}" ]] || bad_=1
@@ -823,14 +834,16 @@ secrets_private() {
 		echo "www-data is in group overwatch"
 		bad_=1
 	fi
-	for f in /etc/overwatch/jwt.secret /etc/overwatch/db.password /etc/overwatch/overwatch.conf; do
+	for f in /etc/overwatch/jwt.secret /etc/overwatch/mfa.secret /etc/overwatch/db.password \
+		/etc/overwatch/overwatch.conf; do
 		ow_read_refused "$f" runuser -u www-data -- cat || bad_=1
 	done
-	# The check can fail: the service's own user reads both.
-	runuser -u overwatch -- cat /etc/overwatch/jwt.secret /etc/overwatch/db.password >/dev/null || bad_=1
+	# The check can fail: the service's own user reads them.
+	runuser -u overwatch -- cat /etc/overwatch/jwt.secret /etc/overwatch/mfa.secret \
+		/etc/overwatch/db.password >/dev/null || bad_=1
 	((bad_ == 0))
 }
-step "only overwatch reads the secrets: modes and owners; runuser -u www-data -- cat jwt.secret, db.password, overwatch.conf fail" \
+step "only overwatch reads the secrets: modes and owners; runuser -u www-data -- cat jwt.secret, mfa.secret, db.password, overwatch.conf fail" \
 	secrets_private
 
 # 3. The service as user overwatch: what overwatch.service runs.

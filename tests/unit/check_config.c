@@ -228,7 +228,11 @@ START_TEST(test_defaults_empty_file)
 }
 END_TEST
 
-/* The shipped etc/overwatch.conf parses and restates the defaults. */
+/*
+ * The shipped etc/overwatch.conf parses and restates the defaults, but for
+ * [mfa] secret_file: the package's postinst makes that key, so an installed
+ * service offers two-factor sign-in (README.md, "Debian package").
+ */
 START_TEST(test_shipped_file)
 {
 	struct config cfg;
@@ -238,6 +242,10 @@ START_TEST(test_shipped_file)
 	snprintf(path, sizeof path, "%s/etc/overwatch.conf", srcdir != NULL ? srcdir : ".");
 	ck_assert_msg(access(path, R_OK) == 0, "cannot read %s", path);
 	ck_assert_msg(config_load(&cfg, path, err) == 0, "err: %s", err);
+	ck_assert_str_eq(cfg.mfa_secret_file, "/etc/overwatch/mfa.secret");
+	free(cfg.mfa_secret_file);
+	cfg.mfa_secret_file = strdup("");
+	ck_assert_ptr_nonnull(cfg.mfa_secret_file);
 	assert_defaults(&cfg, "etc/overwatch.conf");
 	config_free(&cfg);
 }

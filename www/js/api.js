@@ -23,7 +23,7 @@ var FIELD_LABELS = {
   current_password: 'Current password', new_password: 'New password',
   issuer: 'Issuer', client_id: 'Client ID', client_secret: 'Client secret',
   allowed_domains: 'Allowed domains', default_role: 'Default role',
-  overlap_seconds: 'Overlap'
+  overlap_seconds: 'Overlap', code: 'Code', recovery_code: 'Recovery code'
 };
 
 // The signed-in user as /auth/me describes them; reset by nav.js.
@@ -32,6 +32,7 @@ export var session = {
   user: null,
   organization: null,
   permissions: [],
+  mfaEnabled: false,                     // GET /auth/me: a confirmed second factor
   refreshTimer: 0,
   refreshDueAt: 0,
   refreshing: null,

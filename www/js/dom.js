@@ -71,3 +71,25 @@ export function localInputValue(d) {
   return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) +
     'T' + p(d.getHours()) + ':' + p(d.getMinutes());
 }
+
+// Copies an input's or textarea's value, saying in out what happened; where
+// the clipboard cannot be written, selects it for Ctrl+C. what: 'The key'.
+export function copyField(input, out, what) {
+  var value = input.value;
+  function fallback() {
+    input.focus();
+    input.select();
+    input.setSelectionRange(0, value.length);
+    var ok = false;
+    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    out.textContent = ok ? 'Copied to the clipboard.'
+      : 'Could not copy automatically. ' + what + ' is selected: press Ctrl+C (⌘C on a Mac) to copy it.';
+  }
+  if (navigator.clipboard && window.isSecureContext && navigator.clipboard.writeText) {
+    navigator.clipboard.writeText(value).then(function () {
+      out.textContent = 'Copied to the clipboard.';
+    }, fallback);
+  } else {
+    fallback();
+  }
+}

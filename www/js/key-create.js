@@ -1,7 +1,7 @@
 /* Creating an API key: the dialog (permission and expiry presets) and the
  * panel that shows a new key once (also used by rotation). */
 
-import { $, localInputValue, localToRfc3339 } from './dom.js';
+import { $, copyField, localInputValue, localToRfc3339 } from './dom.js';
 import { api, has, session } from './api.js';
 import { announce, clearError, clearFieldErrors, formDialog, formError, formProblems } from './forms.js';
 
@@ -149,25 +149,7 @@ export function clearNewKey() {
 }
 
 function copyNewKey() {
-  var input = $('new-key-value');
-  var out = $('new-key-copied');
-  var value = input.value;
-  function fallback() {
-    input.focus();
-    input.select();
-    input.setSelectionRange(0, value.length);
-    var ok = false;
-    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
-    out.textContent = ok ? 'Copied to the clipboard.'
-      : 'Could not copy automatically. The key is selected: press Ctrl+C (⌘C on a Mac) to copy it.';
-  }
-  if (navigator.clipboard && window.isSecureContext && navigator.clipboard.writeText) {
-    navigator.clipboard.writeText(value).then(function () {
-      out.textContent = 'Copied to the clipboard.';
-    }, fallback);
-  } else {
-    fallback();
-  }
+  copyField($('new-key-value'), $('new-key-copied'), 'The key');
 }
 
 // reload: what to do once a key was created (the list shows it).

@@ -115,6 +115,7 @@ export function enterApp() {
     session.user = me.user;
     session.organization = me.organization || null;
     session.permissions = Array.isArray(me.permissions) ? me.permissions : [];
+    session.mfaEnabled = me.mfa_enabled === true;
     session.signedIn = true;
     showWho(me);
     showNav();

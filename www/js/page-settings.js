@@ -7,6 +7,7 @@ import { ApiError, SessionEnded, api, describe, has } from './api.js';
 import { announce, busy, clearError, clearFieldErrors, formError, formProblems, showError } from './forms.js';
 import { registerPage } from './nav.js';
 import { fillRoles } from './page-users.js';
+import { renderTwoFactor, resetTwoFactor } from './mfa.js';
 
 var stored = null;      // the connection as last read or saved
 
@@ -129,11 +130,13 @@ registerPage({
   name: 'settings',
   allowed: function () { return true; },
   enter: function () {
+    renderTwoFactor();
     var manage = has('users:manage');
     $('sso-settings').hidden = !manage;
     return manage ? loadConnection() : Promise.resolve();
   },
   reset: function () {
+    resetTwoFactor();
     stored = null;
     $('password-form').reset();
     $('sso-settings').reset();
