@@ -14,6 +14,7 @@
 #include "jsonin.h"
 #include "log.h"
 #include "mfa_crypt.h"
+#include "pwlist.h"
 #include "reply.h"
 #include "revlog.h"
 #include "router.h"
@@ -27,6 +28,11 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	memset(svc, 0, sizeof(*svc));
 	svc->cfg = cfg;
 	arena_init(&svc->arena, DISPATCH_ARENA_CAP);
+	/* The common-password set, built once per process (a master's workers inherit it). */
+	if (pwlist_init() != 0) {
+		snprintf(err, CONFIG_ERR_LEN, "out of memory building the common-password list");
+		return -1;
+	}
 	if (net_proxies_parse(&svc->proxies, cfg->trusted_proxies, bad, sizeof(bad)) != 0) {
 		snprintf(err, CONFIG_ERR_LEN, "[service] trusted_proxies: '%s' is not an address or prefix", bad);
 		return -1;

@@ -1,0 +1,59 @@
+/* pwpolicy.c -- a password's normal form, the rules a new one must pass, and verification across normalisation. */
+#include "pwpolicy.h"
+
+#include <string.h>
+
+#include "pwlist.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+long
+pwpolicy_normalize(const char *pw, size_t len, char out[PWPOLICY_NORMAL_MAX])
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (len > PWPOLICY_NORMAL_MAX - 1 || (pw == NULL && len != 0))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (pw[i] == ' ' && n > 0 && out[n - 1] == ' ')
+			continue;
+		out[n++] = pw[i];
+	}
+	out[n] = '\0';
+	return (long)n;
+}
+
+const char *
+pwpolicy_refusal(const char *normal, size_t len)
+{
+	long chars = password_char_count(normal, len);
+
+	if (chars < PASSWORD_MIN_CHARS)
+		return "must be at least " STR(PASSWORD_MIN_CHARS) " characters once runs of spaces count as one";
+	if (pwlist_contains(normal, len))
+		return "is too common: it is on the list of passwords attackers try first";
+	return NULL;
+}
+
+enum password_verdict
+pwpolicy_verify(const char *encoded, const char *pw, bool *legacy)
+{
+	char normal[PWPOLICY_NORMAL_MAX];
+	size_t len = strlen(pw);
+	long n = pwpolicy_normalize(pw, len, normal);
+	enum password_verdict v;
+
+	*legacy = false;
+	if (n < 0)
+		return password_verify(encoded, pw, len);
+	v = password_verify(encoded, normal, (size_t)n);
+	if (v == PASSWORD_MISMATCH && (size_t)n != len) {
+		/* Only a password with a run of spaces pays this second run. */
+		v = password_verify(encoded, pw, len);
+		*legacy = v == PASSWORD_MATCH;
+	}
+	explicit_bzero(normal, sizeof(normal));
+	return v;
+}

@@ -1,0 +1,38 @@
+/* pwpolicy.h -- what a password is before it is hashed: its normal form, and which new passwords are refused. */
+#ifndef OW_PWPOLICY_H
+#define OW_PWPOLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "password.h"
+
+/* Room for the normal form of any password password_verify accepts, and its NUL. */
+#define PWPOLICY_NORMAL_MAX (PASSWORD_MAX_CHARS * 4 + 1)
+
+/*
+ * The normal form of pw (len bytes) into out (PWPOLICY_NORMAL_MAX bytes,
+ * caller-owned, NUL-terminated): every run of spaces (U+0020) becomes one
+ * space, so that the length rule counts what a guesser has to guess
+ * (doc/SECURITY.md "Passwords"). Returns its length, or -1 when len is
+ * over PASSWORD_MAX_CHARS * 4 bytes (out is then "").
+ */
+long pwpolicy_normalize(const char *pw, size_t len, char out[PWPOLICY_NORMAL_MAX]);
+
+/*
+ * Why a new password (already normal) is refused, as the message of a
+ * VALIDATION_ERROR field error, or NULL when it is acceptable: fewer than
+ * PASSWORD_MIN_CHARS characters, or on the list of common passwords.
+ */
+const char *pwpolicy_refusal(const char *normal, size_t len);
+
+/*
+ * Verify what a user typed (pw, NUL-terminated) against encoded: its normal
+ * form first, then, when that differs and does not match, pw as typed, the
+ * form hashes made before normalisation hold. *legacy is set when only the
+ * typed form matched: the caller re-hashes the normal form. The stack copy
+ * of the normal form is wiped before returning.
+ */
+enum password_verdict pwpolicy_verify(const char *encoded, const char *pw, bool *legacy);
+
+#endif
