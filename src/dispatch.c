@@ -364,7 +364,7 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 	if (out == NULL) {
 		static const char fallback[] =
 		    "Status: 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\n"
-		    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+		    REPLY_FIXED_HEADERS "\r\n"
 		    "{\"detail\":\"Internal server error\",\"status_code\":500,\"code\":\"INTERNAL_ERROR\"}";
 		out = (char *)fallback;
 		len = sizeof(fallback) - 1;
