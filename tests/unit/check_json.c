@@ -133,6 +133,13 @@ static const struct {
 	{"above U+10FFFF", "{\"a\":\"\xf4\x90\x80\x80\"}", "UTF-8"},
 	{"invalid UTF-8 in key", "{\"\xfe\":1}", "UTF-8"},
 	{"invalid UTF-8 outside string", "{\"a\":1}\x80", "UTF-8"},
+	/* A repeated key at any depth, however it is spelt: json-c would keep the last. */
+	{"duplicate key", "{\"a\":1,\"a\":2}", "Duplicate key"},
+	{"duplicate key, same value", "{\"a\":1,\"a\":1}", "Duplicate key"},
+	{"duplicate key, escaped", "{\"a\":1,\"\\u0061\":2}", "Duplicate key"},
+	{"duplicate key, nested object", "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}", "Duplicate key"},
+	{"duplicate key, in an array", "{\"a\":[{\"x\":1},{\"y\":1,\"y\":2}]}", "Duplicate key"},
+	{"duplicate key, far apart", "{\"p\":\"1\",\"q\":[1,2],\"r\":{},\"p\":\"2\"}", "Duplicate key"},
 };
 
 START_TEST(test_bad)
@@ -360,7 +367,9 @@ static const struct {
 	{"minimal", "{" BASE "}", {{NULL}}},
 	{"all fields", "{" BASE ",\"age\":30,\"active\":true,\"role\":\"viewer\",\"permissions\":[\"a\",\"b\"],"
 	    "\"expires_at\":\"2026-02-20T14:30:00Z\",\"note\":\"hi\",\"code\":\"abcd\"}", {{NULL}}},
-	{"unknown fields ignored", "{" BASE ",\"extra\":{\"x\":[1]}}", {{NULL}}},
+	{"unknown field refused", "{" BASE ",\"extra\":{\"x\":[1]}}",
+	    {{"extra", "is not a field of this request"}, {NULL}}},
+	{"misspelt field refused", "{" BASE ",\"Age\":3}", {{"Age", "is not a field of this request"}, {NULL}}},
 	{"empty object", "{}", {{"email", "is required"}, {"name", "is required"}, {NULL}}},
 	{"one missing", "{\"name\":\"Ann\"}", {{"email", "is required"}, {NULL}}},
 	{"string as number", "{\"email\":5,\"name\":\"Ann\"}", {{"email", "must be a string"}, {NULL}}},
@@ -473,9 +482,15 @@ START_TEST(test_validate_not_object)
 	errs.n = 0;
 	ck_assert(!jv_validate(NULL, specs, NSPECS, &errs));
 	ck_assert_uint_eq(errs.n, 1);
-	/* No specs: any object passes. */
+	/* No specs: only the empty object passes. */
 	errs.n = 0;
 	o = parse("{\"a\":1}", &why);
+	ck_assert(!jv_validate(o, NULL, 0, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.e[0].field, "a");
+	json_object_put(o);
+	errs.n = 0;
+	o = parse("{}", &why);
 	ck_assert(jv_validate(o, NULL, 0, &errs));
 	ck_assert_uint_eq(errs.n, 0);
 	json_object_put(o);
