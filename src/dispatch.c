@@ -330,7 +330,7 @@ void
 dispatch_request(struct service *svc, char **envp, request_reader read, void *rctx,
     response_writer write, void *wctx)
 {
-	struct request req;
+	struct request req = {0};
 	struct reply rep;
 	struct ctx c = {
 		.cfg = svc->cfg,
@@ -371,7 +371,15 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 	}
 	if (write(wctx, out, len) != 0)
 		log_debug("client went away before the response was written");
+	/*
+	 * The body may hold a password or a token: wiped in json-c's strings and
+	 * in the arena's copy before either is given back (doc/SECURITY.md
+	 * section 8), as the arena is not wiped at reset.
+	 */
+	jv_wipe(c.body);
 	json_object_put(c.body);
+	if (req.body != NULL)
+		explicit_bzero(req.body, req.body_len);
 	reply_clear(&rep);
 	arena_reset(&svc->arena);
 }

@@ -536,3 +536,20 @@ jv_has(json_object *obj, const char *name)
 	json_object *v = NULL;
 	return json_object_object_get_ex(obj, name, &v) && v != NULL;
 }
+
+void
+jv_wipe(json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_string)) {
+		/* json-c's own buffer: the value is not shared with anyone else. */
+		explicit_bzero((char *)json_object_get_string(obj), (size_t)json_object_get_string_len(obj));
+	} else if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, key, v) {
+			(void)key;
+			jv_wipe(v);
+		}
+	} else if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			jv_wipe(json_object_array_get_idx(obj, i));
+	}
+}

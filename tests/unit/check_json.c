@@ -540,6 +540,37 @@ START_TEST(test_accessors)
 END_TEST
 
 /* What a handler reads: every field's value as the field table parsed it. */
+/* Every string value of a parsed body, at any depth, is zero after jv_wipe; the tree stays valid. */
+START_TEST(test_wipe)
+{
+	static const char text[] = "{\"password\":\"correct horse battery\",\"n\":1,"
+	    "\"list\":[\"a secret\",{\"token\":\"eyJhbGciOi\"},[\"deep value\"]],\"flag\":true}";
+	const char *why = NULL;
+	json_object *o = parse(text, &why), *v;
+	const char *p[4];
+	size_t len[4];
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "password", &v));
+	p[0] = json_object_get_string(v);
+	ck_assert(json_object_object_get_ex(o, "list", &v));
+	p[1] = json_object_get_string(json_object_array_get_idx(v, 0));
+	json_object *t = NULL;
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(v, 1), "token", &t));
+	p[2] = json_object_get_string(t);
+	p[3] = json_object_get_string(json_object_array_get_idx(json_object_array_get_idx(v, 2), 0));
+	for (int i = 0; i < 4; i++)
+		len[i] = strlen(p[i]);
+	jv_wipe(o);
+	for (int i = 0; i < 4; i++)
+		for (size_t k = 0; k < len[i]; k++)
+			ck_assert_msg(p[i][k] == '\0', "string %d byte %zu not wiped", i, k);
+	ck_assert(json_object_object_get_ex(o, "n", &v) && json_object_get_int(v) == 1);
+	jv_wipe(NULL);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_parsed_values)
 {
 	static const char *const colours[] = {"red", "blue", NULL};
@@ -605,6 +636,7 @@ json_suite(void)
 	tcase_add_test(tc, test_errors_capped);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_parsed_values);
+	tcase_add_test(tc, test_wipe);
 	return s;
 }
 
