@@ -1,7 +1,11 @@
-/* pwpolicy.c -- a password's normal form, the rules a new one must pass, and verification across normalisation. */
+/* pwpolicy.c -- a password's normal form (the only file that includes <uninorm.h>), the rules a new one must pass, and verification across normalisation. */
 #include "pwpolicy.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <uninorm.h>
 
 #include "pwlist.h"
 
@@ -11,18 +15,43 @@
 long
 pwpolicy_normalize(const char *pw, size_t len, char out[PWPOLICY_NORMAL_MAX])
 {
-	size_t n = 0;
+	char collapsed[PWPOLICY_NORMAL_MAX];
+	size_t n = 0, nfc_len = PWPOLICY_NORMAL_MAX - 1;
+	uint8_t *nfc = NULL;
+	long rc = -1;
 
 	out[0] = '\0';
 	if (len > PWPOLICY_NORMAL_MAX - 1 || (pw == NULL && len != 0))
 		return -1;
 	for (size_t i = 0; i < len; i++) {
-		if (pw[i] == ' ' && n > 0 && out[n - 1] == ' ')
+		if (pw[i] == ' ' && n > 0 && collapsed[n - 1] == ' ')
 			continue;
-		out[n++] = pw[i];
+		collapsed[n++] = pw[i];
 	}
-	out[n] = '\0';
-	return (long)n;
+	if (n == 0)
+		return 0;
+	/*
+	 * NFC: an accented letter typed precomposed on one device and as a
+	 * letter and a combining mark on another is one password. libunistring
+	 * writes into out when it fits (NFC can lengthen a few characters); it
+	 * would replace bytes that are not UTF-8, so those are refused first.
+	 */
+	if (password_char_count(collapsed, n) >= 0)
+		nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)collapsed, n, (uint8_t *)out, &nfc_len);
+	if (nfc != NULL && nfc_len <= PWPOLICY_NORMAL_MAX - 1) {
+		if (nfc != (uint8_t *)out)
+			memcpy(out, nfc, nfc_len);
+		out[nfc_len] = '\0';
+		rc = (long)nfc_len;
+	}
+	if (nfc != NULL && nfc != (uint8_t *)out) {
+		explicit_bzero(nfc, nfc_len);
+		free(nfc);
+	}
+	if (rc < 0)
+		explicit_bzero(out, PWPOLICY_NORMAL_MAX);
+	explicit_bzero(collapsed, sizeof(collapsed));
+	return rc;
 }
 
 const char *

@@ -13,9 +13,10 @@
 /*
  * The normal form of pw (len bytes) into out (PWPOLICY_NORMAL_MAX bytes,
  * caller-owned, NUL-terminated): every run of spaces (U+0020) becomes one
- * space, so that the length rule counts what a guesser has to guess
- * (doc/SECURITY.md "Passwords"). Returns its length, or -1 when len is
- * over PASSWORD_MAX_CHARS * 4 bytes (out is then "").
+ * space, so that the length rule counts what a guesser has to guess, then
+ * Unicode NFC (doc/SECURITY.md section 21). Returns its length, or -1 when
+ * len is over PASSWORD_MAX_CHARS * 4 bytes, pw is not UTF-8 or its NFC
+ * does not fit (out is then "").
  */
 long pwpolicy_normalize(const char *pw, size_t len, char out[PWPOLICY_NORMAL_MAX]);
 

@@ -105,6 +105,21 @@ def test_runs_of_spaces_are_one_space_at_sign_in(fe):
     login_ok(fe, user_email, fresh.replace("  ", " "))
 
 
+def test_one_password_whatever_the_unicode_composition(fe):
+    if service_only(fe):
+        return
+    # "é" as one code point (NFC) and as "e" + a combining acute accent.
+    composed = "caf\u00e9 cr\u00e8me " + uuid.uuid4().hex[:4]
+    decomposed = composed.replace("\u00e9", "e\u0301").replace("\u00e8", "e\u0300")
+    assert composed != decomposed
+    email, _ = register(fe, password=decomposed)
+    login_ok(fe, email, composed)
+    login_ok(fe, email, decomposed)
+    _, admin = new_admin(fe)
+    user_email, _ = create_user(fe, admin["access_token"], "viewer", password=composed)
+    login_ok(fe, user_email, decomposed)
+
+
 def argon2_hash(pw):
     """A PHC argon2id string of pw made by libargon2 itself (as the service
     did before passwords were normalised), with the harness's parameters."""
@@ -129,17 +144,25 @@ def stored_hash(fe, email):
 def test_hash_of_the_typed_form_signs_in_and_is_replaced(fe):
     if service_only(fe):
         return
-    typed = "legacy  passphrase  " + uuid.uuid4().hex[:6]
+    tag = uuid.uuid4().hex[:6]
+    legacy_sign_in(fe, "legacy  passphrase  " + tag, lambda t: t.replace("  ", " "))
+    legacy_sign_in(fe, "legacy cre\u0300me brul\u00e9e " + tag,
+                   lambda t: t.replace("e\u0300", "\u00e8"))
+
+
+def legacy_sign_in(fe, typed, normal_of):
+    """A hash of typed as the service made it before normalisation; normal_of
+    gives the normal form the service now hashes."""
     email, _ = register(fe)
     legacy = argon2_hash(typed)
     fe.harness.sql("UPDATE overwatch_it.users SET password_hash = '%s' WHERE email = '%s'"
                    % (legacy, email))
     # Only the form as typed matches the old hash.
-    expect_error(login(fe, email, typed.replace("  ", " ")), 401, "INVALID_CREDENTIALS")
+    expect_error(login(fe, email, normal_of(typed)), 401, "INVALID_CREDENTIALS")
     login_ok(fe, email, typed)
     new = stored_hash(fe, email)
     expect(new != legacy and new.startswith("$argon2id$"),
            "the hash of the typed form was not replaced at sign-in: %s" % new)
-    # Now the normal form is what is stored: any run of spaces signs in.
-    login_ok(fe, email, typed.replace("  ", " "))
+    # Now the normal form is what is stored: both spellings sign in.
+    login_ok(fe, email, normal_of(typed))
     login_ok(fe, email, typed)

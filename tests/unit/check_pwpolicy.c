@@ -65,6 +65,13 @@ static const struct { const char *in, *out; } normal_cases[] = {
 	{"tab\t\tstays", "tab\t\tstays"},   /* only U+0020 collapses */
 	{"\xc3\xa9  \xc3\xa9", "\xc3\xa9 \xc3\xa9"},
 	{"", ""},
+	/* NFC: e + U+0301 is U+00E9; Angstrom sign U+212B is U+00C5; Hangul jamo compose. */
+	{"cafe\xcc\x81  noir", "caf\xc3\xa9 noir"},
+	{"caf\xc3\xa9", "caf\xc3\xa9"},
+	{"\xe2\x84\xab", "\xc3\x85"},
+	{"\xe1\x84\x80\xe1\x85\xa1", "\xea\xb0\x80"},
+	/* NFC keeps compatibility forms apart (that would be NFKC): the ligature stays. */
+	{"\xef\xac\x81", "\xef\xac\x81"},
 };
 
 START_TEST(test_normalize)
@@ -87,6 +94,9 @@ START_TEST(test_normalize_too_long)
 	ck_assert_int_eq(pwpolicy_normalize(big, PWPOLICY_NORMAL_MAX, out), -1);
 	ck_assert_str_eq(out, "");
 	ck_assert_int_eq(pwpolicy_normalize(big, PWPOLICY_NORMAL_MAX - 1, out), PWPOLICY_NORMAL_MAX - 1);
+	/* Not UTF-8: no normal form. */
+	ck_assert_int_eq(pwpolicy_normalize("caf\xe9 au lait", 12, out), -1);
+	ck_assert_str_eq(out, "");
 }
 END_TEST
 
@@ -127,6 +137,20 @@ START_TEST(test_verify_normal_form)
 }
 END_TEST
 
+START_TEST(test_verify_decomposed_legacy_hash)
+{
+	char h[PASSWORD_HASH_MAX];
+	bool legacy = false;
+	static const char typed[] = "cafe\xcc\x81 au lait noir";
+
+	/* A hash of a decomposed password made before NFC: only the typed form matches it. */
+	ck_assert_int_eq(password_hash(&small, typed, strlen(typed), h), 0);
+	ck_assert_int_eq(pwpolicy_verify(h, typed, &legacy), PASSWORD_MATCH);
+	ck_assert(legacy);
+	ck_assert_int_eq(pwpolicy_verify(h, "caf\xc3\xa9 au lait noir", &legacy), PASSWORD_MISMATCH);
+}
+END_TEST
+
 START_TEST(test_verify_legacy_hash)
 {
 	char h[PASSWORD_HASH_MAX];
@@ -162,6 +186,7 @@ pwpolicy_suite(void)
 	tcase_add_loop_test(tc, test_refusal, 0, sizeof refusal_cases / sizeof refusal_cases[0]);
 	tcase_add_test(tc, test_verify_normal_form);
 	tcase_add_test(tc, test_verify_legacy_hash);
+	tcase_add_test(tc, test_verify_decomposed_legacy_hash);
 	return s;
 }
 
