@@ -256,7 +256,7 @@ h_auth_login(struct ctx *c)
 	}
 	if (!found || !u.active || u.password_hash == NULL) {
 		/* Same work as a wrong password, so timing does not tell which emails exist. */
-		password_dummy_verify(&pp, password, strlen(password));
+		pwpolicy_dummy_verify(&pp, password);
 		return login_failed(c, found ? &u : NULL, have_digest ? digest : NULL);
 	}
 	if (pwpolicy_verify(u.password_hash, password, &legacy) != PASSWORD_MATCH)

@@ -78,11 +78,28 @@ pwpolicy_verify(const char *encoded, const char *pw, bool *legacy)
 	if (n < 0)
 		return password_verify(encoded, pw, len);
 	v = password_verify(encoded, normal, (size_t)n);
-	if (v == PASSWORD_MISMATCH && (size_t)n != len) {
-		/* Only a password with a run of spaces pays this second run. */
+	if (v == PASSWORD_MISMATCH && ((size_t)n != len || memcmp(normal, pw, len) != 0)) {
+		/* Only a password whose normal form differs (a run of spaces, a decomposed accent) pays a second run. */
 		v = password_verify(encoded, pw, len);
 		*legacy = v == PASSWORD_MATCH;
 	}
 	explicit_bzero(normal, sizeof(normal));
 	return v;
+}
+
+void
+pwpolicy_dummy_verify(const struct password_params *p, const char *pw)
+{
+	char normal[PWPOLICY_NORMAL_MAX];
+	size_t len = strlen(pw);
+	long n = pwpolicy_normalize(pw, len, normal);
+
+	if (n < 0) {
+		password_dummy_verify(p, pw, len);
+		return;
+	}
+	password_dummy_verify(p, normal, (size_t)n);
+	if ((size_t)n != len || memcmp(normal, pw, len) != 0)
+		password_dummy_verify(p, pw, len);
+	explicit_bzero(normal, sizeof(normal));
 }

@@ -36,4 +36,12 @@ const char *pwpolicy_refusal(const char *normal, size_t len);
  */
 enum password_verdict pwpolicy_verify(const char *encoded, const char *pw, bool *legacy);
 
+/*
+ * What pwpolicy_verify costs for a wrong pw, against no account: one argon2
+ * run with p (password_dummy_verify), two when the normal form differs from
+ * pw, so that an unknown email answers as slowly as a known one whatever
+ * the password (doc/SECURITY.md section 5).
+ */
+void pwpolicy_dummy_verify(const struct password_params *p, const char *pw);
+
 #endif

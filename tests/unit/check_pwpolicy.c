@@ -167,6 +167,34 @@ START_TEST(test_verify_legacy_hash)
 }
 END_TEST
 
+/*
+ * The dummy of an unknown account costs what a wrong password costs, in
+ * argon2 runs (counted, not timed): two when the normal form differs from
+ * what was typed, one when it does not.
+ */
+START_TEST(test_dummy_costs_what_verify_costs)
+{
+	static const char *const typed[] = {"wrong  password  here", "cafe\xcc\x81 wrong password",
+	    "wrong password here"};
+	char h[PASSWORD_HASH_MAX];
+	unsigned long before, verify, dummy;
+	bool legacy;
+
+	ck_assert_int_eq(password_hash(&small, "some other password", 19, h), 0);
+	pwpolicy_dummy_verify(&small, "make the dummy hash");
+	for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+		before = password_argon2_runs();
+		ck_assert_int_eq(pwpolicy_verify(h, typed[i], &legacy), PASSWORD_MISMATCH);
+		verify = password_argon2_runs() - before;
+		before = password_argon2_runs();
+		pwpolicy_dummy_verify(&small, typed[i]);
+		dummy = password_argon2_runs() - before;
+		ck_assert_msg(verify == dummy, "%s: verify %lu runs, dummy %lu", typed[i], verify, dummy);
+		ck_assert_uint_eq(verify, i < 2 ? 2 : 1);
+	}
+}
+END_TEST
+
 static Suite *
 pwpolicy_suite(void)
 {
@@ -187,6 +215,7 @@ pwpolicy_suite(void)
 	tcase_add_test(tc, test_verify_normal_form);
 	tcase_add_test(tc, test_verify_legacy_hash);
 	tcase_add_test(tc, test_verify_decomposed_legacy_hash);
+	tcase_add_test(tc, test_dummy_costs_what_verify_costs);
 	return s;
 }
 
