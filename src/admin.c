@@ -22,6 +22,8 @@
 #include "migrate.h"
 #include "oidc.h"
 #include "password.h"
+#include "pwlist.h"
+#include "pwpolicy.h"
 #include "revlog.h"
 #include "permission.h"
 #include "sso.h"
@@ -158,6 +160,36 @@ read_password(char *buf, size_t size)
 	return read_hidden("Password: ", buf, size);
 }
 
+/*
+ * The password read for create-user under the rules of every new password
+ * (doc/api.md section 6 "Passwords"): its normal form hashed into hash.
+ * 0, or the exit code after saying why on standard error.
+ */
+static int
+hash_new_password(const struct config *cfg, const char *pw, char hash[PASSWORD_HASH_MAX])
+{
+	char normal[PWPOLICY_NORMAL_MAX];
+	long chars = password_char_count(pw, strlen(pw));
+	long n = pwpolicy_normalize(pw, strlen(pw), normal);
+	struct password_params pp = config_password_params(cfg);
+	const char *why = NULL;
+	int rc = 0;
+
+	if (chars < 0 || chars > PASSWORD_MAX_CHARS || n < 0)
+		why = "must be valid UTF-8 of at most 1024 characters";
+	else if (pwlist_init() != 0)
+		rc = EXIT_SOFTWARE;
+	else
+		why = pwpolicy_refusal(normal, (size_t)n);
+	if (why != NULL) {
+		fprintf(stderr, "overwatch-admin: create-user: the password %s\n", why);
+		rc = EXIT_DATAERR;
+	} else if (rc == 0 && password_hash(&pp, normal, (size_t)n, hash) != 0)
+		rc = EXIT_SOFTWARE;
+	explicit_bzero(normal, sizeof(normal));
+	return rc;
+}
+
 int
 admin_create_user(struct admin *ad, int argc, char **argv)
 {
@@ -201,15 +233,9 @@ admin_create_user(struct admin *ad, int argc, char **argv)
 		fprintf(stderr, "overwatch-admin: create-user: no password on standard input\n");
 		return EXIT_DATAERR;
 	}
-	long chars = password_char_count(pw, strlen(pw));
-	if (chars < PASSWORD_MIN_CHARS || chars > PASSWORD_MAX_CHARS) {
-		fprintf(stderr, "overwatch-admin: create-user: the password must be %d to %d characters\n",
-		    PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS);
-		rc = EXIT_DATAERR;
+	if ((rc = hash_new_password(cfg, pw, hash)) != 0)
 		goto out;
-	}
-	struct password_params pp = config_password_params(cfg);
-	if (password_hash(&pp, pw, strlen(pw), hash) != 0 || util_uuid(id) != 0) {
+	if (util_uuid(id) != 0) {
 		rc = EXIT_SOFTWARE;
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include "jsonin.h"
 #include "log.h"
 #include "mfa_crypt.h"
+#include "pwlist.h"
 #include "reply.h"
 #include "revlog.h"
 #include "router.h"
@@ -27,6 +28,11 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	memset(svc, 0, sizeof(*svc));
 	svc->cfg = cfg;
 	arena_init(&svc->arena, DISPATCH_ARENA_CAP);
+	/* The common-password set, built once per process (a master's workers inherit it). */
+	if (pwlist_init() != 0) {
+		snprintf(err, CONFIG_ERR_LEN, "out of memory building the common-password list");
+		return -1;
+	}
 	if (net_proxies_parse(&svc->proxies, cfg->trusted_proxies, bad, sizeof(bad)) != 0) {
 		snprintf(err, CONFIG_ERR_LEN, "[service] trusted_proxies: '%s' is not an address or prefix", bad);
 		return -1;
@@ -331,7 +337,7 @@ void
 dispatch_request(struct service *svc, char **envp, request_reader read, void *rctx,
     response_writer write, void *wctx)
 {
-	struct request req;
+	struct request req = {0};
 	struct reply rep;
 	struct ctx c = {
 		.cfg = svc->cfg,
@@ -365,14 +371,22 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 	if (out == NULL) {
 		static const char fallback[] =
 		    "Status: 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\n"
-		    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+		    REPLY_FIXED_HEADERS "\r\n"
 		    "{\"detail\":\"Internal server error\",\"status_code\":500,\"code\":\"INTERNAL_ERROR\"}";
 		out = (char *)fallback;
 		len = sizeof(fallback) - 1;
 	}
 	if (write(wctx, out, len) != 0)
 		log_debug("client went away before the response was written");
+	/*
+	 * The body may hold a password or a token: wiped in json-c's strings and
+	 * in the arena's copy before either is given back (doc/SECURITY.md
+	 * section 8), as the arena is not wiped at reset.
+	 */
+	jv_wipe(c.body);
 	json_object_put(c.body);
+	if (req.body != NULL)
+		explicit_bzero(req.body, req.body_len);
 	reply_clear(&rep);
 	arena_reset(&svc->arena);
 }

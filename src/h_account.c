@@ -185,8 +185,6 @@ static enum status
 link_spend(struct ctx *c, const char *purpose, const char *action)
 {
 	const char *tok = jv_str(&c->in, "token");
-	const char *password = jv_str(&c->in, "password");
-	struct password_params pp = config_password_params(c->cfg);
 	unsigned char digest[ACCOUNT_DIGEST_LEN];
 	char hash[PASSWORD_HASH_MAX];
 	const char *user_id = NULL;
@@ -207,8 +205,9 @@ link_spend(struct ctx *c, const char *purpose, const char *action)
 		return reply_db_status(r);
 	if (!found || !u.active)
 		return link_refused(c);
-	if (password_hash(&pp, password, strlen(password), hash) != 0)
-		return ST_INTERNAL_ERROR;
+	/* The rules of every new password: normal form, length, common list (doc/api.md section 6). */
+	if ((st = h_auth_new_password(c, "password", hash)) != ST_OK)
+		return st;
 	struct link_tx t = {.digest = digest, .purpose = purpose, .action = action, .hash = hash, .user = &u};
 	if ((st = dispatch_tx(c, link_spend_write, &t)) != ST_OK)
 		return st;

@@ -12,6 +12,7 @@
 #include "notify.h"
 #include "params.h"
 #include "password.h"
+#include "pwpolicy.h"
 #include "session.h"
 #include "store.h"
 #include "view.h"
@@ -29,6 +30,30 @@ h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
 		return h_fail(c, ST_RATE_LIMITED, "Too many requests from this client");
 	}
 	return ST_OK;
+}
+
+/*
+ * Hash the new password of the body's field (register, POST /users,
+ * password change): its normal form, refused with a VALIDATION_ERROR on
+ * field by pwpolicy_refusal (doc/api.md section 6), else hashed into hash
+ * with the configured parameters. The normal form is wiped here.
+ */
+enum status
+h_auth_new_password(struct ctx *c, const char *field, char hash[PASSWORD_HASH_MAX])
+{
+	const char *pw = jv_str(&c->in, field);
+	char normal[PWPOLICY_NORMAL_MAX];
+	struct password_params pp = config_password_params(c->cfg);
+	long n = pwpolicy_normalize(pw, strlen(pw), normal);
+	const char *why = n < 0 ? "is too long" : pwpolicy_refusal(normal, (size_t)n);
+	enum status st = ST_OK;
+
+	if (why != NULL)
+		st = params_field_error(c, field, why);
+	else if (password_hash(&pp, normal, (size_t)n, hash) != 0)
+		st = ST_INTERNAL_ERROR;
+	explicit_bzero(normal, sizeof(normal));
+	return st;
 }
 
 enum status
@@ -74,12 +99,10 @@ enum status
 h_auth_register(struct ctx *c)
 {
 	const char *email_in = jv_str(&c->in, "email");
-	const char *password = jv_str(&c->in, "password");
 	const char *name = jv_str(&c->in, "name");
 	const char *org_name = jv_str(&c->in, "organization_name");
 	char email[256], user_id[UUID_STR_LEN], org_id[UUID_STR_LEN], slug[101];
 	char hash[PASSWORD_HASH_MAX];
-	struct password_params pp = config_password_params(c->cfg);
 	enum db_result r;
 
 	/* Switched off, the dispatcher answers 404 before this runs. */
@@ -95,8 +118,9 @@ h_auth_register(struct ctx *c)
 		return st;
 	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
 		return params_field_error(c, "email", "is not a valid email address");
-	if (password_hash(&pp, password, strlen(password), hash) != 0 || util_uuid(user_id) != 0 ||
-	    util_uuid(org_id) != 0)
+	if ((st = h_auth_new_password(c, "password", hash)) != ST_OK)
+		return st;
+	if (util_uuid(user_id) != 0 || util_uuid(org_id) != 0)
 		return ST_INTERNAL_ERROR;
 	/* The slug only has to be unique; the organization's id makes it so. */
 	util_slugify(org_name, slug, 80);
@@ -166,6 +190,23 @@ login_failed(struct ctx *c, const struct user_row *u, const unsigned char *unkno
 }
 
 /*
+ * A hash made with other parameters, or of the password as typed before
+ * normalisation (pwpolicy_verify), is replaced by one of the normal form.
+ * Best effort: the sign-in goes on if it fails.
+ */
+static void
+rehash(struct ctx *c, const struct password_params *pp, const struct user_row *u, const char *pw)
+{
+	char normal[PWPOLICY_NORMAL_MAX], hash[PASSWORD_HASH_MAX];
+	long n = pwpolicy_normalize(pw, strlen(pw), normal);
+
+	if (n >= 0 && password_hash(pp, normal, (size_t)n, hash) == 0 &&
+	    store_user_set_password(c->db, u->id, hash) == DB_OK)
+		log_info("password hash of user %s upgraded to current parameters", u->id);
+	explicit_bzero(normal, sizeof(normal));
+}
+
+/*
  * TX_NONE: a refused login's counters and audit events must outlive the
  * refusal, and the argon2 work stays outside any transaction;
  * session_start runs the session's writes through dispatch_tx.
@@ -179,7 +220,7 @@ h_auth_login(struct ctx *c)
 	struct user_row u;
 	char email[256];
 	unsigned char digest[32];
-	bool found = false, have_digest = false;
+	bool found = false, have_digest = false, legacy;
 	long unknown_locked = 0;
 	enum db_result r;
 	enum status st = h_auth_ip_budget(c);
@@ -215,17 +256,13 @@ h_auth_login(struct ctx *c)
 	}
 	if (!found || !u.active || u.password_hash == NULL) {
 		/* Same work as a wrong password, so timing does not tell which emails exist. */
-		password_dummy_verify(&pp, password, strlen(password));
+		pwpolicy_dummy_verify(&pp, password);
 		return login_failed(c, found ? &u : NULL, have_digest ? digest : NULL);
 	}
-	if (password_verify(u.password_hash, password, strlen(password)) != PASSWORD_MATCH)
+	if (pwpolicy_verify(u.password_hash, password, &legacy) != PASSWORD_MATCH)
 		return login_failed(c, &u, NULL);
-	if (password_needs_rehash(&pp, u.password_hash)) {
-		char hash[PASSWORD_HASH_MAX];
-		if (password_hash(&pp, password, strlen(password), hash) == 0 &&
-		    store_user_set_password(c->db, u.id, hash) == DB_OK)
-			log_info("password hash of user %s upgraded to current parameters", u.id);
-	}
+	if (legacy || password_needs_rehash(&pp, u.password_hash))
+		rehash(c, &pp, &u, password);
 	if ((st = h_sso_password_check(c, &u, "auth.login_failed")) != ST_OK)
 		return st;
 	/* An enrolled user, or one the organization requires a second factor of, is not done yet. */
@@ -503,10 +540,9 @@ enum status
 h_auth_password(struct ctx *c)
 {
 	const char *current = jv_str(&c->in, "current_password");
-	const char *fresh = jv_str(&c->in, "new_password");
-	struct password_params pp = config_password_params(c->cfg);
 	char hash[PASSWORD_HASH_MAX];
 	struct user_row u;
+	bool legacy;
 	enum status st = h_user_only(c);
 
 	if (st != ST_OK)
@@ -517,11 +553,11 @@ h_auth_password(struct ctx *c)
 	if ((st = h_sso_password_check(c, &u, "auth.password_changed")) != ST_OK)
 		return st;
 	if (u.password_hash == NULL ||
-	    password_verify(u.password_hash, current, strlen(current)) != PASSWORD_MATCH) {
+	    pwpolicy_verify(u.password_hash, current, &legacy) != PASSWORD_MATCH) {
 		return h_auth_wrong_proof(c, &u, "auth.password_changed", "current_password");
 	}
-	if (password_hash(&pp, fresh, strlen(fresh), hash) != 0)
-		return ST_INTERNAL_ERROR;
+	if ((st = h_auth_new_password(c, "new_password", hash)) != ST_OK)
+		return st;
 	struct password_tx t = {.user = &u, .hash = hash};
 	if ((st = dispatch_tx(c, password_write, &t)) != ST_OK)
 		return st;

@@ -10,6 +10,7 @@
 #include "notify.h"
 #include "params.h"
 #include "password.h"
+#include "pwpolicy.h"
 #include "session.h"
 #include "store.h"
 #include "totp.h"
@@ -179,8 +180,9 @@ h_mfa_proof(struct ctx *c, const struct user_row *u, bool *ok)
 		return params_field_error(c, code == NULL ? "code" : "password",
 		    "give exactly one of code and password");
 	if (password != NULL) {
+		bool legacy;
 		*ok = u->password_hash != NULL &&
-		    password_verify(u->password_hash, password, strlen(password)) == PASSWORD_MATCH;
+		    pwpolicy_verify(u->password_hash, password, &legacy) == PASSWORD_MATCH;
 		return ST_OK;
 	}
 	if (!totp_code_syntax(code))

@@ -128,7 +128,6 @@ h_users_create(struct ctx *c)
 	const char *name = jv_str(&c->in, "name");
 	const char *role = jv_str(&c->in, "role");
 	const char *password = jv_str(&c->in, "password");
-	struct password_params pp = config_password_params(c->cfg);
 	char email[256], id[UUID_STR_LEN], hash[PASSWORD_HASH_MAX], tok[ACCOUNT_TOKEN_LEN + 1] = "";
 	struct user_row u;
 	bool found = false;
@@ -149,8 +148,9 @@ h_users_create(struct ctx *c)
 		return reply_db_status(r);
 	if (found)
 		return taken(c, org, email);
-	if ((password != NULL && password_hash(&pp, password, strlen(password), hash) != 0) ||
-	    util_uuid(id) != 0)
+	if (password != NULL && (st = h_auth_new_password(c, "password", hash)) != ST_OK)
+		return st;
+	if (util_uuid(id) != 0)
 		return ST_INTERNAL_ERROR;
 	struct user_create_tx t = {.id = id, .org = org, .email = email, .name = name, .role = role,
 	    .hash = password != NULL ? hash : NULL, .link = tok};

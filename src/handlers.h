@@ -3,6 +3,7 @@
 #define OW_HANDLERS_H
 
 #include "ctx.h"
+#include "password.h"
 
 /* A handler fills c->rep and returns its status; an error returns through h_fail(). */
 typedef enum status (*handler_fn)(struct ctx *c);
@@ -94,6 +95,7 @@ enum status h_health(struct ctx *c);
 enum status h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window);
 /* The client's failed-login budget ([lockout] ip_failures_per_minute): ST_RATE_LIMITED once spent. */
 enum status h_auth_ip_budget(struct ctx *c);
+enum status h_auth_new_password(struct ctx *c, const char *field, char hash[PASSWORD_HASH_MAX]);
 struct user_row;
 /*
  * A failed sign-in step (a wrong password, a wrong second factor): counted

@@ -15,6 +15,7 @@
 struct scan {
 	const char *p, *end;
 	const char *why;
+	size_t members;         /* object members seen, duplicates included */
 };
 
 static void
@@ -159,6 +160,7 @@ scan_container(struct scan *s, int depth, char close)
 			if (s->p >= s->end || *s->p != ':')
 				return fail(s, "Malformed JSON");
 			s->p++;
+			s->members++;
 		}
 		if (!scan_value(s, depth))
 			return false;
@@ -201,10 +203,10 @@ scan_value(struct scan *s, int depth)
 	}
 }
 
-bool
-jv_check_syntax(const char *text, size_t n, const char **why)
+static bool
+check_syntax(const char *text, size_t n, const char **why, size_t *members)
 {
-	struct scan s = {.p = text, .end = text + n, .why = NULL};
+	struct scan s = {.p = text, .end = text + n, .why = NULL, .members = 0};
 	bool ok = scan_value(&s, 0);
 	if (ok) {
 		skip_ws(&s);
@@ -212,7 +214,39 @@ jv_check_syntax(const char *text, size_t n, const char **why)
 			ok = fail(&s, "Malformed JSON");
 	}
 	*why = ok ? NULL : s.why;
+	*members = s.members;
 	return ok;
+}
+
+bool
+jv_check_syntax(const char *text, size_t n, const char **why)
+{
+	size_t members;
+
+	return check_syntax(text, n, why, &members);
+}
+
+/*
+ * Members of every object in the tree. json-c keeps one member per key (a
+ * repeated key replaces the earlier value), so fewer here than the scanner
+ * counted in the text means a key was repeated in some object. The depth is
+ * bounded by the scanner's JV_MAX_DEPTH.
+ */
+static size_t
+tree_members(json_object *o)
+{
+	size_t n = 0;
+
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, v) {
+			(void)key;
+			n += 1 + tree_members(v);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			n += tree_members(json_object_array_get_idx(o, i));
+	}
+	return n;
 }
 
 json_object *
@@ -229,7 +263,8 @@ jv_parse_strict(const char *s, size_t n, const char **why)
 		*why = "Request body is not valid UTF-8";
 		return NULL;
 	}
-	if (!jv_check_syntax(s, n, why))
+	size_t members;
+	if (!check_syntax(s, n, why, &members))
 		return NULL;
 	/* The grammar is settled; json-c builds the tree (its depth counts differ: leave room). */
 	json_tokener *tok = json_tokener_new_ex(JV_MAX_DEPTH * 2);
@@ -245,6 +280,11 @@ jv_parse_strict(const char *s, size_t n, const char **why)
 		/* Valid syntax that yields no object is a bare null. */
 		*why = json_tokener_get_error(tok) == json_tokener_success ?
 		    "Request body must be a JSON object" : "Malformed JSON";
+		json_object_put(obj);
+		obj = NULL;
+	} else if (tree_members(obj) != members) {
+		/* "Last one wins" would let two readers of one body disagree. */
+		*why = "Duplicate key in JSON object";
 		json_object_put(obj);
 		obj = NULL;
 	}
@@ -379,6 +419,31 @@ parse_one(json_object *v, const struct field_spec *f, struct jv_value *out)
 	}
 }
 
+/*
+ * A member the route does not declare is refused rather than ignored: a
+ * misspelt optional field would otherwise pass unseen, and a client could
+ * not tell which fields were applied. The key names the error; it borrows
+ * from obj.
+ */
+static bool
+unknown_members(json_object *obj, const struct field_spec *specs, size_t nspecs,
+    struct field_errors *errs)
+{
+	bool ok = true;
+
+	json_object_object_foreach(obj, key, v) {
+		size_t i = 0;
+		(void)v;
+		while (i < nspecs && strcmp(specs[i].name, key) != 0)
+			i++;
+		if (i == nspecs) {
+			field_error_add(errs, key, "is not a field of this request");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 bool
 jv_validate(json_object *obj, const struct field_spec *specs, size_t nspecs,
     struct field_errors *errs)
@@ -428,7 +493,7 @@ jv_validate_into(json_object *obj, const struct field_spec *specs, size_t nspecs
 		else if (out != NULL)
 			parse_one(v, f, &out->v[i]);
 	}
-	return ok;
+	return unknown_members(obj, specs, nspecs, errs) && ok;
 }
 
 const struct jv_value *
@@ -470,4 +535,21 @@ jv_has(json_object *obj, const char *name)
 {
 	json_object *v = NULL;
 	return json_object_object_get_ex(obj, name, &v) && v != NULL;
+}
+
+void
+jv_wipe(json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_string)) {
+		/* json-c's own buffer: the value is not shared with anyone else. */
+		explicit_bzero((char *)json_object_get_string(obj), (size_t)json_object_get_string_len(obj));
+	} else if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, key, v) {
+			(void)key;
+			jv_wipe(v);
+		}
+	} else if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			jv_wipe(json_object_array_get_idx(obj, i));
+	}
 }

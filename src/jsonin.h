@@ -96,4 +96,12 @@ void field_error_add(struct field_errors *errs, const char *field, const char *m
 const char *jv_get_string(json_object *obj, const char *name);
 bool jv_has(json_object *obj, const char *name);
 
+/*
+ * Overwrite every string value in the tree of obj (NULL is fine) with zeros,
+ * in place, before its owner puts it: a password or token of a request body
+ * is not left in freed heap memory (doc/SECURITY.md section 8). Values read
+ * from it afterwards are empty strings.
+ */
+void jv_wipe(json_object *obj);
+
 #endif

@@ -12,6 +12,9 @@
 /* A code point is at most 4 bytes: anything longer cannot be a valid password. */
 #define PASSWORD_MAX_BYTES ((size_t)PASSWORD_MAX_CHARS * 4)
 
+/* argon2 computations of this process (password_argon2_runs). */
+static unsigned long argon2_runs;
+
 /* What a PHC argon2id string says about how it was made. */
 struct phc {
 	uint32_t version;       /* ARGON2_VERSION_10 when the v= field is absent */
@@ -139,6 +142,7 @@ password_hash(const struct password_params *p, const char *pw, size_t len,
 		goto done;
 	if (RAND_bytes(salt, sizeof salt) != 1)
 		goto done;
+	argon2_runs++;
 	if (argon2_hash(p->iterations, p->memory_kib, p->parallelism,
 	    pw != NULL ? pw : "", len, salt, sizeof salt, NULL, HASH_BYTES,
 	    out, PASSWORD_HASH_MAX, Argon2_id, ARGON2_VERSION_13) != ARGON2_OK) {
@@ -166,6 +170,7 @@ password_verify(const char *encoded, const char *pw, size_t len)
 		return PASSWORD_ERROR;
 	if (phc_parse(encoded, &h) != 0)
 		return PASSWORD_ERROR;
+	argon2_runs++;
 	rc = argon2id_verify(encoded, pw != NULL ? pw : "", len);
 	if (rc == ARGON2_OK)
 		return PASSWORD_MATCH;
@@ -188,6 +193,12 @@ password_needs_rehash(const struct password_params *p, const char *encoded)
 	return h.version != ARGON2_VERSION_13 || h.m != p->memory_kib ||
 	    h.t != p->iterations || h.p != p->parallelism ||
 	    h.salt_bytes != SALT_BYTES;
+}
+
+unsigned long
+password_argon2_runs(void)
+{
+	return argon2_runs;
 }
 
 /* The dummy hash of this process and the parameters it was made with. */

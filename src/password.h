@@ -57,6 +57,13 @@ bool password_needs_rehash(const struct password_params *p, const char *encoded)
 void password_dummy_verify(const struct password_params *p, const char *pw, size_t len);
 
 /*
+ * How many argon2 computations (hashes and verifications) this process has
+ * run: what a password check costs, counted rather than timed, so that a
+ * test can prove two paths cost the same (doc/SECURITY.md section 5).
+ */
+unsigned long password_argon2_runs(void);
+
+/*
  * Count UTF-8 code points in s (len bytes); -1 if not valid UTF-8 (stray or
  * missing continuation bytes, overlong forms, surrogates, above U+10FFFF).
  * Used for the PASSWORD_MIN_CHARS..PASSWORD_MAX_CHARS length rule.

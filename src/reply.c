@@ -119,7 +119,7 @@ reply_render(struct reply *r, struct arena *a, size_t *len)
 	EMIT("Status: %d %s\r\n", si->http, si->reason);
 	if (body != NULL)
 		EMIT("Content-Type: application/json; charset=utf-8\r\n");
-	EMIT("Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+	EMIT("%s", REPLY_FIXED_HEADERS);
 	if (r->hsts)
 		EMIT("Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n");
 	if (si->http == 401)

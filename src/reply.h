@@ -14,6 +14,17 @@
 
 #define REPLY_MAX_HEADERS 16
 
+/*
+ * The headers of every response, errors and the last-resort 500 included
+ * (doc/api.md section 1): nothing cached, nothing sniffed, and a JSON answer
+ * opened in a browser may load nothing, be framed nowhere and send no
+ * Referer onward.
+ */
+#define REPLY_FIXED_HEADERS \
+	"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n" \
+	"Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n" \
+	"X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+
 struct reply {
 	enum status status;
 	json_object *body;          /* success body, owned; NULL for none */

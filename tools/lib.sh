@@ -7,7 +7,7 @@
 OW_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libjson-c-dev libjwt-dev libmariadb-dev libargon2-dev libssl-dev check
-	libcurl4-openssl-dev libcjose-dev libjansson-dev
+	libcurl4-openssl-dev libcjose-dev libjansson-dev libunistring-dev
 	mariadb-server mariadb-client apache2 libapache2-mod-fcgid lighttpd
 	python3 curl procps
 )

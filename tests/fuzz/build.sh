@@ -27,7 +27,7 @@ fi
 # shellcheck disable=SC2086  # one package per word
 pkg_cflags=$(pkg-config --cflags $PKGS)
 # shellcheck disable=SC2086
-pkg_libs=$(pkg-config --libs $PKGS)
+pkg_libs="$(pkg-config --libs $PKGS) -lunistring"   # libunistring has no .pc file
 
 mkdir -p "$BUILD/obj"
 # Each flag on its own variable line; a change rewrites flags.mk and rebuilds everything.
@@ -48,7 +48,7 @@ include flags.mk
 SRC := $REPO/src
 FUZZ := $HERE
 LIB_SRCS := \$(filter-out \$(SRC)/main.c \$(SRC)/admin.c,\$(wildcard \$(SRC)/*.c))
-LIB_OBJS := \$(patsubst \$(SRC)/%.c,obj/%.o,\$(LIB_SRCS))
+LIB_OBJS := \$(patsubst \$(SRC)/%.c,obj/%.o,\$(LIB_SRCS)) obj/common_passwords.o
 TARGETS := $TARGETS
 
 all: \$(TARGETS) seedgen
@@ -60,6 +60,13 @@ libowfuzz.a: \$(LIB_OBJS)
 obj/%.o: \$(SRC)/%.c flags.mk
 	@echo "  CC      src/\$*.c"
 	@\$(CC) \$(CPPFLAGS) \$(CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c \$< -o \$@
+
+# The common-password list, compiled in as the programs have it (Makefile.am).
+common_passwords.c: $REPO/data/common-passwords.txt $REPO/tools/embed-common-passwords
+	@sh $REPO/tools/embed-common-passwords $REPO/data/common-passwords.txt >\$@
+
+obj/common_passwords.o: common_passwords.c flags.mk
+	@\$(CC) \$(CPPFLAGS) \$(CFLAGS) -c \$< -o \$@
 
 fuzz_%: \$(FUZZ)/fuzz_%.c libowfuzz.a flags.mk
 	@echo "  LINK    \$@"

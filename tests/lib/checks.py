@@ -10,12 +10,23 @@ def expect(cond, message, resp=None):
         raise AssertionError(message)
 
 
+# Every API response, errors included (doc/api.md section 1).
+FIXED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def common_headers(resp):
-    """Every response carries Cache-Control: no-store and nosniff (doc/api.md section 1)."""
+    """Every response carries Cache-Control: no-store, nosniff, a CSP that
+    loads nothing and forbids framing, X-Frame-Options and Referrer-Policy
+    (doc/api.md section 1)."""
     cc = resp.header("Cache-Control", "")
     expect("no-store" in cc, "Cache-Control: no-store missing", resp)
-    expect(resp.header("X-Content-Type-Options", "").lower() == "nosniff",
-           "X-Content-Type-Options: nosniff missing", resp)
+    for name, value in FIXED_HEADERS.items():
+        expect(resp.header(name, "") == value, "%s: %s missing" % (name, value), resp)
 
 
 def json_body(resp):

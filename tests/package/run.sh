@@ -163,10 +163,14 @@ package_pids() {
 
 CODE=000
 # http NAME METHOD URL [CURL-ARGS...]: body in $W/http/NAME, status in CODE.
+# The package runs in production (plain HTTP refused): this test stands for a
+# TLS-terminating proxy on this host, trusted by [service] trusted_proxies
+# (production_behind_proxy), which says the client came over HTTPS.
 http() {
 	local name=$1 method=$2 url=$3
 	shift 3
-	CODE=$(curl -s -m 30 -o "$W/http/$name" -w '%{http_code}' -X "$method" "$@" "$url") || CODE=000
+	CODE=$(curl -s -m 30 -o "$W/http/$name" -w '%{http_code}' -X "$method" \
+		-H 'X-Forwarded-Proto: https' "$@" "$url") || CODE=000
 	echo "$method $url -> $CODE $(head -c 400 "$W/http/$name" 2>/dev/null)"
 }
 # jfield FILE KEY[.KEY...]: one value of a JSON document.
@@ -206,6 +210,10 @@ api_me() {
 	expect 200 && [[ $(jfield "$W/http/$1-me" user.email) == "$ADMIN_EMAIL" ]] &&
 		[[ $(jfield "$W/http/$1-me" type) == user ]]
 }
+api_plain_http() { # no proxy's word for HTTPS: production refuses it
+	CODE=$(curl -s -m 30 -o "$W/http/$1-plain" -w '%{http_code}' "$2/health") || CODE=000
+	expect 403 && [[ $(jfield "$W/http/$1-plain" code) == HTTPS_REQUIRED ]]
+}
 api_no_credential() {
 	http "$1-anon" GET "$2/auth/me"
 	expect 401
@@ -241,6 +249,7 @@ api_flow() {
 	local label=$1 base=$2
 	ACCESS="" KEY=""
 	step "$label: GET /api/v1/health answers, database ok" api_health "$label" "$base" || return 1
+	step "$label: plain HTTP, not through the trusted proxy: 403 HTTPS_REQUIRED" api_plain_http "$label" "$base"
 	step "$label: no credential: 401" api_no_credential "$label" "$base"
 	step "$label: POST /api/v1/auth/login as the admin made by overwatch-admin" api_login "$label" "$base" || return 1
 	step "$label: GET /api/v1/auth/me with the Bearer token (Authorization reaches the service)" \
@@ -641,7 +650,8 @@ check_conffile() {
 	# The mod_fcgid settings the Apache configuration includes are a conffile too.
 	grep -q '^ /etc/overwatch/overwatch.conf ' <<<"$c" &&
 		grep -q '^ /etc/overwatch/apache2-fcgid.conf ' <<<"$c" &&
-		cmp "$REPO/etc/overwatch.conf" /etc/overwatch/overwatch.conf &&
+		sed 's/^environment = development$/environment = production/' "$REPO/etc/overwatch.conf" |
+		cmp - /etc/overwatch/overwatch.conf &&
 		cmp "$REPO/etc/apache2-fcgid.conf" /etc/overwatch/apache2-fcgid.conf
 }
 check_sql() {
@@ -736,7 +746,7 @@ check_secret() {
 	grep -qx 'secret_file = /etc/overwatch/mfa.secret' /etc/overwatch/overwatch.conf
 }
 step "programs in /usr/sbin (overwatch-fcgi --routes runs)" check_programs
-step "/etc/overwatch/overwatch.conf and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
+step "/etc/overwatch/overwatch.conf (environment = production) and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
 step "/usr/share/overwatch/sql/*.sql are the tree's migrations" check_sql
 step "man pages overwatch-fcgi(8), overwatch-admin(8), overwatch.conf(5), no groff warnings" check_man
 step "conf-available: Apache overwatch.conf and overwatch-proxy.conf, lighttpd 50-overwatch.conf (and the authorizer's)" check_web_confs
@@ -773,6 +783,8 @@ step "README.Debian documents the commands run below" readme_check \
 	"printf '%s\n' 'CHANGE-ME' > /etc/overwatch/db.password" \
 	"chgrp overwatch /etc/overwatch/db.password; chmod 0640 /etc/overwatch/db.password" \
 	"set password_file = /etc/overwatch/db.password in the [database] section" \
+	"overwatch.conf says environment = production" \
+	"proxy listed in [service] trusted_proxies that sends X-Forwarded-Proto: https" \
 	"overwatch-admin migrate" \
 	"ORG=\$(overwatch-admin create-org \"Example Corp\")" \
 	"overwatch-admin create-user --org \"\$ORG\" --email admin@example.com --name Admin --role admin" \
@@ -809,11 +821,18 @@ readme_user() {
 	printf '%s\n' "$ADMIN_PW" | overwatch-admin create-user --org "$ORG" --email admin@example.com \
 		--name Admin --role admin
 }
+production_behind_proxy() {
+	grep -qx 'environment = production' /etc/overwatch/overwatch.conf &&
+		[[ $(grep -c '^trusted_proxies *=' /etc/overwatch/overwatch.conf) == 1 ]] &&
+		sed -i 's|^trusted_proxies *=.*|trusted_proxies = 127.0.0.1|' /etc/overwatch/overwatch.conf
+}
 check_config() {
 	overwatch-fcgi --check-config --config /etc/overwatch/overwatch.conf
 }
 step "1. create the database and its user (mariadb -e ...), db.password root:overwatch 0640" readme_database || exit 1
 step "1. password_file = /etc/overwatch/db.password in [database] of the conffile" readme_password_file
+step "the package's conffile says environment = production; 127.0.0.1 stands for a TLS-terminating proxy (trusted_proxies)" \
+	production_behind_proxy
 step "1. overwatch-admin migrate" overwatch-admin migrate
 step "1. overwatch-admin migrate again (idempotent)" overwatch-admin migrate
 step "overwatch-fcgi --check-config (configuration and secret)" check_config

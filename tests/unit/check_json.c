@@ -133,6 +133,13 @@ static const struct {
 	{"above U+10FFFF", "{\"a\":\"\xf4\x90\x80\x80\"}", "UTF-8"},
 	{"invalid UTF-8 in key", "{\"\xfe\":1}", "UTF-8"},
 	{"invalid UTF-8 outside string", "{\"a\":1}\x80", "UTF-8"},
+	/* A repeated key at any depth, however it is spelt: json-c would keep the last. */
+	{"duplicate key", "{\"a\":1,\"a\":2}", "Duplicate key"},
+	{"duplicate key, same value", "{\"a\":1,\"a\":1}", "Duplicate key"},
+	{"duplicate key, escaped", "{\"a\":1,\"\\u0061\":2}", "Duplicate key"},
+	{"duplicate key, nested object", "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}", "Duplicate key"},
+	{"duplicate key, in an array", "{\"a\":[{\"x\":1},{\"y\":1,\"y\":2}]}", "Duplicate key"},
+	{"duplicate key, far apart", "{\"p\":\"1\",\"q\":[1,2],\"r\":{},\"p\":\"2\"}", "Duplicate key"},
 };
 
 START_TEST(test_bad)
@@ -360,7 +367,9 @@ static const struct {
 	{"minimal", "{" BASE "}", {{NULL}}},
 	{"all fields", "{" BASE ",\"age\":30,\"active\":true,\"role\":\"viewer\",\"permissions\":[\"a\",\"b\"],"
 	    "\"expires_at\":\"2026-02-20T14:30:00Z\",\"note\":\"hi\",\"code\":\"abcd\"}", {{NULL}}},
-	{"unknown fields ignored", "{" BASE ",\"extra\":{\"x\":[1]}}", {{NULL}}},
+	{"unknown field refused", "{" BASE ",\"extra\":{\"x\":[1]}}",
+	    {{"extra", "is not a field of this request"}, {NULL}}},
+	{"misspelt field refused", "{" BASE ",\"Age\":3}", {{"Age", "is not a field of this request"}, {NULL}}},
 	{"empty object", "{}", {{"email", "is required"}, {"name", "is required"}, {NULL}}},
 	{"one missing", "{\"name\":\"Ann\"}", {{"email", "is required"}, {NULL}}},
 	{"string as number", "{\"email\":5,\"name\":\"Ann\"}", {{"email", "must be a string"}, {NULL}}},
@@ -473,9 +482,15 @@ START_TEST(test_validate_not_object)
 	errs.n = 0;
 	ck_assert(!jv_validate(NULL, specs, NSPECS, &errs));
 	ck_assert_uint_eq(errs.n, 1);
-	/* No specs: any object passes. */
+	/* No specs: only the empty object passes. */
 	errs.n = 0;
 	o = parse("{\"a\":1}", &why);
+	ck_assert(!jv_validate(o, NULL, 0, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.e[0].field, "a");
+	json_object_put(o);
+	errs.n = 0;
+	o = parse("{}", &why);
 	ck_assert(jv_validate(o, NULL, 0, &errs));
 	ck_assert_uint_eq(errs.n, 0);
 	json_object_put(o);
@@ -525,6 +540,37 @@ START_TEST(test_accessors)
 END_TEST
 
 /* What a handler reads: every field's value as the field table parsed it. */
+/* Every string value of a parsed body, at any depth, is zero after jv_wipe; the tree stays valid. */
+START_TEST(test_wipe)
+{
+	static const char text[] = "{\"password\":\"correct horse battery\",\"n\":1,"
+	    "\"list\":[\"a secret\",{\"token\":\"eyJhbGciOi\"},[\"deep value\"]],\"flag\":true}";
+	const char *why = NULL;
+	json_object *o = parse(text, &why), *v;
+	const char *p[4];
+	size_t len[4];
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "password", &v));
+	p[0] = json_object_get_string(v);
+	ck_assert(json_object_object_get_ex(o, "list", &v));
+	p[1] = json_object_get_string(json_object_array_get_idx(v, 0));
+	json_object *t = NULL;
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(v, 1), "token", &t));
+	p[2] = json_object_get_string(t);
+	p[3] = json_object_get_string(json_object_array_get_idx(json_object_array_get_idx(v, 2), 0));
+	for (int i = 0; i < 4; i++)
+		len[i] = strlen(p[i]);
+	jv_wipe(o);
+	for (int i = 0; i < 4; i++)
+		for (size_t k = 0; k < len[i]; k++)
+			ck_assert_msg(p[i][k] == '\0', "string %d byte %zu not wiped", i, k);
+	ck_assert(json_object_object_get_ex(o, "n", &v) && json_object_get_int(v) == 1);
+	jv_wipe(NULL);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_parsed_values)
 {
 	static const char *const colours[] = {"red", "blue", NULL};
@@ -590,6 +636,7 @@ json_suite(void)
 	tcase_add_test(tc, test_errors_capped);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_parsed_values);
+	tcase_add_test(tc, test_wipe);
 	return s;
 }
 

@@ -105,6 +105,12 @@ assert_always_headers(const struct rendered *rd)
 	ck_assert_str_eq(v, "no-store");
 	ck_assert_ptr_nonnull(header(rd, "X-Content-Type-Options", v, sizeof v));
 	ck_assert_str_eq(v, "nosniff");
+	ck_assert_ptr_nonnull(header(rd, "Content-Security-Policy", v, sizeof v));
+	ck_assert_str_eq(v, "default-src 'none'; frame-ancestors 'none'");
+	ck_assert_ptr_nonnull(header(rd, "X-Frame-Options", v, sizeof v));
+	ck_assert_str_eq(v, "DENY");
+	ck_assert_ptr_nonnull(header(rd, "Referrer-Policy", v, sizeof v));
+	ck_assert_str_eq(v, "no-referrer");
 	ck_assert_msg(strncmp(rd->head, "Status: ", 8) == 0, "first line: %.40s", rd->head);
 	/* Content-Length, where present, tells the truth. */
 	if (header(rd, "Content-Length", v, sizeof v) != NULL) {
