@@ -311,3 +311,23 @@ def test_bad_input_gets_the_documented_errors(fe):
     validation_error(org.client.post("/users", {"email": unique_email("u"), "name": "U",
                                                 "role": "viewer", "password": None}),
                      "password", "POST /users with a null password")
+
+
+def test_a_link_sets_only_a_password_the_rules_allow(fe):
+    """A password set through a link follows the rules of every new password
+    (doc/api.md section 6, "Passwords"): a common one or 12 spaces is a 400
+    naming the field, and the link stays unspent for a good one."""
+    org = Org(fe, "link-rules")
+    body = create_without_password(org)
+    token = body["activation"]["token"]
+    user = org.add_user("viewer")
+    reset = reset_link(fe, user.email)
+    for path, tok in (("/auth/activate", token), ("/auth/password-reset/confirm", reset)):
+        for bad in ("password1234", " " * 12, "Password1234"):
+            validation_error(post(fe, path, {"token": tok, "password": bad}), "password",
+                             "%s with %r" % (path, bad))
+    ok(post(fe, "/auth/activate", {"token": token, "password": NEW_PASSWORD}), 204, "activate")
+    ok(post(fe, "/auth/password-reset/confirm", {"token": reset, "password": NEW_PASSWORD}), 204,
+       "reset")
+    ok(login(fe, body["email"], NEW_PASSWORD), 200, "login after activation")
+    ok(login(fe, user.email, NEW_PASSWORD), 200, "login after the reset")
