@@ -48,7 +48,7 @@ def run_server(argv, log, port):
 
 def check_console(ep, what):
     r = ep.get("/overwatch/")
-    expect(r.status == 200 and b"console.js" in r.body, "%s: the console is not served" % what, r)
+    expect(r.status == 200 and b"js/main.js" in r.body, "%s: the console is not served" % what, r)
     for name, value in CONSOLE_HEADERS.items():
         expect(r.header(name, "") == value, "%s: %s is not %r" % (what, name, value), r)
     # Plain HTTP here: HSTS belongs to HTTPS only.
