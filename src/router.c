@@ -127,6 +127,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/users", ROUTE_CREDENTIAL, PERM_USERS_READ, h_users_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/users", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_create, TX_NONE, BODY_JSON, FIELDS(user_create_fields)},
 	{METHOD_PATCH, "/users/{id}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_update, TX_WRITE, BODY_JSON, FIELDS(user_update_fields)},
+	{METHOD_DELETE, "/users/{id}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_delete, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/users/{id}/unlock", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_users_unlock, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/incidents", ROUTE_CREDENTIAL, PERM_INCIDENTS_READ, h_incidents_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/incidents", ROUTE_CREDENTIAL, PERM_INCIDENTS_CREATE, h_incidents_create, TX_WRITE, BODY_JSON, FIELDS(incident_create_fields)},

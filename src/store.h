@@ -230,6 +230,7 @@ enum db_result store_user_lock_admins(struct db *db, struct arena *a, const char
 enum db_result store_user_update(struct db *db, const char *id, const char *org_id,
     const char *name, const char *role, int active);
 /* Clear the lockout of user id in org; *found false when there is none. */
+enum db_result store_user_delete(struct db *db, const char *id, const char *org_id, bool *found);
 enum db_result store_user_unlock(struct db *db, struct arena *a, const char *id,
     const char *org_id, bool *found);
 

@@ -175,6 +175,12 @@ static struct db_query catalog[STMT_MAX] = {
 	    "COALESCE(UNIX_TIMESTAMP(s.rotated_at), 0), UNIX_TIMESTAMP(s.expires_at) "
 	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?"),
 	/* Compare-and-set on the current jti: of two refreshes racing, one rotates. */
+	/* The user's sessions, MFA rows and SSO links go with it (ON DELETE CASCADE); audit_log keeps its id. */
+	[STMT_USER_DELETE] = DB_QUERY("DELETE FROM users WHERE id = ? AND organization_id = ?"),
+	/* Every key whose chain starts at the user (APIKEY_ROOT): a deleted user's keys end with it. */
+	[STMT_APIKEY_REVOKE_ROOT_USER] = DB_QUERY(
+	    "UPDATE api_keys k SET k.revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE k.organization_id = ? AND k.revoked_at IS NULL AND " APIKEY_ROOT " = ?"),
 	[STMT_SESSION_ROTATE] = DB_QUERY(
 	    "UPDATE sessions SET previous_refresh_jti = refresh_jti, refresh_jti = ?, "
 	    "rotated_at = FROM_UNIXTIME(?) WHERE id = ? AND refresh_jti = ? AND revoked_at IS NULL"),
@@ -482,6 +488,7 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	/* Deactivation, a role (a key's permissions follow its root user's), the name /auth/me shows. */
 	[STMT_USER_UPDATE] = STMT_REVOKES,
 	[STMT_USER_SET_PASSWORD] = STMT_REVOKES,
+	[STMT_USER_DELETE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_ROOT_USER] = STMT_REVOKES,
 	[STMT_APIKEY_REVOKE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_DESCENDANTS] = STMT_REVOKES,
 	/*
 	 * A rotation sets when the old key ends (its expiry bound, which a
