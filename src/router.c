@@ -116,6 +116,7 @@ static const struct route routes[] = {
 	{METHOD_POST, "/auth/refresh", ROUTE_PUBLIC, PERM_NONE, h_auth_refresh, TX_NONE, BODY_OPTIONAL_JSON, FIELDS(refresh_fields)},
 	{METHOD_POST, "/auth/logout", ROUTE_CREDENTIAL, PERM_NONE, h_auth_logout, TX_WRITE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/auth/me", ROUTE_CREDENTIAL, PERM_NONE, h_auth_me, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_GET, "/auth/me/export", ROUTE_CREDENTIAL, PERM_NONE, h_auth_me_export, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_POST, "/auth/password", ROUTE_CREDENTIAL, PERM_NONE, h_auth_password, TX_NONE, BODY_JSON, FIELDS(password_fields)},
 	{METHOD_POST, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_CREATE, h_apikeys_create, TX_WRITE, BODY_JSON, FIELDS(apikey_fields)},
 	{METHOD_GET, "/api-keys", ROUTE_CREDENTIAL, PERM_API_KEYS_READ, h_apikeys_list, TX_NONE, BODY_NONE, NO_FIELDS},

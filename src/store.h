@@ -278,6 +278,22 @@ struct purge_counts {
 /* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
 enum db_result store_purge(struct db *db, struct purge_counts *out);
 
+/* GET /auth/me/export: the caller's sessions, API keys and audit events (rows by column enum). */
+enum export_session_col {
+	EXPORT_SESSION_ID, EXPORT_SESSION_CREATED_AT, EXPORT_SESSION_EXPIRES_AT,
+	EXPORT_SESSION_REVOKED_AT, EXPORT_SESSION_IP, EXPORT_SESSION_USER_AGENT
+};
+enum export_apikey_col {
+	EXPORT_APIKEY_ID, EXPORT_APIKEY_NAME, EXPORT_APIKEY_PREFIX, EXPORT_APIKEY_PERMISSIONS,
+	EXPORT_APIKEY_CREATED_AT, EXPORT_APIKEY_EXPIRES_AT, EXPORT_APIKEY_REVOKED_AT,
+	EXPORT_APIKEY_LAST_USED_AT
+};
+struct user_export {
+	struct db_rows sessions, apikeys, events;
+};
+enum db_result store_user_export(struct db *db, struct arena *a, const char *user_id,
+    const char *org_id, struct user_export *out);
+
 /* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds. */
 enum audit_col {
 	AUDIT_COL_ID, AUDIT_COL_OCCURRED_AT, AUDIT_COL_ACTION, AUDIT_COL_OUTCOME,

@@ -181,6 +181,25 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_APIKEY_REVOKE_ROOT_USER] = DB_QUERY(
 	    "UPDATE api_keys k SET k.revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE k.organization_id = ? AND k.revoked_at IS NULL AND " APIKEY_ROOT " = ?"),
+	/*
+	 * GET /auth/me/export (doc/api.md section 6, Auth): the caller's own
+	 * rows, newest first, 1000 of each (enum export_*_col, enum audit_col).
+	 */
+	[STMT_EXPORT_SESSIONS] = DB_QUERY(
+	    "SELECT id, " SQL_ISO8601("created_at") ", " SQL_ISO8601("expires_at") ", "
+	    SQL_ISO8601("revoked_at") ", ip, user_agent FROM sessions "
+	    "WHERE user_id = ? AND organization_id = ? ORDER BY created_at DESC, id DESC LIMIT 1000"),
+	[STMT_EXPORT_APIKEYS] = DB_QUERY(
+	    "SELECT k.id, k.name, k.prefix, k.permissions, " SQL_ISO8601("k.created_at") ", "
+	    SQL_ISO8601("k.expires_at") ", " SQL_ISO8601("k.revoked_at") ", "
+	    SQL_ISO8601("k.last_used_at") " FROM api_keys k "
+	    "WHERE k.organization_id = ? AND " APIKEY_ROOT " = ? "
+	    "ORDER BY k.created_at DESC, k.id DESC LIMIT 1000"),
+	/* Events the user did or that were about the user: two index ranges, merged. */
+	[STMT_EXPORT_AUDIT] = DB_QUERY(
+	    AUDIT_COLUMNS "AND id IN (SELECT id FROM audit_log WHERE organization_id = ? AND actor_id = ? "
+	    "UNION SELECT id FROM audit_log WHERE organization_id = ? AND target_type = 'user' "
+	    "AND target_id = ?) ORDER BY occurred_at DESC, id DESC LIMIT 1000"),
 	[STMT_SESSION_ROTATE] = DB_QUERY(
 	    "UPDATE sessions SET previous_refresh_jti = refresh_jti, refresh_jti = ?, "
 	    "rotated_at = FROM_UNIXTIME(?) WHERE id = ? AND refresh_jti = ? AND revoked_at IS NULL"),

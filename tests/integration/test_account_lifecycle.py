@@ -1,11 +1,12 @@
-"""Deleting a user (doc/api.md section 6, "DELETE /users/{id}"): the caller's
-organization only, the last-admin rule, no deleting above one's own role,
-the user's sessions and API keys ended at once, and the audit log keeping
-the event with the actor's id. The service behaves the same behind every
-web server: one front-end.
+"""An account's end and its data (doc/api.md section 6): deleting a user
+("DELETE /users/{id}": the caller's organization only, the last-admin rule,
+no deleting above one's own role, the user's sessions and API keys ended at
+once, the audit log keeping the event with the actor's id) and exporting
+one's own data ("GET /auth/me/export"). The service behaves the same behind
+every web server: one front-end.
 """
 
-from lib.api import PASSWORD, Org, denied, login, not_found, ok, sql_rows
+from lib.api import PASSWORD, Client, Org, User, denied, login, not_found, ok, sql_rows
 from lib.checks import error, expect
 
 FRONTENDS = ("lighttpd-socket",)
@@ -55,3 +56,44 @@ def test_delete_user_refusals(fe):
     ok(org.client.delete("/users/" + second.id), 204, "deleting the second admin")
     error(org.client.delete("/users/" + org.admin.id), 409, "CONFLICT")
     ok(org.client.get("/auth/me"), 200, "the last admin after the refusal")
+
+
+# ------------------------------------------------------------------ GET /auth/me/export
+
+def test_export_own_data(fe):
+    """GET /auth/me/export (doc/api.md section 6, Auth): the caller's profile,
+    sessions, keys' metadata and the audit events by or about them, and
+    nobody else's."""
+    org = Org(fe, "export")
+    me = org.add_user("engineer")
+    me_again = User(fe, me.info, PASSWORD).login()
+    neighbour = org.add_user("engineer")
+    _, key = org.key_client(["incidents:read"], by=me.client)
+    _, other_key = org.key_client(["incidents:read"], by=neighbour.client)
+    body = ok(me.client.get("/auth/me/export"), 200, "GET /auth/me/export")
+    expect(set(body) == {"user", "sessions", "api_keys", "audit_events"}, "members: %r" % body)
+    expect(body["user"]["id"] == me.id and body["user"]["email"] == me.email, "user: %r" % body)
+    sids = {s["id"] for s in body["sessions"]}
+    expect(sids == {me.sid, me_again.sid}, "sessions %r, want %r" % (sids, {me.sid, me_again.sid}))
+    expect(all(set(s) == {"id", "created_at", "expires_at", "revoked_at", "ip", "user_agent"}
+               for s in body["sessions"]), "session members: %r" % body["sessions"])
+    keys = body["api_keys"]
+    expect([k["id"] for k in keys] == [key["id"]], "keys %r, want only %s" % (keys, key["id"]))
+    expect(keys[0]["permissions"] == ["incidents:read"] and "api_key" not in keys[0]
+           and key["api_key"] not in str(body), "key metadata: %r" % keys[0])
+    actions = {(e["action"], e["actor"]["id"], e["target"]["id"]) for e in body["audit_events"]}
+    expect(("api_key.created", me.id, key["id"]) in actions, "api_key.created missing: %r" % actions)
+    expect(("user.created", org.admin.id, me.id) in actions, "user.created missing: %r" % actions)
+    expect(all(me.id in (a, t) for _, a, t in actions), "others' events exported: %r" % actions)
+    expect(other_key["id"] not in str(body), "the neighbour's key was exported")
+
+
+def test_export_refusals(fe):
+    org = Org(fe, "export-refused")
+    key_client, _ = org.key_client(["incidents:read"])
+    error(key_client.get("/auth/me/export"), 403, "INSUFFICIENT_PERMISSIONS")
+    error(Client(fe).get("/auth/me/export"), 401, "INVALID_TOKEN")
+    error(Client(fe, token="not.a.token").get("/auth/me/export"), 401, "INVALID_TOKEN")
+    victim = org.add_user("viewer")
+    ok(org.client.delete("/users/" + victim.id), 204, "delete the user")
+    error(victim.client.get("/auth/me/export"), 401, "INVALID_TOKEN")
