@@ -281,6 +281,16 @@ cmd_purge(struct admin *ad, int argc, char **argv)
 	printf("purged %llu revoked tokens, %llu sessions, %llu throttle windows, %llu SSO states, "
 	    "%llu API key activity rows\n",
 	    n.revoked_tokens, n.sessions, n.login_attempts, n.sso_states, n.key_activity);
+	struct retention_counts k;
+	struct arena a;
+	arena_init(&a, 4 * 1024 * 1024);
+	r = store_purge_retention(db, &a, ad->cfg->retention_audit_days,
+	    ad->cfg->retention_deactivated_days, &k);
+	arena_free(&a);
+	if (r != DB_OK)
+		return admin_db_fail(r, "purge");
+	printf("purged %llu audit events older than %ld days, %llu users deactivated %ld days ago\n",
+	    k.audit_events, ad->cfg->retention_audit_days, k.users, ad->cfg->retention_deactivated_days);
 	return 0;
 }
 
@@ -634,7 +644,8 @@ static const struct command {
 	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"},
 	{"purge", NEEDS_DATABASE, cmd_purge,
 	    "  purge                           delete expired sessions, revoked tokens and\n"
-	    "                                  throttle windows (run it daily, e.g. from cron)\n"},
+	    "                                  throttle windows, and audit events and deactivated\n"
+	    "                                  users past [retention] (run it daily, e.g. from cron)\n"},
 	{"keys", NEEDS_DATABASE, cmd_keys,
 	    "  keys --due                      list every organization's API keys due for\n"
 	    "                                  rotation (slug, id, name, prefix, created, due)\n"},

@@ -277,6 +277,17 @@ struct purge_counts {
 };
 /* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
 enum db_result store_purge(struct db *db, struct purge_counts *out);
+/*
+ * [retention] (sql/014_retention.sql): audit events older than audit_days,
+ * and users deactivated at least deactivated_days ago with their keys
+ * revoked (each one audited as user.purged); 0 keeps either. a holds one
+ * batch of ids at a time.
+ */
+struct retention_counts {
+	unsigned long long audit_events, users;
+};
+enum db_result store_purge_retention(struct db *db, struct arena *a, long audit_days,
+    long deactivated_days, struct retention_counts *out);
 
 /* GET /auth/me/export: the caller's sessions, API keys and audit events (rows by column enum). */
 enum export_session_col {

@@ -121,7 +121,9 @@ static struct db_query catalog[STMT_MAX] = {
 	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE"),
 	[STMT_USER_UPDATE] = DB_QUERY(
 	    "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), "
-	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6) "
+	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6), "
+	    /* After active is assigned (left to right): when the account was deactivated, for purge. */
+	    "deactivated_at = IF(active = 0, COALESCE(deactivated_at, UTC_TIMESTAMP(6)), NULL) "
 	    "WHERE id = ? AND organization_id = ?"),
 	[STMT_USER_UNLOCK] = DB_QUERY(
 	    "UPDATE users SET " LOCKOUT_CLEAR ", "
@@ -351,6 +353,13 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO procedure_executions (id, organization_id, procedure_id, incident_id, "
 	    "requested_by_type, requested_by_id) VALUES (?, ?, ?, ?, ?, ?)"),
 
+	/* [retention]: each takes the days kept, then the batch size (sql/014_retention.sql). */
+	[STMT_PURGE_AUDIT] = DB_QUERY(
+	    "DELETE FROM audit_log WHERE occurred_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?"),
+	/* Ids only: each account then goes as DELETE /users/{id} takes it (store_user_delete). */
+	[STMT_PURGE_DEACTIVATED_USERS] = DB_QUERY(
+	    "SELECT id, organization_id FROM users WHERE active = 0 "
+	    "AND deactivated_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?"),
 	/* A revoked token is refused by its own exp once that has passed. */
 	[STMT_PURGE_TOKENS] = DB_QUERY(
 	    "DELETE FROM revoked_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),

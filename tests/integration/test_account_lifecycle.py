@@ -6,6 +6,9 @@ one's own data ("GET /auth/me/export"). The service behaves the same behind
 every web server: one front-end.
 """
 
+import subprocess
+
+from lib import harness
 from lib.api import PASSWORD, Client, Org, User, denied, login, not_found, ok, sql_rows
 from lib.checks import error, expect
 
@@ -97,3 +100,67 @@ def test_export_refusals(fe):
     victim = org.add_user("viewer")
     ok(org.client.delete("/users/" + victim.id), 204, "delete the user")
     error(victim.client.get("/auth/me/export"), 401, "INVALID_TOKEN")
+
+
+# ------------------------------------------------------------------ overwatch-admin purge
+
+def purge(fe, **retention):
+    """overwatch-admin purge with [retention] keys set through the environment; its output."""
+    h = fe.harness
+    env = dict(h.env)
+    for key, value in retention.items():
+        env["OVERWATCH_RETENTION_" + key.upper()] = str(value)
+    r = subprocess.run([h.admin_bin, "--config", h.config, "purge"], capture_output=True,
+                       text=True, env=env, timeout=120)
+    expect(r.returncode == 0, "purge exited %d: %s" % (r.returncode, r.stderr))
+    return r.stdout
+
+
+def test_purge_retention(fe):
+    """overwatch-admin purge (overwatch-admin(8)): accounts deactivated longer
+    than [retention] deactivated_user_days go with their keys, audited as
+    user.purged; audit events older than audit_days go; nothing else."""
+    org = Org(fe, "retention")
+    db = harness.DB_NAME
+    old, recent, active = (org.add_user("engineer") for _ in range(3))
+    key_client, key = org.key_client(["incidents:read"], by=old.client)
+    for u in (old, recent):
+        ok(org.client.patch("/users/" + u.id, {"active": False}), 200, "deactivate")
+    stamps = sql_rows(fe, "SELECT id, deactivated_at IS NOT NULL FROM %s.users WHERE id IN "
+                      "('%s', '%s', '%s') ORDER BY id" % (db, old.id, recent.id, active.id))
+    want = sorted([[old.id, "1"], [recent.id, "1"], [active.id, "0"]])
+    expect(stamps == want, "deactivated_at after PATCH: %r, want %r" % (stamps, want))
+    fe.harness.sql("UPDATE %s.users SET deactivated_at = UTC_TIMESTAMP() - INTERVAL 40 DAY, "
+                   "updated_at = UTC_TIMESTAMP() - INTERVAL 40 DAY WHERE id = '%s'; "
+                   "UPDATE %s.users SET updated_at = UTC_TIMESTAMP() - INTERVAL 400 DAY "
+                   "WHERE id = '%s'" % (db, old.id, db, active.id))
+    # Two events of the organization made old: one past a year, one within it.
+    events = org.client.list("/audit-log?limit=200&action=auth.login")
+    expect(len(events) >= 4, "auth.login events: %r" % events)
+    ancient, aged = events[0]["id"], events[1]["id"]
+    fe.harness.sql("UPDATE %s.audit_log SET occurred_at = UTC_TIMESTAMP() - INTERVAL 400 DAY "
+                   "WHERE id = '%s'; UPDATE %s.audit_log SET occurred_at = "
+                   "UTC_TIMESTAMP() - INTERVAL 300 DAY WHERE id = '%s'" % (db, ancient, db, aged))
+
+    out = purge(fe, audit_days=0)
+    expect("0 audit events" in out and "0 users" in out, "purge keeping accounts (the default) and events: %r" % out)
+    users = {u["id"] for u in org.client.list("/users?limit=100")}
+    expect(old.id in users, "deactivated_user_days = 0 deleted an account")
+
+    out = purge(fe, deactivated_user_days=30)
+    expect("1 audit events" in out and "1 users" in out, "purge output: %r" % out)
+    users = {u["id"] for u in org.client.list("/users?limit=100")}
+    expect(old.id not in users and recent.id in users and active.id in users,
+           "users after purge: %r" % users)
+    revoked = sql_rows(fe, "SELECT revoked_at IS NOT NULL FROM %s.api_keys WHERE id = '%s'"
+                       % (db, key["id"]))
+    expect(revoked == [["1"]], "the purged user's key is not revoked: %r" % revoked)
+    error(key_client.get("/incidents"), 401, "INVALID_API_KEY")
+    purged = org.client.list("/audit-log?limit=200&action=user.purged")
+    expect([(e["target"]["id"], e["actor"]["type"]) for e in purged] == [(old.id, "system")],
+           "user.purged: %r" % purged)
+    left = {e["id"] for e in org.client.list("/audit-log?limit=200&action=auth.login")}
+    expect(ancient not in left and aged in left, "audit events after purge: %r" % left)
+    # Again: nothing left to do.
+    out = purge(fe, deactivated_user_days=30)
+    expect("0 audit events" in out and "0 users" in out, "a second purge: %r" % out)
