@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "apikey.h"
+#include "audit.h"
 #include "credcache.h"
 #include "log.h"
 #include "session.h"
@@ -44,10 +45,13 @@ auth_access_token(struct ctx *c, const char *token)
 	    p->claims.jti, &sc);
 	if (r != DB_OK)
 		return reply_db_status(r);
-	if (!sc.found || !sc.session_live || sc.jti_revoked)
-		return token_fail(c, "Token has been revoked");
-	if (!sc.user_active)
-		return token_fail(c, "User account is deactivated");
+	if (!sc.found || !sc.session_live || sc.jti_revoked || !sc.user_active) {
+		/* A well-signed token of a session that ended: its organization sees the try. */
+		if (sc.found)
+			audit_attack(c, sc.org_id, "auth.token_rejected", "session", p->claims.sid);
+		return token_fail(c, sc.user_active || !sc.found ? "Token has been revoked" :
+		    "User account is deactivated");
+	}
 	int role = role_parse(sc.role);
 	if (role < 0)
 		return ST_INTERNAL_ERROR;
@@ -311,6 +315,8 @@ auth_authenticate(struct ctx *c)
 			return st;
 		c->principal.via_cookie = true;
 		if (auth_method_unsafe(c) && !auth_same_origin(c)) {
+			audit_attack(c, c->principal.org_id, "auth.csrf_rejected", "session",
+			    c->principal.claims.sid);
 			c->rep->detail = "Cross-site request rejected";
 			return ST_CSRF_REJECTED;
 		}

@@ -305,6 +305,14 @@ struct user_export {
 enum db_result store_user_export(struct db *db, struct arena *a, const char *user_id,
     const char *org_id, struct user_export *out);
 
+/*
+ * One more attack event of org in the minute starting at window (epoch
+ * seconds): *hits, that minute's count so far, and *prev, the minute
+ * before's (0: none).
+ */
+enum db_result store_audit_budget(struct db *db, struct arena *a, const char *org_id,
+    long long window, long *hits, long *prev);
+
 /* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds. */
 enum audit_col {
 	AUDIT_COL_ID, AUDIT_COL_OCCURRED_AT, AUDIT_COL_ACTION, AUDIT_COL_OUTCOME,

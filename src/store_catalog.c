@@ -217,6 +217,15 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
 	    "user_agent, target_type, target_id, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	/* Attack events of an organization in the minute starting at the given epoch second. */
+	[STMT_AUDIT_BUDGET_HIT] = DB_QUERY(
+	    "INSERT INTO audit_budget (organization_id, window_start, hits) "
+	    "VALUES (?, FROM_UNIXTIME(?), 1) ON DUPLICATE KEY UPDATE hits = hits + 1"),
+	/* This minute's count, and the minute before's (NULL: none). */
+	[STMT_AUDIT_BUDGET_READ] = DB_QUERY(
+	    "SELECT b.hits, (SELECT p.hits FROM audit_budget p WHERE p.organization_id = b.organization_id "
+	    "AND p.window_start = b.window_start - INTERVAL 1 MINUTE) FROM audit_budget b "
+	    "WHERE b.organization_id = ? AND b.window_start = FROM_UNIXTIME(?)"),
 	/* One statement per filter combination, so each uses its own index. */
 	[STMT_AUDIT_LIST] = DB_QUERY(AUDIT_COLUMNS AUDIT_ORDER),
 	[STMT_AUDIT_LIST_BY_ACTION] = DB_QUERY(AUDIT_COLUMNS "AND action = ?" AUDIT_ORDER),
@@ -360,6 +369,9 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_PURGE_DEACTIVATED_USERS] = DB_QUERY(
 	    "SELECT id, organization_id FROM users WHERE active = 0 "
 	    "AND deactivated_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?"),
+	/* A minute's budget matters until the next minute has read it. */
+	[STMT_PURGE_AUDIT_BUDGET] = DB_QUERY(
+	    "DELETE FROM audit_budget WHERE window_start < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?"),
 	/* A revoked token is refused by its own exp once that has passed. */
 	[STMT_PURGE_TOKENS] = DB_QUERY(
 	    "DELETE FROM revoked_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),

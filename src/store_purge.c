@@ -53,6 +53,7 @@ store_purge(struct db *db, struct purge_counts *out)
 	    (r = purge_loop(db, STMT_PURGE_SSO_STATES, &out->sso_states)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_REVOCATIONS, &uncounted)) != DB_OK ||
+	    (r = purge_loop(db, STMT_PURGE_AUDIT_BUDGET, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_KEY_ACTIVITY, &out->key_activity)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_KEY_NETWORKS, &out->key_activity)) != DB_OK)
 		return r;
