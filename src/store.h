@@ -313,6 +313,14 @@ enum db_result store_user_export(struct db *db, struct arena *a, const char *use
 enum db_result store_audit_budget(struct db *db, struct arena *a, const char *org_id,
     long long window, long *hits, long *prev);
 
+/*
+ * Audit events of no organization since an epoch second, newest first (7
+ * columns: time, action, outcome, ip, user_agent, target_type, target_id),
+ * or by_ip: per client IP (ip, count, first, last), most first; limit rows.
+ */
+enum db_result store_audit_unattributed(struct db *db, struct arena *a, long long since, bool by_ip,
+    long limit, struct db_rows *rows);
+
 /* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds. */
 enum audit_col {
 	AUDIT_COL_ID, AUDIT_COL_OCCURRED_AT, AUDIT_COL_ACTION, AUDIT_COL_OUTCOME,

@@ -88,3 +88,11 @@ store_audit_budget(struct db *db, struct arena *a, const char *org_id, long long
 	}
 	return r;
 }
+
+enum db_result
+store_audit_unattributed(struct db *db, struct arena *a, long long since, bool by_ip, long limit,
+    struct db_rows *rows)
+{
+	return STORE_RUN(db, by_ip ? STMT_AUDIT_UNATTRIBUTED_BY_IP : STMT_AUDIT_UNATTRIBUTED, rows, a,
+	    DBP_INT(since), DBP_INT(limit));
+}

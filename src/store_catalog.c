@@ -119,10 +119,10 @@ static struct db_query catalog[STMT_MAX] = {
 	    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?"),
 	[STMT_USER_ADMINS_FOR_UPDATE] = DB_QUERY(
 	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE"),
+	/* deactivated_at after active is assigned (left to right): when the account was deactivated, for purge. */
 	[STMT_USER_UPDATE] = DB_QUERY(
 	    "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), "
 	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6), "
-	    /* After active is assigned (left to right): when the account was deactivated, for purge. */
 	    "deactivated_at = IF(active = 0, COALESCE(deactivated_at, UTC_TIMESTAMP(6)), NULL) "
 	    "WHERE id = ? AND organization_id = ?"),
 	[STMT_USER_UNLOCK] = DB_QUERY(
@@ -226,6 +226,18 @@ static struct db_query catalog[STMT_MAX] = {
 	    "SELECT b.hits, (SELECT p.hits FROM audit_budget p WHERE p.organization_id = b.organization_id "
 	    "AND p.window_start = b.window_start - INTERVAL 1 MINUTE) FROM audit_budget b "
 	    "WHERE b.organization_id = ? AND b.window_start = FROM_UNIXTIME(?)"),
+	/*
+	 * overwatch-admin audit: failures of no organization (a login with an
+	 * unknown address), since an epoch second, newest first; or per client IP.
+	 */
+	[STMT_AUDIT_UNATTRIBUTED] = DB_QUERY(
+	    "SELECT " SQL_ISO8601("occurred_at") ", action, outcome, ip, user_agent, target_type, "
+	    "target_id FROM audit_log WHERE organization_id IS NULL AND occurred_at >= FROM_UNIXTIME(?) "
+	    "ORDER BY occurred_at DESC, id DESC LIMIT ?"),
+	[STMT_AUDIT_UNATTRIBUTED_BY_IP] = DB_QUERY(
+	    "SELECT ip, COUNT(*), " SQL_ISO8601("MIN(occurred_at)") ", " SQL_ISO8601("MAX(occurred_at)")
+	    " FROM audit_log WHERE organization_id IS NULL AND occurred_at >= FROM_UNIXTIME(?) "
+	    "GROUP BY ip ORDER BY COUNT(*) DESC, ip LIMIT ?"),
 	/* One statement per filter combination, so each uses its own index. */
 	[STMT_AUDIT_LIST] = DB_QUERY(AUDIT_COLUMNS AUDIT_ORDER),
 	[STMT_AUDIT_LIST_BY_ACTION] = DB_QUERY(AUDIT_COLUMNS "AND action = ?" AUDIT_ORDER),

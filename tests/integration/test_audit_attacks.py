@@ -9,7 +9,7 @@ front-end.
 import time
 
 from lib import harness
-from lib.api import API, Org, sql_rows
+from lib.api import API, Org, login, sql_rows
 from lib.checks import error, expect
 
 FRONTENDS = ("lighttpd-socket",)
@@ -81,3 +81,37 @@ def test_attack_events_are_bounded_and_counted(fe):
     expect(len(suppressed) >= 1 and sum(int(e["target"]["id"]) for e in suppressed) ==
            tries - recorded, "audit.suppressed %r after %d recorded of %d" %
            (suppressed, recorded, tries))
+
+
+def admin_audit(fe, *args, code=0):
+    h = fe.harness
+    r = h.admin("audit", *args, check=False)
+    expect(r.returncode == code, "overwatch-admin audit %s exited %d: %s"
+           % (" ".join(args), r.returncode, r.stderr))
+    return r.stdout
+
+
+def test_operator_sees_failures_of_no_organization(fe):
+    """overwatch-admin audit (overwatch-admin(8)): sign-in failures against
+    unknown addresses, which no organization's log holds, newest first and
+    per client IP; an organization's own failures are not among them."""
+    org = Org(fe, "stuffing")
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 2))
+    tries = 3
+    for i in range(tries):
+        error(login(fe, "nobody-%d-%s@example.org" % (i, org.id[:8]), "Wrong password 1"), 401,
+              "INVALID_CREDENTIALS")
+    error(login(fe, org.admin.email, "Wrong password 1"), 401, "INVALID_CREDENTIALS")
+    lines = [l.split("\t") for l in admin_audit(fe, "--since", since).splitlines()]
+    mine = [l for l in lines if l[1] == "auth.login_failed"]
+    expect(len(mine) >= tries and all(len(l) == 7 for l in lines), "audit lines: %r" % lines)
+    expect(all(l[0] >= since for l in lines), "lines before --since: %r" % lines)
+    expect(not any(org.admin.id in l for l in lines), "an organization's failure listed: %r" % lines)
+    by_ip = [l.split("\t") for l in admin_audit(fe, "--since", since, "--by-ip").splitlines()]
+    expect(len(by_ip) >= 1 and all(len(l) == 4 for l in by_ip)
+           and sum(int(l[1]) for l in by_ip) == len(lines), "--by-ip: %r, lines %r" % (by_ip, lines))
+    one = admin_audit(fe, "--since", since, "--limit", "1").splitlines()
+    expect(len(one) == 1, "--limit 1: %r" % one)
+    for bad in (["--limit", "0"], ["--limit", "x"], ["--since", "yesterday"], ["--since"],
+                ["--verbose"]):
+        admin_audit(fe, *bad, code=64)
