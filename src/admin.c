@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mysql.h>
@@ -346,7 +347,31 @@ cmd_purge(struct admin *ad, int argc, char **argv)
 	printf("purged %llu revoked tokens, %llu sessions, %llu throttle windows, %llu SSO states, "
 	    "%llu API key activity rows\n",
 	    n.revoked_tokens, n.sessions, n.login_attempts, n.sso_states, n.key_activity);
+	struct retention_counts k;
+	struct arena a;
+	arena_init(&a, 4 * 1024 * 1024);
+	r = store_purge_retention(db, &a, ad->cfg->retention_audit_days,
+	    ad->cfg->retention_deactivated_days, &k);
+	arena_free(&a);
+	if (r != DB_OK)
+		return admin_db_fail(r, "purge");
+	printf("purged %llu audit events older than %ld days, %llu users deactivated %ld days ago\n",
+	    k.audit_events, ad->cfg->retention_audit_days, k.users, ad->cfg->retention_deactivated_days);
 	return 0;
+}
+
+/* Rows of ncols cells as tab-separated lines; NULL prints as nothing. */
+static void
+print_rows(const struct db_rows *rows, size_t ncols)
+{
+	for (size_t i = 0; i < rows->nrows; i++) {
+		for (size_t col = 0; col < ncols; col++) {
+			/* Tenants and clients choose these texts: no tab or newline of theirs may forge a line. */
+			for (const char *p = db_cell(rows, i, col); p != NULL && *p != '\0'; p++)
+				putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+			putchar(col + 1 < ncols ? '\t' : '\n');
+		}
+	}
 }
 
 /*
@@ -368,16 +393,45 @@ cmd_keys(struct admin *ad, int argc, char **argv)
 		arena_free(&a);
 		return admin_db_fail(r, "keys");
 	}
-	for (size_t i = 0; i < rows.nrows; i++) {
-		for (size_t col = 0; col < 6; col++) {
-			/* A tenant names its keys: no tab or newline of theirs may forge a line. */
-			for (const char *p = db_cell(&rows, i, col); p != NULL && *p != '\0'; p++)
-				putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
-			putchar(col < 5 ? '\t' : '\n');
-		}
-	}
+	print_rows(&rows, 6);
 	arena_free(&a);
 	return 0;
+}
+
+/*
+ * audit [--since TIME] [--limit N] [--by-ip]: the failures that belong to no
+ * organization (sign-ins with unknown addresses: credential stuffing), from
+ * the last 24 hours unless --since, one tab-separated line each; --by-ip
+ * counts them per client IP instead.
+ */
+static int
+cmd_audit(struct admin *ad, int argc, char **argv)
+{
+	time_t since = time(NULL) - 86400;
+	long limit = 100;
+	bool by_ip = false;
+
+	for (int i = 1; i < argc; i++) {
+		char *end = NULL;
+		if (strcmp(argv[i], "--by-ip") == 0)
+			by_ip = true;
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc &&
+		    util_time_parse(argv[i + 1], &since) == 0)
+			i++;
+		else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc &&
+		    (limit = strtol(argv[i + 1], &end, 10)) >= 1 && limit <= 100000 && *end == '\0')
+			i++;
+		else
+			return EXIT_USAGE;
+	}
+	struct db_rows rows;
+	struct arena a;
+	arena_init(&a, 64 * 1024 * 1024);
+	enum db_result r = store_audit_unattributed(ad->db, &a, (long long)since, by_ip, limit, &rows);
+	if (r == DB_OK)
+		print_rows(&rows, by_ip ? 4 : 7);
+	arena_free(&a);
+	return r == DB_OK ? 0 : admin_db_fail(r, "audit");
 }
 
 #define SSO_SECRET_MAX 1024
@@ -702,7 +756,12 @@ static const struct command {
 	    "  gen-secret PATH [--force]       write a new random JWT secret file (mode 0600)\n"},
 	{"purge", NEEDS_DATABASE, cmd_purge,
 	    "  purge                           delete expired sessions, revoked tokens and\n"
-	    "                                  throttle windows (run it daily, e.g. from cron)\n"},
+	    "                                  throttle windows, and audit events and deactivated\n"
+	    "                                  users past [retention] (run it daily, e.g. from cron)\n"},
+	{"audit", NEEDS_DATABASE, cmd_audit,
+	    "  audit [--since TIME] [--limit N] [--by-ip]\n"
+	    "                                  failures of no organization (unknown addresses),\n"
+	    "                                  last 24 h, newest first; --by-ip: per client IP\n"},
 	{"keys", NEEDS_DATABASE, cmd_keys,
 	    "  keys --due                      list every organization's API keys due for\n"
 	    "                                  rotation (slug, id, name, prefix, created, due)\n"},

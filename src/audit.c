@@ -3,6 +3,9 @@
 
 #include "store.h"
 
+#include <stdio.h>
+#include <time.h>
+
 enum db_result
 audit_record(struct ctx *c, const char *org_id, const char *action, const char *outcome,
     const char *target_type, const char *target_id)
@@ -51,4 +54,23 @@ audit_flush_refusals(struct ctx *c)
 		audit_record(c, e->org_id, e->action, e->outcome, e->target_type, e->target_id);
 	}
 	c->nrefusals = 0;
+}
+
+void
+audit_attack(struct ctx *c, const char *org_id, const char *action, const char *target_type,
+    const char *target_id)
+{
+	time_t now = time(NULL);
+	long hits = 0, prev = 0;
+
+	if (org_id == NULL ||
+	    store_audit_budget(c->db, c->a, org_id, (long long)(now - now % 60), &hits, &prev) != DB_OK)
+		return;
+	if (hits == 1 && prev > AUDIT_ATTACKS_PER_MINUTE) {
+		char n[24];
+		snprintf(n, sizeof n, "%ld", prev - AUDIT_ATTACKS_PER_MINUTE);
+		audit_record(c, org_id, "audit.suppressed", "suppressed", "events", n);
+	}
+	if (hits <= AUDIT_ATTACKS_PER_MINUTE)
+		audit_record(c, org_id, action, "denied", target_type, target_id);
 }

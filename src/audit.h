@@ -23,6 +23,19 @@ enum db_result audit_record(struct ctx *c, const char *org_id, const char *actio
  */
 void audit_refusal(struct ctx *c, const char *org_id, const char *action, const char *outcome,
     const char *target_type, const char *target_id);
+/*
+ * Record an attack on organization org_id (a rejected token, a failed
+ * refresh, a CSRF rejection, a cross-tenant 404: doc/api.md section 6,
+ * Audit), outcome "denied": at most AUDIT_ATTACKS_PER_MINUTE of them per
+ * organization per minute, the rest only counted. The first event of a
+ * minute after a minute that went over the bound is preceded by an
+ * "audit.suppressed" event whose target id is how many were not recorded.
+ * Outside any transaction (the refusals it records happen before one), and
+ * a refusal is answered whatever happens to its record. NULL org_id: no-op.
+ */
+#define AUDIT_ATTACKS_PER_MINUTE 30
+void audit_attack(struct ctx *c, const char *org_id, const char *action, const char *target_type,
+    const char *target_id);
 /* Write the refusals kept during a transaction (dispatch_tx, after it ends). */
 void audit_flush_refusals(struct ctx *c);
 

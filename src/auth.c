@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "apikey.h"
+#include "audit.h"
 #include "credcache.h"
 #include "log.h"
 #include "session.h"
@@ -75,12 +76,15 @@ auth_access_token(struct ctx *c, const char *token)
 	    p->claims.jti, &sc);
 	if (r != DB_OK)
 		return reply_db_status(r);
-	if (!sc.found || !sc.session_live || sc.jti_revoked)
-		return token_fail(c, "Token has been revoked");
+	if (!sc.found || !sc.session_live || sc.jti_revoked || !sc.user_active) {
+		/* A well-signed token of a session that ended: its organization sees the try. */
+		if (sc.found)
+			audit_attack(c, sc.org_id, "auth.token_rejected", "session", p->claims.sid);
+		return token_fail(c, !sc.found || !sc.session_live || sc.jti_revoked ?
+		    "Token has been revoked" : "User account is deactivated");
+	}
 	if (sc.idle)
 		return token_fail(c, AUTH_SESSION_EXPIRED);
-	if (!sc.user_active)
-		return token_fail(c, "User account is deactivated");
 	int role = role_parse(sc.role);
 	if (role < 0)
 		return ST_INTERNAL_ERROR;
@@ -342,6 +346,8 @@ auth_authenticate(struct ctx *c)
 			return st;
 		c->principal.via_cookie = true;
 		if (auth_method_unsafe(c) && !auth_same_origin(c)) {
+			audit_attack(c, c->principal.org_id, "auth.csrf_rejected", "session",
+			    c->principal.claims.sid);
 			c->rep->detail = "Cross-site request rejected";
 			return ST_CSRF_REJECTED;
 		}

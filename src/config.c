@@ -101,6 +101,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"cache", "revocation_poll", CFG_LONG, OFF(cache_revocation_poll), "1000", 50, 60000, NULL},
 	{"cache", "segment", CFG_STR, OFF(cache_segment), "/dev/shm/overwatch-auth.epoch", 0, 0, NULL},
 	{"cache", "segment_owner", CFG_STR, OFF(cache_segment_owner), "", 0, 0, NULL},
+	{"retention", "audit_days", CFG_LONG, OFF(retention_audit_days), "365", 0, 36500, NULL},
+	{"retention", "deactivated_user_days", CFG_LONG, OFF(retention_deactivated_days), "0", 0, 36500, NULL},
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

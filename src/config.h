@@ -94,6 +94,9 @@ struct config {
 	long cache_revocation_poll; /* ms between polls of the revocation log: the cross-host bound */
 	char *cache_segment;        /* the host's revocation epoch file (src/epoch.c) */
 	char *cache_segment_owner;  /* the user that must own it; empty: the process's own */
+	/* [retention] */
+	long retention_audit_days;  /* overwatch-admin purge: audit events older than this go; 0 keeps them */
+	long retention_deactivated_days; /* ... and users deactivated this long ago; 0 keeps them */
 
 	char *path;                 /* the file read, or NULL when none was */
 };

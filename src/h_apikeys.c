@@ -33,21 +33,6 @@ perms_csv(struct ctx *c, perm_set perms)
 	return out;
 }
 
-static json_object *
-csv_to_array(const char *csv)
-{
-	json_object *arr = json_object_new_array();
-	const char *p = csv;
-	while (p != NULL && *p != '\0') {
-		size_t n = strcspn(p, ",");
-		json_object_array_add(arr, json_object_new_string_len(p, (int)n));
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return arr;
-}
-
 /* The permissions the body asks for (the field table checked it is an array of strings). */
 static enum status
 wanted_permissions(struct ctx *c, perm_set *want)
@@ -201,7 +186,7 @@ key_view(const void *keys, size_t i)
 	json_object_object_add(o, "id", json_object_new_string(l->k.id));
 	json_object_object_add(o, "name", json_object_new_string(l->k.name));
 	json_object_object_add(o, "prefix", json_object_new_string(l->k.prefix));
-	json_object_object_add(o, "permissions", csv_to_array(l->k.permissions));
+	json_object_object_add(o, "permissions", view_csv_array(l->k.permissions));
 	/* What the key can do now: none unless it is active (the same judgement as auth.c). */
 	json_object_object_add(o, "effective_permissions", view_permissions(effective));
 	json_object_object_add(o, "status", json_object_new_string(auth_apikey_status(ks)));

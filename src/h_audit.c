@@ -16,25 +16,10 @@ ascii(const char *s)
 	return true;
 }
 
-/* doc/api.md section 6, Audit: an event of the trail. */
-static const struct view_col event_cols[] = {
-	{"id", AUDIT_COL_ID, -1},
-	{"occurred_at", AUDIT_COL_OCCURRED_AT, -1},
-	{"action", AUDIT_COL_ACTION, -1},
-	{"outcome", AUDIT_COL_OUTCOME, -1},
-	{"actor", AUDIT_COL_ACTOR_ID, AUDIT_COL_ACTOR_TYPE},
-	{"ip", AUDIT_COL_IP, -1},
-	{"user_agent", AUDIT_COL_USER_AGENT, -1},
-	{"target", AUDIT_COL_TARGET_ID, AUDIT_COL_TARGET_TYPE},
-	/* Why: a refusal's reason (an SSO sign-in's, say), which the log alone held before. */
-	{"detail", AUDIT_COL_DETAIL, -1},
-	{NULL, 0, 0},
-};
-
 static json_object *
 event_view(const void *events, size_t i)
 {
-	return view_row(events, i, event_cols);
+	return view_audit_event(events, i);
 }
 
 /* A page of the trail, filtered by ?action=, ?actor_id= and ?since= (doc/api.md section 6, Audit). */

@@ -320,6 +320,9 @@ refresh_settle(struct ctx *c, const struct token_claims *rc, time_t now, struct 
 		if ((r = store_session_for_refresh(c->db, c->a, rc->sid, c->cfg->jwt_refresh_grace,
 		    s)) != DB_OK)
 			return reply_db_status(r);
+		/* A well-signed refresh token of a session that ended: its organization sees the try. */
+		if (s->found && (!s->live || !s->user_active || strcmp(s->user_id, rc->sub) != 0))
+			audit_attack(c, s->org_id, "auth.refresh_failed", "session", rc->sid);
 		if (!s->found || !s->live || strcmp(s->user_id, rc->sub) != 0)
 			return revoked(c, "Token has been revoked");
 		if (s->idle)

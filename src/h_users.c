@@ -1,4 +1,4 @@
-/* h_users.c -- the users of the caller's organization: list, create, update, unlock. */
+/* h_users.c -- the users of the caller's organization: list, create, update, unlock, delete. */
 #include "handlers.h"
 
 #include <string.h>
@@ -163,6 +163,35 @@ h_users_create(struct ctx *c)
 	return st;
 }
 
+/*
+ * TX_WRITE. The user named by the path, for a change by the caller: lock
+ * the admins first, then read the target, so that the last-admin rule
+ * holds under races (*admins: the organization's active admins). Nor does
+ * anyone change a user who holds more than they do: a key with
+ * users:manage and an engineer's permissions must not rename, deactivate,
+ * demote or delete the admins above it.
+ */
+static enum status
+target_locked(struct ctx *c, const char *id, struct user_row *before, long *admins)
+{
+	const char *org = c->principal.org_id;
+	bool found = false;
+	enum db_result r;
+
+	if ((r = store_user_lock_admins(c->db, c->a, org, admins)) == DB_OK)
+		r = store_user_in_org(c->db, c->a, id, org, before, &found);
+	enum status st = h_found(c, r, found, "User not found");
+	if (st != ST_OK)
+		return st;
+	int target_role = role_parse(before->role);
+	if (target_role < 0 || !role_within((enum role)target_role, c->principal.perms)) {
+		audit_refusal(c, org, "permission.denied", "denied", "user", id);
+		return h_fail(c, ST_INSUFFICIENT_PERMISSIONS,
+		    "Cannot change a user whose role has permissions the caller does not hold");
+	}
+	return ST_OK;
+}
+
 enum status
 h_users_update(struct ctx *c)
 {
@@ -173,7 +202,6 @@ h_users_update(struct ctx *c)
 	int active = active_in->present ? active_in->b : -1;
 	char id[UUID_STR_LEN];
 	struct user_row before;
-	bool found = false;
 	long admins = 0;
 	enum db_result r;
 	enum status st;
@@ -183,26 +211,8 @@ h_users_update(struct ctx *c)
 	/* A role change needs a recent proof; a name or state change does not. */
 	if (role != NULL && ((st = h_step_up(c)) != ST_OK || (st = role_grantable(c, role)) != ST_OK))
 		return st;
-	/*
-	 * TX_WRITE. Lock the admins first, then read the target: the last-admin
-	 * rule holds under races.
-	 */
-	if ((r = store_user_lock_admins(c->db, c->a, org, &admins)) == DB_OK)
-		r = store_user_in_org(c->db, c->a, id, org, &before, &found);
-	st = h_found(c, r, found, "User not found");
-	if (st != ST_OK)
+	if ((st = target_locked(c, id, &before, &admins)) != ST_OK)
 		return st;
-	/*
-	 * Nor does anyone change a user who holds more than they do: a key with
-	 * users:manage and an engineer's permissions must not rename,
-	 * deactivate or demote the admins above it.
-	 */
-	int target_role = role_parse(before.role);
-	if (target_role < 0 || !role_within((enum role)target_role, c->principal.perms)) {
-		audit_refusal(c, org, "permission.denied", "denied", "user", id);
-		return h_fail(c, ST_INSUFFICIENT_PERMISSIONS,
-		    "Cannot change a user whose role has permissions the caller does not hold");
-	}
 	bool was_admin = before.active && strcmp(before.role, "admin") == 0;
 	bool stays_admin = (active < 0 ? before.active : active == 1) &&
 	    strcmp(role != NULL ? role : before.role, "admin") == 0;
@@ -216,6 +226,34 @@ h_users_update(struct ctx *c)
 	if ((r = audit_record(c, org, "user.updated", "success", "user", id)) != DB_OK)
 		return reply_db_status(r);
 	return reply_user(c, id, ST_OK, ST_NOT_FOUND);
+}
+
+/*
+ * TX_WRITE (doc/api.md section 6, "DELETE /users/{id}"): the user's
+ * sessions and API keys end with it; the audit log keeps every event with
+ * the user's id, and this one with the actor's.
+ */
+enum status
+h_users_delete(struct ctx *c)
+{
+	const char *org = c->principal.org_id;
+	char id[UUID_STR_LEN];
+	struct user_row before;
+	long admins = 0;
+	bool found = false;
+	enum db_result r;
+	enum status st;
+
+	if (!params_uuid(c, 0, id))
+		return ST_NOT_FOUND;
+	if ((st = target_locked(c, id, &before, &admins)) != ST_OK)
+		return st;
+	if (before.active && strcmp(before.role, "admin") == 0 && admins <= 1)
+		return h_fail(c, ST_CONFLICT, "Cannot delete the organization's last active admin");
+	if ((r = store_user_delete(c->db, id, org, &found)) != DB_OK ||
+	    (r = audit_record(c, org, "user.deleted", "success", "user", id)) != DB_OK)
+		return reply_db_status(r);
+	return found ? ST_NO_CONTENT : h_fail(c, ST_NOT_FOUND, "User not found");
 }
 
 enum status

@@ -148,6 +148,9 @@ enum status h_users_list(struct ctx *c);
 enum status h_users_create(struct ctx *c);
 enum status h_users_update(struct ctx *c);
 enum status h_users_unlock(struct ctx *c);
+enum status h_users_delete(struct ctx *c);
+/* src/h_export.c */
+enum status h_auth_me_export(struct ctx *c);
 
 enum status h_incidents_list(struct ctx *c);
 enum status h_incidents_create(struct ctx *c);

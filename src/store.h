@@ -259,6 +259,7 @@ enum db_result store_user_lock_admins(struct db *db, struct arena *a, const char
 enum db_result store_user_update(struct db *db, const char *id, const char *org_id,
     const char *name, const char *role, int active);
 /* Clear the lockout of user id in org; *found false when there is none. */
+enum db_result store_user_delete(struct db *db, const char *id, const char *org_id, bool *found);
 enum db_result store_user_unlock(struct db *db, struct arena *a, const char *id,
     const char *org_id, bool *found);
 
@@ -305,6 +306,49 @@ struct purge_counts {
 };
 /* Delete expired deny-list entries, sessions, throttle windows and SSO states. */
 enum db_result store_purge(struct db *db, struct purge_counts *out);
+/*
+ * [retention] (sql/014_retention.sql): audit events older than audit_days,
+ * and users deactivated at least deactivated_days ago with their keys
+ * revoked (each one audited as user.purged); 0 keeps either. a holds one
+ * batch of ids at a time.
+ */
+struct retention_counts {
+	unsigned long long audit_events, users;
+};
+enum db_result store_purge_retention(struct db *db, struct arena *a, long audit_days,
+    long deactivated_days, struct retention_counts *out);
+
+/* GET /auth/me/export: the caller's sessions, API keys and audit events (rows by column enum). */
+enum export_session_col {
+	EXPORT_SESSION_ID, EXPORT_SESSION_CREATED_AT, EXPORT_SESSION_EXPIRES_AT,
+	EXPORT_SESSION_REVOKED_AT, EXPORT_SESSION_IP, EXPORT_SESSION_USER_AGENT
+};
+enum export_apikey_col {
+	EXPORT_APIKEY_ID, EXPORT_APIKEY_NAME, EXPORT_APIKEY_PREFIX, EXPORT_APIKEY_PERMISSIONS,
+	EXPORT_APIKEY_CREATED_AT, EXPORT_APIKEY_EXPIRES_AT, EXPORT_APIKEY_REVOKED_AT,
+	EXPORT_APIKEY_LAST_USED_AT
+};
+struct user_export {
+	struct db_rows sessions, apikeys, events;
+};
+enum db_result store_user_export(struct db *db, struct arena *a, const char *user_id,
+    const char *org_id, struct user_export *out);
+
+/*
+ * One more attack event of org in the minute starting at window (epoch
+ * seconds): *hits, that minute's count so far, and *prev, the minute
+ * before's (0: none).
+ */
+enum db_result store_audit_budget(struct db *db, struct arena *a, const char *org_id,
+    long long window, long *hits, long *prev);
+
+/*
+ * Audit events of no organization since an epoch second, newest first (7
+ * columns: time, action, outcome, ip, user_agent, target_type, target_id),
+ * or by_ip: per client IP (ip, count, first, last), most first; limit rows.
+ */
+enum db_result store_audit_unattributed(struct db *db, struct arena *a, long long since, bool by_ip,
+    long limit, struct db_rows *rows);
 
 /* Audit log of org, newest first, optional filters (NULL: none), since epoch seconds. */
 enum audit_col {

@@ -69,3 +69,30 @@ store_audit_list(struct db *db, struct arena *a, const char *org_id, const char 
 		q = STMT_AUDIT_LIST_BY_ACTOR;
 	return db_exec(db, store_stmt(q), p, n, rows, a);
 }
+
+enum db_result
+store_audit_budget(struct db *db, struct arena *a, const char *org_id, long long window,
+    long *hits, long *prev)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = STORE_RUN(db, STMT_AUDIT_BUDGET_HIT, NULL, NULL, DBP_STR(org_id),
+	    DBP_INT(window));
+
+	*hits = *prev = 0;
+	if (r == DB_OK)
+		r = STORE_ONE(db, a, STMT_AUDIT_BUDGET_READ, &rows, &found, DBP_STR(org_id), DBP_INT(window));
+	if (r == DB_OK && found) {
+		*hits = (long)db_cell_int(&rows, 0, 0);
+		*prev = (long)db_cell_int(&rows, 0, 1);
+	}
+	return r;
+}
+
+enum db_result
+store_audit_unattributed(struct db *db, struct arena *a, long long since, bool by_ip, long limit,
+    struct db_rows *rows)
+{
+	return STORE_RUN(db, by_ip ? STMT_AUDIT_UNATTRIBUTED_BY_IP : STMT_AUDIT_UNATTRIBUTED, rows, a,
+	    DBP_INT(since), DBP_INT(limit));
+}

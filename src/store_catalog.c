@@ -123,9 +123,11 @@ static struct db_query catalog[STMT_MAX] = {
 	    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?"),
 	[STMT_USER_ADMINS_FOR_UPDATE] = DB_QUERY(
 	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE"),
+	/* deactivated_at after active is assigned (left to right): when the account was deactivated, for purge. */
 	[STMT_USER_UPDATE] = DB_QUERY(
 	    "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), "
-	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6) "
+	    "active = COALESCE(?, active), updated_at = UTC_TIMESTAMP(6), "
+	    "deactivated_at = IF(active = 0, COALESCE(deactivated_at, UTC_TIMESTAMP(6)), NULL) "
 	    "WHERE id = ? AND organization_id = ?"),
 	[STMT_USER_UNLOCK] = DB_QUERY(
 	    "UPDATE users SET " LOCKOUT_CLEAR ", "
@@ -212,6 +214,31 @@ static struct db_query catalog[STMT_MAX] = {
 	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND user_id = ? AND revoked_at IS NULL"),
 	/* Compare-and-set on the current jti: of two refreshes racing, one rotates. */
+	/* The user's sessions, MFA rows and SSO links go with it (ON DELETE CASCADE); audit_log keeps its id. */
+	[STMT_USER_DELETE] = DB_QUERY("DELETE FROM users WHERE id = ? AND organization_id = ?"),
+	/* Every key whose chain starts at the user (APIKEY_ROOT): a deleted user's keys end with it. */
+	[STMT_APIKEY_REVOKE_ROOT_USER] = DB_QUERY(
+	    "UPDATE api_keys k SET k.revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE k.organization_id = ? AND k.revoked_at IS NULL AND " APIKEY_ROOT " = ?"),
+	/*
+	 * GET /auth/me/export (doc/api.md section 6, Auth): the caller's own
+	 * rows, newest first, 1000 of each (enum export_*_col, enum audit_col).
+	 */
+	[STMT_EXPORT_SESSIONS] = DB_QUERY(
+	    "SELECT id, " SQL_ISO8601("created_at") ", " SQL_ISO8601("expires_at") ", "
+	    SQL_ISO8601("revoked_at") ", ip, user_agent FROM sessions "
+	    "WHERE user_id = ? AND organization_id = ? ORDER BY created_at DESC, id DESC LIMIT 1000"),
+	[STMT_EXPORT_APIKEYS] = DB_QUERY(
+	    "SELECT k.id, k.name, k.prefix, k.permissions, " SQL_ISO8601("k.created_at") ", "
+	    SQL_ISO8601("k.expires_at") ", " SQL_ISO8601("k.revoked_at") ", "
+	    SQL_ISO8601("k.last_used_at") " FROM api_keys k "
+	    "WHERE k.organization_id = ? AND " APIKEY_ROOT " = ? "
+	    "ORDER BY k.created_at DESC, k.id DESC LIMIT 1000"),
+	/* Events the user did or that were about the user: two index ranges, merged. */
+	[STMT_EXPORT_AUDIT] = DB_QUERY(
+	    AUDIT_COLUMNS "AND id IN (SELECT id FROM audit_log WHERE organization_id = ? AND actor_id = ? "
+	    "UNION SELECT id FROM audit_log WHERE organization_id = ? AND target_type = 'user' "
+	    "AND target_id = ?) ORDER BY occurred_at DESC, id DESC LIMIT 1000"),
 	[STMT_SESSION_ROTATE] = DB_QUERY(
 	    "UPDATE sessions SET previous_refresh_jti = refresh_jti, refresh_jti = ?, "
 	    "rotated_at = FROM_UNIXTIME(?) WHERE id = ? AND refresh_jti = ? AND revoked_at IS NULL"),
@@ -227,6 +254,27 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
 	    "user_agent, target_type, target_id, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	/* Attack events of an organization in the minute starting at the given epoch second. */
+	[STMT_AUDIT_BUDGET_HIT] = DB_QUERY(
+	    "INSERT INTO audit_budget (organization_id, window_start, hits) "
+	    "VALUES (?, FROM_UNIXTIME(?), 1) ON DUPLICATE KEY UPDATE hits = hits + 1"),
+	/* This minute's count, and the minute before's (NULL: none). */
+	[STMT_AUDIT_BUDGET_READ] = DB_QUERY(
+	    "SELECT b.hits, (SELECT p.hits FROM audit_budget p WHERE p.organization_id = b.organization_id "
+	    "AND p.window_start = b.window_start - INTERVAL 1 MINUTE) FROM audit_budget b "
+	    "WHERE b.organization_id = ? AND b.window_start = FROM_UNIXTIME(?)"),
+	/*
+	 * overwatch-admin audit: failures of no organization (a login with an
+	 * unknown address), since an epoch second, newest first; or per client IP.
+	 */
+	[STMT_AUDIT_UNATTRIBUTED] = DB_QUERY(
+	    "SELECT " SQL_ISO8601("occurred_at") ", action, outcome, ip, user_agent, target_type, "
+	    "target_id FROM audit_log WHERE organization_id IS NULL AND occurred_at >= FROM_UNIXTIME(?) "
+	    "ORDER BY occurred_at DESC, id DESC LIMIT ?"),
+	[STMT_AUDIT_UNATTRIBUTED_BY_IP] = DB_QUERY(
+	    "SELECT ip, COUNT(*), " SQL_ISO8601("MIN(occurred_at)") ", " SQL_ISO8601("MAX(occurred_at)")
+	    " FROM audit_log WHERE organization_id IS NULL AND occurred_at >= FROM_UNIXTIME(?) "
+	    "GROUP BY ip ORDER BY COUNT(*) DESC, ip LIMIT ?"),
 	/* One statement per filter combination, so each uses its own index. */
 	[STMT_AUDIT_LIST] = DB_QUERY(AUDIT_COLUMNS AUDIT_ORDER),
 	[STMT_AUDIT_LIST_BY_ACTION] = DB_QUERY(AUDIT_COLUMNS "AND action = ?" AUDIT_ORDER),
@@ -363,6 +411,16 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO procedure_executions (id, organization_id, procedure_id, incident_id, "
 	    "requested_by_type, requested_by_id) VALUES (?, ?, ?, ?, ?, ?)"),
 
+	/* [retention]: each takes the days kept, then the batch size (sql/014_retention.sql). */
+	[STMT_PURGE_AUDIT] = DB_QUERY(
+	    "DELETE FROM audit_log WHERE occurred_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?"),
+	/* Ids only: each account then goes as DELETE /users/{id} takes it (store_user_delete). */
+	[STMT_PURGE_DEACTIVATED_USERS] = DB_QUERY(
+	    "SELECT id, organization_id FROM users WHERE active = 0 "
+	    "AND deactivated_at < UTC_TIMESTAMP() - INTERVAL ? DAY LIMIT ?"),
+	/* A minute's budget matters until the next minute has read it. */
+	[STMT_PURGE_AUDIT_BUDGET] = DB_QUERY(
+	    "DELETE FROM audit_budget WHERE window_start < UTC_TIMESTAMP() - INTERVAL 1 HOUR LIMIT ?"),
 	/* A revoked token is refused by its own exp once that has passed. */
 	[STMT_PURGE_TOKENS] = DB_QUERY(
 	    "DELETE FROM revoked_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),
@@ -598,6 +656,7 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	/* Deactivation, a role (a key's permissions follow its root user's), the name /auth/me shows. */
 	[STMT_USER_UPDATE] = STMT_REVOKES,
 	[STMT_USER_SET_PASSWORD] = STMT_REVOKES, [STMT_ACCOUNT_PASSWORD_SET] = STMT_REVOKES,
+	[STMT_USER_DELETE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_ROOT_USER] = STMT_REVOKES,
 	[STMT_APIKEY_REVOKE] = STMT_REVOKES, [STMT_APIKEY_REVOKE_DESCENDANTS] = STMT_REVOKES,
 	/*
 	 * A rotation sets when the old key ends (its expiry bound, which a

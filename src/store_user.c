@@ -206,3 +206,18 @@ store_unknown_login_failed(struct db *db, struct arena *a, const unsigned char d
 		return r;
 	return store_unknown_login_locked(db, a, digest, locked_seconds);
 }
+
+/*
+ * The user and what hangs on it (sessions by cascade), and first every key
+ * the user is the root of: both revoke, so every worker's cache lets go.
+ */
+enum db_result
+store_user_delete(struct db *db, const char *id, const char *org_id, bool *found)
+{
+	enum db_result r = STORE_RUN(db, STMT_APIKEY_REVOKE_ROOT_USER, NULL, NULL, DBP_STR(org_id),
+	    DBP_STR(id));
+
+	if (r != DB_OK)
+		return r;
+	return STORE_CHANGE(db, STMT_USER_DELETE, found, DBP_STR(id), DBP_STR(org_id));
+}

@@ -1,6 +1,8 @@
 /* view.c -- the JSON objects of doc/api.md section 6, so every endpoint shows a user the same way. */
 #include "view.h"
 
+#include <string.h>
+
 json_object *
 view_opt_string(const char *s)
 {
@@ -97,4 +99,40 @@ view_add_strings(json_object *o, const void *base, const struct view_str *fields
 		const char *const *member = (const char *const *)((const char *)base + fields[i].offset);
 		json_object_object_add(o, fields[i].name, view_opt_string(*member));
 	}
+}
+
+json_object *
+view_csv_array(const char *csv)
+{
+	json_object *arr = json_object_new_array();
+	const char *p = csv;
+	while (p != NULL && *p != '\0') {
+		size_t n = strcspn(p, ",");
+		json_object_array_add(arr, json_object_new_string_len(p, (int)n));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return arr;
+}
+
+/* doc/api.md section 6, Audit: an event of the trail. */
+static const struct view_col event_cols[] = {
+	{"id", AUDIT_COL_ID, -1},
+	{"occurred_at", AUDIT_COL_OCCURRED_AT, -1},
+	{"action", AUDIT_COL_ACTION, -1},
+	{"outcome", AUDIT_COL_OUTCOME, -1},
+	{"actor", AUDIT_COL_ACTOR_ID, AUDIT_COL_ACTOR_TYPE},
+	{"ip", AUDIT_COL_IP, -1},
+	{"user_agent", AUDIT_COL_USER_AGENT, -1},
+	{"target", AUDIT_COL_TARGET_ID, AUDIT_COL_TARGET_TYPE},
+	/* Why: a refusal's reason (an SSO sign-in's, say), which the log alone held before. */
+	{"detail", AUDIT_COL_DETAIL, -1},
+	{NULL, 0, 0},
+};
+
+json_object *
+view_audit_event(const struct db_rows *rows, size_t i)
+{
+	return view_row(rows, i, event_cols);
 }

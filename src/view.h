@@ -16,6 +16,10 @@ json_object *view_user_brief(const char *id, const char *email, const char *name
 json_object *view_user(const struct user_row *u);
 /* ["incidents:read", ...] in the contract's order. */
 json_object *view_permissions(perm_set perms);
+/* A comma-separated list (a key's stored permissions) as a JSON array of strings. */
+json_object *view_csv_array(const char *csv);
+/* Row i of an audit-log statement (enum audit_col) as GET /audit-log shows it. */
+json_object *view_audit_event(const struct db_rows *rows, size_t i);
 /* {type, id} of an actor or a target, each a string or JSON null. */
 json_object *view_type_id(const char *type, const char *id);
 /*

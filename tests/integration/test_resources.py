@@ -36,6 +36,7 @@ ROUTE_PERMS = {
     ("POST", "/api/v1/users"): "users:manage",
     ("PATCH", "/api/v1/users/{id}"): "users:manage",
     ("POST", "/api/v1/users/{id}/unlock"): "users:manage",
+    ("DELETE", "/api/v1/users/{id}"): "users:manage",
     ("GET", "/api/v1/incidents"): "incidents:read",
     ("POST", "/api/v1/incidents"): "incidents:create",
     ("GET", "/api/v1/incidents/{id}"): "incidents:read",
@@ -55,13 +56,14 @@ ROUTE_PERMS = {
 LISTS = ("/users", "/incidents", "/procedures", "/api-keys", "/audit-log")
 # What the matrix's request needs besides the route's permission: the role
 # its body grants (a viewer).
-# Creating a viewer, or changing one (the matrix's target), also takes the
-# viewer's permissions: nobody grants, or changes a user holding, more than
-# they hold themselves.
+# Creating a viewer, or changing or deleting one (the matrix's target), also
+# takes the viewer's permissions: nobody grants, or changes a user holding,
+# more than they hold themselves.
 GRANT_NEEDS = {("POST", "/api/v1/users"): sorted(api.ROLE_PERMS["viewer"]),
                # A rotation makes a key and ends one.
                ("POST", "/api/v1/api-keys/{id}/rotate"): ["api_keys:delete"],
-               ("PATCH", "/api/v1/users/{id}"): sorted(api.ROLE_PERMS["viewer"])}
+               ("PATCH", "/api/v1/users/{id}"): sorted(api.ROLE_PERMS["viewer"]),
+               ("DELETE", "/api/v1/users/{id}"): sorted(api.ROLE_PERMS["viewer"])}
 
 
 def only_on(fe, name):
@@ -118,6 +120,8 @@ def test_permission_matrix(fe):
         ("PATCH", "/api/v1/users/{id}"): (
             lambda: "/users/" + target.id, lambda: {"name": api.unique("renamed")}, 200),
         ("POST", "/api/v1/users/{id}/unlock"): (lambda: "/users/%s/unlock" % target.id, None, 204),
+        ("DELETE", "/api/v1/users/{id}"): (
+            lambda: "/users/" + org.add_user("viewer", login_now=False).id, None, 204),
         ("GET", "/api/v1/incidents"): (lambda: "/incidents", None, 200),
         ("POST", "/api/v1/incidents"): (
             lambda: "/incidents", lambda: {"title": api.unique("m"), "severity": "low"}, 201),
@@ -961,10 +965,12 @@ def test_state_changes_by_a_key_name_the_key(fe):
     child = ok(kc.post("/api-keys", {"name": "child", "permissions": ["incidents:read"]}), 201,
                "key POST /api-keys")
     ok(kc.delete("/api-keys/" + child["id"]), 204, "key DELETE /api-keys")
+    ok(kc.delete("/users/" + u["id"]), 204, "key DELETE /users")
     want = {
         "user.created": {"type": "user", "id": u["id"]},
         "user.updated": {"type": "user", "id": u["id"]},
         "user.unlocked": {"type": "user", "id": u["id"]},
+        "user.deleted": {"type": "user", "id": u["id"]},
         "incident.created": {"type": "incident", "id": inc["id"]},
         "incident.updated": {"type": "incident", "id": inc["id"]},
         "procedure.created": {"type": "procedure", "id": proc["id"]},

@@ -159,6 +159,8 @@ static const struct {
 	{"cache_size", offsetof(struct config, cache_size), 4096},
 	{"cache_max_age", offsetof(struct config, cache_max_age), 60},
 	{"cache_revocation_poll", offsetof(struct config, cache_revocation_poll), 1000},
+	{"retention_audit_days", offsetof(struct config, retention_audit_days), 365},
+	{"retention_deactivated_days", offsetof(struct config, retention_deactivated_days), 0},
 };
 
 static const struct {
@@ -348,6 +350,9 @@ static const struct {
 	{"[jwt]\nrefresh_grace = 0\n", offsetof(struct config, jwt_refresh_grace), 0},
 	{"[password]\nargon2_parallelism = 64\n", offsetof(struct config, argon2_parallelism), 64},
 	{"[service]\nworkers = 007\n", offsetof(struct config, workers), 7},
+	{"[retention]\naudit_days = 0\n", offsetof(struct config, retention_audit_days), 0},
+	{"[retention]\ndeactivated_user_days = 36500\n",
+	    offsetof(struct config, retention_deactivated_days), 36500},
 };
 
 START_TEST(test_bounds_ok)
@@ -386,6 +391,9 @@ static const struct {
 	{"port too big", "[database]\nport = 65536\n", ":2:", "port"},
 	{"max_body below min", "[service]\nmax_body = 1023\n", ":2:", "max_body"},
 	{"max_body above max", "[service]\nmax_body = 16777217\n", ":2:", "max_body"},
+	{"audit_days above max", "[retention]\naudit_days = 36501\n", ":2:", "audit_days"},
+	{"deactivated_user_days negative", "[retention]\ndeactivated_user_days = -1\n", ":2:",
+	    "deactivated_user_days"},
 	{"access_ttl below min", "[jwt]\naccess_ttl = 9\n", ":2:", "access_ttl"},
 	{"int overflow", "[jwt]\naccess_ttl = 99999999999999999999999\n", ":2:", "access_ttl"},
 	{"int inline comment", "[service]\nworkers = 4 # four\n", ":2:", "workers"},
