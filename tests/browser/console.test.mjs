@@ -1497,6 +1497,8 @@ test('two-factor: a recovery code signs in once', async () => {
   await signInToSecondFactor('mfa');
   await page.locator('#mfa-step-switch').click();
   await verifyThroughStep(recoveryCodes[0], 401);
+  // The answer is in before the page has shown it: wait for the page, not the network.
+  await page.locator('#mfa-step-error').waitFor({ state: 'visible' });
   assert.match(await page.locator('#mfa-step-error').innerText(), /recovery code is wrong or was already used/);
   // Another one, as a user may type it: lower case, no dashes.
   await verifyThroughStep(recoveryCodes[1].replace(/-/g, '').toLowerCase(), 200);
