@@ -213,13 +213,24 @@ database =
 
     def _admin(self, method, path, body=None):
         r = self.admin.request(method, self.base + path, body=body)
+        if r.status == 401:
+            # The g_admin scope asks for the password again after 10 minutes
+            # (gs_password_max_age of the init SQL): sign in again, once.
+            self._admin_login()
+            r = self.admin.request(method, self.base + path, body=body)
         if r.status not in (200, 201):
             raise harness.SetupError("glewlwyd %s %s: %d %r" % (method, path, r.status, r.body[:300]))
         return r
 
-    def configure(self):
+    def _admin_login(self):
         self.admin = BrowserSession()
-        self._admin("POST", "/api/auth/", {"username": "admin", "password": "password"})
+        r = self.admin.request("POST", self.base + "/api/auth/",
+                               {"username": "admin", "password": "password"})
+        if r.status != 200:
+            raise harness.SetupError("glewlwyd admin login: %d %r" % (r.status, r.body[:300]))
+
+    def configure(self):
+        self._admin_login()
         self._admin("POST", "/api/mod/plugin/", {
             "module": "oidc", "name": "oidc", "display_name": "OpenID Connect",
             "parameters": {
@@ -267,6 +278,49 @@ database =
         self._admin("POST", "/api/user/", {
             "username": username, "name": name or username.title(), "email": email,
             "password": password, "scope": ["openid", "email", "profile"], "enabled": True})
+
+    def release_claim(self, claim, prop, multiple):
+        """Every ID token carries the user property `prop` as `claim` (a JSON array
+        when `multiple`, else a string; absent while the user has no value): the
+        property is declared in the database user backend's data format
+        (USER_DATABASE.md, "Specific data format"), then named among the OIDC
+        plugin's additional claims, "mandatory" (OIDC.md, "Additional claims in
+        the ID Token or the /userinfo endpoint"). Each module is reset to take it."""
+        mod = self._admin("GET", "/api/mod/user/database").json
+        mod["parameters"]["data-format"][prop] = {"multiple": multiple, "read": True, "write": True,
+                                                  "profile-read": False, "profile-write": False}
+        self._admin("PUT", "/api/mod/user/database", mod)
+        self._admin("PUT", "/api/mod/user/database/reset")
+        plugin = self._admin("GET", "/api/mod/plugin/oidc").json
+        plugin["parameters"]["claims"].append({
+            "name": claim, "user-property": prop, "type": "string", "boolean-value-true": "",
+            "boolean-value-false": "", "mandatory": True, "on-demand": False, "scope": []})
+        self._admin("PUT", "/api/mod/plugin/oidc", plugin)
+        self._admin("PUT", "/api/mod/plugin/oidc/reset")
+
+    def set_user_property(self, username, prop, value):
+        """The user's property as glewlwyd's admin sets it; None removes it."""
+        path = "/api/user/" + urllib.parse.quote(username)
+        u = self._admin("GET", path).json
+        u.pop("source", None)
+        if value is None:
+            u.pop(prop, None)
+        else:
+            u[prop] = value
+        self._admin("PUT", path, u)
+        got = self._admin("GET", path).json.get(prop)
+        if got != value:
+            raise harness.SetupError("glewlwyd kept %s=%r for %s, not %r" % (prop, got, username, value))
+
+    def allow_redirect(self, uri):
+        """Register one more redirect URI for the client (a connection saved later)."""
+        path = "/api/client/" + urllib.parse.quote(self.CLIENT_ID)
+        client = self._admin("GET", path).json
+        client.pop("source", None)
+        if uri not in client.get("redirect_uri", []):
+            client["redirect_uri"] = client.get("redirect_uri", []) + [uri]
+            self._admin("PUT", path, client)
+            self.redirect_uris.append(uri)
 
     def login_steps(self, browser, authz_url, username, password):
         """What glewlwyd's login page would do, given the authorization URL the
