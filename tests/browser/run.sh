@@ -10,7 +10,9 @@
 # against published and libqrencode's vectors, no browser) and
 # console.test.mjs, which starts its own stack
 # (stack.py: private MariaDB, overwatch-fcgi, lighttpd on a free port) and
-# stops it. Screenshots go to $OVERWATCH_BROWSER_ARTIFACTS (default: a new
+# stops it, then sso.test.mjs ("Sign in with SSO" through an OpenID provider
+# of its own, on a stack of its own). Screenshots go to
+# $OVERWATCH_BROWSER_ARTIFACTS (default: a new
 # /tmp/overwatch-browser.XXXXXX, kept and printed). Bounded by
 # $OVERWATCH_BROWSER_TIMEOUT seconds (default 600). Ends with the line
 # `N passed, M failed`; exits non-zero on any failure.
@@ -61,7 +63,7 @@ timeout --kill-after=30 "${OVERWATCH_BROWSER_TIMEOUT:-600}" \
 	node --test --test-concurrency=1 \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$log" \
-	"$@" qr.test.mjs console.test.mjs
+	"$@" qr.test.mjs console.test.mjs sso.test.mjs
 rc=$?
 
 pass=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$log" | tail -n1)

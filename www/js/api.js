@@ -85,18 +85,37 @@ export function send(method, path, body) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  return fetch(API + path, init).then(function (res) {
-    return res.text().then(function (text) {
-      var data = null;
-      if (text) {
-        try { data = JSON.parse(text, dropTokens); } catch (e) { data = null; }
-      }
-      if (!res.ok) throw new ApiError(res.status, data, retryAfterSeconds(res), false);
-      return data;
-    });
-  }, function () {
-    throw new ApiError(0, null, null, true);
+  return fetch(API + path, init).then(answerOf, networkError);
+}
+
+// The parsed body of an answer (null for none); rejects with ApiError when it is a refusal.
+function answerOf(res) {
+  return res.text().then(function (text) {
+    var data = null;
+    if (text) {
+      try { data = JSON.parse(text, dropTokens); } catch (e) { data = null; }
+    }
+    if (!res.ok) throw new ApiError(res.status, data, retryAfterSeconds(res), false);
+    return data;
   });
+}
+
+function networkError() { throw new ApiError(0, null, null, true); }
+
+// Whether a GET of url (a path of this site) answers with a redirect, which is
+// not followed: the SSO start URL is asked so before the browser goes there.
+// Resolves true, false for an answer that is no redirect; rejects with ApiError
+// for a refusal.
+export function redirects(url) {
+  return fetch(url, {
+    redirect: 'manual',
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: { 'Accept': 'application/json' }
+  }).then(function (res) {
+    if (res.type === 'opaqueredirect') return true;
+    return answerOf(res).then(function () { return false; });
+  }, networkError);
 }
 
 export function isAuthFailure(e) {

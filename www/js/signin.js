@@ -3,7 +3,8 @@
  * offers it. */
 
 import { $ } from './dom.js';
-import { ApiError, SessionEnded, send, session, scheduleRefresh, stopRefresh } from './api.js';
+import { ApiError, SessionEnded, describe, redirects, send, session, scheduleRefresh,
+  stopRefresh } from './api.js';
 import { announce, clearError, clearFieldErrors, focusFirstInvalid, formError, formProblems,
   setFieldError, showError } from './forms.js';
 import { enterApp } from './nav.js';
@@ -74,8 +75,21 @@ function onSignIn(ev) {
   });
 }
 
+// Words for a start URL that did not redirect: its 404 (no such organization,
+// or none with an enabled connection: one answer, doc/api.md section 6,
+// ssoStart) is the user's to correct; the rest is the service's.
+function ssoRefusal(e) {
+  if (e.status === 404) {
+    return 'No organization by that name signs in with single sign-on. ' +
+      'Check its short name with your administrator.';
+  }
+  return 'Single sign-on cannot start right now. ' + describe(e);
+}
+
 // Single sign-on: the browser goes to the service's start URL, which sends
 // it on to the organization's provider (doc/api.md section 6, ssoStart).
+// The URL is asked first without following its redirect: a refusal would
+// otherwise replace the console with the service's JSON error body.
 function onSso(ev) {
   ev.preventDefault();
   var form = $('sso-form');
@@ -86,7 +100,20 @@ function onSso(ev) {
     focusFirstInvalid(form);
     return;
   }
-  window.location.assign('/api/v1/auth/sso/' + encodeURIComponent(org) + '/start');
+  var start = '/api/v1/auth/sso/' + encodeURIComponent(org) + '/start';
+  var button = $('sso-submit');
+  button.disabled = true;
+  redirects(start).then(function (ok) {
+    if (ok) window.location.assign(start);
+    return ok ? null : new ApiError(500, null, null, false);
+  }, function (e) {
+    return e;
+  }).then(function (refused) {
+    button.disabled = false;
+    if (!refused) return;
+    setFieldError(form, 'organization', ssoRefusal(refused));
+    focusFirstInvalid(form);
+  });
 }
 
 // Whether the service takes registrations: switched off, POST /auth/register
