@@ -62,12 +62,16 @@ def sign_in(fe, org, sub, email, provider=None, **claims):
     return b.get(r.header("Location"), headers=JSON_ACCEPT)
 
 
-def signed_in_role(fe, org, sub, email, **claims):
-    r = sign_in(fe, org, sub, email, **claims)
-    body = api.ok(r, 200, "SSO sign-in with %r" % claims)
+def answered_role(fe, r, what):
+    """The login body of a sign-in's answer r and the role GET /auth/me then shows."""
+    body = api.ok(r, 200, what)
     me = api.ok(api.Client(fe, token=body["access_token"]).get("/auth/me"), 200, "GET /auth/me")
     expect(body["user"]["role"] == me["user"]["role"], "the sign-in's answer and /auth/me disagree", r)
     return body, me["user"]["role"]
+
+
+def signed_in_role(fe, org, sub, email, **claims):
+    return answered_role(fe, sign_in(fe, org, sub, email, **claims), "SSO sign-in with %r" % claims)
 
 
 def last_login_detail(org, user_id, client=None):
@@ -165,11 +169,17 @@ def test_role_follows_the_claim_at_every_sign_in(fe):
     _, role = signed_in_role(fe, org, sub, email)
     expect(role == "engineer", "no claim: the default role, not %s" % role)
     expect(last_login_detail(org, uid)["role_source"] == "role_claim_missing", "detail")
+    expect_stored(org, uid, "engineer", 3)
+
+
+def expect_stored(org, uid, role, changes):
+    """The user's role as GET /users lists it, after `changes` role changes (user.updated)."""
     user = [u for u in org.client.list("/users?limit=200") if u["id"] == uid]
-    expect(user and user[0]["role"] == "engineer", "stored %r" % user)
+    expect(user and user[0]["role"] == role, "stored %r" % user)
     updates = [e for e in org.client.list("/audit-log?action=user.updated&limit=200")
                if e["target"]["id"] == uid]
-    expect(len(updates) == 3, "%d user.updated events for 3 role changes" % len(updates))
+    expect(len(updates) == changes, "%d user.updated events for %d role changes"
+           % (len(updates), changes))
 
 
 def test_sso_never_demotes_the_last_admin(fe):

@@ -12,13 +12,14 @@ whose role_source says the claim arrived ("rule") or not ("role_claim_missing").
 test_sso_roles.py covers the same rules with ID tokens the fake provider shapes.
 """
 
-import json
 import uuid
 from pathlib import Path
 
 from lib import api, oidc_idp
 from lib.checks import expect
 from test_sso import sql
+from test_sso_roles import answered_role, connection, expect_stored
+from test_sso_roles import last_login_detail as login_detail
 
 # The mapping is the service's, not the web server's: one front-end.
 FRONTENDS = ("lighttpd-socket",)
@@ -40,13 +41,6 @@ def glewlwyd(fe):
         g.release_claim(ROLE_CLAIM, "ow-role", multiple=False)
         _glew[fe.name] = g
     return _glew[fe.name]
-
-
-def connection(g, **extra):
-    body = {"issuer": g.issuer, "client_id": g.CLIENT_ID, "client_secret": g.CLIENT_SECRET,
-            "auto_create": True, "default_role": "viewer"}
-    body.update(extra)
-    return body
 
 
 def save(g, client, what, **extra):
@@ -92,19 +86,10 @@ def sign_in(fe, org, who):
 def signed_in_role(fe, org, who, **claims):
     """Sign in with these claims: (login body, role) after checking /auth/me agrees."""
     who.claims(**claims)
-    body = api.ok(sign_in(fe, org, who), 200, "sign-in of %s with %r" % (who.username, claims))
+    body, role = answered_role(fe, sign_in(fe, org, who), "sign-in of %s with %r"
+                               % (who.username, claims))
     expect(body["user"]["email"] == who.email, "signed in as %r" % body["user"])
-    me = api.ok(api.Client(fe, token=body["access_token"]).get("/auth/me"), 200, "GET /auth/me")
-    expect(me["user"]["role"] == body["user"]["role"], "the sign-in's answer and /auth/me disagree")
-    return body, me["user"]["role"]
-
-
-def login_detail(org, user_id, client=None):
-    """The detail of the user's newest sso.login event, as the org's admin reads it."""
-    events = [e for e in (client or org.client).list("/audit-log?action=sso.login&limit=200")
-              if e["actor"]["id"] == user_id]
-    expect(events, "no sso.login event of %s" % user_id)
-    return json.loads(events[0]["detail"])
+    return body, role
 
 
 def test_groups_from_glewlwyd_move_the_role_up_and_down(fe):
@@ -139,11 +124,7 @@ def test_groups_from_glewlwyd_move_the_role_up_and_down(fe):
     _, role = signed_in_role(fe, org, p, groups=None)
     expect(role == "viewer" and login_detail(org, uid)["role_source"] == "role_claim_missing",
            "no claim: %s %r" % (role, login_detail(org, uid)))
-    stored = [u for u in org.client.list("/users?limit=200") if u["id"] == uid]
-    expect(stored and stored[0]["role"] == "viewer", "stored %r" % stored)
-    updates = [e for e in org.client.list("/audit-log?action=user.updated&limit=200")
-               if e["target"]["id"] == uid]
-    expect(len(updates) == 3, "%d user.updated events for 3 role changes" % len(updates))
+    expect_stored(org, uid, "viewer", 3)
 
 
 def test_default_role_when_no_rule_matches_glewlwyd_groups(fe):

@@ -134,6 +134,8 @@ class Glewlwyd:
         self.base = "http://127.0.0.1:%d" % self.port
         self.issuer = self.base + "/api/oidc"
         self.redirect_uris = list(redirect_uris)
+        # Under FakeProvider's names too, for helpers that take either provider.
+        self.client_id, self.client_secret = self.CLIENT_ID, self.CLIENT_SECRET
         self.proc = None
         self.log = self.dir / "glewlwyd.log"
         self.admin = None
