@@ -17,7 +17,8 @@
 
 /* The tag of the lines: a syslog rule can send them apart from the service's log. */
 #define AUDIT_SYSLOG_TAG "overwatch-audit"
-#define AUDIT_SYSLOG_LINE 4096
+/* The longest event: a User-Agent of 512 control characters, each escaped to 6 bytes. */
+#define AUDIT_SYSLOG_LINE 8192
 
 static int sock = -1;
 static int facility;
