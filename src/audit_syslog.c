@@ -2,7 +2,6 @@
 #include "audit_syslog.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <stdbool.h>
 #include <stdio.h>
