@@ -14,6 +14,7 @@
 #include <mysql.h>
 
 #include "admin.h"
+#include "audit_syslog.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
@@ -30,6 +31,7 @@
 #include "sso.h"
 #include "sso_provider.h"
 #include "store.h"
+#include "store_catalog.h"
 #include "util.h"
 
 #define SECRET_BYTES 64
@@ -328,6 +330,31 @@ cmd_reset_link(struct admin *ad, int argc, char **argv)
 	fprintf(stderr, "reset link for %s, valid for %ld seconds, usable once\n", email,
 	    ad->cfg->account_reset_ttl);
 	explicit_bzero(tok, sizeof(tok));
+	return 0;
+}
+
+/*
+ * grant-service USER [HOST]: the service's run-time user gets what it
+ * needs and no more: rows of every table, but only SELECT and INSERT on
+ * the audit trail (README.md, "Database users"). Run as [database]
+ * admin_user after every migrate; names go to the server as values.
+ */
+static int
+cmd_grant_service(struct admin *ad, int argc, char **argv)
+{
+	struct db_rows rows;
+	struct arena a;
+
+	if (argc != 2 && argc != 3)
+		return EXIT_USAGE;
+	const char *host = argc == 3 ? argv[2] : "localhost";
+	arena_init(&a, 64 * 1024);
+	enum db_result r = STORE_RUN(ad->db, STMT_ADMIN_GRANT_SERVICE, &rows, &a, DBP_STR(argv[1]),
+	    DBP_STR(host));
+	arena_free(&a);
+	if (r != DB_OK)
+		return admin_db_fail(r, "grant-service (migrated, and run as a user with GRANT OPTION?)");
+	printf("granted '%s'@'%s' its rows, and SELECT, INSERT only on audit_log\n", argv[1], host);
 	return 0;
 }
 
@@ -743,6 +770,10 @@ static const struct command {
 } commands[] = {
 	{"migrate", NEEDS_DATABASE, cmd_migrate,
 	    "  migrate [--dir DIR]             apply pending SQL migrations (default " PKGDATADIR "/sql)\n"},
+	{"grant-service", NEEDS_DATABASE, cmd_grant_service,
+	    "  grant-service USER [HOST]       the service's MariaDB user (HOST: localhost) may\n"
+	    "                                  read and write every table but only read and add\n"
+	    "                                  to audit_log; after every migrate, as admin_user\n"},
 	{"create-org", NEEDS_DATABASE, admin_create_org,
 	    "  create-org NAME [--slug SLUG]   create an organization, print its id\n"},
 	{"create-user", NEEDS_DATABASE, admin_create_user,
@@ -808,8 +839,14 @@ command_find(const char *name)
 static int
 run_with_database(const struct command *c, struct admin *ad, int argc, char **argv)
 {
+	char err[CONFIG_ERR_LEN];
 	int rc;
 
+	/* Events the command records (purge's user.purged) are copied as the service's are. */
+	if (audit_syslog_open(ad->cfg, err) != 0) {
+		fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
+		return EXIT_CONFIG;
+	}
 	mysql_library_init(0, NULL, NULL);
 	if ((ad->db = db_new(ad->cfg)) == NULL) {
 		mysql_library_end();
@@ -847,6 +884,9 @@ run_with_config(const struct command *c, const char *config_path, const char *na
 	if (c == NULL) {
 		fprintf(stderr, "overwatch-admin: unknown command '%s'\n", name);
 		rc = EXIT_USAGE;
+	} else if (c->needs == NEEDS_DATABASE && config_use_admin_user(&cfg, err) != 0) {
+		fprintf(stderr, "overwatch-admin: configuration: %s\n", err);
+		rc = EXIT_CONFIG;
 	} else if (c->needs == NEEDS_DATABASE) {
 		rc = run_with_database(c, &ad, argc, argv);
 	} else {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +29,11 @@ struct cfg_key {
 static const char *const environment_names[] = {"development", "production", NULL};
 static const char *const log_sink_names[] = {"stderr", "syslog", NULL};
 static const char *const log_level_names[] = {"error", "warning", "info", "debug", NULL};
+static const char *const db_tls_names[] = {"off", "required", "verify", NULL};
+static const char *const facility_names[] = {"authpriv", "auth", "daemon", "local0", "local1", "local2",
+    "local3", "local4", "local5", "local6", "local7", NULL};
+const int config_syslog_facilities[] = {LOG_AUTHPRIV, LOG_AUTH, LOG_DAEMON, LOG_LOCAL0, LOG_LOCAL1,
+    LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
 
 #define OFF(f) offsetof(struct config, f)
 #define DAY 86400L
@@ -53,6 +59,12 @@ static const struct cfg_key cfg_keys[] = {
 	{"database", "password_file", CFG_STR, OFF(db_password_file), "", 0, 0, NULL},
 	{"database", "connect_timeout", CFG_LONG, OFF(db_connect_timeout), "3", 1, 300, NULL},
 	{"database", "query_timeout", CFG_LONG, OFF(db_query_timeout), "5", 1, 3600, NULL},
+	{"database", "tls", CFG_ENUM, OFF(db_tls), "off", 0, 0, db_tls_names},
+	{"database", "ca_file", CFG_STR, OFF(db_ca_file), "", 0, 0, NULL},
+	{"database", "cert_file", CFG_STR, OFF(db_cert_file), "", 0, 0, NULL},
+	{"database", "key_file", CFG_STR, OFF(db_key_file), "", 0, 0, NULL},
+	{"database", "admin_user", CFG_STR, OFF(db_admin_user), "", 0, 0, NULL},
+	{"database", "admin_password_file", CFG_STR, OFF(db_admin_password_file), "", 0, 0, NULL},
 	{"jwt", "secret_file", CFG_STR, OFF(jwt_secret_file), SYSCONFDIR "/overwatch/jwt.secret", 0, 0, NULL},
 	{"jwt", "verify_secret_files", CFG_STR, OFF(jwt_verify_secret_files), "", 0, 0, NULL},
 	{"jwt", "issuer", CFG_STR, OFF(jwt_issuer), "overwatch", 0, 0, NULL},
@@ -101,6 +113,9 @@ static const struct cfg_key cfg_keys[] = {
 	{"cache", "revocation_poll", CFG_LONG, OFF(cache_revocation_poll), "1000", 50, 60000, NULL},
 	{"cache", "segment", CFG_STR, OFF(cache_segment), "/dev/shm/overwatch-auth.epoch", 0, 0, NULL},
 	{"cache", "segment_owner", CFG_STR, OFF(cache_segment_owner), "", 0, 0, NULL},
+	{"audit", "syslog", CFG_BOOL, OFF(audit_syslog), "false", 0, 0, NULL},
+	{"audit", "syslog_facility", CFG_ENUM, OFF(audit_syslog_facility), "authpriv", 0, 0, facility_names},
+	{"audit", "syslog_socket", CFG_STR, OFF(audit_syslog_socket), "/dev/log", 0, 0, NULL},
 	{"retention", "audit_days", CFG_LONG, OFF(retention_audit_days), "365", 0, 36500, NULL},
 	{"retention", "deactivated_user_days", CFG_LONG, OFF(retention_deactivated_days), "0", 0, 36500, NULL},
 };
@@ -329,6 +344,67 @@ cfg_notify_check(const struct config *cfg, char *err)
 	return 0;
 }
 
+/*
+ * The first line of a password file into a fresh *out (NULL until then):
+ * key names it in err. The stack copy is wiped.
+ */
+static int
+cfg_read_password(const char *path, const char *key, char **out, char *err)
+{
+	char buf[1024];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		snprintf(err, CONFIG_ERR_LEN, "[database] %s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	bool whole = strchr(buf, '\n') != NULL || feof(f);
+	fclose(f);
+	if (!whole) {
+		explicit_bzero(buf, sizeof(buf));
+		snprintf(err, CONFIG_ERR_LEN, "[database] %s: %s: first line longer than %zu bytes",
+		    key, path, sizeof(buf) - 2);
+		return -1;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*out = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (*out == NULL) {
+		snprintf(err, CONFIG_ERR_LEN, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * [database] tls: verify needs the CA that signs the server's certificate
+ * (no silent fall-back to no check); a client certificate comes with its
+ * key; files are named only where TLS is on, so that a CA written under
+ * tls = off is not mistaken for protection.
+ */
+static int
+cfg_db_tls_check(const struct config *cfg, char *err)
+{
+	const char *why = NULL;
+
+	if (cfg->db_tls == DB_TLS_VERIFY && cfg->db_ca_file[0] == '\0')
+		why = "ca_file: needed with tls = verify";
+	else if ((cfg->db_cert_file[0] == '\0') != (cfg->db_key_file[0] == '\0'))
+		why = "cert_file and key_file: set both or neither";
+	else if (cfg->db_tls == DB_TLS_OFF &&
+	    (cfg->db_ca_file[0] != '\0' || cfg->db_cert_file[0] != '\0'))
+		why = "ca_file, cert_file: set tls = required or verify to use them";
+	else if (cfg->db_admin_user[0] == '\0' && cfg->db_admin_password_file[0] != '\0')
+		why = "admin_password_file: needs admin_user";
+	if (why != NULL) {
+		snprintf(err, CONFIG_ERR_LEN, "[database] %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cfg_validate(struct config *cfg, char *err)
 {
@@ -360,32 +436,11 @@ cfg_validate(struct config *cfg, char *err)
 		snprintf(err, CONFIG_ERR_LEN, "[password] argon2_memory: must be at least 8 x argon2_parallelism");
 		return -1;
 	}
-	if (cfg->db_password_file[0] != '\0') {
-		char buf[1024];
-		FILE *f = fopen(cfg->db_password_file, "r");
-		if (f == NULL) {
-			snprintf(err, CONFIG_ERR_LEN, "[database] password_file: %s: %s",
-			    cfg->db_password_file, strerror(errno));
-			return -1;
-		}
-		if (fgets(buf, sizeof(buf), f) == NULL)
-			buf[0] = '\0';
-		bool whole = strchr(buf, '\n') != NULL || feof(f);
-		fclose(f);
-		if (!whole) {
-			explicit_bzero(buf, sizeof(buf));
-			snprintf(err, CONFIG_ERR_LEN, "[database] password_file: %s: first line longer than %zu bytes",
-			    cfg->db_password_file, sizeof(buf) - 2);
-			return -1;
-		}
-		buf[strcspn(buf, "\r\n")] = '\0';
-		cfg->db_password = strdup(buf);
-		explicit_bzero(buf, sizeof(buf));
-		if (cfg->db_password == NULL) {
-			snprintf(err, CONFIG_ERR_LEN, "out of memory");
-			return -1;
-		}
-	}
+	if (cfg_db_tls_check(cfg, err) != 0)
+		return -1;
+	if (cfg->db_password_file[0] != '\0' &&
+	    cfg_read_password(cfg->db_password_file, "password_file", &cfg->db_password, err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -434,6 +489,31 @@ config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	cfg->path = NULL;
+}
+
+int
+config_use_admin_user(struct config *cfg, char err[CONFIG_ERR_LEN])
+{
+	char *password = NULL, *user;
+
+	if (cfg->db_admin_user[0] == '\0')
+		return 0;
+	if (cfg->db_admin_password_file[0] != '\0' &&
+	    cfg_read_password(cfg->db_admin_password_file, "admin_password_file", &password, err) != 0)
+		return -1;
+	if ((user = strdup(cfg->db_admin_user)) == NULL) {
+		free(password);
+		snprintf(err, CONFIG_ERR_LEN, "out of memory");
+		return -1;
+	}
+	if (cfg->db_password != NULL) {
+		explicit_bzero(cfg->db_password, strlen(cfg->db_password));
+		free(cfg->db_password);
+	}
+	free(cfg->db_user);
+	cfg->db_user = user;
+	cfg->db_password = password;
+	return 0;
 }
 
 long

@@ -11,6 +11,8 @@
 
 enum environment { ENVIRONMENT_DEVELOPMENT, ENVIRONMENT_PRODUCTION, ENVIRONMENT_MAX };
 enum log_sink { LOG_SINK_STDERR, LOG_SINK_SYSLOG, LOG_SINK_MAX };
+/* [database] tls: none; encrypted without checking the server; chain and host name checked. */
+enum db_tls { DB_TLS_OFF, DB_TLS_REQUIRED, DB_TLS_VERIFY, DB_TLS_MAX };
 
 struct config {
 	/* [service] */
@@ -37,6 +39,12 @@ struct config {
 	long db_connect_timeout;
 	long db_query_timeout;
 	char *db_password;          /* read from db_password_file; wiped on free */
+	int db_tls;                 /* enum db_tls */
+	char *db_ca_file;           /* PEM CA certificates the server's chain must end in (verify) */
+	char *db_cert_file;         /* client certificate (PEM); empty: none */
+	char *db_key_file;          /* its private key (PEM) */
+	char *db_admin_user;        /* overwatch-admin's user (schema, purge); empty: db_user */
+	char *db_admin_password_file;
 	/* [jwt] */
 	char *jwt_secret_file;
 	char *jwt_verify_secret_files;
@@ -94,6 +102,10 @@ struct config {
 	long cache_revocation_poll; /* ms between polls of the revocation log: the cross-host bound */
 	char *cache_segment;        /* the host's revocation epoch file (src/epoch.c) */
 	char *cache_segment_owner;  /* the user that must own it; empty: the process's own */
+	/* [audit] */
+	bool audit_syslog;          /* every audit event also to syslog (src/audit_syslog.c) */
+	int audit_syslog_facility;  /* index into config_syslog_facilities */
+	char *audit_syslog_socket;  /* the syslog daemon's datagram socket */
 	/* [retention] */
 	long retention_audit_days;  /* overwatch-admin purge: audit events older than this go; 0 keeps them */
 	long retention_deactivated_days; /* ... and users deactivated this long ago; 0 keeps them */
@@ -110,6 +122,16 @@ struct config {
 int config_load(struct config *cfg, const char *path, char err[CONFIG_ERR_LEN]);
 /* Free every string of cfg and wipe the database password. */
 void config_free(struct config *cfg);
+/*
+ * overwatch-admin: connect as [database] admin_user with the password of
+ * admin_password_file instead of the service's user, when admin_user is
+ * set (the service's own user may not change the schema or delete audit
+ * events: README.md, "Database users"). -1 with a message in err when the
+ * file cannot be read.
+ */
+int config_use_admin_user(struct config *cfg, char err[CONFIG_ERR_LEN]);
+/* syslog(3) facility codes of [audit] syslog_facility, by index. */
+extern const int config_syslog_facilities[];
 /* Workers to run: the configured count, or one per CPU when it is 0. */
 long config_workers(const struct config *cfg);
 /* Name of an environment value (for logs). */

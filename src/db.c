@@ -272,6 +272,31 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 }
 
 /*
+ * [database] tls on handle m. required: the connection is refused unless
+ * encrypted, the certificate taken as it comes (an eavesdropper is kept
+ * out, an active attacker is not); verify: the chain must end in ca_file
+ * and the name must match the host connected to (Connector/C checks both
+ * under MYSQL_OPT_SSL_VERIFY_SERVER_CERT). A client certificate when one
+ * is configured.
+ */
+static void
+tls_options(MYSQL *m, const struct config *cfg)
+{
+	my_bool on = 1, verify = cfg->db_tls == DB_TLS_VERIFY;
+
+	if (cfg->db_tls == DB_TLS_OFF)
+		return;
+	mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
+	mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	if (cfg->db_ca_file[0] != '\0')
+		mysql_options(m, MYSQL_OPT_SSL_CA, cfg->db_ca_file);
+	if (cfg->db_cert_file[0] != '\0') {
+		mysql_options(m, MYSQL_OPT_SSL_CERT, cfg->db_cert_file);
+		mysql_options(m, MYSQL_OPT_SSL_KEY, cfg->db_key_file);
+	}
+}
+
+/*
  * A fresh handle connected to server s, or NULL. Each attempt on a fresh
  * handle: a failed mysql_real_connect() clears the handle's options, and a
  * second attempt on it would run without timeouts (waiting forever on a
@@ -296,14 +321,25 @@ server_connect(struct db *db, const struct db_server *s, bool report, bool *init
 	mysql_options(m, MYSQL_OPT_RECONNECT, &no);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	tls_options(m, cfg);
 	if (mysql_real_connect(m, s->is_socket ? NULL : s->host, cfg->db_user,
 	    cfg->db_password, cfg->db_name, s->is_socket ? 0 : s->port,
-	    s->is_socket ? s->host : NULL, 0) != NULL)
-		return m;
-	/* Log the reason once per outage, not once per request. */
-	if (report)
+	    s->is_socket ? s->host : NULL, 0) != NULL) {
+		/*
+		 * Connector/C quietly goes on in clear text when the server offers
+		 * no TLS, even with MYSQL_OPT_SSL_ENFORCE: tls means encrypted or
+		 * nothing, so the session itself is asked.
+		 */
+		if (cfg->db_tls == DB_TLS_OFF || mysql_get_ssl_cipher(m) != NULL)
+			return m;
+		if (report)
+			log_warning("cannot connect to the database at %s: the server does not use TLS "
+			    "([database] tls = %s)", s->name, cfg->db_tls == DB_TLS_VERIFY ? "verify" : "required");
+	} else if (report) {
+		/* Log the reason once per outage, not once per request. */
 		log_warning("cannot connect to the database at %s (error %u: %s)", s->name, mysql_errno(m),
 		    mysql_error(m));
+	}
 	mysql_close(m);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "audit_syslog.h"
 #include "auth.h"
 #include "authorizer.h"
 #include "credcache.h"
@@ -37,7 +38,7 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 		snprintf(err, CONFIG_ERR_LEN, "[service] trusted_proxies: '%s' is not an address or prefix", bad);
 		return -1;
 	}
-	if (mfa_key_check(cfg, err) != 0)
+	if (mfa_key_check(cfg, err) != 0 || audit_syslog_open(cfg, err) != 0)
 		return -1;
 	if (authorizer_rules_parse(&svc->rules, cfg->authorizer_rules, err) != 0)
 		return -1;

@@ -581,6 +581,8 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_ADMIN_GRANT] = DB_QUERY(
 	    "CALL sys.execute_prepared_stmt(CONCAT('GRANT ALL ON ', sys.quote_identifier(?), "
 	    "'.* TO ', QUOTE(?), '@''localhost'''))"),
+	/* Every table's rows, the audit trail's SELECT and INSERT only (sql/017_service_grants.sql). */
+	[STMT_ADMIN_GRANT_SERVICE] = DB_QUERY("CALL overwatch_grant_service(?, ?)"),
 	/* sql/007_revocation_log.sql: one row per transaction with a revoking write. */
 	[STMT_REVOCATION_LOG] = DB_QUERY("INSERT INTO revocation_log (created_at) VALUES (UTC_TIMESTAMP(6))"),
 	/*

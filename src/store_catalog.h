@@ -67,6 +67,8 @@ enum store_stmt {
 	STMT_PURGE_MFA_CHALLENGES,
 	/* a customer's instance on a shared host (overwatch-admin setup-instance) */
 	STMT_ADMIN_DATABASE_CREATE, STMT_ADMIN_USER_CREATE, STMT_ADMIN_GRANT,
+	/* the service's run-time grants (overwatch-admin grant-service, sql/017_service_grants.sql) */
+	STMT_ADMIN_GRANT_SERVICE,
 	/* the revocation log (src/revlog.c) */
 	STMT_REVOCATION_LOG, STMT_REVOCATION_STATE, STMT_PURGE_REVOCATIONS,
 	/* account links: activation and password reset (sql/012_account_links.sql) */

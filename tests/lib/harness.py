@@ -32,6 +32,9 @@ REPO = Path(__file__).resolve().parents[2]
 FRONTENDS = ("lighttpd-socket", "lighttpd-spawn", "apache-fcgid")
 DB_NAME = "overwatch_it"
 DB_USER = "overwatch"
+# The migration user (README.md, "Database users"): schema changes, the
+# grants, and the purge of audit events, which the service's user may not do.
+DB_ADMIN_USER = "overwatch_admin"
 WORKERS = 2
 # The credential cache ([cache] credentials) is on unless OVERWATCH_IT_CACHE=off:
 # the whole suite runs both ways.
@@ -240,6 +243,11 @@ class Harness(ProcessOwner):
         self.secret = str(Path(self.tmp) / "jwt.secret")
         self.mfa_secret = str(Path(self.tmp) / "mfa.secret")
         self.db_password_file = str(Path(self.tmp) / "db.password")
+        self.db_admin_password_file = str(Path(self.tmp) / "db-admin.password")
+        # A TCP port (127.0.0.1) instead of --skip-networking, and more server
+        # options (TLS: test_db_tls.py); set before prepare().
+        self.db_port = None
+        self.db_extra_args = []
         self.cache_segment = str(Path(self.tmp) / "epoch")
         # The service gets a clean environment: the caller's OVERWATCH_*
         # variables must not leak into the tests (nor the quick start's).
@@ -268,12 +276,15 @@ class Harness(ProcessOwner):
         argv = [which("mariadbd", "/usr/sbin"), "--no-defaults",
                 "--datadir=%s" % self.db_dir, "--socket=%s" % self.db_socket,
                 "--pid-file=%s" % (Path(self.tmp) / "mariadb.pid"),
-                "--log-error=%s" % self.db_log, "--skip-networking",
+                "--log-error=%s" % self.db_log,
                 "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
                 "--innodb-flush-log-at-trx-commit=2", "--performance-schema=OFF",
                 "--skip-log-bin", "--max-connections=200",
                 # A private tmpdir: temp-table files of parallel servers in /tmp collide.
                 "--tmpdir=%s" % self.db_tmp]
+        argv += (["--port=%d" % self.db_port, "--bind-address=127.0.0.1"] if self.db_port
+                 else ["--skip-networking"])
+        argv += self.db_extra_args
         if self.root:
             argv.append("--user=root")
         return argv
@@ -314,13 +325,22 @@ class Harness(ProcessOwner):
                         check=check)
 
     def setup_database(self):
+        """The database, the service's user and the migration user, as
+        README.md's "Database users" makes them: the service's user gets its
+        grants from `overwatch-admin grant-service` after the migrations
+        (prepare), so every test runs with the restricted grants."""
         password = secrets.token_urlsafe(24)
-        Path(self.db_password_file).write_text(password + "\n")
-        os.chmod(self.db_password_file, 0o600)
+        admin_password = secrets.token_urlsafe(24)
+        for path, pw in ((self.db_password_file, password),
+                         (self.db_admin_password_file, admin_password)):
+            Path(path).write_text(pw + "\n")
+            os.chmod(path, 0o600)
         self.sql("CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; "
                  "CREATE USER '%s'@'localhost' IDENTIFIED BY '%s'; "
-                 "GRANT ALL PRIVILEGES ON %s.* TO '%s'@'localhost';"
-                 % (DB_NAME, DB_USER, password, DB_NAME, DB_USER))
+                 "CREATE USER '%s'@'localhost' IDENTIFIED BY '%s'; "
+                 "GRANT ALL PRIVILEGES ON %s.* TO '%s'@'localhost' WITH GRANT OPTION;"
+                 % (DB_NAME, DB_USER, password, DB_ADMIN_USER, admin_password,
+                    DB_NAME, DB_ADMIN_USER))
 
     def write_config(self):
         Path(self.config).write_text(
@@ -331,6 +351,7 @@ class Harness(ProcessOwner):
             "[service]\nenvironment = development\nworkers = %d\nregistration = false\n"
             "registrations_per_hour = 1000000\nlog = stderr\nlog_level = info\n\n"
             "[database]\nsocket = %s\nname = %s\nuser = %s\npassword_file = %s\n"
+            "admin_user = %s\nadmin_password_file = %s\n"
             "connect_timeout = 2\nquery_timeout = 5\n\n"
             "[jwt]\nsecret_file = %s\n\n"
             # Every test comes from 127.0.0.1: the per-IP login throttle would
@@ -353,7 +374,8 @@ class Harness(ProcessOwner):
             # service's back (as test_apikeys deletes a user) is seen soon.
             "[cache]\ncredentials = %s\nsegment = %s\nsegment_owner = %s\n"
             "revocation_poll = 60000\nmax_age = %d\n"
-            % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file, self.secret,
+            % (WORKERS, self.db_socket, DB_NAME, DB_USER, self.db_password_file,
+               DB_ADMIN_USER, self.db_admin_password_file, self.secret,
                self.mfa_secret, CACHE, self.cache_segment, "www-data" if self.root else "",
                CACHE_MAX_AGE))
 
@@ -373,6 +395,7 @@ class Harness(ProcessOwner):
         self.admin("gen-secret", self.secret)
         self.admin("gen-secret", self.mfa_secret)
         self.admin("migrate", "--dir", self.sql_dir)
+        self.admin("grant-service", DB_USER, "localhost")
         if self.root:
             # Apache's mod_fcgid runs the service as www-data.
             www = pwd.getpwnam("www-data")

@@ -434,7 +434,7 @@ teardown() {
 	mark_del package
 	if mark_has database; then
 		step "drop the test database and MariaDB user" \
-			sql -e "DROP DATABASE IF EXISTS overwatch; DROP USER IF EXISTS 'overwatch'@'localhost'" &&
+			sql -e "DROP DATABASE IF EXISTS overwatch; DROP USER IF EXISTS 'overwatch'@'localhost'; DROP USER IF EXISTS 'overwatch_admin'@'localhost'" &&
 			mark_del database
 		mariadb_up && step "no test database or MariaDB user left" db_gone
 	fi
@@ -547,7 +547,7 @@ else
 fi
 if mark_has database; then
 	step "drop the test database an interrupted run left" \
-		sql -e "DROP DATABASE IF EXISTS overwatch; DROP USER IF EXISTS 'overwatch'@'localhost'" || exit 1
+		sql -e "DROP DATABASE IF EXISTS overwatch; DROP USER IF EXISTS 'overwatch'@'localhost'; DROP USER IF EXISTS 'overwatch_admin'@'localhost'" || exit 1
 	mark_del database
 fi
 if db_exists || dbuser_exists; then
@@ -779,10 +779,13 @@ readme_check() {
 step "README.Debian documents the commands run below" readme_check \
 	"mariadb -e \"CREATE DATABASE overwatch CHARACTER SET utf8mb4;" \
 	"CREATE USER 'overwatch'@'localhost' IDENTIFIED BY 'CHANGE-ME';" \
-	"GRANT ALL ON overwatch.* TO 'overwatch'@'localhost';\"" \
+	"CREATE USER 'overwatch_admin'@'localhost' IDENTIFIED BY 'CHANGE-ME-TOO';" \
+	"GRANT ALL ON overwatch.* TO 'overwatch_admin'@'localhost' WITH GRANT OPTION;\"" \
 	"printf '%s\n' 'CHANGE-ME' > /etc/overwatch/db.password" \
 	"chgrp overwatch /etc/overwatch/db.password; chmod 0640 /etc/overwatch/db.password" \
-	"set password_file = /etc/overwatch/db.password in the [database] section" \
+	"(umask 077; printf '%s\n' 'CHANGE-ME-TOO' > /etc/overwatch/db-admin.password)" \
+	"set password_file = /etc/overwatch/db.password, admin_user = overwatch_admin and admin_password_file = /etc/overwatch/db-admin.password in the [database] section" \
+	"overwatch-admin grant-service overwatch localhost" \
 	"overwatch.conf says environment = production" \
 	"proxy listed in [service] trusted_proxies that sends X-Forwarded-Proto: https" \
 	"overwatch-admin migrate" \
@@ -795,23 +798,30 @@ step "README.Debian documents the commands run below" readme_check \
 	"systemctl enable --now overwatch-purge.timer"
 
 DB_PASSWORD=$(ow_random_password)
+DB_ADMIN_PASSWORD=$(ow_random_password)
 ADMIN_PW=$(ow_random_password)
 readme_database() {
 	mark_add database
-	# 1. with a real password instead of CHANGE-ME
+	# 1. with real passwords instead of CHANGE-ME and CHANGE-ME-TOO
 	mariadb -e "CREATE DATABASE overwatch CHARACTER SET utf8mb4;
                  CREATE USER 'overwatch'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
-                 GRANT ALL ON overwatch.* TO 'overwatch'@'localhost';" || return 1
+                 CREATE USER 'overwatch_admin'@'localhost' IDENTIFIED BY '$DB_ADMIN_PASSWORD';
+                 GRANT ALL ON overwatch.* TO 'overwatch_admin'@'localhost' WITH GRANT OPTION;" ||
+		return 1
 	printf '%s\n' "$DB_PASSWORD" >/etc/overwatch/db.password
 	chgrp overwatch /etc/overwatch/db.password
 	chmod 0640 /etc/overwatch/db.password
+	(umask 077; printf '%s\n' "$DB_ADMIN_PASSWORD" >/etc/overwatch/db-admin.password)
 }
 readme_password_file() {
 	# The operator's edit: password_file in [database] (the only such key).
 	[[ $(grep -c '^password_file *=' /etc/overwatch/overwatch.conf) == 1 ]] || return 1
-	sed -i 's|^password_file *=.*|password_file = /etc/overwatch/db.password|' /etc/overwatch/overwatch.conf
-	awk '/^\[/ { s = $0 } /^password_file/ { print s ": " $0 }' /etc/overwatch/overwatch.conf |
-		grep -qx '\[database\]: password_file = /etc/overwatch/db.password'
+	sed -i -e 's|^password_file *=.*|password_file = /etc/overwatch/db.password|' \
+		-e 's|^admin_user *=.*|admin_user = overwatch_admin|' \
+		-e 's|^admin_password_file *=.*|admin_password_file = /etc/overwatch/db-admin.password|' \
+		/etc/overwatch/overwatch.conf
+	awk '/^\[/ { s = $0 } /^(admin_)?(password_file|user)/ { print s ": " $0 }' /etc/overwatch/overwatch.conf |
+		sort | tr '\n' ' ' | grep -qx '\[database\]: admin_password_file = /etc/overwatch/db-admin.password \[database\]: admin_user = overwatch_admin \[database\]: password_file = /etc/overwatch/db.password \[database\]: user = overwatch '
 }
 ORG=""
 readme_org() {
@@ -830,11 +840,12 @@ check_config() {
 	overwatch-fcgi --check-config --config /etc/overwatch/overwatch.conf
 }
 step "1. create the database and its user (mariadb -e ...), db.password root:overwatch 0640" readme_database || exit 1
-step "1. password_file = /etc/overwatch/db.password in [database] of the conffile" readme_password_file
+step "1. password_file, admin_user, admin_password_file in [database] of the conffile" readme_password_file
 step "the package's conffile says environment = production; 127.0.0.1 stands for a TLS-terminating proxy (trusted_proxies)" \
 	production_behind_proxy
 step "1. overwatch-admin migrate" overwatch-admin migrate
 step "1. overwatch-admin migrate again (idempotent)" overwatch-admin migrate
+step "1. overwatch-admin grant-service overwatch localhost" overwatch-admin grant-service overwatch localhost
 step "overwatch-fcgi --check-config (configuration and secret)" check_config
 step "2. ORG=\$(overwatch-admin create-org \"Example Corp\")" readme_org
 step "2. overwatch-admin create-user ... --role admin, password on stdin" readme_user
@@ -844,7 +855,8 @@ step "2. overwatch-admin create-user ... --role admin, password on stdin" readme
 secrets_private() {
 	local f s bad_=0
 	for f in /etc/overwatch:"root:overwatch 750" /etc/overwatch/jwt.secret:"root:overwatch 640" \
-		/etc/overwatch/mfa.secret:"root:overwatch 640" /etc/overwatch/db.password:"root:overwatch 640"; do
+		/etc/overwatch/mfa.secret:"root:overwatch 640" /etc/overwatch/db.password:"root:overwatch 640" \
+		/etc/overwatch/db-admin.password:"root:root 600"; do
 		s=$(stat -c '%U:%G %a' "${f%%:*}") || return 1
 		echo "${f%%:*}: $s"
 		[[ $s == "${f#*:}" ]] || bad_=1
@@ -857,6 +869,8 @@ secrets_private() {
 		/etc/overwatch/overwatch.conf; do
 		ow_read_refused "$f" runuser -u www-data -- cat || bad_=1
 	done
+	# The migration user's password: not even the service's user reads it.
+	ow_read_refused /etc/overwatch/db-admin.password runuser -u overwatch -- cat || bad_=1
 	# The check can fail: the service's own user reads them.
 	runuser -u overwatch -- cat /etc/overwatch/jwt.secret /etc/overwatch/mfa.secret \
 		/etc/overwatch/db.password >/dev/null || bad_=1
@@ -923,7 +937,7 @@ else
 	step "the master stops on SIGTERM with status 0" master_stop
 fi
 # 5. Housekeeping: what overwatch-purge.service runs, as its user.
-step "5. overwatch-purge.service's ExecStart as overwatch (reads db.password)" purge_job
+step "5. overwatch-purge.service's ExecStart as root (reads db-admin.password)" purge_job
 
 # ---------------------------------------------------------------- 3. remove, purge
 phase "3. remove and purge the package"

@@ -634,6 +634,20 @@ static const struct {
 	{"webhook https", "[notify]\nwebhook_url = https://hooks.example.com/ow\n", NULL, 1},
 	{"webhook of another scheme", "[notify]\nwebhook_url = file:///etc/passwd\n", "webhook_url", 0},
 	{"webhook with a space", "[notify]\nwebhook_url = http://a b/\n", "webhook_url", 0},
+	/* [database] tls: verify without a CA would check nothing; files only where TLS is on. */
+	{"tls verify with a CA", "[database]\ntls = verify\nca_file = /etc/ssl/ca.pem\n", NULL, 1},
+	{"tls verify without a CA", "[database]\ntls = verify\n", "ca_file", 0},
+	{"tls required without a CA", "[database]\ntls = required\n", NULL, 1},
+	{"tls off with a CA", "[database]\nca_file = /etc/ssl/ca.pem\n", "ca_file", 0},
+	{"tls of another value", "[database]\ntls = yes\n", "tls", 0},
+	{"client certificate without its key",
+	    "[database]\ntls = required\ncert_file = /etc/ssl/c.pem\n", "key_file", 0},
+	{"client certificate with its key",
+	    "[database]\ntls = required\ncert_file = /c.pem\nkey_file = /c.key\n", NULL, 1},
+	{"admin password file without admin user", "[database]\nadmin_password_file = /x\n",
+	    "admin_user", 0},
+	{"syslog facility local7", "[audit]\nsyslog = true\nsyslog_facility = local7\n", NULL, 1},
+	{"syslog facility kern", "[audit]\nsyslog_facility = kern\n", "syslog_facility", 0},
 };
 
 START_TEST(test_validate)
@@ -713,6 +727,43 @@ START_TEST(test_password_file_missing)
 }
 END_TEST
 
+/*
+ * overwatch-admin's user: config_use_admin_user swaps in admin_user and
+ * its password; the service's load never reads admin_password_file (it may
+ * be root's only), and without admin_user nothing changes.
+ */
+START_TEST(test_admin_user)
+{
+	struct config cfg;
+	char err[CONFIG_ERR_LEN] = "", text[1024];
+	const char *svc = write_file("svc.pw", "service-pw\n");
+	const char *adm = write_file("adm.pw", "admin-pw\n");
+
+	snprintf(text, sizeof text, "[database]\npassword_file = %s\nadmin_user = ow_admin\n"
+	    "admin_password_file = /nonexistent-dir/adm.pw\n", svc);
+	ck_assert_msg(config_load(&cfg, write_file("a.conf", text), err) == 0, "err: %s", err);
+	ck_assert_str_eq(cfg.db_password, "service-pw");
+	ck_assert_int_ne(config_use_admin_user(&cfg, err), 0);
+	ck_assert_msg(strstr(err, "admin_password_file") != NULL, "err: %s", err);
+	config_free(&cfg);
+
+	snprintf(text, sizeof text, "[database]\npassword_file = %s\nadmin_user = ow_admin\n"
+	    "admin_password_file = %s\n", svc, adm);
+	ck_assert_msg(config_load(&cfg, write_file("a.conf", text), err) == 0, "err: %s", err);
+	ck_assert_int_eq(config_use_admin_user(&cfg, err), 0);
+	ck_assert_str_eq(cfg.db_user, "ow_admin");
+	ck_assert_str_eq(cfg.db_password, "admin-pw");
+	config_free(&cfg);
+
+	snprintf(text, sizeof text, "[database]\npassword_file = %s\n", svc);
+	ck_assert_msg(config_load(&cfg, write_file("a.conf", text), err) == 0, "err: %s", err);
+	ck_assert_int_eq(config_use_admin_user(&cfg, err), 0);
+	ck_assert_str_eq(cfg.db_user, "overwatch");
+	ck_assert_str_eq(cfg.db_password, "service-pw");
+	config_free(&cfg);
+}
+END_TEST
+
 /* A password longer than the reader's line buffer must not be cut silently. */
 START_TEST(test_password_file_long)
 {
@@ -787,6 +838,7 @@ config_suite(void)
 	tcase_add_test(tc, test_password_file_env);
 	tcase_add_test(tc, test_password_file_missing);
 	tcase_add_test(tc, test_password_file_long);
+	tcase_add_test(tc, test_admin_user);
 	tcase_add_test(tc, test_workers_and_names);
 	return s;
 }
