@@ -1,9 +1,10 @@
--- 001_schema.sql -- the whole Overwatch Auth schema (API.md v1): tenants, users,
+-- 001_schema.sql -- the whole Overwatch Auth schema (doc/api.md): tenants, users,
 -- sessions, credentials, protected resources, audit trail and SSO.
 --
 -- Conventions (read before writing store_*.c):
 --  * Applied once by the migrator, statement by statement (split on ';' at line
---    ends), so no DELIMITER, no routines, and no ';' ending a comment line.
+--    ends), so no DELIMITER and no ';' ending a comment line; the one routine
+--    (017) starts each statement of its body on a line with the ';' before it.
 --    CREATE TABLE IF NOT EXISTS keeps a half-applied file safe to re-run.
 --  * Identifiers are lower-case UUID text, CHAR(36) ascii_bin: 36 bytes per key
 --    instead of 144 in utf8mb4, and byte-exact comparison. Normalise a UUID
@@ -130,7 +131,7 @@ CREATE TABLE IF NOT EXISTS login_attempts (
 -- API keys for service integrations. Only the SHA-256 digest of the full key
 -- (the per-request lookup, unique) and a short display prefix are stored.
 -- permissions is a SET so the database itself refuses a name outside the
--- vocabulary of API.md section 5: bind and read it as comma-separated text
+-- vocabulary of doc/api.md section 5: bind and read it as comma-separated text
 -- ("incidents:read,procedures:execute"). A new permission needs a migration
 -- that re-declares the SET with the new name appended at the end. DELETE
 -- /api-keys/{id} sets revoked_at (the row stays, so audit entries and keys it
