@@ -2,7 +2,7 @@
  * check_asvs_docs.c -- doc/ASVS.md cannot rot: every test it cites as proof
  * exists under that name, every document section it cites exists, every row
  * has one of the four statuses, no requirement is listed twice, and the
- * "Counts" table is the count of the rows. A test renamed or removed fails
+ * "Counts" table (and README.md's summary of it) is the count of the rows. A test renamed or removed fails
  * here until the document follows.
  *
  * A citation is a code span `tests/PATH::NAME`; NAME must be defined in PATH:
@@ -218,6 +218,21 @@ tally_rows(char *doc, struct tally *t, size_t max)
 	return chapters;
 }
 
+/* README.md's "OWASP ASVS" states the totals of doc/ASVS.md. */
+static void
+readme_states(const unsigned all[4])
+{
+	char *readme = read_tree_file("README.md");
+	char want[160];
+
+	ck_assert_msg(readme != NULL, "cannot read %s/README.md", OW_SRCDIR);
+	snprintf(want, sizeof want, "of the %u level 1 and 2 requirements,\n%u are met, %u do not apply, "
+	    "%u are met in part and %u are not met.", all[0] + all[1] + all[2] + all[3], all[0], all[3],
+	    all[1], all[2]);
+	ck_assert_msg(strstr(readme, want) != NULL, "README.md does not say: %s", want);
+	free(readme);
+}
+
 START_TEST(test_counts_are_the_rows)
 {
 	char *doc = asvs_doc();
@@ -241,6 +256,7 @@ START_TEST(test_counts_are_the_rows)
 	}
 	free(copy);
 	free(doc);
+	readme_states(all);
 }
 END_TEST
 
