@@ -311,6 +311,17 @@ master_run(struct config *cfg, const char *cfg_path, int listen_fd, long workers
 					hup = true;
 				} else if (sig != SIGCHLD && !p.stopping) {
 					log_info("signal %d: stopping gracefully", sig);
+					/*
+					 * The path goes first: a client that connects after
+					 * the workers' last drain of the queue would wait in
+					 * a backlog nobody accepts from and be cut off at
+					 * exit. Now it is refused; what is queued before the
+					 * unlink is drained by the workers the SIGTERM reaches.
+					 */
+					if (unlink_path != NULL) {
+						unlink(unlink_path);
+						unlink_path = NULL;
+					}
 					p.stopping = true;
 					p.stop_deadline_ms = util_now_ms() + p.cfg->shutdown_timeout * 1000;
 					signal_all(SIGTERM);
