@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* A row of a table of names indexed by an enum, one per line: [id] = name. */
+#define NAMED(id, name) [id] = name,
+
 #define UUID_STR_LEN 37     /* 36 characters and the NUL */
 #define RFC3339_LEN 21      /* 2026-02-20T14:30:00Z and the NUL */
 
