@@ -34,14 +34,7 @@ sso_role_values_field(enum role r)
 bool
 sso_role_claim_ok(const char *name)
 {
-	size_t n = name != NULL ? strlen(name) : 0;
-
-	if (n == 0 || n > SSO_ROLE_CLAIM_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f)
-			return false;
-	return true;
+	return util_visible_token(name, SSO_ROLE_CLAIM_MAX);
 }
 
 /* A rule value: 1 to SSO_ROLE_VALUE_MAX characters of valid UTF-8, no control characters. */
