@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the 
 from lib import harness  # noqa: E402
 
 
-def collect(selected_modules, keyword):
+def collect(selected_modules, keyword, excluded=()):
     modules = []
     for path in sorted(HERE.glob("test_*.py")):
         name = path.stem
@@ -40,7 +40,8 @@ def collect(selected_modules, keyword):
                  if n.startswith("test_") and inspect.isfunction(fn)
                  and fn.__module__ == mod.__name__]
         tests = [(n, fn) for _, n, fn in sorted(tests)
-                 if not keyword or keyword in "%s.%s" % (name, n)]
+                 if (not keyword or keyword in "%s.%s" % (name, n))
+                 and not any(x in "%s.%s" % (name, n) for x in excluded)]
         if tests:
             modules.append((getattr(mod, "ORDER", 50), name, mod, tests))
     modules.sort(key=lambda m: (m[0], m[1]))
@@ -74,11 +75,13 @@ def main():
                     "only those modules on it")
     ap.add_argument("--module", action="append", help="test module (e.g. test_foundation)")
     ap.add_argument("-k", dest="keyword", help="only tests whose module.name contains this")
+    ap.add_argument("--exclude", action="append", default=[],
+                    help="leave out tests whose module.name contains this (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs)")
     ap.add_argument("-v", "--verbose", action="store_true", help="full tracebacks")
     args = ap.parse_args()
 
-    plan = collect(args.module, args.keyword)
+    plan = collect(args.module, args.keyword, args.exclude)
     wanted = dict(args.frontend or [(f, None) for f in harness.FRONTENDS])
     needed = [f for f in harness.FRONTENDS
               if any(runs_on(n, m, f, wanted) for n, m, _ in plan)]
