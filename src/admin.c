@@ -268,6 +268,19 @@ out:
 	return rc;
 }
 
+/* The one argument of a command that takes an email address, normalised: 0 or an exit code. */
+static int
+email_arg(int argc, char **argv, const char *cmd, char *email, size_t size)
+{
+	if (argc != 2)
+		return EXIT_USAGE;
+	if (util_email_normalize(argv[1], email, size) != 0) {
+		fprintf(stderr, "overwatch-admin: %s: not a valid email address\n", cmd);
+		return EXIT_DATAERR;
+	}
+	return 0;
+}
+
 static int
 cmd_unlock(struct admin *ad, int argc, char **argv)
 {
@@ -275,13 +288,10 @@ cmd_unlock(struct admin *ad, int argc, char **argv)
 	char email[256];
 	struct arena a;
 	bool changed = false;
+	int rc = email_arg(argc, argv, "unlock", email, sizeof(email));
 
-	if (argc != 2)
-		return EXIT_USAGE;
-	if (util_email_normalize(argv[1], email, sizeof(email)) != 0) {
-		fprintf(stderr, "overwatch-admin: unlock: not a valid email address\n");
-		return EXIT_DATAERR;
-	}
+	if (rc != 0)
+		return rc;
 	arena_init(&a, 64 * 1024);
 	enum db_result r = store_user_unlock_by_email(db, &a, email, &changed);
 	arena_free(&a);
@@ -306,13 +316,10 @@ cmd_reset_link(struct admin *ad, int argc, char **argv)
 	char email[256], tok[MFA_TOKEN_LEN + 1];
 	unsigned char digest[ACCOUNT_DIGEST_LEN];
 	bool issued = false;
+	int rc = email_arg(argc, argv, "reset-link", email, sizeof(email));
 
-	if (argc != 2)
-		return EXIT_USAGE;
-	if (util_email_normalize(argv[1], email, sizeof(email)) != 0) {
-		fprintf(stderr, "overwatch-admin: reset-link: not a valid email address\n");
-		return EXIT_DATAERR;
-	}
+	if (rc != 0)
+		return rc;
 	if (mfa_token_new(tok, digest) != 0) {
 		fprintf(stderr, "overwatch-admin: reset-link: no random bytes\n");
 		return EXIT_OSERR;

@@ -36,88 +36,93 @@ const int config_syslog_facilities[] = {LOG_AUTHPRIV, LOG_AUTH, LOG_DAEMON, LOG_
     LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
 
 #define OFF(f) offsetof(struct config, f)
+/* One row per key, a macro per kind: the table reads as the README's. */
+#define KEY_STR(sec, key, f, def) {sec, key, CFG_STR, OFF(f), def, 0, 0, NULL},
+#define KEY_BOOL(sec, key, f, def) {sec, key, CFG_BOOL, OFF(f), def, 0, 0, NULL},
+#define KEY_LONG(sec, key, f, def, min, max) {sec, key, CFG_LONG, OFF(f), def, min, max, NULL},
+#define KEY_ENUM(sec, key, f, def, names) {sec, key, CFG_ENUM, OFF(f), def, 0, 0, names},
 #define DAY 86400L
 static const struct cfg_key cfg_keys[] = {
-	{"service", "environment", CFG_ENUM, OFF(environment), "development", 0, 0, environment_names},
-	{"service", "workers", CFG_LONG, OFF(workers), "0", 0, 256, NULL},
-	{"service", "max_requests", CFG_LONG, OFF(max_requests), "10000", 1, 100000000L, NULL},
-	{"service", "shutdown_timeout", CFG_LONG, OFF(shutdown_timeout), "10", 1, 3600, NULL},
-	{"service", "max_body", CFG_LONG, OFF(max_body), "65536", 1024, 16L * 1024 * 1024, NULL},
-	{"service", "log", CFG_ENUM, OFF(log_sink), "stderr", 0, 0, log_sink_names},
-	{"service", "log_level", CFG_ENUM, OFF(log_level), "info", 0, 0, log_level_names},
-	{"service", "trusted_proxies", CFG_STR, OFF(trusted_proxies), "", 0, 0, NULL},
-	{"service", "allowed_origins", CFG_STR, OFF(allowed_origins), "", 0, 0, NULL},
-	{"service", "registration", CFG_BOOL, OFF(registration), "false", 0, 0, NULL},
-	{"service", "registrations_per_hour", CFG_LONG, OFF(registrations_per_hour), "20", 1, 1000000, NULL},
-	{"database", "socket", CFG_STR, OFF(db_socket), "/run/mysqld/mysqld.sock", 0, 0, NULL},
-	{"database", "host", CFG_STR, OFF(db_host), "127.0.0.1", 0, 0, NULL},
-	{"database", "port", CFG_LONG, OFF(db_port), "3306", 1, 65535, NULL},
-	{"database", "servers", CFG_STR, OFF(db_servers), "", 0, 0, NULL},
-	{"database", "sync_wait", CFG_LONG, OFF(db_sync_wait), "0", 0, 15, NULL},
-	{"database", "name", CFG_STR, OFF(db_name), "overwatch", 0, 0, NULL},
-	{"database", "user", CFG_STR, OFF(db_user), "overwatch", 0, 0, NULL},
-	{"database", "password_file", CFG_STR, OFF(db_password_file), "", 0, 0, NULL},
-	{"database", "connect_timeout", CFG_LONG, OFF(db_connect_timeout), "3", 1, 300, NULL},
-	{"database", "query_timeout", CFG_LONG, OFF(db_query_timeout), "5", 1, 3600, NULL},
-	{"database", "tls", CFG_ENUM, OFF(db_tls), "off", 0, 0, db_tls_names},
-	{"database", "ca_file", CFG_STR, OFF(db_ca_file), "", 0, 0, NULL},
-	{"database", "cert_file", CFG_STR, OFF(db_cert_file), "", 0, 0, NULL},
-	{"database", "key_file", CFG_STR, OFF(db_key_file), "", 0, 0, NULL},
-	{"database", "admin_user", CFG_STR, OFF(db_admin_user), "", 0, 0, NULL},
-	{"database", "admin_password_file", CFG_STR, OFF(db_admin_password_file), "", 0, 0, NULL},
+	KEY_ENUM("service", "environment", environment, "development", environment_names)
+	KEY_LONG("service", "workers", workers, "0", 0, 256)
+	KEY_LONG("service", "max_requests", max_requests, "10000", 1, 100000000L)
+	KEY_LONG("service", "shutdown_timeout", shutdown_timeout, "10", 1, 3600)
+	KEY_LONG("service", "max_body", max_body, "65536", 1024, 16L * 1024 * 1024)
+	KEY_ENUM("service", "log", log_sink, "stderr", log_sink_names)
+	KEY_ENUM("service", "log_level", log_level, "info", log_level_names)
+	KEY_STR("service", "trusted_proxies", trusted_proxies, "")
+	KEY_STR("service", "allowed_origins", allowed_origins, "")
+	KEY_BOOL("service", "registration", registration, "false")
+	KEY_LONG("service", "registrations_per_hour", registrations_per_hour, "20", 1, 1000000)
+	KEY_STR("database", "socket", db_socket, "/run/mysqld/mysqld.sock")
+	KEY_STR("database", "host", db_host, "127.0.0.1")
+	KEY_LONG("database", "port", db_port, "3306", 1, 65535)
+	KEY_STR("database", "servers", db_servers, "")
+	KEY_LONG("database", "sync_wait", db_sync_wait, "0", 0, 15)
+	KEY_STR("database", "name", db_name, "overwatch")
+	KEY_STR("database", "user", db_user, "overwatch")
+	KEY_STR("database", "password_file", db_password_file, "")
+	KEY_LONG("database", "connect_timeout", db_connect_timeout, "3", 1, 300)
+	KEY_LONG("database", "query_timeout", db_query_timeout, "5", 1, 3600)
+	KEY_ENUM("database", "tls", db_tls, "off", db_tls_names)
+	KEY_STR("database", "ca_file", db_ca_file, "")
+	KEY_STR("database", "cert_file", db_cert_file, "")
+	KEY_STR("database", "key_file", db_key_file, "")
+	KEY_STR("database", "admin_user", db_admin_user, "")
+	KEY_STR("database", "admin_password_file", db_admin_password_file, "")
 	{"jwt", "secret_file", CFG_STR, OFF(jwt_secret_file), SYSCONFDIR "/overwatch/jwt.secret", 0, 0, NULL},
-	{"jwt", "verify_secret_files", CFG_STR, OFF(jwt_verify_secret_files), "", 0, 0, NULL},
-	{"jwt", "issuer", CFG_STR, OFF(jwt_issuer), "overwatch", 0, 0, NULL},
-	{"jwt", "access_ttl", CFG_LONG, OFF(jwt_access_ttl), "3600", 10, DAY, NULL},
-	{"jwt", "refresh_ttl", CFG_LONG, OFF(jwt_refresh_ttl), "604800", 60, 365 * DAY, NULL},
-	{"jwt", "idle_timeout", CFG_LONG, OFF(jwt_idle_timeout), "0", 0, 365 * DAY, NULL},
-	{"jwt", "browser_session_ttl", CFG_LONG, OFF(jwt_browser_session_ttl), "43200", 60, 365 * DAY, NULL},
-	{"jwt", "browser_idle_timeout", CFG_LONG, OFF(jwt_browser_idle_timeout), "1800", 0, 365 * DAY, NULL},
-	{"jwt", "refresh_rotation", CFG_BOOL, OFF(jwt_refresh_rotation), "false", 0, 0, NULL},
-	{"jwt", "cookie_refresh_rotation", CFG_BOOL, OFF(jwt_cookie_refresh_rotation), "true", 0, 0, NULL},
-	{"jwt", "refresh_grace", CFG_LONG, OFF(jwt_refresh_grace), "10", 0, 300, NULL},
-	{"jwt", "reauthentication_window", CFG_LONG, OFF(jwt_reauthentication_window), "600", 1, DAY, NULL},
-	{"password", "argon2_memory", CFG_LONG, OFF(argon2_memory), "19456", 8, 4L * 1024 * 1024, NULL},
-	{"password", "argon2_iterations", CFG_LONG, OFF(argon2_iterations), "2", 1, 100, NULL},
-	{"password", "argon2_parallelism", CFG_LONG, OFF(argon2_parallelism), "1", 1, 64, NULL},
-	{"lockout", "threshold", CFG_LONG, OFF(lockout_threshold), "5", 1, 1000, NULL},
-	{"lockout", "window", CFG_LONG, OFF(lockout_window), "900", 1, 30 * DAY, NULL},
-	{"lockout", "duration", CFG_LONG, OFF(lockout_duration), "900", 1, 30 * DAY, NULL},
-	{"lockout", "ip_failures_per_minute", CFG_LONG, OFF(lockout_ip_failures_per_minute), "30", 1, 1000000, NULL},
-	{"lockout", "ipv6_prefix", CFG_LONG, OFF(lockout_ipv6_prefix), "64", 16, 128, NULL},
-	{"authorizer", "rules", CFG_STR, OFF(authorizer_rules), "", 0, 0, NULL},
-	{"authorizer", "login_url", CFG_STR, OFF(authorizer_login_url), "", 0, 0, NULL},
-	{"sso", "redirect_base", CFG_STR, OFF(sso_redirect_base), "", 0, 0, NULL},
-	{"sso", "console_url", CFG_STR, OFF(sso_console_url), "/", 0, 0, NULL},
-	{"sso", "http_timeout", CFG_LONG, OFF(sso_http_timeout), "3", 1, 60, NULL},
-	{"sso", "cache_ttl", CFG_LONG, OFF(sso_cache_ttl), "3600", 0, DAY, NULL},
-	{"sso", "failure_ttl", CFG_LONG, OFF(sso_failure_ttl), "60", 0, DAY, NULL},
-	{"sso", "allow_private_networks", CFG_BOOL, OFF(sso_allow_private_networks), "false", 0, 0, NULL},
-	{"sso", "requests_per_minute", CFG_LONG, OFF(sso_requests_per_minute), "60", 1, 1000000, NULL},
-	{"mfa", "secret_file", CFG_STR, OFF(mfa_secret_file), "", 0, 0, NULL},
-	{"mfa", "token_ttl", CFG_LONG, OFF(mfa_token_ttl), "300", 1, 3600, NULL},
-	{"account", "link_base", CFG_STR, OFF(account_link_base), "", 0, 0, NULL},
-	{"account", "activation_ttl", CFG_LONG, OFF(account_activation_ttl), "86400", 60, 30 * DAY, NULL},
-	{"account", "reset_ttl", CFG_LONG, OFF(account_reset_ttl), "1800", 60, DAY, NULL},
-	{"account", "resets_per_hour", CFG_LONG, OFF(account_resets_per_hour), "10", 1, 1000000, NULL},
-	{"notify", "smtp_url", CFG_STR, OFF(notify_smtp_url), "", 0, 0, NULL},
-	{"notify", "mail_from", CFG_STR, OFF(notify_mail_from), "", 0, 0, NULL},
-	{"notify", "webhook_url", CFG_STR, OFF(notify_webhook_url), "", 0, 0, NULL},
-	{"notify", "timeout", CFG_LONG, OFF(notify_timeout), "5", 1, 60, NULL},
-	{"notify", "retry_delay", CFG_LONG, OFF(notify_retry_delay), "60", 1, DAY, NULL},
-	{"notify", "max_attempts", CFG_LONG, OFF(notify_max_attempts), "5", 1, 100, NULL},
-	{"notify", "batch", CFG_LONG, OFF(notify_batch), "10", 1, 1000, NULL},
-	{"cache", "credentials", CFG_BOOL, OFF(cache_credentials), "true", 0, 0, NULL},
-	{"cache", "size", CFG_LONG, OFF(cache_size), "4096", 16, 1048576, NULL},
-	{"cache", "max_age", CFG_LONG, OFF(cache_max_age), "60", 1, 86400, NULL},
-	{"cache", "revocation_poll", CFG_LONG, OFF(cache_revocation_poll), "1000", 50, 60000, NULL},
-	{"cache", "segment", CFG_STR, OFF(cache_segment), "/dev/shm/overwatch-auth.epoch", 0, 0, NULL},
-	{"cache", "segment_owner", CFG_STR, OFF(cache_segment_owner), "", 0, 0, NULL},
-	{"audit", "syslog", CFG_BOOL, OFF(audit_syslog), "false", 0, 0, NULL},
-	{"audit", "syslog_facility", CFG_ENUM, OFF(audit_syslog_facility), "authpriv", 0, 0, facility_names},
-	{"audit", "syslog_socket", CFG_STR, OFF(audit_syslog_socket), "/dev/log", 0, 0, NULL},
-	{"retention", "audit_days", CFG_LONG, OFF(retention_audit_days), "365", 0, 36500, NULL},
-	{"retention", "deactivated_user_days", CFG_LONG, OFF(retention_deactivated_days), "0", 0, 36500, NULL},
+	KEY_STR("jwt", "verify_secret_files", jwt_verify_secret_files, "")
+	KEY_STR("jwt", "issuer", jwt_issuer, "overwatch")
+	KEY_LONG("jwt", "access_ttl", jwt_access_ttl, "3600", 10, DAY)
+	KEY_LONG("jwt", "refresh_ttl", jwt_refresh_ttl, "604800", 60, 365 * DAY)
+	KEY_LONG("jwt", "idle_timeout", jwt_idle_timeout, "0", 0, 365 * DAY)
+	KEY_LONG("jwt", "browser_session_ttl", jwt_browser_session_ttl, "43200", 60, 365 * DAY)
+	KEY_LONG("jwt", "browser_idle_timeout", jwt_browser_idle_timeout, "1800", 0, 365 * DAY)
+	KEY_BOOL("jwt", "refresh_rotation", jwt_refresh_rotation, "false")
+	KEY_BOOL("jwt", "cookie_refresh_rotation", jwt_cookie_refresh_rotation, "true")
+	KEY_LONG("jwt", "refresh_grace", jwt_refresh_grace, "10", 0, 300)
+	KEY_LONG("jwt", "reauthentication_window", jwt_reauthentication_window, "600", 1, DAY)
+	KEY_LONG("password", "argon2_memory", argon2_memory, "19456", 8, 4L * 1024 * 1024)
+	KEY_LONG("password", "argon2_iterations", argon2_iterations, "2", 1, 100)
+	KEY_LONG("password", "argon2_parallelism", argon2_parallelism, "1", 1, 64)
+	KEY_LONG("lockout", "threshold", lockout_threshold, "5", 1, 1000)
+	KEY_LONG("lockout", "window", lockout_window, "900", 1, 30 * DAY)
+	KEY_LONG("lockout", "duration", lockout_duration, "900", 1, 30 * DAY)
+	KEY_LONG("lockout", "ip_failures_per_minute", lockout_ip_failures_per_minute, "30", 1, 1000000)
+	KEY_LONG("lockout", "ipv6_prefix", lockout_ipv6_prefix, "64", 16, 128)
+	KEY_STR("authorizer", "rules", authorizer_rules, "")
+	KEY_STR("authorizer", "login_url", authorizer_login_url, "")
+	KEY_STR("sso", "redirect_base", sso_redirect_base, "")
+	KEY_STR("sso", "console_url", sso_console_url, "/")
+	KEY_LONG("sso", "http_timeout", sso_http_timeout, "3", 1, 60)
+	KEY_LONG("sso", "cache_ttl", sso_cache_ttl, "3600", 0, DAY)
+	KEY_LONG("sso", "failure_ttl", sso_failure_ttl, "60", 0, DAY)
+	KEY_BOOL("sso", "allow_private_networks", sso_allow_private_networks, "false")
+	KEY_LONG("sso", "requests_per_minute", sso_requests_per_minute, "60", 1, 1000000)
+	KEY_STR("mfa", "secret_file", mfa_secret_file, "")
+	KEY_LONG("mfa", "token_ttl", mfa_token_ttl, "300", 1, 3600)
+	KEY_STR("account", "link_base", account_link_base, "")
+	KEY_LONG("account", "activation_ttl", account_activation_ttl, "86400", 60, 30 * DAY)
+	KEY_LONG("account", "reset_ttl", account_reset_ttl, "1800", 60, DAY)
+	KEY_LONG("account", "resets_per_hour", account_resets_per_hour, "10", 1, 1000000)
+	KEY_STR("notify", "smtp_url", notify_smtp_url, "")
+	KEY_STR("notify", "mail_from", notify_mail_from, "")
+	KEY_STR("notify", "webhook_url", notify_webhook_url, "")
+	KEY_LONG("notify", "timeout", notify_timeout, "5", 1, 60)
+	KEY_LONG("notify", "retry_delay", notify_retry_delay, "60", 1, DAY)
+	KEY_LONG("notify", "max_attempts", notify_max_attempts, "5", 1, 100)
+	KEY_LONG("notify", "batch", notify_batch, "10", 1, 1000)
+	KEY_BOOL("cache", "credentials", cache_credentials, "true")
+	KEY_LONG("cache", "size", cache_size, "4096", 16, 1048576)
+	KEY_LONG("cache", "max_age", cache_max_age, "60", 1, 86400)
+	KEY_LONG("cache", "revocation_poll", cache_revocation_poll, "1000", 50, 60000)
+	KEY_STR("cache", "segment", cache_segment, "/dev/shm/overwatch-auth.epoch")
+	KEY_STR("cache", "segment_owner", cache_segment_owner, "")
+	KEY_BOOL("audit", "syslog", audit_syslog, "false")
+	KEY_ENUM("audit", "syslog_facility", audit_syslog_facility, "authpriv", facility_names)
+	KEY_STR("audit", "syslog_socket", audit_syslog_socket, "/dev/log")
+	KEY_LONG("retention", "audit_days", retention_audit_days, "365", 0, 36500)
+	KEY_LONG("retention", "deactivated_user_days", retention_deactivated_days, "0", 0, 36500)
 };
 #define CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

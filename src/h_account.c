@@ -102,20 +102,15 @@ reset_request_write(struct ctx *c, void *arg)
 enum status
 h_account_reset_request(struct ctx *c)
 {
-	const char *email_in = jv_str(&c->in, "email");
 	char email[256], tok[ACCOUNT_TOKEN_LEN + 1];
 	unsigned char digest[ACCOUNT_DIGEST_LEN];
 	struct user_row u;
 	bool found = false;
 	enum db_result r;
-	enum status st = h_auth_ip_budget(c);
+	enum status st = h_auth_email_throttled(c, "password_reset", c->cfg->account_resets_per_hour, email);
 
-	if (st == ST_OK)
-		st = h_auth_throttle(c, "password_reset", c->cfg->account_resets_per_hour, 3600);
 	if (st != ST_OK)
 		return st;
-	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
-		return params_field_error(c, "email", "is not a valid email address");
 	if ((r = store_user_by_email(c->db, c->a, email, &u, &found)) != DB_OK)
 		return reply_db_status(r);
 	if (mfa_token_new(tok, digest) != 0)

@@ -7,19 +7,19 @@
 
 /* doc/api.md section 6, GET /api-keys/{id}/activity: one day, one address. */
 static const struct view_col day_cols[] = {
-	{"date", DAY_COL_DATE, -1},
-	{"requests", DAY_COL_REQUESTS, VIEW_INTEGER},
-	{"rejected", DAY_COL_REJECTED, VIEW_INTEGER},
-	{"distinct_ips", DAY_COL_IPS, VIEW_INTEGER},
-	{NULL, 0, 0},
+	VIEW_COL("date", DAY_COL_DATE)
+	VIEW_COL_TYPED("requests", DAY_COL_REQUESTS, VIEW_INTEGER)
+	VIEW_COL_TYPED("rejected", DAY_COL_REJECTED, VIEW_INTEGER)
+	VIEW_COL_TYPED("distinct_ips", DAY_COL_IPS, VIEW_INTEGER)
+	VIEW_END
 };
 static const struct view_col ip_cols[] = {
-	{"ip", IP_COL_IP, -1},
-	{"first_seen", IP_COL_FIRST, -1},
-	{"last_seen", IP_COL_LAST, -1},
-	{"requests", IP_COL_REQUESTS, VIEW_INTEGER},
-	{"rejected", IP_COL_REJECTED, VIEW_INTEGER},
-	{NULL, 0, 0},
+	VIEW_COL("ip", IP_COL_IP)
+	VIEW_COL("first_seen", IP_COL_FIRST)
+	VIEW_COL("last_seen", IP_COL_LAST)
+	VIEW_COL_TYPED("requests", IP_COL_REQUESTS, VIEW_INTEGER)
+	VIEW_COL_TYPED("rejected", IP_COL_REJECTED, VIEW_INTEGER)
+	VIEW_END
 };
 
 static json_object *

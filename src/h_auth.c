@@ -71,6 +71,20 @@ h_auth_ip_budget(struct ctx *c)
 	return ST_OK;
 }
 
+enum status
+h_auth_email_throttled(struct ctx *c, const char *bucket, long per_hour, char email[256])
+{
+	enum status st = h_auth_ip_budget(c);
+
+	if (st == ST_OK)
+		st = h_auth_throttle(c, bucket, per_hour, 3600);
+	if (st != ST_OK)
+		return st;
+	if (util_email_normalize(jv_str(&c->in, "email"), email, 256) != 0)
+		return params_field_error(c, "email", "is not a valid email address");
+	return ST_OK;
+}
+
 /* What registration writes in its transaction (after the argon2 work). */
 struct register_tx {
 	const char *org_id, *org_name, *slug, *user_id, *email, *name, *hash;
@@ -98,7 +112,6 @@ register_write(struct ctx *c, void *arg)
 enum status
 h_auth_register(struct ctx *c)
 {
-	const char *email_in = jv_str(&c->in, "email");
 	const char *name = jv_str(&c->in, "name");
 	const char *org_name = jv_str(&c->in, "organization_name");
 	char email[256], user_id[UUID_STR_LEN], org_id[UUID_STR_LEN], slug[101];
@@ -111,13 +124,9 @@ h_auth_register(struct ctx *c)
 	 * 409 tells that an address is registered: limited per client, and a
 	 * conflict spends the failed-login budget like a wrong guess does.
 	 */
-	enum status st = h_auth_ip_budget(c);
-	if (st == ST_OK)
-		st = h_auth_throttle(c, "register", c->cfg->registrations_per_hour, 3600);
+	enum status st = h_auth_email_throttled(c, "register", c->cfg->registrations_per_hour, email);
 	if (st != ST_OK)
 		return st;
-	if (util_email_normalize(email_in, email, sizeof(email)) != 0)
-		return params_field_error(c, "email", "is not a valid email address");
 	if ((st = h_auth_new_password(c, "password", hash)) != ST_OK)
 		return st;
 	if (util_uuid(user_id) != 0 || util_uuid(org_id) != 0)

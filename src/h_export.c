@@ -6,25 +6,25 @@
 
 /* doc/api.md section 6, Auth, "GET /auth/me/export": a session without its secrets. */
 static const struct view_col session_cols[] = {
-	{"id", EXPORT_SESSION_ID, -1},
-	{"created_at", EXPORT_SESSION_CREATED_AT, -1},
-	{"expires_at", EXPORT_SESSION_EXPIRES_AT, -1},
-	{"revoked_at", EXPORT_SESSION_REVOKED_AT, -1},
-	{"ip", EXPORT_SESSION_IP, -1},
-	{"user_agent", EXPORT_SESSION_USER_AGENT, -1},
-	{NULL, 0, 0},
+	VIEW_COL("id", EXPORT_SESSION_ID)
+	VIEW_COL("created_at", EXPORT_SESSION_CREATED_AT)
+	VIEW_COL("expires_at", EXPORT_SESSION_EXPIRES_AT)
+	VIEW_COL("revoked_at", EXPORT_SESSION_REVOKED_AT)
+	VIEW_COL("ip", EXPORT_SESSION_IP)
+	VIEW_COL("user_agent", EXPORT_SESSION_USER_AGENT)
+	VIEW_END
 };
 
 /* A key's metadata: never the key nor its digest. */
 static const struct view_col apikey_cols[] = {
-	{"id", EXPORT_APIKEY_ID, -1},
-	{"name", EXPORT_APIKEY_NAME, -1},
-	{"prefix", EXPORT_APIKEY_PREFIX, -1},
-	{"created_at", EXPORT_APIKEY_CREATED_AT, -1},
-	{"expires_at", EXPORT_APIKEY_EXPIRES_AT, -1},
-	{"revoked_at", EXPORT_APIKEY_REVOKED_AT, -1},
-	{"last_used_at", EXPORT_APIKEY_LAST_USED_AT, -1},
-	{NULL, 0, 0},
+	VIEW_COL("id", EXPORT_APIKEY_ID)
+	VIEW_COL("name", EXPORT_APIKEY_NAME)
+	VIEW_COL("prefix", EXPORT_APIKEY_PREFIX)
+	VIEW_COL("created_at", EXPORT_APIKEY_CREATED_AT)
+	VIEW_COL("expires_at", EXPORT_APIKEY_EXPIRES_AT)
+	VIEW_COL("revoked_at", EXPORT_APIKEY_REVOKED_AT)
+	VIEW_COL("last_used_at", EXPORT_APIKEY_LAST_USED_AT)
+	VIEW_END
 };
 
 static json_object *

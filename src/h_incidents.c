@@ -28,15 +28,15 @@ stamped(const struct ctx *c, json_object *o, const char *key)
 
 /* doc/api.md section 6, Protected resources: an incident as every endpoint shows it. */
 static const struct view_col incident_cols[] = {
-	{"id", INCIDENT_COL_ID, -1},
-	{"title", INCIDENT_COL_TITLE, -1},
-	{"severity", INCIDENT_COL_SEVERITY, -1},
-	{"status", INCIDENT_COL_STATUS, -1},
-	{"description", INCIDENT_COL_DESCRIPTION, -1},
-	{"created_by", INCIDENT_COL_CREATED_BY_ID, INCIDENT_COL_CREATED_BY_TYPE},
-	{"created_at", INCIDENT_COL_CREATED_AT, -1},
-	{"updated_at", INCIDENT_COL_UPDATED_AT, -1},
-	{NULL, 0, 0},
+	VIEW_COL("id", INCIDENT_COL_ID)
+	VIEW_COL("title", INCIDENT_COL_TITLE)
+	VIEW_COL("severity", INCIDENT_COL_SEVERITY)
+	VIEW_COL("status", INCIDENT_COL_STATUS)
+	VIEW_COL("description", INCIDENT_COL_DESCRIPTION)
+	VIEW_COL_TYPED("created_by", INCIDENT_COL_CREATED_BY_ID, INCIDENT_COL_CREATED_BY_TYPE)
+	VIEW_COL("created_at", INCIDENT_COL_CREATED_AT)
+	VIEW_COL("updated_at", INCIDENT_COL_UPDATED_AT)
+	VIEW_END
 };
 
 static json_object *
@@ -132,12 +132,12 @@ h_incidents_update(struct ctx *c)
 }
 
 static const struct view_col procedure_cols[] = {
-	{"id", PROCEDURE_COL_ID, -1},
-	{"name", PROCEDURE_COL_NAME, -1},
-	{"description", PROCEDURE_COL_DESCRIPTION, -1},
-	{"created_by", PROCEDURE_COL_CREATED_BY_ID, PROCEDURE_COL_CREATED_BY_TYPE},
-	{"created_at", PROCEDURE_COL_CREATED_AT, -1},
-	{NULL, 0, 0},
+	VIEW_COL("id", PROCEDURE_COL_ID)
+	VIEW_COL("name", PROCEDURE_COL_NAME)
+	VIEW_COL("description", PROCEDURE_COL_DESCRIPTION)
+	VIEW_COL_TYPED("created_by", PROCEDURE_COL_CREATED_BY_ID, PROCEDURE_COL_CREATED_BY_TYPE)
+	VIEW_COL("created_at", PROCEDURE_COL_CREATED_AT)
+	VIEW_END
 };
 
 static json_object *

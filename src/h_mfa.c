@@ -190,6 +190,23 @@ h_mfa_proof(struct ctx *c, const struct user_row *u, bool *ok)
 	return h_mfa_code_check(c, u->id, code, false, ok);
 }
 
+enum status
+h_mfa_proven(struct ctx *c, struct user_row *u, const char *failed_action, tx_step write)
+{
+	bool ok = false;
+	enum status st = h_mfa_proof(c, u, &ok);
+
+	if (st != ST_OK)
+		return st;
+	if (!ok) {
+		return h_auth_wrong_proof(c, u, failed_action,
+		    jv_str(&c->in, "code") != NULL ? "code" : "password");
+	}
+	if ((st = dispatch_tx(c, write, u)) != ST_OK)
+		return st;
+	return h_reply(c, ST_NO_CONTENT, NULL);
+}
+
 static enum status
 disable_write(struct ctx *c, void *arg)
 {
@@ -213,9 +230,8 @@ h_mfa_disable(struct ctx *c)
 {
 	struct user_row u;
 	struct mfa_state s;
-	bool found = false, ok = false;
+	bool found = false;
 	enum db_result r;
-	enum status st;
 
 	if (c->principal.type != PRINCIPAL_USER)
 		return h_fail(c, ST_INSUFFICIENT_PERMISSIONS, "This endpoint requires a user session");
@@ -230,15 +246,7 @@ h_mfa_disable(struct ctx *c)
 		c->rep->retry_after = u.locked_seconds;
 		return h_fail(c, ST_ACCOUNT_LOCKED, "Account is temporarily locked due to too many failed login attempts");
 	}
-	if ((st = h_mfa_proof(c, &u, &ok)) != ST_OK)
-		return st;
-	if (!ok) {
-		return h_auth_wrong_proof(c, &u, "auth.mfa_failed",
-		    jv_str(&c->in, "code") != NULL ? "code" : "password");
-	}
-	if ((st = dispatch_tx(c, disable_write, &u)) != ST_OK)
-		return st;
-	return h_reply(c, ST_NO_CONTENT, NULL);
+	return h_mfa_proven(c, &u, "auth.mfa_failed", disable_write);
 }
 
 /* h_org_lookup for the reset: the user of org, whose second factor is then forgotten. */

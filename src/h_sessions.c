@@ -11,13 +11,13 @@
 
 /* doc/api.md section 6, listSessions: one session; current is a boolean, added below. */
 static const struct view_col session_cols[] = {
-	{"id", SESSION_COL_ID, -1},
-	{"created_at", SESSION_COL_CREATED_AT, -1},
-	{"last_seen_at", SESSION_COL_LAST_SEEN_AT, -1},
-	{"expires_at", SESSION_COL_EXPIRES_AT, -1},
-	{"ip", SESSION_COL_IP, -1},
-	{"user_agent", SESSION_COL_USER_AGENT, -1},
-	{NULL, 0, 0},
+	VIEW_COL("id", SESSION_COL_ID)
+	VIEW_COL("created_at", SESSION_COL_CREATED_AT)
+	VIEW_COL("last_seen_at", SESSION_COL_LAST_SEEN_AT)
+	VIEW_COL("expires_at", SESSION_COL_EXPIRES_AT)
+	VIEW_COL("ip", SESSION_COL_IP)
+	VIEW_COL("user_agent", SESSION_COL_USER_AGENT)
+	VIEW_END
 };
 
 static json_object *

@@ -40,19 +40,6 @@
 static const char provider_detail[] =
     "The organization's identity provider could not complete the sign-in; try again later";
 
-/* Printable ASCII, no spaces: safe inside a header value or a URL. */
-static bool
-plain_token(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 static bool
 host_ok(const char *h)
 {
@@ -91,7 +78,7 @@ wipe_secret(struct sso_connection *conn)
 static bool
 next_ok(const char *n)
 {
-	return plain_token(n, SSO_PARAM_MAX) && n[0] == '/' && n[1] != '/' && n[1] != '\\';
+	return util_visible_token(n, SSO_PARAM_MAX) && n[0] == '/' && n[1] != '/' && n[1] != '\\';
 }
 
 static bool
@@ -165,7 +152,7 @@ load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
 	enum status st = h_auth_throttle(c, "sso", c->cfg->sso_requests_per_minute, 60);
 	if (st != ST_OK)
 		return st;
-	if (c->npath_params >= 1 && !plain_token(c->path_params[0], 100))
+	if (c->npath_params >= 1 && !util_visible_token(c->path_params[0], 100))
 		return h_fail(c, ST_NOT_FOUND, "Single sign-on is not configured for this organization");
 
 	if (c->npath_params < 1 || strlen(c->path_params[0]) > 100)
@@ -539,7 +526,7 @@ take_state(struct ctx *c, const char *org_id, struct sso_state *s)
 	bool found = false;
 	enum db_result r;
 
-	if (state == NULL || !plain_token(state, 128))
+	if (state == NULL || !util_visible_token(state, 128))
 		return refuse(c, org_id, "state_missing", NULL, ST_INVALID_CREDENTIALS, state_detail);
 	/* Taken first, whatever follows: a state is good for one attempt only. */
 	if ((r = store_sso_state_take(c->db, c->a, state, s, &found)) != DB_OK)
@@ -568,7 +555,7 @@ provider_answer(struct ctx *c, const char *org_id, const char **code)
 		    ST_INVALID_CREDENTIALS, arena_printf(c->a,
 		    "The identity provider did not sign the user in (%s)", ec));
 	}
-	if (*code == NULL || !plain_token(*code, SSO_PARAM_MAX))
+	if (*code == NULL || !util_visible_token(*code, SSO_PARAM_MAX))
 		return refuse(c, org_id, "code_missing", NULL, ST_INVALID_CREDENTIALS,
 		    "The identity provider's answer carries no authorization code");
 	return ST_OK;
@@ -832,7 +819,7 @@ connection_fields_check(struct ctx *c, const struct oidc_opts *opts, const char 
 
 	if ((problem = oidc_issuer_problem(issuer, opts)) != NULL)
 		st = params_field_error(c, "issuer", problem);
-	if (!plain_token(jv_str(&c->in, "client_id"), 255))
+	if (!util_visible_token(jv_str(&c->in, "client_id"), 255))
 		st = params_field_error(c, "client_id", "must be printable ASCII without spaces");
 	if (secret != NULL && strlen(secret) > 1024)
 		st = params_field_error(c, "client_secret", "is too long");

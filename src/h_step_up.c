@@ -48,17 +48,9 @@ enum status
 h_auth_reauthenticate(struct ctx *c)
 {
 	struct user_row u;
-	bool ok = false;
 	enum status st = h_user_only(c);
 
-	if (st != ST_OK || (st = h_auth_caller(c, &u)) != ST_OK ||
-	    (st = h_mfa_proof(c, &u, &ok)) != ST_OK)
+	if (st != ST_OK || (st = h_auth_caller(c, &u)) != ST_OK)
 		return st;
-	if (!ok) {
-		return h_auth_wrong_proof(c, &u, "auth.reauthenticated",
-		    jv_str(&c->in, "code") != NULL ? "code" : "password");
-	}
-	if ((st = dispatch_tx(c, reauthenticated, &u)) != ST_OK)
-		return st;
-	return h_reply(c, ST_NO_CONTENT, NULL);
+	return h_mfa_proven(c, &u, "auth.reauthenticated", reauthenticated);
 }

@@ -95,6 +95,12 @@ enum status h_health(struct ctx *c);
 enum status h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window);
 /* The client's failed-login budget ([lockout] ip_failures_per_minute): ST_RATE_LIMITED once spent. */
 enum status h_auth_ip_budget(struct ctx *c);
+/*
+ * The client's budget (h_auth_ip_budget), then its hourly throttle of
+ * bucket; then the body's "email" normalised into email (a 400 naming it
+ * when it is not an address). ST_OK or the refusal.
+ */
+enum status h_auth_email_throttled(struct ctx *c, const char *bucket, long per_hour, char email[256]);
 enum status h_auth_new_password(struct ctx *c, const char *field, char hash[PASSWORD_HASH_MAX]);
 struct user_row;
 /*
@@ -193,6 +199,12 @@ enum status h_mfa_code_check(struct ctx *c, const char *user_id, const char *cod
  * a code without two-factor sign-in enabled is 409 (h_mfa_code_check).
  */
 enum status h_mfa_proof(struct ctx *c, const struct user_row *u, bool *ok);
+/*
+ * The proof checked (h_mfa_proof); a wrong one refused and counted under
+ * failed_action (h_auth_wrong_proof); a right one runs write(c, u) in a
+ * transaction (dispatch_tx) and answers 204.
+ */
+enum status h_mfa_proven(struct ctx *c, struct user_row *u, const char *failed_action, tx_step write);
 enum status h_mfa_verify(struct ctx *c);
 enum status h_mfa_totp_enrol(struct ctx *c);
 enum status h_mfa_totp_confirm(struct ctx *c);

@@ -244,50 +244,55 @@ password_dummy_verify(const struct password_params *p, const char *pw, size_t le
  * Returns the number of code points, or -1 when s is NULL with len > 0 or not
  * valid UTF-8.
  */
+/*
+ * The well-formed lead bytes of UTF-8 (Unicode Table 3-7): how many bytes
+ * follow, and lo..hi bound the second byte: that is where overlong forms,
+ * surrogates and code points above U+10FFFF show. Anything else (a
+ * continuation byte, C0, C1, F5..FF) starts no character.
+ */
+#define UTF8_LEAD(first, last, need, lo, hi) {first, last, need, lo, hi},
+static const struct utf8_lead {
+	unsigned char first, last, need, lo, hi;
+} utf8_leads[] = {
+	UTF8_LEAD(0x00, 0x7F, 0, 0x80, 0xBF)
+	UTF8_LEAD(0xC2, 0xDF, 1, 0x80, 0xBF)
+	UTF8_LEAD(0xE0, 0xE0, 2, 0xA0, 0xBF)
+	UTF8_LEAD(0xE1, 0xEC, 2, 0x80, 0xBF)
+	UTF8_LEAD(0xED, 0xED, 2, 0x80, 0x9F)
+	UTF8_LEAD(0xEE, 0xEF, 2, 0x80, 0xBF)
+	UTF8_LEAD(0xF0, 0xF0, 3, 0x90, 0xBF)
+	UTF8_LEAD(0xF1, 0xF3, 3, 0x80, 0xBF)
+	UTF8_LEAD(0xF4, 0xF4, 3, 0x80, 0x8F)
+};
+
+static const struct utf8_lead *
+utf8_lead(unsigned char c)
+{
+	for (size_t j = 0; j < sizeof(utf8_leads) / sizeof(utf8_leads[0]); j++)
+		if (c >= utf8_leads[j].first && c <= utf8_leads[j].last)
+			return &utf8_leads[j];
+	return NULL;
+}
+
 long
 password_char_count(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k, need;
+	size_t i = 0, k;
 	long n = 0;
-	unsigned char c, lo, hi;
+	const struct utf8_lead *lead;
 
 	if (s == NULL || len > LONG_MAX)
 		return len == 0 ? 0 : -1;
 	while (i < len) {
-		c = u[i];
-		/* lo..hi bound the second byte: that is where overlong forms,
-		 * surrogates and code points above U+10FFFF show. */
-		lo = 0x80;
-		hi = 0xBF;
-		if (c < 0x80)
-			need = 0;
-		else if (c >= 0xC2 && c <= 0xDF)
-			need = 1;
-		else if (c == 0xE0) {
-			need = 2;
-			lo = 0xA0;
-		} else if (c >= 0xE1 && c <= 0xEF) {
-			need = 2;
-			if (c == 0xED)
-				hi = 0x9F;
-		} else if (c == 0xF0) {
-			need = 3;
-			lo = 0x90;
-		} else if (c >= 0xF1 && c <= 0xF4) {
-			need = 3;
-			if (c == 0xF4)
-				hi = 0x8F;
-		} else
-			return -1;      /* continuation byte, C0, C1, F5..FF */
-		if (need > len - i - 1)
+		if ((lead = utf8_lead(u[i])) == NULL || lead->need > len - i - 1)
 			return -1;
-		for (k = 1; k <= need; k++) {
-			c = u[i + k];
-			if (k == 1 ? (c < lo || c > hi) : (c & 0xC0) != 0x80)
+		for (k = 1; k <= lead->need; k++) {
+			unsigned char c = u[i + k];
+			if (k == 1 ? (c < lead->lo || c > lead->hi) : (c & 0xC0) != 0x80)
 				return -1;
 		}
-		i += need + 1;
+		i += lead->need + 1;
 		n++;
 	}
 	return n;

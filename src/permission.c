@@ -7,24 +7,24 @@
 #include "util.h"
 
 static const char *const perm_names[PERM_MAX] = {
-	[PERM_INCIDENTS_READ] = "incidents:read",
-	[PERM_INCIDENTS_CREATE] = "incidents:create",
-	[PERM_INCIDENTS_UPDATE] = "incidents:update",
-	[PERM_PROCEDURES_READ] = "procedures:read",
-	[PERM_PROCEDURES_CREATE] = "procedures:create",
-	[PERM_PROCEDURES_EXECUTE] = "procedures:execute",
-	[PERM_API_KEYS_READ] = "api_keys:read",
-	[PERM_API_KEYS_CREATE] = "api_keys:create",
-	[PERM_API_KEYS_DELETE] = "api_keys:delete",
-	[PERM_USERS_READ] = "users:read",
-	[PERM_USERS_MANAGE] = "users:manage",
-	[PERM_AUDIT_READ] = "audit:read",
+	NAMED(PERM_INCIDENTS_READ, "incidents:read")
+	NAMED(PERM_INCIDENTS_CREATE, "incidents:create")
+	NAMED(PERM_INCIDENTS_UPDATE, "incidents:update")
+	NAMED(PERM_PROCEDURES_READ, "procedures:read")
+	NAMED(PERM_PROCEDURES_CREATE, "procedures:create")
+	NAMED(PERM_PROCEDURES_EXECUTE, "procedures:execute")
+	NAMED(PERM_API_KEYS_READ, "api_keys:read")
+	NAMED(PERM_API_KEYS_CREATE, "api_keys:create")
+	NAMED(PERM_API_KEYS_DELETE, "api_keys:delete")
+	NAMED(PERM_USERS_READ, "users:read")
+	NAMED(PERM_USERS_MANAGE, "users:manage")
+	NAMED(PERM_AUDIT_READ, "audit:read")
 };
 
 static const char *const role_names[ROLE_MAX] = {
-	[ROLE_ADMIN] = "admin",
-	[ROLE_ENGINEER] = "engineer",
-	[ROLE_VIEWER] = "viewer",
+	NAMED(ROLE_ADMIN, "admin")
+	NAMED(ROLE_ENGINEER, "engineer")
+	NAMED(ROLE_VIEWER, "viewer")
 };
 
 #define ALL_PERMS (PERM_BIT(PERM_MAX) - 1)

@@ -7,10 +7,16 @@
 #include "util.h"
 
 static const char *const source_names[SSO_ROLE_SOURCE_MAX] = {
-	[SSO_ROLE_UNMAPPED] = "unmapped",
-	[SSO_ROLE_RULE] = "rule",
-	[SSO_ROLE_NO_MATCH] = "no_rule_matched",
-	[SSO_ROLE_CLAIM_MISSING] = "role_claim_missing",
+	NAMED(SSO_ROLE_UNMAPPED, "unmapped")
+	NAMED(SSO_ROLE_RULE, "rule")
+	NAMED(SSO_ROLE_NO_MATCH, "no_rule_matched")
+	NAMED(SSO_ROLE_CLAIM_MISSING, "role_claim_missing")
+};
+
+static const char *const values_fields[ROLE_MAX] = {
+	NAMED(ROLE_ADMIN, "role_admin_values")
+	NAMED(ROLE_ENGINEER, "role_engineer_values")
+	NAMED(ROLE_VIEWER, "role_viewer_values")
 };
 
 const char *
@@ -19,17 +25,16 @@ sso_role_source_name(enum sso_role_source s)
 	return s < SSO_ROLE_SOURCE_MAX ? source_names[s] : NULL;
 }
 
+const char *
+sso_role_values_field(enum role r)
+{
+	return r < ROLE_MAX ? values_fields[r] : NULL;
+}
+
 bool
 sso_role_claim_ok(const char *name)
 {
-	size_t n = name != NULL ? strlen(name) : 0;
-
-	if (n == 0 || n > SSO_ROLE_CLAIM_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f)
-			return false;
-	return true;
+	return util_visible_token(name, SSO_ROLE_CLAIM_MAX);
 }
 
 /* A rule value: 1 to SSO_ROLE_VALUE_MAX characters of valid UTF-8, no control characters. */
@@ -73,18 +78,6 @@ sso_role_rules_json(json_object *const lists[ROLE_MAX], struct arena *a, const c
 out:
 	json_object_put(o);
 	return text;
-}
-
-static const char *const values_fields[ROLE_MAX] = {
-	[ROLE_ADMIN] = "role_admin_values",
-	[ROLE_ENGINEER] = "role_engineer_values",
-	[ROLE_VIEWER] = "role_viewer_values",
-};
-
-const char *
-sso_role_values_field(enum role r)
-{
-	return r < ROLE_MAX ? values_fields[r] : NULL;
 }
 
 void

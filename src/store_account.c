@@ -23,13 +23,7 @@ enum db_result
 store_account_token_user(struct db *db, struct arena *a, const unsigned char digest[ACCOUNT_DIGEST_LEN],
     const char *purpose, const char **user_id)
 {
-	struct db_rows rows;
-	bool found = false;
-	enum db_result r = STORE_ONE(db, a, STMT_ACCOUNT_TOKEN_USER, &rows, &found, DBP_DIGEST(digest),
-	    DBP_STR(purpose));
-
-	*user_id = found ? db_cell(&rows, 0, 0) : NULL;
-	return r;
+	return STORE_CELL(db, a, STMT_ACCOUNT_TOKEN_USER, user_id, DBP_DIGEST(digest), DBP_STR(purpose));
 }
 
 enum db_result

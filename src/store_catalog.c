@@ -741,6 +741,18 @@ store_run_one(struct db *db, struct arena *a, enum store_stmt id, const struct d
 	return r;
 }
 
+enum db_result
+store_run_cell(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
+    size_t n, const char **cell)
+{
+	struct db_rows rows;
+	bool found = false;
+	enum db_result r = store_run_one(db, a, id, p, n, &rows, &found);
+
+	*cell = found ? db_cell(&rows, 0, 0) : NULL;
+	return r;
+}
+
 void *
 store_run_list(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
     size_t n, const struct store_field *fields, size_t nfields, size_t size, size_t *count,

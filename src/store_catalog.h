@@ -107,6 +107,11 @@ enum db_result store_run_one(struct db *db, struct arena *a, enum store_stmt id,
     const struct db_param *p, size_t n, struct db_rows *rows, bool *found);
 #define STORE_ONE(db, a, id, rows, found, ...) \
 	store_run_one((db), (a), (id), DB_PARAMS(__VA_ARGS__), (rows), (found))
+/* The first column of a lookup of at most one row: *cell, NULL when no row (or SQL NULL). */
+enum db_result store_run_cell(struct db *db, struct arena *a, enum store_stmt id,
+    const struct db_param *p, size_t n, const char **cell);
+#define STORE_CELL(db, a, id, cell, ...) \
+	store_run_cell((db), (a), (id), DB_PARAMS(__VA_ARGS__), (cell))
 /*
  * A list: run statement id and decode every row with fields into an array
  * of size-byte structs in arena a, returned (NULL on failure); *count rows,

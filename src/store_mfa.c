@@ -92,13 +92,7 @@ enum db_result
 store_mfa_challenge_user(struct db *db, struct arena *a, const unsigned char digest[MFA_DIGEST_LEN],
     const char *purpose, const char **user_id)
 {
-	struct db_rows rows;
-	bool found = false;
-	enum db_result r = STORE_ONE(db, a, STMT_MFA_CHALLENGE_USER, &rows, &found, DBP_DIGEST(digest),
-	    DBP_STR(purpose));
-
-	*user_id = found ? db_cell(&rows, 0, 0) : NULL;
-	return r;
+	return STORE_CELL(db, a, STMT_MFA_CHALLENGE_USER, user_id, DBP_DIGEST(digest), DBP_STR(purpose));
 }
 
 enum db_result

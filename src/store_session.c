@@ -1,6 +1,7 @@
 /* store_session.c -- sessions, the refresh-token chain, and the revoked-token list. */
 #include "store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_catalog.h"
@@ -74,12 +75,11 @@ store_session_list(struct db *db, struct arena *a, const char *user_id, const ch
 enum db_result
 store_session_proved(struct db *db, struct arena *a, const char *sid, long window, bool *recent)
 {
-	struct db_rows rows;
-	bool found = false;
-	enum db_result r = STORE_ONE(db, a, STMT_SESSION_PROVED, &rows, &found, DBP_INT(window),
-	    DBP_STR(sid));
+	const char *proved = NULL;
+	enum db_result r = STORE_CELL(db, a, STMT_SESSION_PROVED, &proved, DBP_INT(window), DBP_STR(sid));
 
-	*recent = r == DB_OK && found && db_cell_int(&rows, 0, 0) == 1;
+	/* NULL: no such session, or never proved. */
+	*recent = r == DB_OK && proved != NULL && strtoll(proved, NULL, 10) == 1;
 	return r;
 }
 

@@ -198,6 +198,19 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 bool
+util_visible_token(const char *s, size_t max)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+bool
 util_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* A row of a table of names indexed by an enum, one per line: [id] = name. */
+#define NAMED(id, name) [id] = name,
+
 #define UUID_STR_LEN 37     /* 36 characters and the NUL */
 #define RFC3339_LEN 21      /* 2026-02-20T14:30:00Z and the NUL */
 
@@ -25,6 +28,11 @@ void util_time_rfc3339(time_t t, char out[RFC3339_LEN]);
 void util_time_sql(time_t t, char out[UTIL_SQL_TIME_LEN]);
 /* Parse RFC 3339 (Z or +hh:mm offset, optional fraction); 0 or -1. */
 int util_time_parse(const char *s, time_t *out);
+/*
+ * True if s has 1 to max characters, each printable ASCII other than space:
+ * safe inside a header value or a URL (an OAuth parameter, a claim name).
+ */
+bool util_visible_token(const char *s, size_t max);
 /* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or NUL). */
 bool util_utf8_valid(const char *s, size_t n);
 /* UTF-8 code points in s[0..n); assumes valid UTF-8. */

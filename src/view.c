@@ -118,17 +118,17 @@ view_csv_array(const char *csv)
 
 /* doc/api.md section 6, Audit: an event of the trail. */
 static const struct view_col event_cols[] = {
-	{"id", AUDIT_COL_ID, -1},
-	{"occurred_at", AUDIT_COL_OCCURRED_AT, -1},
-	{"action", AUDIT_COL_ACTION, -1},
-	{"outcome", AUDIT_COL_OUTCOME, -1},
-	{"actor", AUDIT_COL_ACTOR_ID, AUDIT_COL_ACTOR_TYPE},
-	{"ip", AUDIT_COL_IP, -1},
-	{"user_agent", AUDIT_COL_USER_AGENT, -1},
-	{"target", AUDIT_COL_TARGET_ID, AUDIT_COL_TARGET_TYPE},
+	VIEW_COL("id", AUDIT_COL_ID)
+	VIEW_COL("occurred_at", AUDIT_COL_OCCURRED_AT)
+	VIEW_COL("action", AUDIT_COL_ACTION)
+	VIEW_COL("outcome", AUDIT_COL_OUTCOME)
+	VIEW_COL_TYPED("actor", AUDIT_COL_ACTOR_ID, AUDIT_COL_ACTOR_TYPE)
+	VIEW_COL("ip", AUDIT_COL_IP)
+	VIEW_COL("user_agent", AUDIT_COL_USER_AGENT)
+	VIEW_COL_TYPED("target", AUDIT_COL_TARGET_ID, AUDIT_COL_TARGET_TYPE)
 	/* Why: a refusal's reason (an SSO sign-in's, say), which the log alone held before. */
-	{"detail", AUDIT_COL_DETAIL, -1},
-	{NULL, 0, 0},
+	VIEW_COL("detail", AUDIT_COL_DETAIL)
+	VIEW_END
 };
 
 json_object *

@@ -34,6 +34,10 @@ struct view_col {
 	int type_col;
 };
 #define VIEW_INTEGER (-2)
+/* One row per member, one per line; VIEW_END closes the array. */
+#define VIEW_COL(name, col) {name, col, -1},
+#define VIEW_COL_TYPED(name, col, type_col) {name, col, type_col},
+#define VIEW_END {NULL, 0, 0},
 json_object *view_row(const struct db_rows *rows, size_t i, const struct view_col *cols);
 /* A string or JSON null. */
 json_object *view_opt_string(const char *s);

@@ -4,7 +4,9 @@
 Each tests/integration/test_*.py module holds functions test_NAME(fe) run once
 per front-end (fe is a harness.Frontend with .request/.get/.post_json and
 .base_url); a module may narrow the front-ends with FRONTENDS = (...) and
-order itself with ORDER (lower first; default 50).  A test fails by raising
+order itself with ORDER (lower first; default 50); `--frontend NAME=MOD,...`
+narrows a front-end to those modules (the sanitizer stage of tools/test runs
+only the process-model modules a second time).  A test fails by raising
 (plain assert is fine); nothing is skipped: a missing route fails.
 
 Prints one `ok`/`FAIL` line per test and front-end, the time of each
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the 
 from lib import harness  # noqa: E402
 
 
-def collect(selected_modules, keyword):
+def collect(selected_modules, keyword, excluded=()):
     modules = []
     for path in sorted(HERE.glob("test_*.py")):
         name = path.stem
@@ -38,11 +40,28 @@ def collect(selected_modules, keyword):
                  if n.startswith("test_") and inspect.isfunction(fn)
                  and fn.__module__ == mod.__name__]
         tests = [(n, fn) for _, n, fn in sorted(tests)
-                 if not keyword or keyword in "%s.%s" % (name, n)]
+                 if (not keyword or keyword in "%s.%s" % (name, n))
+                 and not any(x in "%s.%s" % (name, n) for x in excluded)]
         if tests:
             modules.append((getattr(mod, "ORDER", 50), name, mod, tests))
     modules.sort(key=lambda m: (m[0], m[1]))
     return [(name, mod, tests) for _, name, mod, tests in modules]
+
+
+def frontend_arg(value):
+    """--frontend NAME or NAME=MODULE,MODULE: (name, set of modules or None)."""
+    name, _, mods = value.partition("=")
+    if name not in harness.FRONTENDS:
+        raise argparse.ArgumentTypeError("unknown front-end %r (%s)"
+                                         % (name, ", ".join(harness.FRONTENDS)))
+    return name, set(mods.split(",")) if mods else None
+
+
+def runs_on(modname, mod, fname, wanted):
+    """Does module modname run on front-end fname under the --frontend choices?"""
+    if fname not in getattr(mod, "FRONTENDS", harness.FRONTENDS) or fname not in wanted:
+        return False
+    return wanted[fname] is None or modname in wanted[fname]
 
 
 def stage(label, seconds):
@@ -51,19 +70,21 @@ def stage(label, seconds):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--frontend", action="append", choices=harness.FRONTENDS,
-                    help="run against this front-end only (repeatable)")
+    ap.add_argument("--frontend", action="append", type=frontend_arg,
+                    help="run against this front-end only (repeatable); NAME=MOD,MOD: "
+                    "only those modules on it")
     ap.add_argument("--module", action="append", help="test module (e.g. test_foundation)")
     ap.add_argument("-k", dest="keyword", help="only tests whose module.name contains this")
+    ap.add_argument("--exclude", action="append", default=[],
+                    help="leave out tests whose module.name contains this (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, configs)")
     ap.add_argument("-v", "--verbose", action="store_true", help="full tracebacks")
     args = ap.parse_args()
 
-    plan = collect(args.module, args.keyword)
-    wanted = set(args.frontend or harness.FRONTENDS)
+    plan = collect(args.module, args.keyword, args.exclude)
+    wanted = dict(args.frontend or [(f, None) for f in harness.FRONTENDS])
     needed = [f for f in harness.FRONTENDS
-              if f in wanted and any(f in getattr(m, "FRONTENDS", harness.FRONTENDS)
-                                     for _, m, _ in plan)]
+              if any(runs_on(n, m, f, wanted) for n, m, _ in plan)]
     passed = failed = 0
     failed_frontends = set()
     t_all = time.monotonic()
@@ -88,7 +109,7 @@ def main():
                 print("SETUP FAILED: %s: %s" % (name, fe.error), flush=True)
         for modname, mod, tests in plan:
             for fname in getattr(mod, "FRONTENDS", harness.FRONTENDS):
-                if fname not in needed:
+                if not runs_on(modname, mod, fname, wanted):
                     continue
                 t_stage = time.monotonic()
                 fe = h.frontends.get(fname)
