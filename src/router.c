@@ -289,6 +289,23 @@ router_match(enum http_method method, const char *path, struct arena *a, const c
 	return NULL;
 }
 
+bool
+router_path_of(handler_fn h, const char *path, struct arena *a)
+{
+	const char *params[CTX_MAX_PATH_PARAMS], *allow;
+	size_t n;
+	enum status st;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (routes[i].handler != h)
+			continue;
+		const struct route *rt = router_match(routes[i].method, path, a, params, &n, &allow, &st);
+		if (rt != NULL && rt->handler == h)
+			return true;
+	}
+	return false;
+}
+
 const struct route *
 router_routes(size_t *n)
 {
