@@ -18,18 +18,25 @@
 #include "view.h"
 
 enum status
-h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
+h_throttle(struct ctx *c, const char *bucket, const char *key, long limit, long window,
+    const char *detail)
 {
 	long hits = 0, left = 0;
-	enum db_result r = store_throttle_hit(c->db, c->a, bucket, c->throttle_ip, window, &hits, &left);
+	enum db_result r = store_throttle_hit(c->db, c->a, bucket, key, window, &hits, &left);
 
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (hits > limit) {
 		c->rep->retry_after = left;
-		return h_fail(c, ST_RATE_LIMITED, "Too many requests from this client");
+		return h_fail(c, ST_RATE_LIMITED, detail);
 	}
 	return ST_OK;
+}
+
+enum status
+h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
+{
+	return h_throttle(c, bucket, c->throttle_ip, limit, window, "Too many requests from this client");
 }
 
 /*

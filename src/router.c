@@ -123,6 +123,11 @@ static const struct field_spec mfa_disable_fields[] = {
 static const struct field_spec mfa_policy_fields[] = {
 	{"require", FIELD_ENUM, true, false, 0, 0, mfa_policies},
 };
+/* POST /sso-connections/test: the issuer alone, with PUT's bound. */
+static const struct field_spec sso_test_fields[] = {
+	{"issuer", FIELD_STRING, true, false, 1, 512, NULL},
+};
+
 /* SSO-only organizations: at most 10 break-glass admins (h_sso_policy.c). */
 static const struct field_spec sso_policy_fields[] = {
 	{"require_sso", FIELD_BOOL, true, false, 0, 0, NULL},
@@ -172,6 +177,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/auth/sso/{organization}/callback", ROUTE_PUBLIC, PERM_NONE, h_sso_callback, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields)},
+	{METHOD_POST, "/sso-connections/test", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_test, TX_NONE, BODY_JSON, FIELDS(sso_test_fields)},
 	/*
 	 * Two-factor sign-in. Enrolment and confirmation are public here: they
 	 * take a session or a sign-in's mfa_token, and authenticate in the
