@@ -462,24 +462,17 @@ h_auth_logout(struct ctx *c)
 	return ST_NO_CONTENT;
 }
 
-/* The caller's organization, as the lookup that authenticated it read it (or the cache). */
-static json_object *
-me_organization(const struct principal *p)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(p->org_id));
-	json_object_object_add(o, "name", view_opt_string(p->org_name));
-	json_object_object_add(o, "slug", view_opt_string(p->org_slug));
-	return o;
-}
-
 enum status
 h_auth_me(struct ctx *c)
 {
 	const struct principal *p = &c->principal;
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *org = json_object_new_object();
 
-	json_object_object_add(o, "organization", me_organization(p));
+	/* The caller's organization, as the lookup that authenticated it read it (or the cache). */
+	json_object_object_add(org, "id", json_object_new_string(p->org_id));
+	json_object_object_add(org, "name", view_opt_string(p->org_name));
+	json_object_object_add(org, "slug", view_opt_string(p->org_slug));
+	json_object_object_add(o, "organization", org);
 
 	if (p->type == PRINCIPAL_USER) {
 		json_object_object_add(o, "type", json_object_new_string("user"));

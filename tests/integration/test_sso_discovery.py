@@ -7,11 +7,16 @@ import json
 
 from lib import checks
 from lib.checks import expect
-from test_identity import PW, bearer, new_email
-from test_sso import API, CONNECTIONS, Org, fresh_fake, sql
+from test_identity import PW, bearer, login, login_ok, new_email, register
+from test_identity_config import own_instance
+from test_sso import CONNECTIONS, Org, fresh_fake, sql
 
 TEST = CONNECTIONS + "/test"
 LIMIT = 10      # tests per organization per minute (src/h_sso_test.c)
+# Production behind a trusted proxy that says https: loopback is off limits there.
+PRODUCTION = {"OVERWATCH_SERVICE_ENVIRONMENT": "production",
+              "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
+HTTPS = {"X-Forwarded-Proto": "https"}
 
 
 def post_test(fe, token, issuer, headers=None):
@@ -77,23 +82,16 @@ def test_internal_addresses_are_refused_and_not_reached(fe):
         r = post_test(fe, org.token, issuer)
         checks.error(r, 400, "VALIDATION_ERROR")
         expect([e["field"] for e in r.json["errors"]] == ["issuer"], "%s: %r" % (issuer, r.json), r)
-    from test_identity_config import own_instance
-    env = {"OVERWATCH_SERVICE_ENVIRONMENT": "production",
-           "OVERWATCH_SERVICE_TRUSTED_PROXIES": "127.0.0.1"}
-    https = {"X-Forwarded-Proto": "https"}
     probe = fresh_fake(fe, "dtest-prod")
     try:
-        with own_instance(fe, "sso-test-prod", env) as own:
-            email = new_email("dtestprod")
-            r = own.post_json(API + "/auth/register", {"email": email, "password": PW, "name": "P",
-                                                       "organization_name": "P dtest"}, headers=https)
-            expect(r.status == 201, "register in production", r)
-            r = own.post_json(API + "/auth/login", {"email": email, "password": PW}, headers=https)
+        with own_instance(fe, "sso-test-prod", PRODUCTION) as own:
+            email, _ = register(own, headers=HTTPS)
+            r = login(own, email, headers=HTTPS)
             expect(r.status == 200, "login in production", r)
             token = r.json["access_token"]
             for issuer in ("https://localhost:%d" % probe.port, "https://127.0.0.1:%d" % probe.port,
                            "https://[::ffff:127.0.0.1]:%d" % probe.port):
-                r = post_test(own, token, issuer, https)
+                r = post_test(own, token, issuer, HTTPS)
                 checks.error(r, 400, "VALIDATION_ERROR")
                 expect("may not reach" in r.json["errors"][0]["message"], "%s: %r" % (issuer, r.json), r)
         expect(probe.seen == [], "the provider on loopback was reached: %r" % probe.seen)
@@ -125,7 +123,6 @@ def test_only_who_may_change_the_connection(fe):
     email = new_email("dtesteng")
     fe.harness.admin("create-user", "--org", org.slug, "--email", email, "--name", "E",
                      "--role", "engineer", input_text=PW + "\n")
-    from test_identity import login_ok
     token = login_ok(fe, email)["access_token"]
     checks.error(post_test(fe, token, "https://10.0.0.1/x"), 403, "INSUFFICIENT_PERMISSIONS")
     r = fe.request("POST", TEST, body=json.dumps({"issuer": "https://10.0.0.1/x"}),
