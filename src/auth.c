@@ -92,6 +92,8 @@ auth_access_token(struct ctx *c, const char *token)
 	p->type = PRINCIPAL_USER;
 	p->id = p->claims.sub;
 	p->org_id = sc.org_id;
+	p->org_name = sc.org_name;
+	p->org_slug = sc.org_slug;
 	p->role = (enum role)role;
 	p->perms = role_permissions((enum role)role);
 	p->email = sc.email;
@@ -242,6 +244,8 @@ auth_apikey(struct ctx *c, const char *key)
 	p->type = PRINCIPAL_APIKEY;
 	p->id = k.id;
 	p->org_id = k.org_id;
+	p->org_name = k.org_name;
+	p->org_slug = k.org_slug;
 	p->perms = effective;
 	p->key_name = k.name;
 	p->key_prefix = k.prefix;

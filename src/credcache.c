@@ -168,6 +168,8 @@ credcache_get(const unsigned char key[CREDCACHE_KEY_LEN], time_t now, struct pri
 	struct principal p = x->p;
 	p.id = copy_str(a, x->p.id, &ok);
 	p.org_id = copy_str(a, x->p.org_id, &ok);
+	p.org_name = copy_str(a, x->p.org_name, &ok);
+	p.org_slug = copy_str(a, x->p.org_slug, &ok);
 	p.email = copy_str(a, x->p.email, &ok);
 	p.name = copy_str(a, x->p.name, &ok);
 	p.key_name = copy_str(a, x->p.key_name, &ok);
@@ -185,10 +187,10 @@ credcache_get(const unsigned char key[CREDCACHE_KEY_LEN], time_t now, struct pri
 static bool
 pack(struct entry *x, const struct principal *p)
 {
-	const char *src[] = {p->id, p->org_id, p->email, p->name, p->key_name, p->key_prefix,
-	    p->key_root_user};
-	const char **dst[] = {&x->p.id, &x->p.org_id, &x->p.email, &x->p.name, &x->p.key_name,
-	    &x->p.key_prefix, &x->p.key_root_user};
+	const char *src[] = {p->id, p->org_id, p->org_name, p->org_slug, p->email, p->name,
+	    p->key_name, p->key_prefix, p->key_root_user};
+	const char **dst[] = {&x->p.id, &x->p.org_id, &x->p.org_name, &x->p.org_slug, &x->p.email,
+	    &x->p.name, &x->p.key_name, &x->p.key_prefix, &x->p.key_root_user};
 	size_t total = 0, n = sizeof(src) / sizeof(src[0]);
 
 	for (size_t i = 0; i < n; i++)

@@ -27,6 +27,7 @@ struct principal {
 	enum principal_type type;
 	const char *id;             /* user id or API key id */
 	const char *org_id;
+	const char *org_name, *org_slug;    /* GET /auth/me: from the same lookup, never a query of its own */
 	enum role role;             /* users */
 	perm_set perms;
 	const char *email, *name;   /* users */

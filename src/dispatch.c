@@ -303,6 +303,14 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	}
 	if (authorizer_role(req))
 		return authorizer_handle(c, &svc->rules);
+	/*
+	 * Registration switched off answers as an unknown path (doc/api.md
+	 * section 6, register), whatever the method and before the body is
+	 * read: a 405 or a preflight's 204 listing POST, or the body's 400 or
+	 * 415, would tell that the route is there.
+	 */
+	if (!svc->cfg->registration && router_path_of(h_auth_register, req->path, c->a))
+		return ST_NOT_FOUND;
 	const struct route *rt = router_match(req->method, req->path, c->a, c->path_params,
 	    &c->npath_params, &allow, &st);
 	if (rt == NULL) {
@@ -311,13 +319,6 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 		c->rep->allow = allow;
 		return st;
 	}
-	/*
-	 * Registration switched off answers as an unknown path (doc/api.md
-	 * section 6, register) before the body is read: its 400 or 415 would
-	 * tell that the route is there.
-	 */
-	if (rt->handler == h_auth_register && !svc->cfg->registration)
-		return ST_NOT_FOUND;
 	if (rt->auth == ROUTE_CREDENTIAL) {
 		if ((st = auth_authenticate(c)) != ST_OK)
 			return st;

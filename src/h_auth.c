@@ -18,18 +18,25 @@
 #include "view.h"
 
 enum status
-h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
+h_throttle(struct ctx *c, const char *bucket, const char *key, long limit, long window,
+    const char *detail)
 {
 	long hits = 0, left = 0;
-	enum db_result r = store_throttle_hit(c->db, c->a, bucket, c->throttle_ip, window, &hits, &left);
+	enum db_result r = store_throttle_hit(c->db, c->a, bucket, key, window, &hits, &left);
 
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (hits > limit) {
 		c->rep->retry_after = left;
-		return h_fail(c, ST_RATE_LIMITED, "Too many requests from this client");
+		return h_fail(c, ST_RATE_LIMITED, detail);
 	}
 	return ST_OK;
+}
+
+enum status
+h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window)
+{
+	return h_throttle(c, bucket, c->throttle_ip, limit, window, "Too many requests from this client");
 }
 
 /*
@@ -468,7 +475,13 @@ enum status
 h_auth_me(struct ctx *c)
 {
 	const struct principal *p = &c->principal;
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *org = json_object_new_object();
+
+	/* The caller's organization, as the lookup that authenticated it read it (or the cache). */
+	json_object_object_add(org, "id", json_object_new_string(p->org_id));
+	json_object_object_add(org, "name", view_opt_string(p->org_name));
+	json_object_object_add(org, "slug", view_opt_string(p->org_slug));
+	json_object_object_add(o, "organization", org);
 
 	if (p->type == PRINCIPAL_USER) {
 		json_object_object_add(o, "type", json_object_new_string("user"));

@@ -924,8 +924,8 @@ role_rules_check(struct ctx *c, struct sso_connection_write *w)
  * served from what is stored, so a provider that is down or hostile is
  * found out here, by the admin, and not by every sign-in.
  */
-static enum status
-connection_provider_fetch(struct ctx *c, const char *issuer, struct oidc_provider *p, const char **jwks)
+enum status
+h_sso_provider_fetch(struct ctx *c, const char *issuer, struct oidc_provider *p, const char **jwks)
 {
 	enum db_result r = DB_OK;
 	enum oidc_error e = sso_provider_fetch(c->db, c->cfg, c->a, issuer, p, jwks, &r);
@@ -976,7 +976,7 @@ h_sso_connection_put(struct ctx *c)
 	    (st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
 	    (st = default_role_check(c, auto_create, &role)) == ST_OK &&
 	    (st = role_rules_check(c, &w)) == ST_OK && (st = scopes_check(c, &w)) == ST_OK &&
-	    (st = connection_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
+	    (st = h_sso_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
 		w.issuer = issuer;
 		w.client_id = jv_str(&c->in, "client_id");
 		w.allowed_domains = domains_json;

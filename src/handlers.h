@@ -93,6 +93,9 @@ enum status h_health(struct ctx *c);
  * otherwise; ST_OK.
  */
 enum status h_auth_throttle(struct ctx *c, const char *bucket, long limit, long window);
+/* The same counter under any key (an organization's id...), refused with detail. */
+enum status h_throttle(struct ctx *c, const char *bucket, const char *key, long limit, long window,
+    const char *detail);
 /* The client's failed-login budget ([lockout] ip_failures_per_minute): ST_RATE_LIMITED once spent. */
 enum status h_auth_ip_budget(struct ctx *c);
 /*
@@ -172,6 +175,16 @@ enum status h_sso_start(struct ctx *c);
 enum status h_sso_callback(struct ctx *c);
 enum status h_sso_connection_get(struct ctx *c);
 enum status h_sso_connection_put(struct ctx *c);
+/*
+ * The provider of issuer fetched and checked as a save does (discovery
+ * document, endpoints, JWKS; sso_provider_fetch), outside any transaction;
+ * what fails is a VALIDATION_ERROR on issuer (h_sso.c).
+ */
+struct oidc_provider;
+enum status h_sso_provider_fetch(struct ctx *c, const char *issuer, struct oidc_provider *p,
+    const char **jwks);
+/* POST /sso-connections/test: discovery only, nothing saved (h_sso_test.c). */
+enum status h_sso_connection_test(struct ctx *c);
 
 /*
  * Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"). After a right password:

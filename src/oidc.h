@@ -5,7 +5,7 @@
  *   oidc_addr.c       address classes, issuer and endpoint URL rules, oidc_same_issuer
  *   oidc_http.c/.h    the HTTP client (with src/notify_send.c, the only <curl/curl.h>), oidc_global_init
  *   oidc_discovery.c  oidc_fetch_provider, oidc_fetch_jwks
- *   oidc_jwks.c/.h    JWKS parsing into pinned keys (libcjose)
+ *   oidc_jwks.c/.h    JWKS parsing into pinned keys (libcjose), oidc_jwks_algorithms
  *   oidc_idtoken.c    oidc_verify_with_jwks (libcjose)
  *   oidc_code.c       oidc_authorization_url, oidc_exchange_code
  *   oidc_userinfo.c   oidc_userinfo_email
@@ -142,6 +142,11 @@ struct oidc_provider {
  */
 enum oidc_error oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena *a,
     struct oidc_provider *out, const char **jwks);
+/*
+ * The distinct signature algorithms the usable keys of JWKS text verify
+ * (static names, "RS256"...), at most max into algs; how many.
+ */
+size_t oidc_jwks_algorithms(const char *jwks, const char **algs, size_t max);
 /* Fetch the JWKS at uri (for a key rotation); *jwks as above. */
 enum oidc_error oidc_fetch_jwks(const char *uri, const struct oidc_opts *o, struct arena *a,
     const char **jwks);

@@ -139,3 +139,22 @@ oidc_keyset_parse(const char *text, size_t n, struct oidc_keyset *ks)
 	json_object_put(doc);
 	return ks->n > 0 ? OIDC_OK : OIDC_E_NO_KEYS;
 }
+
+size_t
+oidc_jwks_algorithms(const char *jwks, const char **algs, size_t max)
+{
+	struct oidc_keyset ks;
+	size_t n = 0;
+
+	if (jwks == NULL || oidc_keyset_parse(jwks, strlen(jwks), &ks) != OIDC_OK)
+		return 0;
+	for (size_t i = 0; i < ks.n; i++) {
+		size_t j = 0;
+		while (j < n && algs[j] != ks.k[i].rule->alg)
+			j++;
+		if (j == n && n < max)
+			algs[n++] = ks.k[i].rule->alg;
+	}
+	oidc_keyset_free(&ks);
+	return n;
+}

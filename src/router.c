@@ -138,6 +138,11 @@ static const struct field_spec mfa_disable_fields[] = {
 static const struct field_spec mfa_policy_fields[] = {
 	FIELD_OF_ENUM("require", true, false, mfa_policies)
 };
+/* POST /sso-connections/test: the issuer alone, with PUT's bound. */
+static const struct field_spec sso_test_fields[] = {
+	FIELD_OF_STRING("issuer", true, false, 1, 512)
+};
+
 /* SSO-only organizations: at most 10 break-glass admins (h_sso_policy.c). */
 static const struct field_spec sso_policy_fields[] = {
 	FIELD_OF_BOOL("require_sso", true, false)
@@ -187,6 +192,7 @@ static const struct route routes[] = {
 	ROUTE(METHOD_GET, "/auth/sso/{organization}/callback", ROUTE_PUBLIC, PERM_NONE, h_sso_callback, TX_NONE, BODY_NONE, NO_FIELDS)
 	ROUTE(METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, TX_NONE, BODY_NONE, NO_FIELDS)
 	ROUTE(METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields))
+	ROUTE(METHOD_POST, "/sso-connections/test", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_test, TX_NONE, BODY_JSON, FIELDS(sso_test_fields))
 	/*
 	 * Two-factor sign-in. Enrolment and confirmation are public here: they
 	 * take a session or a sign-in's mfa_token, and authenticate in the
@@ -302,6 +308,23 @@ router_match(enum http_method method, const char *path, struct arena *a, const c
 		*allow = arena_strdup(a, methods);
 	}
 	return NULL;
+}
+
+bool
+router_path_of(handler_fn h, const char *path, struct arena *a)
+{
+	const char *params[CTX_MAX_PATH_PARAMS], *allow;
+	size_t n;
+	enum status st;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (routes[i].handler != h)
+			continue;
+		const struct route *rt = router_match(routes[i].method, path, a, params, &n, &allow, &st);
+		if (rt != NULL && rt->handler == h)
+			return true;
+	}
+	return false;
 }
 
 const struct route *

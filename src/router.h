@@ -54,6 +54,12 @@ struct route {
 const struct route *router_match(enum http_method method, const char *path, struct arena *a,
     const char **params, size_t *nparams, const char **allow, enum status *st);
 
+/*
+ * Whether path names a route handled by h, whatever the method: a route
+ * switched off answers every method as an unknown path (src/dispatch.c).
+ */
+bool router_path_of(handler_fn h, const char *path, struct arena *a);
+
 /* The route table, for the OpenAPI consistency test and the docs. */
 const struct route *router_routes(size_t *n);
 const char *router_method_name(enum http_method m);

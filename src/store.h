@@ -86,6 +86,7 @@ struct session_check {
 	long long last_seen;    /* epoch seconds */
 	long long idle_timeout; /* the session's own, seconds; 0: none */
 	bool mfa_on;            /* a confirmed two-factor enrolment (GET /auth/me) */
+	const char *org_name, *org_slug;    /* GET /auth/me */
 };
 enum db_result store_session_check(struct db *db, struct arena *a, const char *sid,
     const char *user_id, const char *jti, struct session_check *out);
@@ -147,8 +148,9 @@ struct apikey_row {
 	const char *chain_permissions;  /* own list & every ancestor's list */
 	const char *root_user_id;       /* NULL: the chain ends nowhere */
 	const char *creator_role;       /* the root user's current role; NULL if no such user */
-	const unsigned char *digest;    /* store_apikey_by_digest only */
+	const unsigned char *digest;    /* store_apikey_by_digest only, */
 	size_t digest_len;
+	const char *org_name, *org_slug;        /* as digest */
 	bool revoked, expired, parent_revoked, parent_expired;
 	bool creator_found, creator_active;
 	long long expires_bound;        /* epoch of min(own, ancestors' expiry, rotation end); 0: none */

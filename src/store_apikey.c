@@ -30,6 +30,8 @@ store_apikey_by_digest(struct db *db, struct arena *a, const unsigned char *dige
 	STORE_DECODE(&rows, 0, key_fields, k);
 	k->digest = (const unsigned char *)db_cell(&rows, 0, APIKEY_COL_DIGEST);
 	k->digest_len = rows.lens[APIKEY_COL_DIGEST];
+	k->org_name = db_cell(&rows, 0, APIKEY_COL_ORG_NAME);
+	k->org_slug = db_cell(&rows, 0, APIKEY_COL_ORG_SLUG);
 	return r;
 }
 

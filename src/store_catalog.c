@@ -171,8 +171,10 @@ static struct db_query catalog[STMT_MAX] = {
 	 * enum session_check_col. Primary-key lookups only: session, its user,
 	 * the jti in the deny list. Then: idle past the session's own idle
 	 * timeout, last seen longer ago than its touch interval (a thirtieth of
-	 * it, at most a minute: src/auth.c), last seen, the idle timeout, and
-	 * whether the user has a confirmed second factor (GET /auth/me).
+	 * it, at most a minute: src/auth.c), last seen, the idle timeout,
+	 * whether the user has a confirmed second factor, and the
+	 * organization's name and slug (the last three for GET /auth/me, which
+	 * so runs no query of its own).
 	 */
 	[STMT_SESSION_CHECK] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, u.role, "
@@ -181,8 +183,10 @@ static struct db_query catalog[STMT_MAX] = {
 	    SQL_SESSION_IDLE ", s.idle_timeout > 0 AND s.last_seen_at <= UTC_TIMESTAMP(6) - "
 	    "INTERVAL LEAST(60, s.idle_timeout DIV 30) SECOND, UNIX_TIMESTAMP(s.last_seen_at), "
 	    "s.idle_timeout, "
-	    "EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL) "
-	    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"),
+	    "EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL), "
+	    "o.name, o.slug "
+	    "FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "JOIN organizations o ON o.id = u.organization_id WHERE s.id = ? AND s.user_id = ?"),
 	/* enum session_refresh_col. */
 	[STMT_SESSION_FOR_REFRESH] = DB_QUERY(
 	    "SELECT s.revoked_at IS NULL AND s.expires_at > UTC_TIMESTAMP(), u.active, s.user_id, "
@@ -282,9 +286,13 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_AUDIT_LIST_BY_BOTH] = DB_QUERY(
 	    AUDIT_COLUMNS "AND action = ? AND actor_id = ?" AUDIT_ORDER),
 
-	/* The one statement of a key-authenticated request: two primary-key lookups. */
+	/*
+	 * The one statement of a key-authenticated request: primary-key lookups
+	 * only (the key, its root user, its organization for GET /auth/me).
+	 */
 	[STMT_APIKEY_BY_DIGEST] = DB_QUERY(
-	    "SELECT " APIKEY_COLUMNS ", k.key_digest " APIKEY_FROM "WHERE k.key_digest = ?"),
+	    "SELECT " APIKEY_COLUMNS ", k.key_digest, o.name, o.slug " APIKEY_FROM
+	    "JOIN organizations o ON o.id = k.organization_id WHERE k.key_digest = ?"),
 	[STMT_APIKEY_CREATE] = DB_QUERY(
 	    "INSERT INTO api_keys (id, organization_id, name, prefix, key_digest, permissions, "
 	    "expires_at, created_by_type, created_by_id, root_user_id, parent_key_id, "
@@ -651,7 +659,11 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SESSION_SEEN_IP] = DB_QUERY("SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? LIMIT 1"),
 };
 
-/* Every write to a credential table, classified; the rest are STMT_OTHER. */
+/*
+ * Every write to a credential table, classified; the rest are STMT_OTHER.
+ * The organization's name and slug ride in a cached principal (GET
+ * /auth/me): a statement that renames an organization is STMT_REVOKES.
+ */
 static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SESSION_REVOKE] = STMT_REVOKES, [STMT_SESSION_REVOKE_USER] = STMT_REVOKES,
 	[STMT_TOKEN_REVOKE] = STMT_REVOKES, [STMT_SESSION_REVOKE_OWN] = STMT_REVOKES,

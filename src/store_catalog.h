@@ -188,6 +188,8 @@ enum apikey_col {
 	APIKEY_COL_DIGEST,                             /* STMT_APIKEY_BY_DIGEST: then the digest */
 	APIKEY_COL_ROTATION_TAKEN = APIKEY_COL_DIGEST, /* STMT_APIKEY_FOR_ROTATION: rotated before, */
 	APIKEY_COL_ROTATION_EXPIRES_AT,                /* and its own expires_at */
+	APIKEY_COL_ORG_NAME = APIKEY_COL_DIGEST + 1,   /* STMT_APIKEY_BY_DIGEST: after the digest, */
+	APIKEY_COL_ORG_SLUG,                           /* its organization's name and slug */
 	APIKEY_COL_BEFORE_LISTED = APIKEY_COL_DIGEST - 1, /* STMT_APIKEY_LIST: then APIKEY_LISTED_LIST */
 	APIKEY_LISTED_LIST(STORE_COL_ENUM)
 	APIKEY_COL_MAX
@@ -204,7 +206,8 @@ enum apikey_policy_col { POLICY_COL_ROTATION_DAYS, POLICY_COL_MAX_LIFETIME_DAYS 
 	X(CHECK_COL_EXPIRES_AT, SK_LLONG, expires_at) X(CHECK_COL_IDLE, SK_BOOL, idle) \
 	X(CHECK_COL_STALE, SK_BOOL, stale) X(CHECK_COL_LAST_SEEN, SK_LLONG, last_seen) \
 	X(CHECK_COL_IDLE_TIMEOUT, SK_LLONG, idle_timeout) \
-	X(CHECK_COL_MFA_ON, SK_BOOL, mfa_on)
+	X(CHECK_COL_MFA_ON, SK_BOOL, mfa_on) \
+	X(CHECK_COL_ORG_NAME, SK_STR, org_name) X(CHECK_COL_ORG_SLUG, SK_STR, org_slug)
 enum session_check_col { CHECK_COLUMNS_LIST(STORE_COL_ENUM) CHECK_COL_MAX };
 
 /* STMT_SESSION_FOR_REFRESH into struct session_refresh. */

@@ -348,6 +348,9 @@ test('sign in (keyboard only) shows who is signed in and the incidents', async (
   assert.equal(await page.locator('#who-name').innerText(), 'Eve Engineer');
   assert.equal(await page.locator('#who-email').innerText(), info.users.engineer.email);
   assert.equal(await page.locator('#who-role').innerText(), 'engineer');
+  // The organization's name, from GET /auth/me (no request of its own).
+  assert.equal(await page.locator('#who-org-name').innerText(), 'Browser Test Org');
+  assert.equal(await page.locator('#who-org').isVisible(), true);
   assert.equal(await page.locator('#signin-view').isVisible(), false);
   await page.waitForFunction(() => /Signed in as/.test(document.getElementById('status').textContent));
 
@@ -690,31 +693,8 @@ test('sign out: the page and the API refuse the old cookies', async () => {
   await screenshot('signed-out');
 });
 
-test('phone-sized screen (360x740): no sideways scrolling, readable, contrast', async () => {
-  await context.clearCookies();
-  await page.setViewportSize({ width: 360, height: 740 });
-  await page.goto(BASE + '/');
-  await signInWithKeyboard('admin');
-  // A key to show, and the one-time panel open.
-  await openKeyDialog();
-  await page.locator('#key-name').fill('Phone key');
-  await page.locator('#key-perms-list input[value="incidents:read"]').check();
-  await page.locator('#key-perms-list input[value="incidents:create"]').check();
-  await page.locator('#key-create').click();
-  await page.locator('#new-key').waitFor({ state: 'visible' });
-  await page.locator('#keys-body tr', { hasText: 'Phone key' }).waitFor();
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 360, 'page width ' + width + ' px at a 360 px viewport');
-  const file = await screenshot('phone-360x740');
-  // The same page as a phone shows it, one screen at a time.
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  for (let y = 0, n = 1; y < height - 40; y += 740, n++) {
-    await page.screenshot({ path: path.join(ARTIFACTS, `phone-360x740-screen${n}.png`), fullPage: true,
-      clip: { x: 0, y, width: 360, height: Math.min(740, height - y) } });
-  }
-  assert.ok(fs.statSync(file).size > 1000);
-
-  // Text contrast of everything visible (WCAG AA: 4.5:1, 3:1 for large text).
+// Text contrast of everything visible (WCAG AA: 4.5:1, 3:1 for large text).
+async function assertContrast(what) {
   const low = await page.evaluate(() => {
     function rgba(s) {
       const m = s.match(/rgba?\(([^)]+)\)/);
@@ -748,7 +728,34 @@ test('phone-sized screen (360x740): no sideways scrolling, readable, contrast', 
     }
     return bad;
   });
-  assert.deepEqual(low, []);
+  assert.deepEqual(low, [], `${what}: text below the WCAG AA contrast`);
+}
+
+test('phone-sized screen (360x740): no sideways scrolling, readable, contrast', async () => {
+  await context.clearCookies();
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(BASE + '/');
+  await signInWithKeyboard('admin');
+  // A key to show, and the one-time panel open.
+  await openKeyDialog();
+  await page.locator('#key-name').fill('Phone key');
+  await page.locator('#key-perms-list input[value="incidents:read"]').check();
+  await page.locator('#key-perms-list input[value="incidents:create"]').check();
+  await page.locator('#key-create').click();
+  await page.locator('#new-key').waitFor({ state: 'visible' });
+  await page.locator('#keys-body tr', { hasText: 'Phone key' }).waitFor();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, 'page width ' + width + ' px at a 360 px viewport');
+  const file = await screenshot('phone-360x740');
+  // The same page as a phone shows it, one screen at a time.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  for (let y = 0, n = 1; y < height - 40; y += 740, n++) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `phone-360x740-screen${n}.png`), fullPage: true,
+      clip: { x: 0, y, width: 360, height: Math.min(740, height - y) } });
+  }
+  assert.ok(fs.statSync(file).size > 1000);
+
+  await assertContrast('the keys page at 360 px');
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
@@ -1227,6 +1234,33 @@ test('settings: the SSO connection (write-only secret, callback URL, test connec
     await gotoPage('settings');
     await page.locator('#sso-settings').waitFor({ state: 'visible' });
     assert.match(await page.locator('#sso-settings-state').innerText(), /No single sign-on connection/);
+    // Test connection before any is saved: the issuer's discovery, shown, nothing saved.
+    const puts = [];
+    const onRequest = (r) => { if (r.url().includes('/sso-connections') && r.method() === 'PUT') puts.push(r.url()); };
+    page.on('request', onRequest);
+    await page.locator('#sso-issuer').fill(issuer);
+    const tested = page.waitForResponse((r) => r.url().endsWith('/sso-connections/test'));
+    await page.locator('#sso-test').click();
+    assert.equal((await tested).status(), 200);
+    await page.waitForFunction(() => /provider answered/.test(document.getElementById('sso-test-result').textContent));
+    const said = await page.locator('#sso-test-result').innerText();
+    assert.match(said, new RegExp(issuer + '/authorize'));
+    assert.match(said, new RegExp(issuer + '/token'));
+    assert.match(said, /RS256/);
+    assert.match(said, /Nothing was saved/);
+    page.off('request', onRequest);
+    assert.deepEqual(puts, [], 'Test connection saved the connection');
+    assert.equal((await apiFetch('GET', '/sso-connections', { token: await login('admin') })).status, 404,
+      'no connection after a test');
+    assert.match(await page.locator('#sso-settings-state').innerText(), /No single sign-on connection/);
+    await screenshot('settings-sso-tested');
+    // A refused issuer (a private address): the reason beside the field.
+    await page.locator('#sso-issuer').fill('https://10.0.0.1/realms/x');
+    await page.locator('#sso-test').click();
+    await page.locator('#sso-issuer-error').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#sso-issuer-error').innerText(), /^Issuer /);
+    assert.equal(await page.locator('#sso-test-result').innerText(), '');
+    await page.locator('#sso-issuer').fill('');
     await page.locator('#sso-save').click();
     assert.match(await page.locator('#sso-settings-error').innerText(), /issuer[\s\S]*client ID[\s\S]*secret/);
     const secret = 'browser-secret-' + Date.now();
@@ -1259,6 +1293,45 @@ test('settings: the SSO connection (write-only secret, callback URL, test connec
   }
 });
 
+test('settings: your sessions; sign one out, then sign out everywhere', async () => {
+  await signInAs('admin');
+  // Another client signed in as the same user, told apart by its User-Agent.
+  const ua = 'Browser-test other client ' + Date.now();
+  const u = info.users.admin;
+  const other = await apiFetch('POST', '/auth/login', { body: { email: u.email, password: u.password },
+    headers: { 'User-Agent': ua } });
+  assert.equal(other.status, 200, other.text);
+  await gotoPage('settings');
+  const row = page.locator('#sessions-body tr', { hasText: ua });
+  await row.waitFor();
+  const current = page.locator('#sessions-body tr', { hasText: 'This session' });
+  assert.equal(await current.count(), 1, 'one row is this session');
+  assert.equal(await current.locator('button').count(), 0, 'this session has no Sign out of its own');
+  assert.match(await row.locator('td[data-label="IP address"]').innerText(), /127\.0\.0\.1/);
+  assert.match(await row.locator('time').first().getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+  await assertContrast('settings with sessions');
+  await screenshot('settings-sessions');
+  const revoked = page.waitForResponse((r) => /\/auth\/sessions\/[0-9a-f-]{36}$/.test(r.url()) &&
+    r.request().method() === 'DELETE');
+  await row.locator('button', { hasText: 'Sign out' }).click();
+  assert.equal((await revoked).status(), 204);
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await apiFetch('GET', '/auth/me', { token: other.json.access_token })).status, 401,
+    'the signed-out session\'s token is refused');
+  assert.equal(await current.count(), 1, 'this session is still listed');
+  // Sign out everywhere: every session ends, this one too.
+  const third = await login('admin');
+  const all = page.waitForResponse((r) => r.url().endsWith('/auth/sessions') && r.request().method() === 'DELETE');
+  await page.locator('#sessions-everywhere').click();
+  assert.equal((await all).status(), 204);
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#signin-error').innerText(), /signed out everywhere/);
+  assert.equal((await apiFetch('GET', '/auth/me', { token: third })).status, 401, 'another session ended too');
+  const cookies = (await context.cookies()).map((c) => c.name);
+  assert.ok(!cookies.includes('access_token') && !cookies.includes('refresh_token'),
+    'the console\'s cookies are gone: ' + cookies);
+});
+
 test('a viewer sees no control they cannot use', async () => {
   await makeUser('viewer', 'Vic Viewer');
   await signInAs('Vic Viewer');
@@ -1275,16 +1348,17 @@ test('a viewer sees no control they cannot use', async () => {
   await gotoPage('settings');
   assert.equal(await page.locator('#sso-settings').isVisible(), false);
   // Every visible enabled control is one the viewer may use (their own
-  // second factor included: any user may set it up).
+  // second factor and their own sessions included: any user may manage them).
   const controls = await page.locator('button:visible, a[href]:visible, input:visible, select:visible')
     .evaluateAll((els) => els.map((e) => e.id || e.getAttribute('aria-label') || e.textContent.trim()));
   for (const c of controls) {
-    assert.match(c, /^(Skip to content|signout|Incidents|Settings|password-.*|mfa-enrol-start)$/, 'unexpected control ' + c);
+    assert.match(c, /^(Skip to content|signout|Incidents|Settings|password-.*|mfa-enrol-start|sessions-everywhere|Sign out the session .*)$/,
+      'unexpected control ' + c);
   }
   await screenshot('viewer-settings');
 });
 
-test('every page at 360, 768 and 1280 px (and 705 to 830, 1024 to 1100): no sideways scroll', async () => {
+test('every page at 360, 768 and 1280 px (and 705 to 830, 1024 to 1100): no sideways scroll, contrast', async () => {
   await signInAs('admin');
   for (const width of [360, 768, 1280]) {
     await page.setViewportSize({ width, height: 900 });
@@ -1296,11 +1370,13 @@ test('every page at 360, 768 and 1280 px (and 705 to 830, 1024 to 1100): no side
         await page.waitForFunction(() => !/Loading/.test(document.getElementById('key-activity-summary').textContent));
       }
       await noSidewaysScroll(`${p} at ${width} px`);
+      await assertContrast(`${p} at ${width} px`);
       await screenshot(`${p}-${width}`);
     }
     await gotoPage('keys');
     await page.locator('#key-new').click();
     await noSidewaysScroll(`key dialog at ${width} px`);
+    await assertContrast(`key dialog at ${width} px`);
     await screenshot(`key-dialog-${width}`);
     await closeDialog('key-dialog');
   }
@@ -1316,6 +1392,7 @@ test('every page at 360, 768 and 1280 px (and 705 to 830, 1024 to 1100): no side
   await page.goto(BASE + '/');
   await page.locator('#signin-view').waitFor({ state: 'visible' });
   await noSidewaysScroll('sign-in at 360 px');
+  await assertContrast('sign-in at 360 px');
   await screenshot('signin-360');
   await page.setViewportSize({ width: 1280, height: 900 });
 });

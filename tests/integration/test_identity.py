@@ -795,9 +795,13 @@ def test_me_lists_the_roles_permissions(fe):
         r = me(fe, s["access_token"])
         expect(r.status == 200, "GET /auth/me as %s" % role, r)
         body = r.json
-        expect(set(body) == {"type", "user", "permissions", "mfa_enabled"} and body["type"] == "user"
-               and body["mfa_enabled"] is False,
-               "GET /auth/me of a user is not {type: user, user, permissions, mfa_enabled: false}", r)
+        expect(set(body) == {"type", "user", "permissions", "mfa_enabled", "organization"}
+               and body["type"] == "user" and body["mfa_enabled"] is False,
+               "GET /auth/me of a user is not {type: user, user, permissions, mfa_enabled: false, "
+               "organization}", r)
+        expect(set(body["organization"]) == {"id", "name", "slug"}
+               and body["organization"]["id"] == body["user"]["organization_id"],
+               "GET /auth/me organization is not the user's {id, name, slug}", r)
         expect(body["user"] == s["user"], "/auth/me user differs from the login's", r)
         perms = body["permissions"]
         expect(isinstance(perms, list) and len(perms) == len(set(perms)),

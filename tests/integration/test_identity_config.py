@@ -388,6 +388,17 @@ def test_registration_off_answers_as_an_unknown_path_whatever_the_body(fe):
                 raise AssertionError("registration off, %s: %s" % (label, e)) from None
             expect(r.body == unknown.body, "registration off, %s: the body of an unknown "
                    "path (%r), not %r" % (label, unknown.body, r.body), r)
+        # Any other method, OPTIONS (a preflight) included, answers as it does on
+        # an unknown path: 404 with the same body and no Allow listing POST.
+        for method in ("OPTIONS", "GET", "HEAD", "PUT", "DELETE"):
+            headers = {"Origin": "http://127.0.0.1", "Access-Control-Request-Method": "POST"}
+            other = own.request(method, API + "/auth/no-such-path", headers=headers)
+            r = own.request(method, REGISTER, headers=headers)
+            expect(other.status == 404, "%s on an unknown path: %d" % (method, other.status), other)
+            expect((r.status, r.body, r.header("Allow")) == (other.status, other.body, None),
+                   "registration off, %s %s answered %d %r (Allow %r), an unknown path %d %r"
+                   % (method, REGISTER, r.status, r.body, r.header("Allow"), other.status,
+                      other.body), r)
     # Switched on (the suite's front-ends), the same empty object is a 400
     # naming the fields, and registers nothing.
     r = fe.post_json(REGISTER, {})

@@ -47,6 +47,7 @@ ROUTE_PERMS = {
     ("GET", "/api/v1/audit-log"): "audit:read",
     ("GET", "/api/v1/sso-connections"): "users:manage",
     ("PUT", "/api/v1/sso-connections"): "users:manage",
+    ("POST", "/api/v1/sso-connections/test"): "users:manage",
     ("DELETE", "/api/v1/users/{id}/mfa"): "users:manage",
     ("GET", "/api/v1/mfa-policy"): "users:read",
     ("PUT", "/api/v1/mfa-policy"): "users:manage",
@@ -137,6 +138,8 @@ def test_permission_matrix(fe):
         ("GET", "/api/v1/audit-log"): (lambda: "/audit-log", None, 200),
         ("GET", "/api/v1/sso-connections"): (lambda: "/sso-connections", None, 200),
         ("PUT", "/api/v1/sso-connections"): (lambda: "/sso-connections", lambda: sso, 200),
+        ("POST", "/api/v1/sso-connections/test"): (
+            lambda: "/sso-connections/test", lambda: {"issuer": provider.issuer}, 200),
         ("DELETE", "/api/v1/users/{id}/mfa"): (lambda: "/users/%s/mfa" % target.id, None, 204),
         ("GET", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", None, 200),
         ("PUT", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", lambda: {"require": "none"}, 200),

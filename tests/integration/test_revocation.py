@@ -211,6 +211,23 @@ def test_cached_token_costs_no_statement(fe):
     raise AssertionError("no quiet window to count in: %s" % "; ".join(seen))
 
 
+def test_me_names_the_organization_from_every_worker(fe):
+    """GET /auth/me names the caller's organization (doc/api.md section 6, getMe):
+    from the session check or the key lookup, and from every worker's cache
+    afterwards, for a user and for an API key alike."""
+    org = Org(fe, "rv-orgname")
+    slug = api.sql_rows(fe, "SELECT slug FROM %s.organizations WHERE id = '%s'"
+                        % (harness.DB_NAME, org.id))[0][0]
+    want = {"id": org.id, "name": org.name, "slug": slug}
+    key_client, _ = org.key_client(["incidents:read"])
+    for who, c in (("a user", org.client), ("an API key", key_client)):
+        def named(resp, what, who=who):
+            body = ok(resp, 200, what)
+            expect(body.get("organization") == want, "%s: organization %r, want %r"
+                   % (who, body.get("organization"), want), resp)
+        rounds(lambda c=c: c.get("/auth/me"), named, "GET /auth/me as %s" % who)
+
+
 def test_key_deletion_refuses_key_and_children_everywhere(fe):
     org = Org(fe, "rv-keydel")
     parent_client, parent = org.key_client(["incidents:read", "api_keys:create"])

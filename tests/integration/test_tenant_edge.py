@@ -358,6 +358,7 @@ BODY = {
                                     "link_existing_accounts": False, "scopes": "openid email",
                                     "role_claim": "groups", "role_admin_values": ["a"],
                                     "role_engineer_values": ["e"], "role_viewer_values": ["v"]},
+    "POST /api/v1/sso-connections/test": {"issuer": "https://idp.example.com"},
     "POST /api/v1/auth/mfa/totp": {"mfa_token": "t" * 43},
     "POST /api/v1/auth/mfa/totp/confirm": {"code": "123456", "mfa_token": "t" * 43},
     "POST /api/v1/auth/mfa/verify": {"mfa_token": "t" * 43, "code": "123456"},

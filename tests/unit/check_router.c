@@ -475,6 +475,19 @@ START_TEST(test_table_param_segments)
 }
 END_TEST
 
+/* ---- router_path_of: which paths a handler's routes name, whatever the method ---- */
+
+START_TEST(test_path_of)
+{
+	ck_assert(router_path_of(h_auth_register, "/api/v1/auth/register", &arena));
+	ck_assert(router_path_of(h_auth_register, "/api/v1/auth/register/", &arena));
+	ck_assert(!router_path_of(h_auth_register, "/api/v1/auth/login", &arena));
+	ck_assert(!router_path_of(h_auth_register, "/api/v1/auth/register/x", &arena));
+	ck_assert(!router_path_of(h_auth_register, "/auth/register", &arena));
+	ck_assert(router_path_of(h_health, "/api/v1/health", &arena));
+}
+END_TEST
+
 static Suite *
 router_suite(void)
 {
@@ -487,6 +500,7 @@ router_suite(void)
 	tcase_add_loop_test(tc, test_health_405, 0, sizeof health_wrong / sizeof health_wrong[0]);
 	tcase_add_loop_test(tc, test_not_found, 0, sizeof not_found / sizeof not_found[0]);
 	tcase_add_test(tc, test_method_names);
+	tcase_add_test(tc, test_path_of);
 
 	tc = unit_tcase(s, "table", 10);
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1,6 +1,8 @@
 /* Settings page: the user's password; for users:manage, the organization's
- * single sign-on connection (GET/PUT /sso-connections). The two-factor block
- * (www/js/mfa.js) has its own place in index.html, #settings-two-factor. */
+ * single sign-on connection (GET/PUT /sso-connections) and its "Test
+ * connection" (POST /sso-connections/test, which saves nothing). The
+ * two-factor block (www/js/mfa.js) has its own place in index.html,
+ * #settings-two-factor; the sessions block is www/js/settings-sessions.js. */
 
 import { $, formatTime } from './dom.js';
 import { ApiError, SessionEnded, api, describe, has } from './api.js';
@@ -8,6 +10,7 @@ import { announce, busy, clearError, clearFieldErrors, formError, formProblems, 
 import { registerPage } from './nav.js';
 import { fillRoles } from './page-users.js';
 import { renderTwoFactor, resetTwoFactor } from './mfa.js';
+import { loadSessions, resetSessions } from './settings-sessions.js';
 
 var stored = null;      // the connection as last read or saved
 
@@ -52,7 +55,6 @@ function fillConnection(c) {
   $('sso-enabled').checked = !c || c.enabled !== false;
   $('sso-callback').value = c ? c.redirect_uri : '';
   $('sso-callback').parentNode.hidden = !c;
-  $('sso-test').hidden = !c;
   $('sso-settings-state').textContent = c
     ? 'Connected to ' + c.issuer + '; its discovery document was read ' + formatTime(c.fetched_at) + '.'
     : 'No single sign-on connection yet.';
@@ -83,7 +85,7 @@ function connectionBody() {
 }
 
 // PUT the connection; saving fetches and checks the provider's discovery
-// document (doc/api.md section 6), which is also what "Test" runs.
+// document (doc/api.md section 6) before it stores anything.
 function putConnection(body, btn, words) {
   var form = $('sso-settings');
   var box = $('sso-settings-error');
@@ -108,18 +110,23 @@ function onSave(ev) {
   putConnection(body, $('sso-save'), 'The single sign-on connection was saved.');
 }
 
-// Saves the stored connection again, unchanged: the provider's discovery
-// document and keys are fetched and checked anew.
+// Runs the discovery of the issuer typed in, as a save would, and shows
+// what the provider answered; nothing is saved (testSsoConnection).
 function onTest() {
-  if (!stored) return;
-  var body = { issuer: stored.issuer, client_id: stored.client_id, allowed_domains: stored.allowed_domains,
-    default_role: stored.default_role, auto_create: stored.auto_create, enabled: stored.enabled };
-  putConnection(body, $('sso-test'), 'Connection tested.').then(function (c) {
-    if (c) {
-      $('sso-test-result').textContent = 'The provider answered: sign-in at ' + c.authorization_endpoint +
-        ', keys at ' + c.jwks_uri + '.';
-    }
-  });
+  var form = $('sso-settings');
+  var box = $('sso-settings-error');
+  var issuer = $('sso-issuer').value.trim();
+  clearFieldErrors(form);
+  clearError(box);
+  $('sso-test-result').textContent = '';
+  if (!issuer) { formProblems(form, box, [['issuer', 'Enter the issuer URL.']]); return; }
+  busy(form, $('sso-test'), api('POST', '/sso-connections/test', { issuer: issuer })).then(function (d) {
+    var algs = d.signing_algorithms.length ? d.signing_algorithms.join(', ') : 'none';
+    $('sso-test-result').textContent = 'The provider answered: sign-in at ' + d.authorization_endpoint +
+      ', tokens at ' + d.token_endpoint + ', keys at ' + d.jwks_uri + ' (signed with ' + algs + ').' +
+      ' Nothing was saved.';
+    announce('Connection tested: the provider answered.');
+  }).catch(function (e) { formError(form, box, e); });
 }
 
 $('password-form').addEventListener('submit', onPassword);
@@ -133,10 +140,11 @@ registerPage({
     renderTwoFactor();
     var manage = has('users:manage');
     $('sso-settings').hidden = !manage;
-    return manage ? loadConnection() : Promise.resolve();
+    return Promise.all([loadSessions(), manage ? loadConnection() : Promise.resolve()]);
   },
   reset: function () {
     resetTwoFactor();
+    resetSessions();
     stored = null;
     $('password-form').reset();
     $('sso-settings').reset();
