@@ -152,8 +152,8 @@ provider_of(const struct sso_connection *conn, struct oidc_provider *p)
 }
 
 /* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
-static enum status
-load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
+enum status
+h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
 {
 	bool have = false;
 	enum db_result r;
@@ -198,7 +198,7 @@ h_sso_start(struct ctx *c)
 	const char *link_user = NULL;
 	char state[OIDC_RANDOM_LEN], nonce[OIDC_RANDOM_LEN], verifier[OIDC_RANDOM_LEN];
 	char fresh[OIDC_RANDOM_LEN], challenge[OIDC_S256_LEN], binding_hash[OIDC_S256_LEN];
-	enum status st = load_connection(c, &org, &conn);
+	enum status st = h_sso_load_connection(c, &org, &conn);
 	enum db_result r;
 
 	if (st != ST_OK)
@@ -670,11 +670,13 @@ signin(struct ctx *c, const struct sso_connection *conn, const struct oidc_claim
     const struct sso_state *s, struct signin_plan *pl)
 {
 	enum status st = ST_OK;
+	/* Kept on the session for logout that follows the provider (back-channel, RP-initiated). */
+	struct session_sso origin = {.connection = SSO_DEFAULT_CONNECTION, .provider_sid = claims->sid};
 
 	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
 		if ((st = signin_plan(c, conn, claims, s->link_user_id, pl)) != ST_OK)
 			return st;
-		st = session_start_with(c, &pl->user, signin_step, pl);
+		st = session_start_sso(c, &pl->user, signin_step, pl, &origin);
 		if (st != ST_RETRY && st != ST_CONFLICT)
 			break;
 	}
@@ -704,7 +706,7 @@ h_sso_callback(struct ctx *c)
 	struct oidc_provider p;
 	struct oidc_claims claims;
 	const char *code = NULL;
-	enum status st = load_connection(c, &org, &conn);
+	enum status st = h_sso_load_connection(c, &org, &conn);
 
 	if (st != ST_OK)
 		return st;

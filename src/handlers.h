@@ -166,6 +166,16 @@ enum status h_sso_start(struct ctx *c);
 enum status h_sso_callback(struct ctx *c);
 enum status h_sso_connection_get(struct ctx *c);
 enum status h_sso_connection_put(struct ctx *c);
+/*
+ * The organization of the path (id or slug) and its enabled connection,
+ * after the per-client limit of the public SSO steps; ST_NOT_FOUND (answered)
+ * when either is missing. The caller wipes conn->client_secret.
+ */
+struct sso_org;
+struct sso_connection;
+enum status h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn);
+/* POST /auth/sso/{organization}/backchannel-logout (h_sso_logout.c). */
+enum status h_sso_backchannel_logout(struct ctx *c);
 
 /*
  * Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"). After a right password:

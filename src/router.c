@@ -170,6 +170,7 @@ static const struct route routes[] = {
 	{METHOD_GET, "/audit-log", ROUTE_CREDENTIAL, PERM_AUDIT_READ, h_audit_list, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/auth/sso/{organization}/start", ROUTE_PUBLIC, PERM_NONE, h_sso_start, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_GET, "/auth/sso/{organization}/callback", ROUTE_PUBLIC, PERM_NONE, h_sso_callback, TX_NONE, BODY_NONE, NO_FIELDS},
+	{METHOD_POST, "/auth/sso/{organization}/backchannel-logout", ROUTE_PUBLIC, PERM_NONE, h_sso_backchannel_logout, TX_NONE, BODY_FORM, NO_FIELDS},
 	{METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, TX_NONE, BODY_NONE, NO_FIELDS},
 	{METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields)},
 	/*

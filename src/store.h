@@ -404,6 +404,23 @@ enum db_result store_sso_break_glass_set(struct db *db, const char *id, const ch
 /* Whether user id must sign in through SSO (*refused): an SSO-only organization, not break-glass. */
 enum db_result store_sso_password_refused(struct db *db, struct arena *a, const char *id,
     bool *refused);
+/*
+ * Logout that follows the provider (sql/015_sso_logout.sql): mark session
+ * sid as made by connection's sign-in, with the provider's session id
+ * (provider_sid, NULL when the ID token had none).
+ */
+enum db_result store_sso_session_mark(struct db *db, const char *sid, const char *connection,
+    const char *provider_sid);
+/* Spend a logout token's jti digest for org, kept ttl seconds: *replayed when it was spent before. */
+enum db_result store_sso_logout_jti(struct db *db, const char *org_id, const char *jti_hash, long ttl,
+    bool *replayed);
+/*
+ * End the live sessions of org that connection's sign-ins made and a
+ * logout token names: the one of provider_sid when given, else every one
+ * of the user (issuer, subject) is linked to; *ended counts them.
+ */
+enum db_result store_sso_logout_sessions(struct db *db, const char *org_id, const char *connection,
+    const char *issuer, const char *subject, const char *provider_sid, unsigned long long *ended);
 /* The organization named by id or slug and its connection (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
     struct sso_org *org, struct sso_connection *conn, bool *conn_found);

@@ -524,6 +524,25 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
 	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
+	/* Logout that follows the provider (sql/015_sso_logout.sql, doc/api.md section 6). */
+	[STMT_SSO_SESSION_MARK] = DB_QUERY(
+	    "UPDATE sessions SET sso_connection = ?, sso_sid = ? WHERE id = ?"),
+	/* A logout token's jti, once: the duplicate key is the replay. */
+	[STMT_SSO_LOGOUT_JTI] = DB_QUERY(
+	    "INSERT INTO sso_logout_tokens (organization_id, jti_hash, expires_at) "
+	    "VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"),
+	[STMT_SSO_REVOKE_SID] = DB_QUERY(
+	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE organization_id = ? AND sso_sid = ? AND sso_connection = ? AND revoked_at IS NULL"),
+	/* Every live session the connection's sign-in gave the user the subject is linked to. */
+	[STMT_SSO_REVOKE_SUBJECT] = DB_QUERY(
+	    "UPDATE sessions s JOIN sso_identities i ON i.user_id = s.user_id "
+	    "AND i.organization_id = s.organization_id "
+	    "SET s.revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE i.organization_id = ? AND i.issuer = ? AND i.subject = ? "
+	    "AND s.sso_connection = ? AND s.revoked_at IS NULL"),
+	[STMT_PURGE_SSO_LOGOUT_TOKENS] = DB_QUERY(
+	    "DELETE FROM sso_logout_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),
 
 	/*
 	 * Two-factor sign-in (sql/008_mfa.sql). A step or a recovery code is
@@ -697,6 +716,8 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SSO_CONNECTION_UPSERT] = STMT_KEEPS, [STMT_SSO_CONNECTION_KEEP_SECRET] = STMT_KEEPS,
 	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
 	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,
+	[STMT_SSO_SESSION_MARK] = STMT_KEEPS, [STMT_SSO_REVOKE_SID] = STMT_REVOKES,
+	[STMT_SSO_REVOKE_SUBJECT] = STMT_REVOKES,
 	/* Only password logins and changes read these: no cached credential depends on them. */
 	[STMT_SSO_POLICY_SET] = STMT_KEEPS, [STMT_SSO_BREAK_GLASS_CLEAR] = STMT_KEEPS,
 	[STMT_SSO_BREAK_GLASS_SET] = STMT_KEEPS,

@@ -9,7 +9,8 @@ Glewlwyd -- a real provider: the Debian package glewlwyd on loopback, set up
 FakeProvider -- an http.server on loopback serving discovery, JWKS and a
     token endpoint whose id_token the test shapes (bad signature, wrong
     audience, expired, wrong nonce, alg none/HS256): the negative cases no
-    real provider would produce. Keys come from the openssl command line.
+    real provider would produce. It also signs back-channel logout tokens
+    (logout_token). Keys come from the openssl command line.
 """
 
 import base64
@@ -490,6 +491,21 @@ class FakeProvider:
              "email": "fake.user@fake.example", "email_verified": True, "name": "Fake User"}
         c.update(over)
         return {k: v for k, v in c.items() if v is not None}
+
+    def logout_claims(self, **over):
+        """A logout token's claims (Back-Channel Logout 1.0, 2.4): fresh, with a new jti;
+        a claim given as None is left out."""
+        c = {"iss": self.issuer, "aud": self.client_id, "iat": int(time.time()),
+             "jti": b64u(os.urandom(12)),
+             "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+        c.update(over)
+        return {k: v for k, v in c.items() if v is not None}
+
+    def logout_token(self, header=None, key=None, **over):
+        """A logout token signed with this provider's key (or key), typed as 2.3 recommends."""
+        k = key or self.key
+        return jws(header or {"alg": "RS256", "kid": k.kid, "typ": "logout+jwt"},
+                   self.logout_claims(**over), k)
 
     def hang(self):
         self._release.clear()
