@@ -6,6 +6,9 @@
 --    session that did not come from single sign-on.
 --  * sessions.sso_sid: the provider's session id (the ID token's sid
 --    claim) when it sent one; a logout token naming it ends this session.
+--  * sso_connections.end_session_endpoint: the provider's RP-initiated
+--    logout endpoint from the discovery document ('' when it names none),
+--    where the console sends the browser after signing out of an SSO session.
 --  * sso_logout_tokens: the digest of every logout token's jti accepted,
 --    kept until the token could no longer be fresh, so that a replayed
 --    logout token is refused.
@@ -14,6 +17,9 @@ ALTER TABLE sessions
   ADD COLUMN IF NOT EXISTS sso_connection VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
   ADD COLUMN IF NOT EXISTS sso_sid VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NULL,
   ADD INDEX IF NOT EXISTS ix_sessions_sso_sid (organization_id, sso_sid);
+
+ALTER TABLE sso_connections
+  ADD COLUMN IF NOT EXISTS end_session_endpoint VARCHAR(512) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '' AFTER userinfo_endpoint;
 
 CREATE TABLE IF NOT EXISTS sso_logout_tokens (
   organization_id  CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

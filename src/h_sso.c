@@ -62,22 +62,30 @@ host_ok(const char *h)
 }
 
 /*
- * The callback URL the provider must send the browser back to: the
- * configured external base, else this request's own scheme and Host (the
- * provider only accepts URLs registered with it, so a forged Host gains
- * nothing). NULL when there is no usable Host.
+ * A URL of this site given to the provider (the callback, the console after
+ * a logout): the configured external base, else this request's own scheme
+ * and Host (the provider only accepts URLs registered with it, so a forged
+ * Host gains nothing). NULL when there is no usable Host.
  */
-static const char *
-redirect_uri_of(struct ctx *c, const char *slug)
+const char *
+h_sso_site_url(struct ctx *c, const char *path)
 {
 	const char *base = c->cfg->sso_redirect_base;
+	if (path == NULL)
+		return NULL;
 	if (base[0] != '\0')
-		return arena_printf(c->a, "%s%s/auth/sso/%s/callback", base, API_PREFIX, slug);
+		return arena_printf(c->a, "%s%s", base, path);
 	const char *host = request_param(c->req, "HTTP_HOST");
 	if (host == NULL || !host_ok(host))
 		return NULL;
-	return arena_printf(c->a, "%s://%s%s/auth/sso/%s/callback", c->https ? "https" : "http", host,
-	    API_PREFIX, slug);
+	return arena_printf(c->a, "%s://%s%s", c->https ? "https" : "http", host, path);
+}
+
+/* The callback URL the provider must send the browser back to. */
+static const char *
+redirect_uri_of(struct ctx *c, const char *slug)
+{
+	return h_sso_site_url(c, arena_printf(c->a, "%s/auth/sso/%s/callback", API_PREFIX, slug));
 }
 
 static void
@@ -758,6 +766,7 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "token_endpoint", view_opt_string(nonempty(conn->token_endpoint)));
 	json_object_object_add(o, "jwks_uri", view_opt_string(nonempty(conn->jwks_uri)));
 	json_object_object_add(o, "userinfo_endpoint", view_opt_string(nonempty(conn->userinfo_endpoint)));
+	json_object_object_add(o, "end_session_endpoint", view_opt_string(nonempty(conn->end_session_endpoint)));
 	json_object_object_add(o, "fetched_at", view_opt_string(conn->fetched_at));
 	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
 	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
@@ -1005,6 +1014,7 @@ h_sso_connection_put(struct ctx *c)
 		w.token_endpoint = p.token_endpoint;
 		w.jwks_uri = p.jwks_uri;
 		w.userinfo_endpoint = p.userinfo_endpoint;
+		w.end_session_endpoint = p.end_session_endpoint;
 		w.jwks = jwks;
 		st = dispatch_tx(c, connection_write, &w);
 	}

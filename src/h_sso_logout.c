@@ -1,4 +1,4 @@
-/* h_sso_logout.c -- logout that follows the provider: OpenID Connect Back-Channel Logout 1.0. */
+/* h_sso_logout.c -- logout that follows the provider: Back-Channel Logout 1.0, RP-Initiated Logout 1.0. */
 #include "handlers.h"
 
 #include <string.h>
@@ -8,6 +8,30 @@
 #include "oidc.h"
 #include "sso.h"
 #include "store.h"
+
+/*
+ * RP-Initiated Logout 1.0: the browser goes on to the provider, which
+ * returns it to the console. client_id rather than id_token_hint: the ID
+ * token is never kept, so no tenant can read another's.
+ */
+enum status
+h_sso_end_session_url(struct ctx *c, const char *sid, const char **url)
+{
+	const char *endpoint = NULL, *client_id = NULL, *console = c->cfg->sso_console_url;
+	bool found = false;
+	enum db_result r = store_sso_end_session(c->db, c->a, sid, &endpoint, &client_id, &found);
+
+	*url = NULL;
+	if (r != DB_OK)
+		return reply_db_status(r);
+	if (!found)
+		return ST_OK;
+	const char *back = console[0] == '/' ? h_sso_site_url(c, console) : console;
+	if (back == NULL)
+		return ST_OK;   /* no usable Host to come back to: the session here is ended all the same */
+	*url = oidc_end_session_url(endpoint, client_id, back, c->a);
+	return *url != NULL ? ST_OK : ST_INTERNAL_ERROR;
+}
 
 /* One verified logout token and what its transaction did. */
 struct logout_plan {

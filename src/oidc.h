@@ -139,6 +139,8 @@ struct oidc_provider {
 	const char *token_endpoint;
 	const char *jwks_uri;
 	const char *userinfo_endpoint;  /* "" when the provider names none */
+	/* RP-Initiated Logout 1.0: "" when the provider names none or one the URL rules refuse. */
+	const char *end_session_endpoint;
 };
 
 /*
@@ -182,6 +184,14 @@ enum oidc_error oidc_exchange_code(const struct oidc_provider *p, const struct o
  */
 enum oidc_error oidc_userinfo_email(const struct oidc_provider *p, const struct oidc_opts *o,
     const char *at, const char *sub, struct arena *a, const char **email, int *email_verified);
+
+/*
+ * The URL of RP-Initiated Logout 1.0 (2): end_session_endpoint with
+ * client_id and post_logout_redirect_uri (no id_token_hint: none is
+ * kept), in the arena; NULL on cap.
+ */
+const char *oidc_end_session_url(const char *end_session_endpoint, const char *client_id,
+    const char *post_logout_redirect_uri, struct arena *a);
 
 /* What a verified ID token says about the user (arena strings). */
 struct oidc_claims {

@@ -379,6 +379,7 @@ struct sso_connection {
 	/* Role mapping (sql/011_sso_operator.sql): NULL role_claim maps nothing. */
 	const char *role_claim, *role_rules, *rules_author_role;
 	const char *userinfo_endpoint;  /* "" when the provider names none */
+	const char *end_session_endpoint;  /* "" when the provider names none (sql/015_sso_logout.sql) */
 };
 /* What a save writes (strings owned by the caller). */
 struct sso_connection_write {
@@ -389,6 +390,7 @@ struct sso_connection_write {
 	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
 	const char *scopes;         /* NULL: SSO_SCOPES_DEFAULT */
 	const char *userinfo_endpoint;  /* NULL: none */
+	const char *end_session_endpoint;  /* NULL: none */
 };
 /* SSO-only organizations: the setting and whether an enabled connection exists. */
 enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
@@ -411,6 +413,12 @@ enum db_result store_sso_password_refused(struct db *db, struct arena *a, const 
  */
 enum db_result store_sso_session_mark(struct db *db, const char *sid, const char *connection,
     const char *provider_sid);
+/*
+ * The provider's end_session_endpoint and the connection's client_id for
+ * session sid when single sign-on made it and the provider names one (*found).
+ */
+enum db_result store_sso_end_session(struct db *db, struct arena *a, const char *sid,
+    const char **endpoint, const char **client_id, bool *found);
 /* Spend a logout token's jti digest for org, kept ttl seconds: *replayed when it was spent before. */
 enum db_result store_sso_logout_jti(struct db *db, const char *org_id, const char *jti_hash, long ttl,
     bool *replayed);

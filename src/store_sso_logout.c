@@ -37,3 +37,19 @@ store_sso_logout_sessions(struct db *db, const char *org_id, const char *connect
 	*ended = r == DB_OK ? rows.affected : 0;
 	return r;
 }
+
+enum db_result
+store_sso_end_session(struct db *db, struct arena *a, const char *sid, const char **endpoint,
+    const char **client_id, bool *found)
+{
+	struct db_rows rows;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_END_SESSION, &rows, found, DBP_STR(sid));
+
+	*endpoint = *client_id = NULL;
+	if (r == DB_OK && *found) {
+		*endpoint = db_cell(&rows, 0, 0);
+		*client_id = db_cell(&rows, 0, 1);
+		*found = *endpoint != NULL && *client_id != NULL;
+	}
+	return r;
+}

@@ -1,5 +1,6 @@
 """Logout that follows the provider (doc/api.md section 6, "Single sign-on",
-back-channel logout; doc/sso.md; doc/SECURITY.md "Single sign-on and tenant admins").
+back-channel logout and RP-initiated logout; doc/sso.md; doc/SECURITY.md
+"Single sign-on and tenant admins").
 
 A session an SSO sign-in makes keeps the connection and the provider's sid;
 a provider's logout token (OpenID Connect Back-Channel Logout 1.0) posted to
@@ -241,3 +242,41 @@ def test_logout_token_of_another_organizations_provider_is_refused(fe):
         checks.error(r, 404, "NOT_FOUND")
     finally:
         q.stop()
+
+
+def test_sign_out_of_an_sso_session_gives_the_providers_end_session_url(fe):
+    if only_one(fe):
+        return
+    p = new_fake(fe, "rp")
+    try:
+        p.end_session = p.base + "/logout?tenant=acme"
+        org = sso_org(fe, p)
+        got = api.ok(org.client.get("/sso-connections"), 200, "GET /sso-connections")
+        expect(got["end_session_endpoint"] == p.end_session, "the stored end_session_endpoint", got)
+        sub, email = person("rp")
+        client, _ = sign_in(fe, org, sub, email, sid="rp-sid", provider=p)
+        r = client.post("/auth/logout")
+        body = api.ok(r, 200, "POST /auth/logout of an SSO session")
+        url = urllib.parse.urlsplit(body["end_session_url"])
+        q = urllib.parse.parse_qs(url.query)
+        expect("%s://%s%s" % (url.scheme, url.netloc, url.path) == p.base + "/logout", "the endpoint", body)
+        expect(q == {"tenant": ["acme"], "client_id": [p.client_id],
+                     "post_logout_redirect_uri": [fe.base_url + "/"]},
+               "client_id and the console to come back to, no id_token_hint", body)
+        expect(any(h.startswith("access_token=;") for h in r.headers.get_all("Set-Cookie") or []),
+               "the session cookies are expired", r)
+        checks.error(client.get("/auth/me"), 401, "INVALID_TOKEN")
+        # A password session of the same organization ends here only.
+        api.ok(org.client.post("/auth/logout"), 204, "POST /auth/logout of a password session")
+        # A provider naming no endpoint, or one the URL rules refuse: the session ends here only.
+        for end_session in (None, "javascript:alert(1)", "http://169.254.169.254/logout"):
+            p.end_session = end_session
+            org2 = sso_org(fe, p)
+            got = api.ok(org2.client.get("/sso-connections"), 200, "GET /sso-connections")
+            expect(got["end_session_endpoint"] is None, "%r stored" % end_session, got)
+            other_sub, other_email = person("rp-none")
+            client, _ = sign_in(fe, org2, other_sub, other_email, provider=p)
+            api.ok(client.post("/auth/logout"), 204, "logout with end_session_endpoint %r" % end_session)
+    finally:
+        p.stop()
+

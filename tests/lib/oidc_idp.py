@@ -368,6 +368,8 @@ class FakeProvider:
         self.userinfo = None
         self.userinfo_url = None    # another userinfo_endpoint for the discovery document
         self.access_tokens = set()
+        # RP-initiated logout: an end_session_endpoint for the discovery document (None: none).
+        self.end_session = None
         # A tarpit: while set, every request is accepted and never answered
         # (until release() or stop()), as a hostile provider would.
         self.hanging = False
@@ -472,6 +474,8 @@ class FakeProvider:
         d = self._discovery()
         if self.userinfo is not None:
             d["userinfo_endpoint"] = self.userinfo_url or self.base + "/userinfo"
+        if self.end_session is not None:
+            d["end_session_endpoint"] = self.end_session
         return d
 
     def _discovery(self):
