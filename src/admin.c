@@ -564,6 +564,7 @@ sso_set_store(struct db *db, const struct sso_set_args *a, const struct sso_org 
 		.provider_issuer = p->issuer, .authorization_endpoint = p->authorization_endpoint,
 		.token_endpoint = p->token_endpoint, .jwks_uri = p->jwks_uri, .jwks = jwks,
 		.userinfo_endpoint = p->userinfo_endpoint,
+		.end_session_endpoint = p->end_session_endpoint,
 	};
 	if ((r = db_begin(db)) != DB_OK || (r = store_sso_connection_put(db, o->id, &w)) != DB_OK ||
 	    (r = store_audit(db, &ev)) != DB_OK || (r = db_commit(db)) != DB_OK)

@@ -114,6 +114,19 @@ load_body(struct ctx *c, const struct route *rt, request_reader read, void *rctx
 	return ST_OK;
 }
 
+/* A form body (a provider's back-channel call): size, type, then read whole for request_form. */
+static enum status
+load_form(struct ctx *c, request_reader read, void *rctx)
+{
+	struct request *req = (struct request *)c->req;
+
+	if (req->content_length > c->cfg->max_body)
+		return ST_PAYLOAD_TOO_LARGE;
+	if (!request_is_form(req))
+		return ST_UNSUPPORTED_MEDIA_TYPE;
+	return request_read_body(req, c->cfg->max_body, read, rctx, c->a);
+}
+
 /*
  * CORS for configured origins only (doc/api.md section 4): credentials allowed,
  * so the origin is echoed, never "*". Other origins get no CORS headers and
@@ -331,6 +344,8 @@ run(struct service *svc, struct ctx *c, struct request *req, char **envp, reques
 	bool want_body = rt->body == BODY_JSON ||
 	    (rt->body == BODY_OPTIONAL_JSON && req->content_length > 0);
 	if (want_body && (st = load_body(c, rt, read, rctx)) != ST_OK)
+		return st;
+	if (rt->body == BODY_FORM && (st = load_form(c, read, rctx)) != ST_OK)
 		return st;
 	return run_handler(c, rt);
 }

@@ -457,6 +457,7 @@ h_auth_logout(struct ctx *c)
 {
 	const struct principal *p = &c->principal;
 	enum status st = h_user_only(c);
+	const char *end_session = NULL;
 	enum db_result r;
 
 	if (st != ST_OK)
@@ -466,9 +467,18 @@ h_auth_logout(struct ctx *c)
 	    (r = store_token_revoke(c->db, p->claims.jti, (long long)p->claims.exp)) != DB_OK ||
 	    (r = audit_record(c, p->org_id, "auth.logout", "success", "session", p->claims.sid)) != DB_OK)
 		return reply_db_status(r);
-	reply_json(c->rep, ST_NO_CONTENT, NULL);
+	/* An SSO session: the provider's session is ended too when it says where (doc/api.md section 6). */
+	if ((st = h_sso_end_session_url(c, p->claims.sid, &end_session)) != ST_OK)
+		return st;
+	if (end_session != NULL) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "end_session_url", json_object_new_string(end_session));
+		reply_json(c->rep, ST_OK, o);
+	} else {
+		reply_json(c->rep, ST_NO_CONTENT, NULL);
+	}
 	session_cookies_expire(c);
-	return ST_NO_CONTENT;
+	return end_session != NULL ? ST_OK : ST_NO_CONTENT;
 }
 
 enum status

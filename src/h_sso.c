@@ -49,22 +49,30 @@ host_ok(const char *h)
 }
 
 /*
- * The callback URL the provider must send the browser back to: the
- * configured external base, else this request's own scheme and Host (the
- * provider only accepts URLs registered with it, so a forged Host gains
- * nothing). NULL when there is no usable Host.
+ * A URL of this site given to the provider (the callback, the console after
+ * a logout): the configured external base, else this request's own scheme
+ * and Host (the provider only accepts URLs registered with it, so a forged
+ * Host gains nothing). NULL when there is no usable Host.
  */
-static const char *
-redirect_uri_of(struct ctx *c, const char *slug)
+const char *
+h_sso_site_url(struct ctx *c, const char *path)
 {
 	const char *base = c->cfg->sso_redirect_base;
+	if (path == NULL)
+		return NULL;
 	if (base[0] != '\0')
-		return arena_printf(c->a, "%s%s/auth/sso/%s/callback", base, API_PREFIX, slug);
+		return arena_printf(c->a, "%s%s", base, path);
 	const char *host = request_param(c->req, "HTTP_HOST");
 	if (host == NULL || !host_ok(host))
 		return NULL;
-	return arena_printf(c->a, "%s://%s%s/auth/sso/%s/callback", c->https ? "https" : "http", host,
-	    API_PREFIX, slug);
+	return arena_printf(c->a, "%s://%s%s", c->https ? "https" : "http", host, path);
+}
+
+/* The callback URL the provider must send the browser back to. */
+static const char *
+redirect_uri_of(struct ctx *c, const char *slug)
+{
+	return h_sso_site_url(c, arena_printf(c->a, "%s/auth/sso/%s/callback", API_PREFIX, slug));
 }
 
 static void
@@ -139,8 +147,8 @@ provider_of(const struct sso_connection *conn, struct oidc_provider *p)
 }
 
 /* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
-static enum status
-load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
+enum status
+h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
 {
 	bool have = false;
 	enum db_result r;
@@ -185,7 +193,7 @@ h_sso_start(struct ctx *c)
 	const char *link_user = NULL;
 	char state[OIDC_RANDOM_LEN], nonce[OIDC_RANDOM_LEN], verifier[OIDC_RANDOM_LEN];
 	char fresh[OIDC_RANDOM_LEN], challenge[OIDC_S256_LEN], binding_hash[OIDC_S256_LEN];
-	enum status st = load_connection(c, &org, &conn);
+	enum status st = h_sso_load_connection(c, &org, &conn);
 	enum db_result r;
 
 	if (st != ST_OK)
@@ -657,11 +665,13 @@ signin(struct ctx *c, const struct sso_connection *conn, const struct oidc_claim
     const struct sso_state *s, struct signin_plan *pl)
 {
 	enum status st = ST_OK;
+	/* Kept on the session for logout that follows the provider (back-channel, RP-initiated). */
+	struct session_sso origin = {.connection = SSO_DEFAULT_CONNECTION, .provider_sid = claims->sid};
 
 	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
 		if ((st = signin_plan(c, conn, claims, s->link_user_id, pl)) != ST_OK)
 			return st;
-		st = session_start_with(c, &pl->user, signin_step, pl);
+		st = session_start_sso(c, &pl->user, signin_step, pl, &origin);
 		if (st != ST_RETRY && st != ST_CONFLICT)
 			break;
 	}
@@ -691,7 +701,7 @@ h_sso_callback(struct ctx *c)
 	struct oidc_provider p;
 	struct oidc_claims claims;
 	const char *code = NULL;
-	enum status st = load_connection(c, &org, &conn);
+	enum status st = h_sso_load_connection(c, &org, &conn);
 
 	if (st != ST_OK)
 		return st;
@@ -743,6 +753,7 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	json_object_object_add(o, "token_endpoint", view_opt_string(nonempty(conn->token_endpoint)));
 	json_object_object_add(o, "jwks_uri", view_opt_string(nonempty(conn->jwks_uri)));
 	json_object_object_add(o, "userinfo_endpoint", view_opt_string(nonempty(conn->userinfo_endpoint)));
+	json_object_object_add(o, "end_session_endpoint", view_opt_string(nonempty(conn->end_session_endpoint)));
 	json_object_object_add(o, "fetched_at", view_opt_string(conn->fetched_at));
 	json_object_object_add(o, "created_at", view_opt_string(conn->created_at));
 	json_object_object_add(o, "updated_at", view_opt_string(conn->updated_at));
@@ -990,6 +1001,7 @@ h_sso_connection_put(struct ctx *c)
 		w.token_endpoint = p.token_endpoint;
 		w.jwks_uri = p.jwks_uri;
 		w.userinfo_endpoint = p.userinfo_endpoint;
+		w.end_session_endpoint = p.end_session_endpoint;
 		w.jwks = jwks;
 		st = dispatch_tx(c, connection_write, &w);
 	}

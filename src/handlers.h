@@ -185,6 +185,27 @@ enum status h_sso_provider_fetch(struct ctx *c, const char *issuer, struct oidc_
     const char **jwks);
 /* POST /sso-connections/test: discovery only, nothing saved (h_sso_test.c). */
 enum status h_sso_connection_test(struct ctx *c);
+/*
+ * The organization of the path (id or slug) and its enabled connection,
+ * after the per-client limit of the public SSO steps; ST_NOT_FOUND (answered)
+ * when either is missing. The caller wipes conn->client_secret.
+ */
+struct sso_org;
+struct sso_connection;
+enum status h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn);
+/*
+ * path (starting with '/') on this site as an absolute URL: [sso]
+ * redirect_base, else this request's scheme and Host; NULL without a usable Host.
+ */
+const char *h_sso_site_url(struct ctx *c, const char *path);
+/*
+ * RP-initiated logout (h_sso_logout.c): *url the provider's end-session URL
+ * for session sid when single sign-on made it and the provider names an
+ * end_session_endpoint, else NULL; a database failure is the status.
+ */
+enum status h_sso_end_session_url(struct ctx *c, const char *sid, const char **url);
+/* POST /auth/sso/{organization}/backchannel-logout (h_sso_logout.c). */
+enum status h_sso_backchannel_logout(struct ctx *c);
 
 /*
  * Two-factor sign-in (doc/api.md section 6 "Two-factor sign-in"). After a right password:

@@ -55,6 +55,12 @@ static const struct oidc_error_info error_table[OIDC_E_MAX] = {
 	[OIDC_E_SUB] = {"id_token_subject", "ID token rejected: missing or invalid subject", false},
 	[OIDC_E_USERINFO_SUB] = {"userinfo_subject",
 	    "The identity provider's userinfo answer is about another user", true},
+	[OIDC_E_EVENTS] = {"logout_token_events",
+	    "Logout token rejected: its events claim has no back-channel logout event", false},
+	[OIDC_E_JTI] = {"logout_token_jti", "Logout token rejected: missing or invalid jti", false},
+	[OIDC_E_STALE] = {"logout_token_stale", "Logout token rejected: issued too long ago", false},
+	[OIDC_E_SID] = {"logout_token_sid",
+	    "Logout token rejected: it names neither a subject nor a valid session id", false},
 	[OIDC_E_INTERNAL] = {"internal_error", "Internal server error", false},
 };
 

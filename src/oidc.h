@@ -26,6 +26,10 @@
 #define OIDC_ID_TOKEN_MAX 16384     /* larger ID tokens are refused before decoding */
 #define OIDC_SUBJECT_MAX 255        /* OIDC Core: sub is at most 255 ASCII characters */
 #define OIDC_LEEWAY 60              /* seconds of clock skew allowed on exp, iat, nbf */
+#define OIDC_LOGOUT_MAX_AGE 300     /* a logout token issued longer ago (plus the leeway) is stale */
+#define OIDC_SID_MAX 255            /* a provider session id kept or matched: printable ASCII */
+/* The member of a logout token's events claim (OpenID Connect Back-Channel Logout 1.0, 2.4). */
+#define OIDC_LOGOUT_EVENT "http://schemas.openid.net/event/backchannel-logout"
 
 /*
  * Everything that can go wrong, with a short reason for the audit log and a
@@ -60,6 +64,10 @@ enum oidc_error {
 	OIDC_E_NONCE,
 	OIDC_E_SUB,
 	OIDC_E_USERINFO_SUB,        /* the userinfo answer is about another subject */
+	OIDC_E_EVENTS,              /* logout token: no back-channel logout event */
+	OIDC_E_JTI,                 /* logout token: missing or invalid jti */
+	OIDC_E_STALE,               /* logout token: issued too long ago */
+	OIDC_E_SID,                 /* logout token: neither sub nor sid, or an invalid sid */
 	OIDC_E_INTERNAL,            /* out of memory, library failure */
 	OIDC_E_MAX
 };
@@ -131,6 +139,8 @@ struct oidc_provider {
 	const char *token_endpoint;
 	const char *jwks_uri;
 	const char *userinfo_endpoint;  /* "" when the provider names none */
+	/* RP-Initiated Logout 1.0: "" when the provider names none or one the URL rules refuse. */
+	const char *end_session_endpoint;
 };
 
 /*
@@ -180,6 +190,14 @@ enum oidc_error oidc_exchange_code(const struct oidc_provider *p, const struct o
 enum oidc_error oidc_userinfo_email(const struct oidc_provider *p, const struct oidc_opts *o,
     const char *at, const char *sub, struct arena *a, const char **email, int *email_verified);
 
+/*
+ * The URL of RP-Initiated Logout 1.0 (2): end_session_endpoint with
+ * client_id and post_logout_redirect_uri (no id_token_hint: none is
+ * kept), in the arena; NULL on cap.
+ */
+const char *oidc_end_session_url(const char *end_session_endpoint, const char *client_id,
+    const char *post_logout_redirect_uri, struct arena *a);
+
 /* What a verified ID token says about the user (arena strings). */
 struct oidc_claims {
 	const char *sub;
@@ -188,13 +206,21 @@ struct oidc_claims {
 	int email_verified;         /* 1, 0, or -1 when the claim is absent */
 	long long exp, iat;
 	const char *json;           /* the whole verified payload, for claims the caller names (roles) */
+	const char *sid;            /* the provider's session id, NULL when absent or not printable ASCII */
+	const char *jti;            /* a logout token's (always set then), else NULL */
 };
 
 /* What the ID token must say. */
 struct oidc_expect {
 	const char *issuer;         /* exact iss */
 	const char *client_id;      /* in aud; azp when present or when aud has several */
-	const char *nonce;
+	const char *nonce;          /* an ID token's; unused for a logout token */
+	/*
+	 * A logout token (Back-Channel Logout 1.0, 2.6) instead of an ID token:
+	 * no nonce allowed, the logout event in events, a jti, sub or sid (or
+	 * both), exp checked only when present, iat within OIDC_LOGOUT_MAX_AGE.
+	 */
+	bool logout;
 };
 
 /*
@@ -204,6 +230,7 @@ struct oidc_expect {
  * iat, nbf (OIDC_LEEWAY seconds of skew), nonce and sub. OIDC_E_UNKNOWN_KEY
  * when no key of the set matches: the caller may fetch the set again once.
  */
+/* The same rules for a logout token when e->logout (signature, alg pinning, iss, aud, azp alike). */
 enum oidc_error oidc_verify_with_jwks(const char *jwks, size_t jwks_len, const char *id_token,
     const struct oidc_expect *e, time_t now, struct arena *a, struct oidc_claims *out);
 

@@ -35,6 +35,18 @@ oidc_authorization_url(const struct oidc_provider *p, const struct oidc_auth_req
 	    strchr(ep, '?') != NULL ? '&' : '?', cid, ru, scope, state, nonce, ch);
 }
 
+const char *
+oidc_end_session_url(const char *ep, const char *client_id, const char *post_logout_redirect_uri,
+    struct arena *a)
+{
+	const char *cid = form_escape(client_id, a), *to = form_escape(post_logout_redirect_uri, a);
+
+	if (cid == NULL || to == NULL)
+		return NULL;
+	return arena_printf(a, "%s%cclient_id=%s&post_logout_redirect_uri=%s", ep,
+	    strchr(ep, '?') != NULL ? '&' : '?', cid, to);
+}
+
 /* A provider's error code, for a log line: letters and '_' only, or "?". */
 static void
 error_code(json_object *doc, char out[48])

@@ -65,6 +65,10 @@ oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena 
 	const char *jwks_uri = jv_get_string(doc, "jwks_uri");
 	/* Optional (Discovery 3): asked only for an email the ID token lacks. */
 	const char *userinfo = jv_get_string(doc, "userinfo_endpoint");
+	/* Optional; only ever a link for the browser, never fetched: one the rules refuse is dropped. */
+	const char *end_session = jv_get_string(doc, "end_session_endpoint");
+	if (end_session != NULL && !oidc_url_acceptable(end_session, o))
+		end_session = NULL;
 	if (iss == NULL || authz == NULL || token == NULL || jwks_uri == NULL) {
 		log_warning("sso: discovery document of %s lacks issuer or an endpoint", host);
 		r = OIDC_E_MALFORMED;
@@ -83,8 +87,9 @@ oidc_fetch_provider(const char *issuer, const struct oidc_opts *o, struct arena 
 		out->token_endpoint = arena_strdup(a, token);
 		out->jwks_uri = arena_strdup(a, jwks_uri);
 		out->userinfo_endpoint = arena_strdup(a, userinfo != NULL ? userinfo : "");
+		out->end_session_endpoint = arena_strdup(a, end_session != NULL ? end_session : "");
 		if (!out->issuer || !out->authorization_endpoint || !out->token_endpoint || !out->jwks_uri ||
-		    !out->userinfo_endpoint)
+		    !out->userinfo_endpoint || !out->end_session_endpoint)
 			r = OIDC_E_INTERNAL;
 	}
 	json_object_put(doc);

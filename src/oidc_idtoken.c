@@ -56,61 +56,135 @@ arena_claim(json_object *claims, const char *name, struct arena *a)
 	return s != NULL ? arena_strdup(a, s) : NULL;
 }
 
+/* Printable ASCII without spaces, 1 to max bytes: sub, sid, jti. */
+static bool
+visible_ascii(const char *s, size_t max)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* aud holds client_id; OIDC Core 3.1.3.7: with several audiences azp must be there; when there, it must be us. */
 static enum oidc_error
-check_claims(json_object *claims, const struct oidc_expect *e, time_t now, struct arena *a,
-    struct oidc_claims *out)
+audience_check(json_object *claims, const char *client_id)
 {
 	json_object *aud = NULL, *v = NULL;
-	const char *iss = jv_get_string(claims, "iss"), *azp = jv_get_string(claims, "azp");
-	const char *nonce = jv_get_string(claims, "nonce"), *sub = jv_get_string(claims, "sub");
+	const char *azp = jv_get_string(claims, "azp");
 	size_t naud = 0;
 	bool aud_ok = false;
-	long long exp, iat, nbf;
 
-	if (iss == NULL || strcmp(iss, e->issuer) != 0)
-		return OIDC_E_ISS;
 	if (!json_object_object_get_ex(claims, "aud", &aud))
 		return OIDC_E_AUD;
 	if (json_object_is_type(aud, json_type_string)) {
 		naud = 1;
-		aud_ok = strcmp(json_object_get_string(aud), e->client_id) == 0;
+		aud_ok = strcmp(json_object_get_string(aud), client_id) == 0;
 	} else if (json_object_is_type(aud, json_type_array)) {
 		naud = json_object_array_length(aud);
 		for (size_t i = 0; i < naud; i++) {
 			json_object *x = json_object_array_get_idx(aud, i);
 			if (json_object_is_type(x, json_type_string) &&
-			    strcmp(json_object_get_string(x), e->client_id) == 0)
+			    strcmp(json_object_get_string(x), client_id) == 0)
 				aud_ok = true;
 		}
 	}
 	if (!aud_ok)
 		return OIDC_E_AUD;
-	/* OIDC Core 3.1.3.7: with several audiences azp must be there; when there, it must be us. */
-	if (json_object_object_get_ex(claims, "azp", &v) && (azp == NULL || strcmp(azp, e->client_id) != 0))
+	if (json_object_object_get_ex(claims, "azp", &v) && (azp == NULL || strcmp(azp, client_id) != 0))
 		return OIDC_E_AZP;
-	if (naud > 1 && azp == NULL)
-		return OIDC_E_AZP;
-	if (!number_claim(claims, "exp", &exp) || (long long)now > exp + OIDC_LEEWAY)
+	return naud > 1 && azp == NULL ? OIDC_E_AZP : OIDC_OK;
+}
+
+/*
+ * exp (an ID token's is required; a logout token's is checked when
+ * present), iat (not in the future; a logout token's recent), nbf.
+ */
+static enum oidc_error
+time_check(json_object *claims, const struct oidc_expect *e, time_t now, long long *exp, long long *iat)
+{
+	json_object *v = NULL;
+	long long nbf;
+
+	*exp = 0;
+	if ((json_object_object_get_ex(claims, "exp", &v) || !e->logout) &&
+	    (!number_claim(claims, "exp", exp) || (long long)now > *exp + OIDC_LEEWAY))
 		return OIDC_E_EXPIRED;
-	if (!number_claim(claims, "iat", &iat) || iat > (long long)now + OIDC_LEEWAY)
+	if (!number_claim(claims, "iat", iat) || *iat > (long long)now + OIDC_LEEWAY)
 		return OIDC_E_IAT;
+	if (e->logout && *iat < (long long)now - OIDC_LOGOUT_MAX_AGE - OIDC_LEEWAY)
+		return OIDC_E_STALE;
 	if (json_object_object_get_ex(claims, "nbf", &v) &&
 	    (!number_claim(claims, "nbf", &nbf) || nbf > (long long)now + OIDC_LEEWAY))
 		return OIDC_E_NBF;
+	return OIDC_OK;
+}
+
+/*
+ * A logout token's own claims (Back-Channel Logout 1.0, 2.4 and 2.6): no
+ * nonce (an ID token must not pass for one), the logout event, a jti, and
+ * sub or sid, each well formed when present.
+ */
+static enum oidc_error
+logout_check(json_object *claims)
+{
+	json_object *events = NULL, *ev = NULL, *v = NULL;
+	const char *sub = jv_get_string(claims, "sub"), *sid = jv_get_string(claims, "sid");
+
+	if (json_object_object_get_ex(claims, "nonce", &v))
+		return OIDC_E_NONCE;
+	if (!json_object_object_get_ex(claims, "events", &events) ||
+	    !json_object_is_type(events, json_type_object) ||
+	    !json_object_object_get_ex(events, OIDC_LOGOUT_EVENT, &ev) ||
+	    !json_object_is_type(ev, json_type_object))
+		return OIDC_E_EVENTS;
+	if (!visible_ascii(jv_get_string(claims, "jti"), OIDC_SUBJECT_MAX))
+		return OIDC_E_JTI;
+	if (json_object_object_get_ex(claims, "sub", &v) && !visible_ascii(sub, OIDC_SUBJECT_MAX))
+		return OIDC_E_SUB;
+	if (json_object_object_get_ex(claims, "sid", &v) && !visible_ascii(sid, OIDC_SID_MAX))
+		return OIDC_E_SID;
+	return sub == NULL && sid == NULL ? OIDC_E_SID : OIDC_OK;
+}
+
+/* An ID token's own claims: this sign-in's nonce (compared in constant time) and a subject. */
+static enum oidc_error
+id_token_check(json_object *claims, const struct oidc_expect *e)
+{
+	const char *nonce = jv_get_string(claims, "nonce");
 	size_t want = strlen(e->nonce);
+
 	if (nonce == NULL || strlen(nonce) != want || !util_ct_equal(nonce, e->nonce, want))
 		return OIDC_E_NONCE;
-	size_t sublen = sub != NULL ? strlen(sub) : 0;
-	if (sublen == 0 || sublen > OIDC_SUBJECT_MAX)
-		return OIDC_E_SUB;
-	for (size_t i = 0; i < sublen; i++)
-		if ((unsigned char)sub[i] < 0x21 || (unsigned char)sub[i] > 0x7e)
-			return OIDC_E_SUB;
+	return visible_ascii(jv_get_string(claims, "sub"), OIDC_SUBJECT_MAX) ? OIDC_OK : OIDC_E_SUB;
+}
+
+static enum oidc_error
+check_claims(json_object *claims, const struct oidc_expect *e, time_t now, struct arena *a,
+    struct oidc_claims *out)
+{
+	json_object *v = NULL;
+	const char *iss = jv_get_string(claims, "iss"), *sid = jv_get_string(claims, "sid");
+	long long exp, iat;
+	enum oidc_error r;
+
+	if (iss == NULL || strcmp(iss, e->issuer) != 0)
+		return OIDC_E_ISS;
+	if ((r = audience_check(claims, e->client_id)) != OIDC_OK ||
+	    (r = time_check(claims, e, now, &exp, &iat)) != OIDC_OK ||
+	    (r = e->logout ? logout_check(claims) : id_token_check(claims, e)) != OIDC_OK)
+		return r;
 
 	memset(out, 0, sizeof(*out));
-	out->sub = arena_strdup(a, sub);
+	out->sub = arena_claim(claims, "sub", a);
 	out->email = arena_claim(claims, "email", a);
 	out->name = arena_claim(claims, "name", a);
+	out->sid = visible_ascii(sid, OIDC_SID_MAX) ? arena_strdup(a, sid) : NULL;
+	out->jti = e->logout ? arena_claim(claims, "jti", a) : NULL;
 	out->json = arena_strdup(a, json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN));
 	out->exp = exp;
 	out->iat = iat;
@@ -124,7 +198,7 @@ check_claims(json_object *claims, const struct oidc_expect *e, time_t now, struc
 		else
 			out->email_verified = 0;
 	}
-	return out->sub != NULL && out->json != NULL ? OIDC_OK : OIDC_E_INTERNAL;
+	return out->json != NULL && (out->sub != NULL || e->logout) ? OIDC_OK : OIDC_E_INTERNAL;
 }
 
 /* The protected header's alg and kid, read before any key is chosen. */

@@ -279,17 +279,55 @@ request_cookie(const struct request *req, const char *name)
 	return find_pair(req->cookies, req->ncookies, name);
 }
 
+static bool media_type_is(const char *ct, const char *type);
+
 bool
 request_is_json(const struct request *req)
 {
-	const char *ct = req->content_type;
+	return media_type_is(req->content_type, "application/json");
+}
+
+bool
+request_is_form(const struct request *req)
+{
+	return media_type_is(req->content_type, "application/x-www-form-urlencoded");
+}
+
+const char *
+request_form(const struct request *req, const char *name, struct arena *a, bool *bad)
+{
+	const char *p = req->body, *seg, *v, *found = NULL;
+	size_t n, kn, vn;
+
+	*bad = false;
+	while (p != NULL && next_segment(&p, '&', &seg, &n)) {
+		if (n == 0)
+			continue;
+		split_pair(seg, n, &kn, &v, &vn);
+		if (kn != strlen(name) || memcmp(seg, name, kn) != 0)
+			continue;
+		/* Twice is ambiguous: which one a verifier read would be the sender's choice. */
+		if (found != NULL || (found = decode(a, v, vn, true)) == NULL) {
+			*bad = true;
+			return NULL;
+		}
+	}
+	return found;
+}
+
+/* ct names type (case-insensitive), with no parameter but an optional charset=utf-8. */
+static bool
+media_type_is(const char *ct, const char *type)
+{
+	size_t tlen = strlen(type);
+
 	if (ct == NULL)
 		return false;
 	while (*ct == ' ')
 		ct++;
-	if (strncasecmp(ct, "application/json", 16) != 0)
+	if (strncasecmp(ct, type, tlen) != 0)
 		return false;
-	ct += 16;
+	ct += tlen;
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	if (*ct == '\0')

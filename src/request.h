@@ -69,5 +69,13 @@ const char *request_query(const struct request *req, const char *name);
 const char *request_cookie(const struct request *req, const char *name);
 /* True if the Content-Type is application/json (any charset=utf-8 parameter). */
 bool request_is_json(const struct request *req);
+/* True if the Content-Type is application/x-www-form-urlencoded (any charset=utf-8 parameter). */
+bool request_is_form(const struct request *req);
+/*
+ * The value of name in the form body read into req->body (percent-decoded
+ * into a, '+' a space): NULL when absent; NULL with *bad when it is given
+ * twice or does not decode (a bad escape, NUL, invalid UTF-8).
+ */
+const char *request_form(const struct request *req, const char *name, struct arena *a, bool *bad);
 
 #endif

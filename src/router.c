@@ -190,6 +190,7 @@ static const struct route routes[] = {
 	ROUTE(METHOD_GET, "/audit-log", ROUTE_CREDENTIAL, PERM_AUDIT_READ, h_audit_list, TX_NONE, BODY_NONE, NO_FIELDS)
 	ROUTE(METHOD_GET, "/auth/sso/{organization}/start", ROUTE_PUBLIC, PERM_NONE, h_sso_start, TX_NONE, BODY_NONE, NO_FIELDS)
 	ROUTE(METHOD_GET, "/auth/sso/{organization}/callback", ROUTE_PUBLIC, PERM_NONE, h_sso_callback, TX_NONE, BODY_NONE, NO_FIELDS)
+	ROUTE(METHOD_POST, "/auth/sso/{organization}/backchannel-logout", ROUTE_PUBLIC, PERM_NONE, h_sso_backchannel_logout, TX_NONE, BODY_FORM, NO_FIELDS)
 	ROUTE(METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, TX_NONE, BODY_NONE, NO_FIELDS)
 	ROUTE(METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields))
 	ROUTE(METHOD_POST, "/sso-connections/test", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_test, TX_NONE, BODY_JSON, FIELDS(sso_test_fields))

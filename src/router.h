@@ -21,6 +21,7 @@ enum route_body {
 	BODY_NONE,              /* any body is ignored */
 	BODY_JSON,              /* a JSON object, validated against fields */
 	BODY_OPTIONAL_JSON,     /* as BODY_JSON when Content-Length > 0 */
+	BODY_FORM,              /* application/x-www-form-urlencoded, read into req->body (request_form) */
 };
 
 /*

@@ -96,6 +96,7 @@ struct signin_tx {
 	const char *sid, *refresh_jti;
 	session_step step;
 	void *arg;
+	const struct session_sso *sso;
 };
 
 /* A sign-in from an address none of the user's sessions came from: the user hears of it. */
@@ -129,6 +130,8 @@ signin_write(struct ctx *c, void *arg)
 	    (u->has_failures && (r = store_user_login_ok(c->db, u->id)) != DB_OK) ||
 	    (r = store_session_create(c->db, t->sid, u->id, u->org_id, t->refresh_jti,
 	    t->policy, c->client_ip, c->user_agent)) != DB_OK ||
+	    (t->sso != NULL && (r = store_sso_session_mark(c->db, t->sid, t->sso->connection,
+	    t->sso->provider_sid)) != DB_OK) ||
 	    (r = audit_record(c, u->org_id, "auth.login", "success", "session", t->sid)) != DB_OK)
 		return reply_db_status(r);
 	return ST_OK;
@@ -136,6 +139,13 @@ signin_write(struct ctx *c, void *arg)
 
 enum status
 session_start_with(struct ctx *c, const struct user_row *u, session_step step, void *arg)
+{
+	return session_start_sso(c, u, step, arg, NULL);
+}
+
+enum status
+session_start_sso(struct ctx *c, const struct user_row *u, session_step step, void *arg,
+    const struct session_sso *sso)
 {
 	struct token_claims access, refresh;
 	char sid[UUID_STR_LEN];
@@ -157,7 +167,8 @@ session_start_with(struct ctx *c, const struct user_row *u, session_step step, v
 	 * The session and the record of it commit together, or neither does;
 	 * the tokens were signed before, outside the transaction.
 	 */
-	struct signin_tx t = {.u = u, .policy = &policy, .sid = sid, .refresh_jti = refresh.jti, .step = step, .arg = arg};
+	struct signin_tx t = {.u = u, .policy = &policy, .sid = sid, .refresh_jti = refresh.jti, .step = step, .arg = arg,
+	    .sso = sso};
 	struct principal actor = {.type = PRINCIPAL_USER, .id = u->id};
 	struct principal saved = c->principal;
 	c->principal = actor;

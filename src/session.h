@@ -22,6 +22,17 @@ struct session_policy session_policy_of(struct ctx *c);
 typedef enum db_result (*session_step)(struct ctx *c, void *arg);
 enum status session_start_with(struct ctx *c, const struct user_row *u, session_step step,
     void *arg);
+/*
+ * Where an SSO sign-in's session came from (sql/015_sso_logout.sql): the
+ * connection and the provider's session id (NULL: the ID token had none),
+ * kept on the session for logout that follows the provider.
+ */
+struct session_sso {
+	const char *connection, *provider_sid;
+};
+/* session_start_with for an SSO sign-in: the session is marked with sso in the same transaction. */
+enum status session_start_sso(struct ctx *c, const struct user_row *u, session_step step, void *arg,
+    const struct session_sso *sso);
 
 /* Set-Cookie header values (arena strings); max_age 0 expires the cookie. */
 const char *session_cookie(struct ctx *c, const char *name, const char *value, const char *path,

@@ -11,6 +11,8 @@
 #define SSO_DOMAINS_MAX 50          /* domains one connection may list */
 #define SSO_DOMAINS_JSON_MAX 4096   /* sso_connections.allowed_domains */
 #define SSO_NAME_MAX 200            /* users.name, in characters */
+/* The name of an organization's one connection, kept on the sessions its sign-ins make. */
+#define SSO_DEFAULT_CONNECTION "default"
 
 /*
  * Lower-case in into out when it is a plausible DNS domain: labels of

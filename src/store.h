@@ -381,6 +381,7 @@ struct sso_connection {
 	/* Role mapping (sql/011_sso_operator.sql): NULL role_claim maps nothing. */
 	const char *role_claim, *role_rules, *rules_author_role;
 	const char *userinfo_endpoint;  /* "" when the provider names none */
+	const char *end_session_endpoint;  /* "" when the provider names none (sql/015_sso_logout.sql) */
 };
 /* What a save writes (strings owned by the caller). */
 struct sso_connection_write {
@@ -391,6 +392,7 @@ struct sso_connection_write {
 	const char *role_claim, *role_rules, *rules_author_role;  /* NULL: no mapping */
 	const char *scopes;         /* NULL: SSO_SCOPES_DEFAULT */
 	const char *userinfo_endpoint;  /* NULL: none */
+	const char *end_session_endpoint;  /* NULL: none */
 };
 /* SSO-only organizations: the setting and whether an enabled connection exists. */
 enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
@@ -406,6 +408,29 @@ enum db_result store_sso_break_glass_set(struct db *db, const char *id, const ch
 /* Whether user id must sign in through SSO (*refused): an SSO-only organization, not break-glass. */
 enum db_result store_sso_password_refused(struct db *db, struct arena *a, const char *id,
     bool *refused);
+/*
+ * Logout that follows the provider (sql/015_sso_logout.sql): mark session
+ * sid as made by connection's sign-in, with the provider's session id
+ * (provider_sid, NULL when the ID token had none).
+ */
+enum db_result store_sso_session_mark(struct db *db, const char *sid, const char *connection,
+    const char *provider_sid);
+/*
+ * The provider's end_session_endpoint and the connection's client_id for
+ * session sid when single sign-on made it and the provider names one (*found).
+ */
+enum db_result store_sso_end_session(struct db *db, struct arena *a, const char *sid,
+    const char **endpoint, const char **client_id, bool *found);
+/* Spend a logout token's jti digest for org, kept ttl seconds: *replayed when it was spent before. */
+enum db_result store_sso_logout_jti(struct db *db, const char *org_id, const char *jti_hash, long ttl,
+    bool *replayed);
+/*
+ * End the live sessions of org that connection's sign-ins made and a
+ * logout token names: the one of provider_sid when given, else every one
+ * of the user (issuer, subject) is linked to; *ended counts them.
+ */
+enum db_result store_sso_logout_sessions(struct db *db, const char *org_id, const char *connection,
+    const char *issuer, const char *subject, const char *provider_sid, unsigned long long *ended);
 /* The organization named by id or slug and its connection (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
     struct sso_org *org, struct sso_connection *conn, bool *conn_found);

@@ -86,7 +86,7 @@
 	SQL_ISO8601("c.updated_at") ", c.link_existing_accounts, c.provider_issuer, " \
 	"c.authorization_endpoint, c.token_endpoint, c.jwks_uri, c.jwks, " \
 	SQL_ISO8601("c.fetched_at") ", c.role_claim, c.role_rules, c.rules_author_role, " \
-	"c.userinfo_endpoint " \
+	"c.userinfo_endpoint, c.end_session_endpoint " \
 	"FROM organizations o LEFT JOIN sso_connections c ON c.organization_id = o.id "
 
 static struct db_query catalog[STMT_MAX] = {
@@ -463,8 +463,8 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO sso_connections (organization_id, issuer, client_id, client_secret, "
 	    "allowed_domains, auto_create, link_existing_accounts, default_role, enabled, "
 	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, role_claim, "
-	    "role_rules, rules_author_role, scopes, userinfo_endpoint, fetched_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
+	    "role_rules, rules_author_role, scopes, userinfo_endpoint, end_session_endpoint, fetched_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
 	    "ON DUPLICATE KEY UPDATE issuer = VALUES(issuer), client_id = VALUES(client_id), "
 	    "client_secret = VALUES(client_secret), allowed_domains = VALUES(allowed_domains), "
 	    "auto_create = VALUES(auto_create), link_existing_accounts = VALUES(link_existing_accounts), "
@@ -475,6 +475,7 @@ static struct db_query catalog[STMT_MAX] = {
 	    "role_claim = VALUES(role_claim), role_rules = VALUES(role_rules), "
 	    "rules_author_role = VALUES(rules_author_role), scopes = VALUES(scopes), "
 	    "userinfo_endpoint = VALUES(userinfo_endpoint), "
+	    "end_session_endpoint = VALUES(end_session_endpoint), "
 	    "fetched_at = VALUES(fetched_at), updated_at = UTC_TIMESTAMP(6)"),
 	/* No new secret: the stored one stays (the caller decided the provider is the same one). */
 	[STMT_SSO_CONNECTION_KEEP_SECRET] = DB_QUERY(
@@ -482,7 +483,7 @@ static struct db_query catalog[STMT_MAX] = {
 	    "auto_create = ?, link_existing_accounts = ?, default_role = ?, enabled = ?, "
 	    "provider_issuer = ?, authorization_endpoint = ?, token_endpoint = ?, jwks_uri = ?, "
 	    "jwks = ?, role_claim = ?, role_rules = ?, rules_author_role = ?, scopes = ?, "
-	    "userinfo_endpoint = ?, "
+	    "userinfo_endpoint = ?, end_session_endpoint = ?, "
 	    "fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ?"),
 	[STMT_SSO_CONNECTION_JWKS] = DB_QUERY(
@@ -532,6 +533,30 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_IDENTITY_TOUCH] = DB_QUERY(
 	    "UPDATE sso_identities SET last_login_at = UTC_TIMESTAMP(6) "
 	    "WHERE organization_id = ? AND issuer = ? AND subject = ?"),
+	/* Logout that follows the provider (sql/015_sso_logout.sql, doc/api.md section 6). */
+	[STMT_SSO_SESSION_MARK] = DB_QUERY(
+	    "UPDATE sessions SET sso_connection = ?, sso_sid = ? WHERE id = ?"),
+	/* A logout token's jti, once: the duplicate key is the replay. */
+	[STMT_SSO_LOGOUT_JTI] = DB_QUERY(
+	    "INSERT INTO sso_logout_tokens (organization_id, jti_hash, expires_at) "
+	    "VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"),
+	[STMT_SSO_REVOKE_SID] = DB_QUERY(
+	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE organization_id = ? AND sso_sid = ? AND sso_connection = ? AND revoked_at IS NULL"),
+	/* Every live session the connection's sign-in gave the user the subject is linked to. */
+	[STMT_SSO_REVOKE_SUBJECT] = DB_QUERY(
+	    "UPDATE sessions s JOIN sso_identities i ON i.user_id = s.user_id "
+	    "AND i.organization_id = s.organization_id "
+	    "SET s.revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE i.organization_id = ? AND i.issuer = ? AND i.subject = ? "
+	    "AND s.sso_connection = ? AND s.revoked_at IS NULL"),
+	/* Where the browser goes to end the provider's session too: SSO sessions only, enabled connections. */
+	[STMT_SSO_END_SESSION] = DB_QUERY(
+	    "SELECT c.end_session_endpoint, c.client_id FROM sessions s "
+	    "JOIN sso_connections c ON c.organization_id = s.organization_id "
+	    "WHERE s.id = ? AND s.sso_connection IS NOT NULL AND c.enabled AND c.end_session_endpoint <> ''"),
+	[STMT_PURGE_SSO_LOGOUT_TOKENS] = DB_QUERY(
+	    "DELETE FROM sso_logout_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),
 
 	/*
 	 * Two-factor sign-in (sql/008_mfa.sql). A step or a recovery code is
@@ -711,6 +736,8 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SSO_CONNECTION_UPSERT] = STMT_KEEPS, [STMT_SSO_CONNECTION_KEEP_SECRET] = STMT_KEEPS,
 	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
 	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,
+	[STMT_SSO_SESSION_MARK] = STMT_KEEPS, [STMT_SSO_REVOKE_SID] = STMT_REVOKES,
+	[STMT_SSO_REVOKE_SUBJECT] = STMT_REVOKES,
 	/* Only password logins and changes read these: no cached credential depends on them. */
 	[STMT_SSO_POLICY_SET] = STMT_KEEPS, [STMT_SSO_BREAK_GLASS_CLEAR] = STMT_KEEPS,
 	[STMT_SSO_BREAK_GLASS_SET] = STMT_KEEPS,

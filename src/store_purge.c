@@ -56,6 +56,8 @@ store_purge(struct db *db, struct purge_counts *out)
 	    (r = purge_loop(db, STMT_PURGE_NOTIFICATIONS, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_SSO_STATES, &out->sso_states)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_PROVIDER_FAILURES, &uncounted)) != DB_OK ||
+	    /* A logout token past its freshness is refused anyway: its jti need not be kept. */
+	    (r = purge_loop(db, STMT_PURGE_SSO_LOGOUT_TOKENS, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_REVOCATIONS, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_AUDIT_BUDGET, &uncounted)) != DB_OK ||
 	    (r = purge_loop(db, STMT_PURGE_KEY_ACTIVITY, &out->key_activity)) != DB_OK ||

@@ -63,6 +63,7 @@ store_sso_connection_put(struct db *db, const char *org_id, const struct sso_con
 	const char *rules = w->role_rules != NULL ? w->role_rules : "{}";
 	const char *scopes = w->scopes != NULL ? w->scopes : SSO_SCOPES_DEFAULT;
 	const char *userinfo = w->userinfo_endpoint != NULL ? w->userinfo_endpoint : "";
+	const char *end_session = w->end_session_endpoint != NULL ? w->end_session_endpoint : "";
 
 	if (w->client_secret != NULL)
 		return STORE_RUN(db, STMT_SSO_CONNECTION_UPSERT, NULL, NULL, DBP_STR(org_id),
@@ -72,14 +73,14 @@ store_sso_connection_put(struct db *db, const char *org_id, const struct sso_con
 		    DBP_STR(w->provider_issuer), DBP_STR(w->authorization_endpoint),
 		    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks),
 		    DBP_OPT(w->role_claim), DBP_STR(rules), DBP_OPT(w->rules_author_role),
-		    DBP_STR(scopes), DBP_STR(userinfo));
+		    DBP_STR(scopes), DBP_STR(userinfo), DBP_STR(end_session));
 	return STORE_RUN(db, STMT_SSO_CONNECTION_KEEP_SECRET, NULL, NULL, DBP_STR(w->issuer),
 	    DBP_STR(w->client_id), DBP_STR(w->allowed_domains), DBP_INT(w->auto_create),
 	    DBP_INT(w->link_existing_accounts), DBP_STR(w->default_role), DBP_INT(w->enabled),
 	    DBP_STR(w->provider_issuer), DBP_STR(w->authorization_endpoint),
 	    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks),
 	    DBP_OPT(w->role_claim), DBP_STR(rules), DBP_OPT(w->rules_author_role), DBP_STR(scopes),
-	    DBP_STR(userinfo), DBP_STR(org_id));
+	    DBP_STR(userinfo), DBP_STR(end_session), DBP_STR(org_id));
 }
 
 enum db_result

@@ -187,6 +187,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
+	/* A provider's form (the back-channel logout): the value the handler reads, decoded or refused. */
+	if (rt->body == BODY_FORM && request_is_form(&req) && req.content_length <= cfg.max_body) {
+		struct body_reader r = {.p = body, .n = body_len};
+		bool bad = false;
+		if (request_read_body(&req, cfg.max_body, read_body, &r, &arena) == ST_OK) {
+			const char *v = request_form(&req, "logout_token", &arena, &bad);
+			if (v != NULL && bad)
+				abort();
+		}
+	}
 render:
 	{
 		const char *origin = request_param(&req, "HTTP_ORIGIN");

@@ -43,6 +43,8 @@ PUBLIC_PROBE = {
     # A random organization has no single sign-on: the handler's own 404.
     ("GET", "/api/v1/auth/sso/{organization}/start"): (404, "NOT_FOUND"),
     ("GET", "/api/v1/auth/sso/{organization}/callback"): (404, "NOT_FOUND"),
+    # The probe's JSON body: a provider's call is a form, refused by type before any lookup.
+    ("POST", "/api/v1/auth/sso/{organization}/backchannel-logout"): (415, "UNSUPPORTED_MEDIA_TYPE"),
     # Enrolment takes a session or an mfa_token: neither is a missing token.
     ("POST", "/api/v1/auth/mfa/totp"): (401, "INVALID_TOKEN"),
     ("POST", "/api/v1/auth/mfa/totp/confirm"): (400, "VALIDATION_ERROR"),

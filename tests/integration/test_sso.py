@@ -52,7 +52,7 @@ CONNECTION_KEYS = {"issuer", "client_id", "allowed_domains", "auto_create", "lin
                    "default_role", "enabled", "redirect_uri", "authorization_endpoint",
                    "token_endpoint", "jwks_uri", "fetched_at", "created_at", "updated_at",
                    "scopes", "userinfo_endpoint", "role_claim", "role_admin_values", "role_engineer_values", "role_viewer_values",
-                   "rules_author_role"}
+                   "rules_author_role", "end_session_endpoint"}
 
 _ctx = {}
 

@@ -370,6 +370,8 @@ BODY = {
     "POST /api/v1/auth/password-reset": {"email": "x@example.com"},
     "POST /api/v1/auth/password-reset/confirm": {"token": "t" * 43, "password": PW},
     "POST /api/v1/auth/activate": {"token": "t" * 43, "password": PW},
+    # A form route: the sweep's JSON gets 415; test_sso_logout.py sends its forms, bad ones included.
+    "POST /api/v1/auth/sso/{organization}/backchannel-logout": {"logout_token": "a.b.c"},
 }
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")

@@ -9,7 +9,8 @@ Glewlwyd -- a real provider: the Debian package glewlwyd on loopback, set up
 FakeProvider -- an http.server on loopback serving discovery, JWKS and a
     token endpoint whose id_token the test shapes (bad signature, wrong
     audience, expired, wrong nonce, alg none/HS256): the negative cases no
-    real provider would produce. Keys come from the openssl command line.
+    real provider would produce. It also signs back-channel logout tokens
+    (logout_token). Keys come from the openssl command line.
 """
 
 import base64
@@ -423,6 +424,8 @@ class FakeProvider:
         self.userinfo = None
         self.userinfo_url = None    # another userinfo_endpoint for the discovery document
         self.access_tokens = set()
+        # RP-initiated logout: an end_session_endpoint for the discovery document (None: none).
+        self.end_session = None
         # A tarpit: while set, every request is accepted and never answered
         # (until release() or stop()), as a hostile provider would.
         self.hanging = False
@@ -527,6 +530,8 @@ class FakeProvider:
         d = self._discovery()
         if self.userinfo is not None:
             d["userinfo_endpoint"] = self.userinfo_url or self.base + "/userinfo"
+        if self.end_session is not None:
+            d["end_session_endpoint"] = self.end_session
         return d
 
     def _discovery(self):
@@ -546,6 +551,21 @@ class FakeProvider:
              "email": "fake.user@fake.example", "email_verified": True, "name": "Fake User"}
         c.update(over)
         return {k: v for k, v in c.items() if v is not None}
+
+    def logout_claims(self, **over):
+        """A logout token's claims (Back-Channel Logout 1.0, 2.4): fresh, with a new jti;
+        a claim given as None is left out."""
+        c = {"iss": self.issuer, "aud": self.client_id, "iat": int(time.time()),
+             "jti": b64u(os.urandom(12)),
+             "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+        c.update(over)
+        return {k: v for k, v in c.items() if v is not None}
+
+    def logout_token(self, header=None, key=None, **over):
+        """A logout token signed with this provider's key (or key), typed as 2.3 recommends."""
+        k = key or self.key
+        return jws(header or {"alg": "RS256", "kid": k.kid, "typ": "logout+jwt"},
+                   self.logout_claims(**over), k)
 
     def hang(self):
         self._release.clear()

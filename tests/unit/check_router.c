@@ -201,6 +201,8 @@ static const struct {
 	{METHOD_GET, "/health"},
 	{METHOD_GET, "/auth/sso/{}/start"},
 	{METHOD_GET, "/auth/sso/{}/callback"},
+	/* doc/api.md section 6 "Single sign-on": the provider's signed logout token is the credential. */
+	{METHOD_POST, "/auth/sso/{}/backchannel-logout"},
 	/* doc/api.md section 6 "Two-factor sign-in": a session or a sign-in's mfa_token, checked by the handler. */
 	{METHOD_POST, "/auth/mfa/totp"},
 	{METHOD_POST, "/auth/mfa/totp/confirm"},
@@ -249,15 +251,20 @@ START_TEST(test_table_shape)
 		    "route %zu (%s): permission %d", i, p, r->permission);
 		if (r->auth == ROUTE_PUBLIC)
 			ck_assert_msg(r->permission == PERM_NONE, "public route %s names a permission", p);
-		ck_assert_msg(r->body == BODY_NONE || r->body == BODY_JSON || r->body == BODY_OPTIONAL_JSON,
-		    "route %s: body %d", p, r->body);
-		if (r->body != BODY_NONE)
+		ck_assert_msg(r->body == BODY_NONE || r->body == BODY_JSON || r->body == BODY_OPTIONAL_JSON ||
+		    r->body == BODY_FORM, "route %s: body %d", p, r->body);
+		/* A form is read by its handler (request_form): no JSON fields. */
+		if (r->body == BODY_FORM)
+			ck_assert_msg(r->nfields == 0 && r->auth == ROUTE_PUBLIC,
+			    "route %s: a form body is for a provider's public back-channel call", p);
+		if (r->body == BODY_JSON || r->body == BODY_OPTIONAL_JSON)
 			ck_assert_msg(r->fields != NULL && r->nfields > 0,
 			    "route %s %s takes a JSON body but has no fields", router_method_name(r->method), p);
 		ck_assert_msg((r->fields == NULL) == (r->nfields == 0), "route %s: fields %p, nfields %zu",
 		    p, (const void *)r->fields, r->nfields);
 		if (r->nfields > 0)
-			ck_assert_msg(r->body != BODY_NONE, "route %s has fields but no JSON body", p);
+			ck_assert_msg(r->body == BODY_JSON || r->body == BODY_OPTIONAL_JSON,
+			    "route %s has fields but no JSON body", p);
 		if (r->method == METHOD_GET || r->method == METHOD_DELETE)
 			ck_assert_msg(r->body == BODY_NONE, "%s %s reads a body", router_method_name(r->method), p);
 		/* An optional body cannot have required fields: an absent body would skip them. */

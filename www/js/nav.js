@@ -136,7 +136,14 @@ function signOutDone() {
 function onSignOut() {
   var button = $('signout');
   button.disabled = true;
-  api('POST', '/auth/logout', {}).then(signOutDone, function (e) {
+  api('POST', '/auth/logout', {}).then(function (body) {
+    signOutDone();
+    // A single sign-on session: the provider ends its own session too and
+    // sends the browser back to the console (RP-initiated logout).
+    if (body && typeof body.end_session_url === 'string' && /^https?:\/\//.test(body.end_session_url)) {
+      location.assign(body.end_session_url);
+    }
+  }, function (e) {
     if (e instanceof SessionEnded) return;
     if (isAuthFailure(e)) { signOutDone(); return; }   // already gone: nothing left to end
     showError($('app-error'), 'Could not sign out. ' + describe(e));
