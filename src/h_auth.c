@@ -14,6 +14,7 @@
 #include "password.h"
 #include "pwpolicy.h"
 #include "session.h"
+#include "sso.h"
 #include "store.h"
 #include "view.h"
 
@@ -467,18 +468,20 @@ h_auth_logout(struct ctx *c)
 	    (r = store_token_revoke(c->db, p->claims.jti, (long long)p->claims.exp)) != DB_OK ||
 	    (r = audit_record(c, p->org_id, "auth.logout", "success", "session", p->claims.sid)) != DB_OK)
 		return reply_db_status(r);
-	/* An SSO session: the provider's session is ended too when it says where (doc/api.md section 6). */
+	/*
+	 * An SSO session: the provider's session is ended too when it says
+	 * where. The answer stays the contract's 204; the way on is a Link
+	 * header (doc/api.md section 6, "POST /auth/logout"). The URL passed the
+	 * endpoint rules and its parameters are escaped; the check is for the header.
+	 */
 	if ((st = h_sso_end_session_url(c, p->claims.sid, &end_session)) != ST_OK)
 		return st;
-	if (end_session != NULL) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "end_session_url", json_object_new_string(end_session));
-		reply_json(c->rep, ST_OK, o);
-	} else {
-		reply_json(c->rep, ST_NO_CONTENT, NULL);
-	}
+	if (end_session != NULL && strpbrk(end_session, "<>\"\r\n ") == NULL)
+		reply_header(c->rep, "Link", arena_printf(c->a, "<%s>; rel=\"%s\"", end_session,
+		    SSO_END_SESSION_REL));
+	reply_json(c->rep, ST_NO_CONTENT, NULL);
 	session_cookies_expire(c);
-	return end_session != NULL ? ST_OK : ST_NO_CONTENT;
+	return ST_NO_CONTENT;
 }
 
 enum status

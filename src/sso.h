@@ -13,6 +13,11 @@
 #define SSO_NAME_MAX 200            /* users.name, in characters */
 /* The name of an organization's one connection, kept on the sessions its sign-ins make. */
 #define SSO_DEFAULT_CONNECTION "default"
+/*
+ * The relation of the Link header a signed-out SSO session's 204 carries to
+ * the provider's end-session URL (RP-initiated logout; doc/api.md section 6).
+ */
+#define SSO_END_SESSION_REL "https://openid.net/specs/openid-connect-rpinitiated-1_0.html"
 
 /*
  * Lower-case in into out when it is a plausible DNS domain: labels of

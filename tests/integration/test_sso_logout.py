@@ -12,6 +12,7 @@ come from oidc_idp.FakeProvider, which signs them with its own key.
 """
 
 import json
+import re
 import time
 import urllib.parse
 import uuid
@@ -24,6 +25,8 @@ from test_revocation import rounds, served, token_refused
 API = "/api/v1"
 JSON_ACCEPT = {"Accept": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# The Link relation naming the provider's end-session URL (doc/api.md section 6, logout).
+END_SESSION_REL = "https://openid.net/specs/openid-connect-rpinitiated-1_0.html"
 
 _fake = {}
 
@@ -244,7 +247,7 @@ def test_logout_token_of_another_organizations_provider_is_refused(fe):
         q.stop()
 
 
-def test_sign_out_of_an_sso_session_gives_the_providers_end_session_url(fe):
+def test_sign_out_of_an_sso_session_links_the_providers_end_session_url(fe):
     if only_one(fe):
         return
     p = new_fake(fe, "rp")
@@ -256,8 +259,13 @@ def test_sign_out_of_an_sso_session_gives_the_providers_end_session_url(fe):
         sub, email = person("rp")
         client, _ = sign_in(fe, org, sub, email, sid="rp-sid", provider=p)
         r = client.post("/auth/logout")
-        body = api.ok(r, 200, "POST /auth/logout of an SSO session")
-        url = urllib.parse.urlsplit(body["end_session_url"])
+        # The contract's 204; the provider's end-session URL in a Link header.
+        api.ok(r, 204, "POST /auth/logout of an SSO session")
+        link = r.headers.get("Link") or ""
+        m = re.fullmatch(r'<([^>]*)>; rel="%s"' % re.escape(END_SESSION_REL), link)
+        expect(m is not None, "a Link header with the end-session relation", link)
+        body = {"Link": link}
+        url = urllib.parse.urlsplit(m.group(1))
         q = urllib.parse.parse_qs(url.query)
         expect("%s://%s%s" % (url.scheme, url.netloc, url.path) == p.base + "/logout", "the endpoint", body)
         expect(q == {"tenant": ["acme"], "client_id": [p.client_id],
@@ -276,7 +284,9 @@ def test_sign_out_of_an_sso_session_gives_the_providers_end_session_url(fe):
             expect(got["end_session_endpoint"] is None, "%r stored" % end_session, got)
             other_sub, other_email = person("rp-none")
             client, _ = sign_in(fe, org2, other_sub, other_email, provider=p)
-            api.ok(client.post("/auth/logout"), 204, "logout with end_session_endpoint %r" % end_session)
+            r = client.post("/auth/logout")
+            api.ok(r, 204, "logout with end_session_endpoint %r" % end_session)
+            expect(r.headers.get("Link") is None, "no Link without a usable endpoint", r)
     finally:
         p.stop()
 

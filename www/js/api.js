@@ -88,8 +88,27 @@ export function send(method, path, body) {
   return fetch(API + path, init).then(answerOf, networkError);
 }
 
-// The parsed body of an answer (null for none); rejects with ApiError when it is a refusal.
+// The relation of the Link header with which a signed-out single sign-on
+// session's 204 names the provider's end-session URL (RP-initiated logout).
+var END_SESSION_REL = 'https://openid.net/specs/openid-connect-rpinitiated-1_0.html';
+
+function endSessionOf(res) {
+  var links = (res.headers.get('Link') || '').split(/,\s*(?=<)/);
+  for (var i = 0; i < links.length; i++) {
+    var m = /^<([^>]*)>\s*;\s*rel="([^"]*)"$/.exec(links[i].trim());
+    if (m && m[2] === END_SESSION_REL && /^https?:\/\//.test(m[1])) return m[1];
+  }
+  return null;
+}
+
+// The parsed body of an answer: null for none, except that a 204 naming the
+// provider's end-session URL gives {endSession}; rejects with ApiError when
+// it is a refusal.
 function answerOf(res) {
+  if (res.status === 204) {
+    var to = endSessionOf(res);
+    return Promise.resolve(to ? { endSession: to } : null);
+  }
   return res.text().then(function (text) {
     var data = null;
     if (text) {

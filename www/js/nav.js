@@ -140,9 +140,7 @@ function onSignOut() {
     signOutDone();
     // A single sign-on session: the provider ends its own session too and
     // sends the browser back to the console (RP-initiated logout).
-    if (body && typeof body.end_session_url === 'string' && /^https?:\/\//.test(body.end_session_url)) {
-      location.assign(body.end_session_url);
-    }
+    if (body && body.endSession) location.assign(body.endSession);
   }, function (e) {
     if (e instanceof SessionEnded) return;
     if (isAuthFailure(e)) { signOutDone(); return; }   // already gone: nothing left to end
