@@ -364,8 +364,12 @@ fcgi_pids() { # the instance processes of customer $1
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 credentials_ok() { # every process of the customer runs as it: uid, gid, groups
 	local u=$1 p n=0 uids gids groups
+	# Awake (mod_fcgid reaps idle processes); one that goes while read is skipped.
+	http "$u-wake" "$u.test" GET /health
 	for p in $(fcgi_pids "$u"); do
-		uids=$(status_field "$p" Uid) gids=$(status_field "$p" Gid) groups=$(status_field "$p" Groups)
+		uids=$(status_field "$p" Uid 2>/dev/null) gids=$(status_field "$p" Gid 2>/dev/null)
+		groups=$(status_field "$p" Groups 2>/dev/null)
+		[[ -d /proc/$p && -n $uids ]] || continue
 		echo "pid $p: Uid $uids; Gid $gids; Groups $groups; $(tr '\0' ' ' <"/proc/$p/cmdline")"
 		# Real, effective, saved and file-system ids: all the customer's.
 		[[ $(tr -s ' \t' ' ' <<<"$uids") == "${UID_OF[$u]} ${UID_OF[$u]} ${UID_OF[$u]} ${UID_OF[$u]}" ]] || return 1
@@ -376,39 +380,51 @@ credentials_ok() { # every process of the customer runs as it: uid, gid, groups
 	done
 	((n > 0))
 }
-# as_process PID COMMAND...: COMMAND with exactly the credentials of PID
-# (real and effective uid, gid, supplementary groups, from /proc/PID/status).
-as_process() {
-	local p=$1 uid gid groups
-	shift
-	uid=$(status_field "$p" Uid | awk '{print $2}')
-	gid=$(status_field "$p" Gid | awk '{print $2}')
-	groups=$(status_field "$p" Groups | tr -s ' ' ',' | sed 's/,$//')
+# creds_of CUSTOMER: the real uid, gid and supplementary groups of one live
+# process of the customer's instance, read once into CRED. mod_fcgid reaps
+# idle processes (FcgidIdleTimeout 6): a request wakes the instance first, and
+# a process that went away while it was read is not used (CI saw a pid vanish
+# between two reads of its status).
+declare -A CRED
+creds_of() {
+	local u=$1 p try
+	for try in 1 2 3 4 5; do
+		http "$u-wake-$try" "$u.test" GET /health
+		for p in $(fcgi_pids "$u"); do
+			CRED[uid]=$(status_field "$p" Uid 2>/dev/null | awk '{print $2}')
+			CRED[gid]=$(status_field "$p" Gid 2>/dev/null | awk '{print $2}')
+			CRED[groups]=$(status_field "$p" Groups 2>/dev/null | tr -s ' ' ',' | sed 's/,$//')
+			CRED[pid]=$p
+			# Still there after the three reads: each of them read this process.
+			[[ -n ${CRED[uid]} && -n ${CRED[gid]} && -d /proc/$p ]] && return 0
+		done
+	done
+	echo "no live process of $u to take credentials from"
+	return 1
+}
+# as_creds COMMAND...: COMMAND with exactly the credentials creds_of read.
+as_creds() {
 	local -a g=(--clear-groups)
-	[[ -z $groups ]] || g=(--groups="$groups")
-	setpriv --reuid="$uid" --regid="$gid" "${g[@]}" -- "$@"
+	[[ -z ${CRED[groups]} ]] || g=(--groups="${CRED[groups]}")
+	setpriv --reuid="${CRED[uid]}" --regid="${CRED[gid]}" "${g[@]}" -- "$@"
 }
 cannot_read_other() { # cannot_read_other A B: A's process cannot open B's secrets, can its own
-	local a=$1 b=$2 p f out rc=0
-	p=$(fcgi_pids "$a" | awk '{print $1}')
-	[[ -n $p ]] || {
-		echo "no process of $a"
-		return 1
-	}
+	local a=$1 b=$2 f out rc=0
+	creds_of "$a" || return 1
 	for f in "$HOMES/$a/overwatch/jwt.secret" "$HOMES/$a/overwatch/mfa.secret" \
 		"$HOMES/$a/overwatch/db.password"; do
-		as_process "$p" head -c 0 "$f" || {
+		as_creds head -c 0 "$f" || {
 			echo "$a's process cannot read its own $f"
 			return 1
 		}
 	done
 	for f in "$HOMES/$b/overwatch/jwt.secret" "$HOMES/$b/overwatch/mfa.secret" \
 		"$HOMES/$b/overwatch/db.password" "$HOMES/$b/overwatch/overwatch.conf"; do
-		ow_read_refused "$f" as_process "$p" head -c 1 || rc=1
+		ow_read_refused "$f" as_creds head -c 1 || rc=1
 	done
 	# Listing B's home is refused too (0711): no name to guess from.
-	out=$(as_process "$p" ls "$HOMES/$b" 2>&1) && rc=1
-	echo "as pid $p: $out"
+	out=$(as_creds ls "$HOMES/$b" 2>&1) && rc=1
+	echo "as pid ${CRED[pid]}'s credentials (uid ${CRED[uid]}, gid ${CRED[gid]}): $out"
 	return "$rc"
 }
 for u in "$A" "$B"; do
