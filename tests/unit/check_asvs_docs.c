@@ -23,9 +23,6 @@
  * merges sees it. */
 static const char *const pending_modules[] = {
 	"tests/integration/test_pepper.py",       /* 2.4.5 */
-	"tests/integration/test_db_tls.py",       /* 9.2.1, 9.2.2, 9.2.3 */
-	"tests/integration/test_audit_grants.py", /* 7.3.3 */
-	"tests/integration/test_audit_syslog.py", /* 7.3.3 */
 	"tests/integration/test_audit_attacks.py", /* 7.1.3, 7.2.2: cross-tenant 404s */
 	NULL,
 };
