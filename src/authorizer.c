@@ -98,10 +98,11 @@ url_encode(struct arena *a, const char *s)
 	return out != NULL ? out : "";
 }
 
+/* name is a literal "Variable-..." header: nothing to format on the per-request path. */
 static void
 variable(struct ctx *c, const char *name, const char *value)
 {
-	reply_header(c->rep, arena_printf(c->a, "Variable-%s", name), value != NULL ? value : "");
+	reply_header(c->rep, name, value != NULL ? value : "");
 }
 
 /*
@@ -184,14 +185,14 @@ authorizer_handle(struct ctx *c, const struct authorizer_rules *rules)
 		}
 	}
 	bool user = p->type == PRINCIPAL_USER;
-	variable(c, "OVERWATCH_PRINCIPAL_TYPE", user ? "user" : "api_key");
-	variable(c, user ? "OVERWATCH_USER_ID" : "OVERWATCH_API_KEY_ID", p->id);
-	variable(c, "OVERWATCH_ORGANIZATION_ID", p->org_id);
+	variable(c, "Variable-OVERWATCH_PRINCIPAL_TYPE", user ? "user" : "api_key");
+	variable(c, user ? "Variable-OVERWATCH_USER_ID" : "Variable-OVERWATCH_API_KEY_ID", p->id);
+	variable(c, "Variable-OVERWATCH_ORGANIZATION_ID", p->org_id);
 	if (user) {
-		variable(c, "OVERWATCH_ROLE", role_name(p->role));
-		variable(c, "OVERWATCH_EMAIL", p->email);
+		variable(c, "Variable-OVERWATCH_ROLE", role_name(p->role));
+		variable(c, "Variable-OVERWATCH_EMAIL", p->email);
 	}
-	variable(c, "OVERWATCH_PERMISSIONS", arena_strdup(c->a, perms));
+	variable(c, "Variable-OVERWATCH_PERMISSIONS", arena_strdup(c->a, perms));
 	reply_json(c->rep, ST_OK, NULL);
 	return ST_OK;
 }

@@ -19,6 +19,15 @@ struct entry {
 	size_t blob_len;
 };
 
+/*
+ * The digest of every presented credential, fetched once and its context
+ * reused: OpenSSL 3 looks EVP_sha256() up by name under a lock, and a new
+ * context is an allocation, on each request otherwise (tests/bench/README.md,
+ * the Authorizer). Made on first use, so also with the cache off.
+ */
+static EVP_MD *key_sha256;
+static EVP_MD_CTX *key_md;
+
 /* One per worker, which serves one request at a time. */
 static struct {
 	struct entry *e;
@@ -72,6 +81,10 @@ credcache_free(void)
 	free(cache.e);
 	free(cache.buckets);
 	memset(&cache, 0, sizeof(cache));
+	EVP_MD_CTX_free(key_md);
+	EVP_MD_free(key_sha256);
+	key_md = NULL;
+	key_sha256 = NULL;
 }
 
 bool
@@ -83,14 +96,16 @@ credcache_on(void)
 void
 credcache_key(char kind, const void *data, size_t len, unsigned char out[CREDCACHE_KEY_LEN])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int n = 0;
 
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, &kind, 1) != 1 || EVP_DigestUpdate(md, data, len) != 1 ||
-	    EVP_DigestFinal_ex(md, out, &n) != 1)
+	if (key_md == NULL) {
+		key_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+		key_md = EVP_MD_CTX_new();
+	}
+	if (key_sha256 == NULL || key_md == NULL || EVP_DigestInit_ex2(key_md, key_sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(key_md, &kind, 1) != 1 || EVP_DigestUpdate(key_md, data, len) != 1 ||
+	    EVP_DigestFinal_ex(key_md, out, &n) != 1)
 		memset(out, 0, CREDCACHE_KEY_LEN);      /* an all-zero key is never stored */
-	EVP_MD_CTX_free(md);
 }
 
 uint64_t

@@ -15,7 +15,10 @@ examples. On each guarded server, wrk fetches the same 26-byte file
 
 and the result is each guarded rate as a ratio to the unprotected one, plus
 the added time per request at that concurrency (1/rate_guarded -
-1/rate_unprotected, times the connections). For scale, GET /api/v1/auth/me
+1/rate_unprotected, times the connections), and where the CPU goes: CPU
+microseconds per request of the service's processes, MariaDB, the web
+server and wrk (run.py's CpuMeter), and the share of the machine other
+processes took meanwhile ("other load"). For scale, GET /api/v1/auth/me
 with the same JWT through the API front-end (lighttpd) is measured once: the
 same credential check as a Responder. Every wrk run must see only 200s.
 Servers: lighttpd (mod_fastcgi authorizer, standalone master with 2
@@ -39,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the 
 from lib import api  # noqa: E402
 from lib import guarded  # noqa: E402
 from lib import harness  # noqa: E402
+from run import CpuMeter, cpu_report, spawned  # noqa: E402  (tests/bench/run.py)
 
 # Workers must not recycle during the runs (the default is every 10,000 requests).
 SERVICE_ENV = {"OVERWATCH_SERVICE_MAX_REQUESTS": "100000000"}
@@ -75,6 +79,30 @@ def wrk(url, duration, connections, threads, headers=()):
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
     }
+
+
+def cpu_groups(h, g):
+    """The pids CpuMeter follows for guarded server g: service, MariaDB, web server."""
+    service = harness.children(g.master.pid) if g.master else spawned(g, "overwatch-fcgi")
+    server = [g.proc.pid] + [p for p in harness.descendants(g.proc.pid) if p not in service]
+    return {"workers": service, "mariadbd": [h.db_proc.pid] if h.db_proc else [],
+            "server": server}
+
+
+def measured(h, g, url, args, headers):
+    """One wrk run at g, with the CPU each part of the stack spent on it."""
+    with CpuMeter(cpu_groups(h, g)) as meter:
+        d = wrk(url, args.duration, args.connections, args.threads, headers)
+    d.update(cpu_report([meter.raw()], d["requests"]))
+    return d
+
+
+def cpu_text(d):
+    per = d["cpu_us_per_request"]
+    return "CPU us/req %.0f = %s  other load %.0f%%" % (
+        d["cpu_us_per_request_total"],
+        " + ".join("%s %.0f" % (k, per[k] or 0) for k in ("workers", "mariadbd", "server", "wrk")),
+        d["foreign_cpu_pct"])
 
 
 def main():
@@ -121,7 +149,7 @@ def main():
             for label, path, headers in scenarios:
                 url = g.base_url + path
                 wrk(url, 1, args.connections, args.threads, headers)           # warm-up
-                d = wrk(url, args.duration, args.connections, args.threads, headers)
+                d = measured(h, g, url, args, headers)
                 if d["non2xx"] or d["socket_errors"]:
                     raise harness.SetupError("%s %s: %d non-2xx, %d socket errors"
                                              % (name, label, d["non2xx"], d["socket_errors"]))
@@ -131,19 +159,23 @@ def main():
                 d["ratio"] = round(d["rps"] / base, 3)
                 d["added_us"] = round(1e6 * args.connections * (1 / d["rps"] - 1 / base), 1)
                 log("%-14s %-12s %9.0f req/s  ratio %.3f  +%7.1f us/request  p50 %.2f ms  "
-                    "p99 %.2f ms" % (name, label, d["rps"], d["ratio"], d["added_us"],
-                                     d["p50_ms"] or 0, d["p99_ms"] or 0))
+                    "p99 %.2f ms  %s" % (name, label, d["rps"], d["ratio"], d["added_us"],
+                                         d["p50_ms"] or 0, d["p99_ms"] or 0, cpu_text(d)))
             results["servers"][name] = rows
             h.stop_frontend(g)          # free the CPU for the next server
             time.sleep(0.5)
     finally:
         h.cleanup()
-    print("\n| server | unprotected req/s | JWT ratio | API key ratio | added per request (JWT / key) |")
-    print("|---|---|---|---|---|")
+    print("\n| server | unprotected req/s | JWT ratio | API key ratio | added per request (JWT / key) "
+          "| CPU us/req unprotected / JWT / key: total (service + MariaDB + server + wrk) |")
+    print("|---|---|---|---|---|---|")
     for name, rows in results["servers"].items():
-        print("| %s | %.0f | %.3f | %.3f | %.0f us / %.0f us |" % (
+        cpu = " / ".join("%.0f (%s)" % (rows[k]["cpu_us_per_request_total"], " + ".join(
+            "%.0f" % (rows[k]["cpu_us_per_request"][g] or 0)
+            for g in ("workers", "mariadbd", "server", "wrk"))) for k in ("unprotected", "jwt", "api_key"))
+        print("| %s | %.0f | %.3f | %.3f | %.0f us / %.0f us | %s |" % (
             name, rows["unprotected"]["rps"], rows["jwt"]["ratio"], rows["api_key"]["ratio"],
-            rows["jwt"]["added_us"], rows["api_key"]["added_us"]))
+            rows["jwt"]["added_us"], rows["api_key"]["added_us"], cpu))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
