@@ -68,6 +68,7 @@ static const struct cfg_key cfg_keys[] = {
 	{"password", "argon2_memory", CFG_LONG, OFF(argon2_memory), "19456", 8, 4L * 1024 * 1024, NULL},
 	{"password", "argon2_iterations", CFG_LONG, OFF(argon2_iterations), "2", 1, 100, NULL},
 	{"password", "argon2_parallelism", CFG_LONG, OFF(argon2_parallelism), "1", 1, 64, NULL},
+	{"password", "pepper_file", CFG_STR, OFF(pepper_file), "", 0, 0, NULL},
 	{"lockout", "threshold", CFG_LONG, OFF(lockout_threshold), "5", 1, 1000, NULL},
 	{"lockout", "window", CFG_LONG, OFF(lockout_window), "900", 1, 30 * DAY, NULL},
 	{"lockout", "duration", CFG_LONG, OFF(lockout_duration), "900", 1, 30 * DAY, NULL},

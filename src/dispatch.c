@@ -14,6 +14,7 @@
 #include "jsonin.h"
 #include "log.h"
 #include "mfa_crypt.h"
+#include "pepper.h"
 #include "pwlist.h"
 #include "reply.h"
 #include "revlog.h"
@@ -38,6 +39,9 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 		return -1;
 	}
 	if (mfa_key_check(cfg, err) != 0)
+		return -1;
+	/* The pepper stays in this process for its workers: a reload re-reads it (dispatch_check). */
+	if (pepper_load(cfg, err) != 0)
 		return -1;
 	if (authorizer_rules_parse(&svc->rules, cfg->authorizer_rules, err) != 0)
 		return -1;

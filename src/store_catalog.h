@@ -151,7 +151,7 @@ enum notify_col {
 	X(USER_COL_PASSWORD_HASH, SK_STR, password_hash) X(USER_COL_ACTIVE, SK_BOOL, active) \
 	X(USER_COL_LOCKED_SECONDS, SK_LONG, locked_seconds) \
 	X(USER_COL_CREATED_AT, SK_STR, created_at) X(USER_COL_LOCKED_UNTIL, SK_STR, locked_until) \
-	X(USER_COL_HAS_FAILURES, SK_BOOL, has_failures)
+	X(USER_COL_HAS_FAILURES, SK_BOOL, has_failures) X(USER_COL_PEPPER_ID, SK_STR, pepper_id)
 enum user_col { USER_COLUMNS_LIST(STORE_COL_ENUM) USER_COL_MAX };
 
 /* APIKEY_COLUMNS, first in STMT_APIKEY_BY_DIGEST and STMT_APIKEY_LIST, into struct apikey_row. */
