@@ -62,6 +62,20 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	return 0;
 }
 
+/*
+ * The lookup and event of a cross-tenant 404 run here, after the answer
+ * went out, so that neither its bytes nor its time differ from an unknown
+ * id's (doc/SECURITY.md section 25).
+ */
+void
+dispatch_after_reply(struct service *svc)
+{
+	if (!svc->probe.pending)
+		return;
+	audit_probe_run(&svc->probe, svc->cfg, svc->db, &svc->arena);
+	arena_reset(&svc->arena);
+}
+
 int
 dispatch_check(const struct config *cfg, char err[CONFIG_ERR_LEN])
 {
@@ -382,6 +396,8 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 	}
 	if (write(wctx, out, len) != 0)
 		log_debug("client went away before the response was written");
+	if (st == ST_NOT_FOUND)
+		audit_probe_note(&c, &svc->probe);
 	/*
 	 * The body may hold a password or a token: wiped in json-c's strings and
 	 * in the arena's copy before either is given back (doc/SECURITY.md

@@ -348,6 +348,9 @@ enum db_result store_user_export(struct db *db, struct arena *a, const char *use
  */
 enum db_result store_audit_budget(struct db *db, struct arena *a, const char *org_id,
     long long window, long *hits, long *prev);
+/* The organization holding id (a user, API key, incident or procedure) and its kind; DB_OK with *found. */
+enum db_result store_audit_id_owner(struct db *db, struct arena *a, const char *id, const char **org_id,
+    const char **kind, bool *found);
 
 /*
  * Audit events of no organization since an epoch second, newest first (7

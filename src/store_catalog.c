@@ -255,6 +255,15 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
 	    "user_agent, target_type, target_id, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	/*
+	 * Which organization holds an id a 404 answered (src/audit_probe.c), and
+	 * what it is: ids are random UUIDs, so at most one row.
+	 */
+	[STMT_AUDIT_ID_OWNER] = DB_QUERY(
+	    "SELECT organization_id, 'user' FROM users WHERE id = ? "
+	    "UNION ALL SELECT organization_id, 'api_key' FROM api_keys WHERE id = ? "
+	    "UNION ALL SELECT organization_id, 'incident' FROM incidents WHERE id = ? "
+	    "UNION ALL SELECT organization_id, 'procedure' FROM procedures WHERE id = ? LIMIT 1"),
 	/* Attack events of an organization in the minute starting at the given epoch second. */
 	[STMT_AUDIT_BUDGET_HIT] = DB_QUERY(
 	    "INSERT INTO audit_budget (organization_id, window_start, hits) "
