@@ -24,6 +24,7 @@
 #include "migrate.h"
 #include "oidc.h"
 #include "password.h"
+#include "pepper.h"
 #include "pwlist.h"
 #include "pwpolicy.h"
 #include "revlog.h"
@@ -176,18 +177,24 @@ hash_new_password(const struct config *cfg, const char *pw, char hash[PASSWORD_H
 	long n = pwpolicy_normalize(pw, strlen(pw), normal);
 	struct password_params pp = config_password_params(cfg);
 	const char *why = NULL;
+	char err[CONFIG_ERR_LEN];
 	int rc = 0;
 
 	if (chars < 0 || chars > PASSWORD_MAX_CHARS || n < 0)
 		why = "must be valid UTF-8 of at most 1024 characters";
 	else if (pwlist_init() != 0)
 		rc = EXIT_SOFTWARE;
+	else if (pepper_load(cfg, err) != 0) {
+		/* The hash is made with the service's current pepper key, or not at all. */
+		fprintf(stderr, "overwatch-admin: create-user: %s\n", err);
+		rc = EXIT_CONFIG;
+	}
 	else
 		why = pwpolicy_refusal(normal, (size_t)n);
 	if (why != NULL) {
 		fprintf(stderr, "overwatch-admin: create-user: the password %s\n", why);
 		rc = EXIT_DATAERR;
-	} else if (rc == 0 && password_hash(&pp, normal, (size_t)n, hash) != 0)
+	} else if (rc == 0 && pwpolicy_hash(&pp, normal, (size_t)n, hash) != 0)
 		rc = EXIT_SOFTWARE;
 	explicit_bzero(normal, sizeof(normal));
 	return rc;
@@ -254,7 +261,7 @@ admin_create_user(struct admin *ad, int argc, char **argv)
 		rc = EXIT_NOTFOUND;
 		goto out;
 	}
-	r = store_user_create(db, id, org_id, email, name, role, hash);
+	r = store_user_create(db, id, org_id, email, name, role, hash, pepper_current_id());
 	if (r == DB_DUPLICATE) {
 		fprintf(stderr, "overwatch-admin: create-user: %s is already registered\n", email);
 		rc = EXIT_DATAERR;

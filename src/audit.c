@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <time.h>
 
-enum db_result
-audit_record(struct ctx *c, const char *org_id, const char *action, const char *outcome,
-    const char *target_type, const char *target_id)
+static enum db_result
+record(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id, const char *detail)
 {
 	const struct principal *p = &c->principal;
 	struct audit_event ev = {
@@ -22,8 +22,16 @@ audit_record(struct ctx *c, const char *org_id, const char *action, const char *
 		.user_agent = c->user_agent,
 		.target_type = target_type,
 		.target_id = target_id,
+		.detail = detail,
 	};
 	return store_audit(c->db, &ev);
+}
+
+enum db_result
+audit_record(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id)
+{
+	return record(c, org_id, action, outcome, target_type, target_id, NULL);
 }
 
 /* An arena copy: a refusal is written after its handler's stack is gone. */
@@ -60,6 +68,13 @@ void
 audit_attack(struct ctx *c, const char *org_id, const char *action, const char *target_type,
     const char *target_id)
 {
+	audit_attack_detail(c, org_id, action, target_type, target_id, NULL);
+}
+
+void
+audit_attack_detail(struct ctx *c, const char *org_id, const char *action, const char *target_type,
+    const char *target_id, const char *detail)
+{
 	time_t now = time(NULL);
 	long hits = 0, prev = 0;
 
@@ -72,5 +87,5 @@ audit_attack(struct ctx *c, const char *org_id, const char *action, const char *
 		audit_record(c, org_id, "audit.suppressed", "suppressed", "events", n);
 	}
 	if (hits <= AUDIT_ATTACKS_PER_MINUTE)
-		audit_record(c, org_id, action, "denied", target_type, target_id);
+		record(c, org_id, action, "denied", target_type, target_id, detail);
 }

@@ -36,6 +36,9 @@ void audit_refusal(struct ctx *c, const char *org_id, const char *action, const 
 #define AUDIT_ATTACKS_PER_MINUTE 30
 void audit_attack(struct ctx *c, const char *org_id, const char *action, const char *target_type,
     const char *target_id);
+/* audit_attack with the event's detail (NULL: none), e.g. the prober's organization (src/audit_probe.c). */
+void audit_attack_detail(struct ctx *c, const char *org_id, const char *action, const char *target_type,
+    const char *target_id, const char *detail);
 /* Write the refusals kept during a transaction (dispatch_tx, after it ends). */
 void audit_flush_refusals(struct ctx *c);
 

@@ -85,6 +85,7 @@ static const struct cfg_key cfg_keys[] = {
 	KEY_LONG("password", "argon2_memory", argon2_memory, "19456", 8, 4L * 1024 * 1024)
 	KEY_LONG("password", "argon2_iterations", argon2_iterations, "2", 1, 100)
 	KEY_LONG("password", "argon2_parallelism", argon2_parallelism, "1", 1, 64)
+	KEY_STR("password", "pepper_file", pepper_file, "")
 	KEY_LONG("lockout", "threshold", lockout_threshold, "5", 1, 1000)
 	KEY_LONG("lockout", "window", lockout_window, "900", 1, 30 * DAY)
 	KEY_LONG("lockout", "duration", lockout_duration, "900", 1, 30 * DAY)

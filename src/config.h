@@ -62,6 +62,7 @@ struct config {
 	long argon2_memory;
 	long argon2_iterations;
 	long argon2_parallelism;
+	char *pepper_file;          /* password pepper keys (src/pepper.c); empty: no pepper */
 	/* [lockout] */
 	long lockout_threshold;
 	long lockout_window;

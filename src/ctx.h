@@ -84,6 +84,7 @@ struct ctx {
 	size_t nafter_commit;
 	struct ctx_refusal refusals[CTX_MAX_REFUSALS];
 	size_t nrefusals;
+	bool probed;        /* a lookup of the path's id found nothing (h_found): src/audit_probe.c */
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include "jsonin.h"
 #include "log.h"
 #include "mfa_crypt.h"
+#include "pepper.h"
 #include "pwlist.h"
 #include "reply.h"
 #include "revlog.h"
@@ -40,6 +41,9 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	}
 	if (mfa_key_check(cfg, err) != 0 || audit_syslog_open(cfg, err) != 0)
 		return -1;
+	/* The pepper stays in this process for its workers: a reload re-reads it (dispatch_check). */
+	if (pepper_load(cfg, err) != 0)
+		return -1;
 	if (authorizer_rules_parse(&svc->rules, cfg->authorizer_rules, err) != 0)
 		return -1;
 	if (token_keys_load(&svc->keys, cfg, err) != 0) {
@@ -57,6 +61,20 @@ dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR
 	revlog_open(cfg, true);
 	credcache_init(cfg, revlog_epoch());
 	return 0;
+}
+
+/*
+ * The lookup and event of a cross-tenant 404 run here, after the answer
+ * went out, so that neither its bytes nor its time differ from an unknown
+ * id's (doc/SECURITY.md section 25).
+ */
+void
+dispatch_after_reply(struct service *svc)
+{
+	if (!svc->probe.pending)
+		return;
+	audit_probe_run(&svc->probe, svc->cfg, svc->db, &svc->arena);
+	arena_reset(&svc->arena);
 }
 
 int
@@ -395,6 +413,8 @@ dispatch_request(struct service *svc, char **envp, request_reader read, void *rc
 	}
 	if (write(wctx, out, len) != 0)
 		log_debug("client went away before the response was written");
+	if (st == ST_NOT_FOUND)
+		audit_probe_note(&c, &svc->probe);
 	/*
 	 * The body may hold a password or a token: wiped in json-c's strings and
 	 * in the arena's copy before either is given back (doc/SECURITY.md

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "audit_probe.h"
 #include "authorizer.h"
 #include "config.h"
 #include "db.h"
@@ -21,6 +22,7 @@ struct service {
 	struct token_keys keys;
 	struct net_proxies proxies;
 	struct authorizer_rules rules;
+	struct audit_probe probe;   /* a cross-tenant 404 to record after its answer */
 };
 
 /* Writes len bytes of response; returns 0 or -1. */
@@ -32,6 +34,8 @@ typedef int (*response_writer)(void *ctx, const char *buf, size_t len);
  */
 int dispatch_init(struct service *svc, const struct config *cfg, char err[CONFIG_ERR_LEN]);
 void dispatch_free(struct service *svc);
+/* Work a request leaves for after its answer was sent (a cross-tenant 404's event); worker.c calls it. */
+void dispatch_after_reply(struct service *svc);
 /*
  * Everything a worker will load from cfg (secrets, proxies, authorizer
  * rules, database servers), loaded once and dropped: start-up and reload

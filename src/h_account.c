@@ -8,6 +8,7 @@
 #include "notify.h"
 #include "params.h"
 #include "password.h"
+#include "pepper.h"
 #include "store.h"
 
 /*
@@ -155,7 +156,7 @@ link_spend_write(struct ctx *c, void *arg)
 
 	t->spent = false;
 	if (r == DB_OK && changed)
-		r = store_account_password_set(c->db, t->user->id, t->hash, &changed);
+		r = store_account_password_set(c->db, t->user->id, t->hash, pepper_current_id(), &changed);
 	if (r != DB_OK || !changed)
 		return r != DB_OK ? reply_db_status(r) : ST_OK;
 	/* A reset is for a password someone else may know: every session ends, this one included. */

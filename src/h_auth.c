@@ -12,6 +12,7 @@
 #include "notify.h"
 #include "params.h"
 #include "password.h"
+#include "pepper.h"
 #include "pwpolicy.h"
 #include "session.h"
 #include "sso.h"
@@ -58,7 +59,7 @@ h_auth_new_password(struct ctx *c, const char *field, char hash[PASSWORD_HASH_MA
 
 	if (why != NULL)
 		st = params_field_error(c, field, why);
-	else if (password_hash(&pp, normal, (size_t)n, hash) != 0)
+	else if (pwpolicy_hash(&pp, normal, (size_t)n, hash) != 0)
 		st = ST_INTERNAL_ERROR;
 	explicit_bzero(normal, sizeof(normal));
 	return st;
@@ -106,7 +107,8 @@ register_write(struct ctx *c, void *arg)
 	enum db_result r;
 
 	if ((r = store_org_create(c->db, t->org_id, t->org_name, t->slug)) != DB_OK ||
-	    (r = store_user_create(c->db, t->user_id, t->org_id, t->email, t->name, "admin", t->hash)) != DB_OK) {
+	    (r = store_user_create(c->db, t->user_id, t->org_id, t->email, t->name, "admin", t->hash,
+	    pepper_current_id())) != DB_OK) {
 		t->duplicate = r == DB_DUPLICATE;
 		return reply_db_status(r);
 	}
@@ -217,8 +219,8 @@ rehash(struct ctx *c, const struct password_params *pp, const struct user_row *u
 	char normal[PWPOLICY_NORMAL_MAX], hash[PASSWORD_HASH_MAX];
 	long n = pwpolicy_normalize(pw, strlen(pw), normal);
 
-	if (n >= 0 && password_hash(pp, normal, (size_t)n, hash) == 0 &&
-	    store_user_set_password(c->db, u->id, hash) == DB_OK)
+	if (n >= 0 && pwpolicy_hash(pp, normal, (size_t)n, hash) == 0 &&
+	    store_user_set_password(c->db, u->id, hash, pepper_current_id()) == DB_OK)
 		log_info("password hash of user %s upgraded to current parameters", u->id);
 	explicit_bzero(normal, sizeof(normal));
 }
@@ -276,7 +278,7 @@ h_auth_login(struct ctx *c)
 		pwpolicy_dummy_verify(&pp, password);
 		return login_failed(c, found ? &u : NULL, have_digest ? digest : NULL);
 	}
-	if (pwpolicy_verify(u.password_hash, password, &legacy) != PASSWORD_MATCH)
+	if (pwpolicy_verify(u.password_hash, u.pepper_id, password, &legacy) != PASSWORD_MATCH)
 		return login_failed(c, &u, NULL);
 	if (legacy || password_needs_rehash(&pp, u.password_hash))
 		rehash(c, &pp, &u, password);
@@ -530,7 +532,7 @@ password_write(struct ctx *c, void *arg)
 	const struct user_row *u = t->user;
 	enum db_result r;
 
-	if ((r = store_user_set_password(c->db, u->id, t->hash)) != DB_OK ||
+	if ((r = store_user_set_password(c->db, u->id, t->hash, pepper_current_id())) != DB_OK ||
 	    (r = store_session_revoke_user(c->db, u->id, c->principal.claims.sid)) != DB_OK ||
 	    (r = audit_record(c, u->org_id, "auth.password_changed", "success", "user", u->id)) != DB_OK ||
 	    (r = notify_queue(c->db, c->cfg, NOTIFY_PASSWORD_CHANGED, u->id, false, c->client_ip, 0)) != DB_OK)
@@ -591,7 +593,7 @@ h_auth_password(struct ctx *c)
 	if ((st = h_sso_password_check(c, &u, "auth.password_changed")) != ST_OK)
 		return st;
 	if (u.password_hash == NULL ||
-	    pwpolicy_verify(u.password_hash, current, &legacy) != PASSWORD_MATCH) {
+	    pwpolicy_verify(u.password_hash, u.pepper_id, current, &legacy) != PASSWORD_MATCH) {
 		return h_auth_wrong_proof(c, &u, "auth.password_changed", "current_password");
 	}
 	if ((st = h_auth_new_password(c, "new_password", hash)) != ST_OK)

@@ -182,7 +182,7 @@ h_mfa_proof(struct ctx *c, const struct user_row *u, bool *ok)
 	if (password != NULL) {
 		bool legacy;
 		*ok = u->password_hash != NULL &&
-		    pwpolicy_verify(u->password_hash, password, &legacy) == PASSWORD_MATCH;
+		    pwpolicy_verify(u->password_hash, u->pepper_id, password, &legacy) == PASSWORD_MATCH;
 		return ST_OK;
 	}
 	if (!totp_code_syntax(code))

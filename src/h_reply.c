@@ -17,8 +17,10 @@ h_found(struct ctx *c, enum db_result r, bool found, const char *detail)
 {
 	if (r != DB_OK)
 		return reply_db_status(r);
-	if (!found)
+	if (!found) {
+		c->probed = true;
 		return h_fail(c, ST_NOT_FOUND, detail);
+	}
 	return ST_OK;
 }
 

@@ -309,7 +309,7 @@ signin_step(struct ctx *c, void *arg)
 
 	if (pl->create)
 		r = store_user_create(c->db, pl->user.id, pl->org_id, pl->user.email, pl->user.name,
-		    pl->user.role, NULL);
+		    pl->user.role, NULL, NULL);
 	if (r == DB_OK && pl->role_before != NULL)
 		r = signin_role_change(c, pl);
 	if (r == DB_OK)

@@ -6,6 +6,7 @@
 #include "audit.h"
 #include "params.h"
 #include "password.h"
+#include "pepper.h"
 #include "store.h"
 #include "view.h"
 
@@ -93,7 +94,8 @@ user_create_write(struct ctx *c, void *arg)
 	struct user_create_tx *t = arg;
 	enum db_result r;
 
-	if ((r = store_user_create(c->db, t->id, t->org, t->email, t->name, t->role, t->hash)) != DB_OK ||
+	if ((r = store_user_create(c->db, t->id, t->org, t->email, t->name, t->role, t->hash,
+	    pepper_current_id())) != DB_OK ||
 	    (r = audit_record(c, t->org, "user.created", "success", "user", t->id)) != DB_OK) {
 		t->duplicate = r == DB_DUPLICATE;
 		return reply_db_status(r);

@@ -7,6 +7,8 @@
 #include <argon2.h>
 #include <openssl/rand.h>
 
+#include "encoding.h"
+
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 /* A code point is at most 4 bytes: anything longer cannot be a valid password. */
@@ -127,6 +129,70 @@ int
 password_hash(const struct password_params *p, const char *pw, size_t len,
     char out[PASSWORD_HASH_MAX])
 {
+	return password_hash_keyed(p, NULL, pw, len, out);
+}
+
+/*
+ * argon2id of pw with salt and key into tag (HASH_BYTES) through argon2_ctx,
+ * the interface that takes a secret; or, when expect is not NULL, whether
+ * that tag equals expect (argon2_verify_ctx, constant time). An argon2 code.
+ */
+static int
+keyed_run(const struct phc *h, const unsigned char *salt, const struct password_key *key,
+    const char *pw, size_t len, unsigned char tag[HASH_BYTES], const unsigned char *expect)
+{
+	argon2_context x = {
+		.out = tag, .outlen = HASH_BYTES,
+		/* Neither is written: no ARGON2_FLAG_CLEAR_* flag is set. */
+		.pwd = (uint8_t *)(uintptr_t)(pw != NULL ? pw : ""), .pwdlen = (uint32_t)len,
+		.salt = (uint8_t *)(uintptr_t)salt, .saltlen = (uint32_t)h->salt_bytes,
+		.secret = (uint8_t *)(uintptr_t)key->bytes, .secretlen = (uint32_t)key->len,
+		.t_cost = h->t, .m_cost = h->m, .lanes = h->p, .threads = h->p,
+		.version = h->version, .flags = ARGON2_DEFAULT_FLAGS,
+	};
+
+	argon2_runs++;
+	return expect != NULL ? argon2_verify_ctx(&x, (const char *)expect, Argon2_id) :
+	    argon2_ctx(&x, Argon2_id);
+}
+
+/* Unpadded standard base64 of in[0..n) at out, which has room for it and a NUL. */
+static char *
+b64_put(char *out, const unsigned char *in, size_t n)
+{
+	size_t k = encoding_base64(in, n, out, false);
+
+	while (k > 0 && out[k - 1] == '=')
+		out[--k] = '\0';
+	return out + k;
+}
+
+/* The PHC string of a keyed hash: the same form argon2_hash writes. */
+static int
+keyed_hash(const struct password_params *p, const struct password_key *key, const char *pw,
+    size_t len, const unsigned char salt[SALT_BYTES], char out[PASSWORD_HASH_MAX])
+{
+	struct phc h = {ARGON2_VERSION_13, p->memory_kib, p->iterations, p->parallelism, SALT_BYTES, HASH_BYTES};
+	unsigned char tag[HASH_BYTES];
+	int n, rc = -1;
+
+	if (keyed_run(&h, salt, key, pw, len, tag, NULL) == ARGON2_OK &&
+	    (n = snprintf(out, PASSWORD_HASH_MAX, "$argon2id$v=%d$m=%u,t=%u,p=%u$", ARGON2_VERSION_13,
+	    (unsigned)h.m, (unsigned)h.t, (unsigned)h.p)) > 0 &&
+	    (size_t)n + ENCODING_BASE64_SIZE(SALT_BYTES) + ENCODING_BASE64_SIZE(HASH_BYTES) < PASSWORD_HASH_MAX) {
+		char *end = b64_put(out + n, salt, SALT_BYTES);
+		*end++ = '$';
+		b64_put(end, tag, HASH_BYTES);
+		rc = 0;
+	}
+	explicit_bzero(tag, sizeof tag);
+	return rc;
+}
+
+int
+password_hash_keyed(const struct password_params *p, const struct password_key *key, const char *pw,
+    size_t len, char out[PASSWORD_HASH_MAX])
+{
 	unsigned char salt[SALT_BYTES];
 	int rc = -1;
 
@@ -142,6 +208,11 @@ password_hash(const struct password_params *p, const char *pw, size_t len,
 		goto done;
 	if (RAND_bytes(salt, sizeof salt) != 1)
 		goto done;
+	if (key != NULL) {
+		if ((rc = keyed_hash(p, key, pw, len, salt, out)) != 0)
+			explicit_bzero(out, PASSWORD_HASH_MAX);
+		goto done;
+	}
 	argon2_runs++;
 	if (argon2_hash(p->iterations, p->memory_kib, p->parallelism,
 	    pw != NULL ? pw : "", len, salt, sizeof salt, NULL, HASH_BYTES,
@@ -163,6 +234,44 @@ done:
 enum password_verdict
 password_verify(const char *encoded, const char *pw, size_t len)
 {
+	return password_verify_keyed(encoded, NULL, pw, len);
+}
+
+/* Standard base64 s[0..n) (no padding) decoded into out (cap bytes); its length or -1. */
+static long
+b64_get(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+	char url[PASSWORD_HASH_MAX];
+
+	if (n >= sizeof url)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		url[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+	return encoding_b64url_decode(url, n, out, cap);
+}
+
+/* A keyed hash: salt and tag out of the PHC string (phc_parse checked its form), then argon2. */
+static int
+keyed_verify(const char *encoded, const struct phc *h, const struct password_key *key,
+    const char *pw, size_t len)
+{
+	const char *tag64 = strrchr(encoded, '$'), *salt64 = tag64 - 1;
+	unsigned char salt[PASSWORD_HASH_MAX], want[HASH_BYTES], tag[HASH_BYTES];
+	int rc = ARGON2_DECODING_FAIL;
+
+	while (*salt64 != '$')
+		salt64--;
+	salt64++;
+	if (b64_get(salt64, (size_t)(tag64 - salt64), salt, sizeof salt) == (long)h->salt_bytes &&
+	    b64_get(tag64 + 1, strlen(tag64 + 1), want, sizeof want) == HASH_BYTES)
+		rc = keyed_run(h, salt, key, pw, len, tag, want);
+	explicit_bzero(tag, sizeof tag);
+	return rc;
+}
+
+enum password_verdict
+password_verify_keyed(const char *encoded, const struct password_key *key, const char *pw, size_t len)
+{
 	struct phc h;
 	int rc;
 
@@ -170,8 +279,12 @@ password_verify(const char *encoded, const char *pw, size_t len)
 		return PASSWORD_ERROR;
 	if (phc_parse(encoded, &h) != 0)
 		return PASSWORD_ERROR;
-	argon2_runs++;
-	rc = argon2id_verify(encoded, pw != NULL ? pw : "", len);
+	if (key != NULL)
+		rc = keyed_verify(encoded, &h, key, pw, len);
+	else {
+		argon2_runs++;
+		rc = argon2id_verify(encoded, pw != NULL ? pw : "", len);
+	}
 	if (rc == ARGON2_OK)
 		return PASSWORD_MATCH;
 	if (rc == ARGON2_VERIFY_MISMATCH)

@@ -22,6 +22,11 @@
 
 struct password_params { uint32_t memory_kib, iterations, parallelism; };
 enum password_verdict { PASSWORD_MATCH, PASSWORD_MISMATCH, PASSWORD_ERROR };
+/*
+ * A pepper key: argon2's secret input K (RFC 9106 section 3.2), kept out of
+ * the database (src/pepper.c). NULL where a function takes one: no pepper.
+ */
+struct password_key { const unsigned char *bytes; size_t len; };
 
 /*
  * Hash pw (len bytes, any bytes, need not be NUL-terminated) with a fresh
@@ -31,6 +36,9 @@ enum password_verdict { PASSWORD_MATCH, PASSWORD_MISMATCH, PASSWORD_ERROR };
  * PASSWORD_MAX_CHARS * 4 bytes, the CSPRNG fails or argon2 fails.
  */
 int password_hash(const struct password_params *p, const char *pw, size_t len, char out[PASSWORD_HASH_MAX]);
+/* password_hash with key as argon2's secret input; the PHC string does not name the key. */
+int password_hash_keyed(const struct password_params *p, const struct password_key *key, const char *pw,
+    size_t len, char out[PASSWORD_HASH_MAX]);
 
 /*
  * Verify pw (len bytes) against a PHC argon2id string, in constant time for
@@ -40,6 +48,9 @@ int password_hash(const struct password_params *p, const char *pw, size_t len, c
  * never a crash.
  */
 enum password_verdict password_verify(const char *encoded, const char *pw, size_t len);
+/* password_verify of a hash made with key (NULL: none); the tag is compared in constant time. */
+enum password_verdict password_verify_keyed(const char *encoded, const struct password_key *key,
+    const char *pw, size_t len);
 
 /*
  * True when encoded was made with parameters other than p (memory, iterations,

@@ -7,6 +7,8 @@
 
 #include <uninorm.h>
 
+#include "log.h"
+#include "pepper.h"
 #include "pwlist.h"
 
 #define STR_(x) #x
@@ -67,24 +69,40 @@ pwpolicy_refusal(const char *normal, size_t len)
 }
 
 enum password_verdict
-pwpolicy_verify(const char *encoded, const char *pw, bool *legacy)
+pwpolicy_verify(const char *encoded, const char *pepper_id, const char *pw, bool *legacy)
 {
 	char normal[PWPOLICY_NORMAL_MAX];
 	size_t len = strlen(pw);
-	long n = pwpolicy_normalize(pw, len, normal);
+	long n;
 	enum password_verdict v;
+	const struct password_key *key;
 
 	*legacy = false;
-	if (n < 0)
-		return password_verify(encoded, pw, len);
-	v = password_verify(encoded, normal, (size_t)n);
+	if (pepper_find(pepper_id, &key) != 0) {
+		/* Fails closed: no key, no answer, whatever the password (doc/SECURITY.md section 23). */
+		log_error("a password hash names pepper key '%s', which [password] pepper_file does not hold: "
+		    "its user cannot sign in until the key is restored", pepper_id);
+		return PASSWORD_ERROR;
+	}
+	if ((n = pwpolicy_normalize(pw, len, normal)) < 0)
+		return password_verify_keyed(encoded, key, pw, len);
+	v = password_verify_keyed(encoded, key, normal, (size_t)n);
 	if (v == PASSWORD_MISMATCH && ((size_t)n != len || memcmp(normal, pw, len) != 0)) {
 		/* Only a password whose normal form differs (a run of spaces, a decomposed accent) pays a second run. */
-		v = password_verify(encoded, pw, len);
+		v = password_verify_keyed(encoded, key, pw, len);
 		*legacy = v == PASSWORD_MATCH;
 	}
+	/* A hash made with an older pepper key, or none, is re-made with the current one. */
+	if (v == PASSWORD_MATCH && key != pepper_current())
+		*legacy = true;
 	explicit_bzero(normal, sizeof(normal));
 	return v;
+}
+
+int
+pwpolicy_hash(const struct password_params *p, const char *normal, size_t len, char out[PASSWORD_HASH_MAX])
+{
+	return password_hash_keyed(p, pepper_current(), normal, len, out);
 }
 
 void

@@ -28,13 +28,24 @@ long pwpolicy_normalize(const char *pw, size_t len, char out[PWPOLICY_NORMAL_MAX
 const char *pwpolicy_refusal(const char *normal, size_t len);
 
 /*
- * Verify what a user typed (pw, NUL-terminated) against encoded: its normal
- * form first, then, when that differs and does not match, pw as typed, the
- * form hashes made before normalisation hold. *legacy is set when only the
- * typed form matched: the caller re-hashes the normal form. The stack copy
- * of the normal form is wiped before returning.
+ * Verify what a user typed (pw, NUL-terminated) against encoded, made with
+ * the pepper key pepper_id (NULL: none; src/pepper.c): its normal form
+ * first, then, when that differs and does not match, pw as typed, the form
+ * hashes made before normalisation hold. *legacy is set when only the typed
+ * form matched, or when the hash's pepper key is not the current one: the
+ * caller re-hashes the normal form (pwpolicy_hash). A key this process does
+ * not hold is PASSWORD_ERROR, logged for the operator (the id, never the
+ * key). The stack copy of the normal form is wiped before returning.
  */
-enum password_verdict pwpolicy_verify(const char *encoded, const char *pw, bool *legacy);
+enum password_verdict pwpolicy_verify(const char *encoded, const char *pepper_id, const char *pw,
+    bool *legacy);
+
+/*
+ * Hash a normal form (pwpolicy_normalize) with p and the current pepper key,
+ * into out as password_hash does; the id to store beside it is
+ * pepper_current_id(). 0 or -1.
+ */
+int pwpolicy_hash(const struct password_params *p, const char *normal, size_t len, char out[PASSWORD_HASH_MAX]);
 
 /*
  * What pwpolicy_verify costs for a wrong pw, against no account: one argon2

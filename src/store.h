@@ -17,9 +17,13 @@ enum db_result store_org_create(struct db *db, const char *id, const char *name,
 enum db_result store_org_find(struct db *db, struct arena *a, const char *id_or_slug,
     char *out, bool *found);
 
-/* Create a user; email must be normalised. DB_DUPLICATE when the email is taken. */
+/*
+ * Create a user; email must be normalised. pepper_id: the pepper key the
+ * hash was made with (pepper_current_id(); ignored without a hash). DB_DUPLICATE when the email is taken.
+ */
 enum db_result store_user_create(struct db *db, const char *id, const char *org_id,
-    const char *email, const char *name, const char *role, const char *password_hash);
+    const char *email, const char *name, const char *role, const char *password_hash,
+    const char *pepper_id);
 /* Clear the lockout of the user with this email; *changed says whether one existed. */
 enum db_result store_user_unlock_by_email(struct db *db, struct arena *a, const char *email,
     bool *changed);
@@ -27,6 +31,7 @@ enum db_result store_user_unlock_by_email(struct db *db, struct arena *a, const 
 /* A user as the authentication code needs it (strings in the arena). */
 struct user_row {
 	const char *id, *org_id, *email, *name, *role, *password_hash, *created_at, *locked_until;
+	const char *pepper_id;      /* the pepper key of password_hash; NULL: none (src/pepper.c) */
 	bool active;
 	long locked_seconds;        /* > 0 while locked: seconds left */
 	bool has_failures;          /* a failure count or an old lock to clear at the next login */
@@ -43,7 +48,9 @@ enum db_result store_user_login_failed(struct db *db, struct arena *a, const cha
     long window, long threshold, long duration, long *locked_seconds);
 /* Reset the failure counter after a successful login (no write when already clear). */
 enum db_result store_user_login_ok(struct db *db, const char *id);
-enum db_result store_user_set_password(struct db *db, const char *id, const char *hash);
+/* A new hash and the id of the pepper key it was made with (NULL: none). */
+enum db_result store_user_set_password(struct db *db, const char *id, const char *hash,
+    const char *pepper_id);
 
 /* Per-client-IP login throttle: failures in the current minute and seconds left in it. */
 enum db_result store_ip_failures(struct db *db, struct arena *a, const char *ip, long *failures,
@@ -343,6 +350,9 @@ enum db_result store_user_export(struct db *db, struct arena *a, const char *use
  */
 enum db_result store_audit_budget(struct db *db, struct arena *a, const char *org_id,
     long long window, long *hits, long *prev);
+/* The organization holding id (a user, API key, incident or procedure) and its kind; DB_OK with *found. */
+enum db_result store_audit_id_owner(struct db *db, struct arena *a, const char *id, const char **org_id,
+    const char **kind, bool *found);
 
 /*
  * Audit events of no organization since an epoch second, newest first (7
@@ -572,6 +582,6 @@ enum db_result store_session_seen_ip(struct db *db, struct arena *a, const char 
     const char *ip, bool *seen);
 /* Set an active user's password and clear its lockout; *changed false when it is not active. */
 enum db_result store_account_password_set(struct db *db, const char *user_id, const char *hash,
-    bool *changed);
+    const char *pepper_id, bool *changed);
 
 #endif

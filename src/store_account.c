@@ -34,7 +34,9 @@ store_account_token_spend(struct db *db, const unsigned char digest[ACCOUNT_DIGE
 }
 
 enum db_result
-store_account_password_set(struct db *db, const char *user_id, const char *hash, bool *changed)
+store_account_password_set(struct db *db, const char *user_id, const char *hash, const char *pepper_id,
+    bool *changed)
 {
-	return STORE_CHANGE(db, STMT_ACCOUNT_PASSWORD_SET, changed, DBP_STR(hash), DBP_STR(user_id));
+	return STORE_CHANGE(db, STMT_ACCOUNT_PASSWORD_SET, changed, DBP_STR(hash), DBP_OPT(pepper_id),
+	    DBP_STR(user_id));
 }

@@ -95,6 +95,21 @@ store_audit_budget(struct db *db, struct arena *a, const char *org_id, long long
 }
 
 enum db_result
+store_audit_id_owner(struct db *db, struct arena *a, const char *id, const char **org_id,
+    const char **kind, bool *found)
+{
+	struct db_rows rows;
+	enum db_result r = STORE_ONE(db, a, STMT_AUDIT_ID_OWNER, &rows, found, DBP_STR(id), DBP_STR(id),
+	    DBP_STR(id), DBP_STR(id));
+
+	if (r == DB_OK && *found) {
+		*org_id = db_cell(&rows, 0, 0);
+		*kind = db_cell(&rows, 0, 1);
+	}
+	return r;
+}
+
+enum db_result
 store_audit_unattributed(struct db *db, struct arena *a, long long since, bool by_ip, long limit,
     struct db_rows *rows)
 {

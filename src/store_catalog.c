@@ -36,7 +36,7 @@
 	"SELECT id, organization_id, email, name, role, password_hash, active, " \
 	LOCK_SECONDS_LEFT ", " SQL_ISO8601("created_at") ", " \
 	"IF(locked_until > UTC_TIMESTAMP(), " SQL_ISO8601("locked_until") ", NULL), " \
-	"failed_logins <> 0 OR locked_until IS NOT NULL " \
+	"failed_logins <> 0 OR locked_until IS NOT NULL, password_pepper_id " \
 	"FROM users "
 
 /*
@@ -104,8 +104,8 @@ static struct db_query catalog[STMT_MAX] = {
 	    "UPDATE organizations SET admin_guard = admin_guard + 1 WHERE id = ?"),
 
 	[STMT_USER_CREATE] = DB_QUERY(
-	    "INSERT INTO users (id, organization_id, email, name, role, password_hash) "
-	    "VALUES (?, ?, ?, ?, ?, ?)"),
+	    "INSERT INTO users (id, organization_id, email, name, role, password_hash, password_pepper_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)"),
 	[STMT_USER_ID_BY_EMAIL] = DB_QUERY("SELECT id FROM users WHERE email = ?"),
 	[STMT_USER_UNLOCK_BY_EMAIL] = DB_QUERY(
 	    "UPDATE users SET " LOCKOUT_CLEAR ", updated_at = UTC_TIMESTAMP(6) WHERE email = ?"),
@@ -120,7 +120,8 @@ static struct db_query catalog[STMT_MAX] = {
 	    "UPDATE users SET " LOCKOUT_CLEAR " "
 	    "WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)"),
 	[STMT_USER_SET_PASSWORD] = DB_QUERY(
-	    "UPDATE users SET password_hash = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?"),
+	    "UPDATE users SET password_hash = ?, password_pepper_id = ?, updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ?"),
 	[STMT_USER_ADMINS_FOR_UPDATE] = DB_QUERY(
 	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE"),
 	/* deactivated_at after active is assigned (left to right): when the account was deactivated, for purge. */
@@ -258,6 +259,15 @@ static struct db_query catalog[STMT_MAX] = {
 	    "INSERT INTO audit_log (id, organization_id, action, outcome, actor_type, actor_id, ip, "
 	    "user_agent, target_type, target_id, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	/*
+	 * Which organization holds an id a 404 answered (src/audit_probe.c), and
+	 * what it is: ids are random UUIDs, so at most one row.
+	 */
+	[STMT_AUDIT_ID_OWNER] = DB_QUERY(
+	    "SELECT organization_id, 'user' FROM users WHERE id = ? "
+	    "UNION ALL SELECT organization_id, 'api_key' FROM api_keys WHERE id = ? "
+	    "UNION ALL SELECT organization_id, 'incident' FROM incidents WHERE id = ? "
+	    "UNION ALL SELECT organization_id, 'procedure' FROM procedures WHERE id = ? LIMIT 1"),
 	/* Attack events of an organization in the minute starting at the given epoch second. */
 	[STMT_AUDIT_BUDGET_HIT] = DB_QUERY(
 	    "INSERT INTO audit_budget (organization_id, window_start, hits) "
@@ -646,8 +656,8 @@ static struct db_query catalog[STMT_MAX] = {
 	    "WHERE token_digest = ? AND purpose = ? AND expires_at > UTC_TIMESTAMP(6)"),
 	/* Proving the address ends a lockout as an admin's unlock does. */
 	[STMT_ACCOUNT_PASSWORD_SET] = DB_QUERY(
-	    "UPDATE users SET password_hash = ?, " LOCKOUT_CLEAR ", updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND active = 1"),
+	    "UPDATE users SET password_hash = ?, password_pepper_id = ?, " LOCKOUT_CLEAR ", "
+	    "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND active = 1"),
 	[STMT_PURGE_ACCOUNT_TOKENS] = DB_QUERY(
 	    "DELETE FROM account_tokens WHERE expires_at < UTC_TIMESTAMP(6) LIMIT ?"),
 	/* A message goes to the user's address as stored now, and never to a deactivated user. */

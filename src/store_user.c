@@ -7,10 +7,12 @@
 
 enum db_result
 store_user_create(struct db *db, const char *id, const char *org_id, const char *email,
-    const char *name, const char *role, const char *password_hash)
+    const char *name, const char *role, const char *password_hash, const char *pepper_id)
 {
+	const char *pepper = password_hash != NULL ? pepper_id : NULL;
+
 	return STORE_RUN(db, STMT_USER_CREATE, NULL, NULL, DBP_STR(id), DBP_STR(org_id),
-	    DBP_STR(email), DBP_STR(name), DBP_STR(role), DBP_OPT(password_hash));
+	    DBP_STR(email), DBP_STR(name), DBP_STR(role), DBP_OPT(password_hash), DBP_OPT(pepper));
 }
 
 enum db_result
@@ -100,9 +102,10 @@ store_user_login_ok(struct db *db, const char *id)
 }
 
 enum db_result
-store_user_set_password(struct db *db, const char *id, const char *hash)
+store_user_set_password(struct db *db, const char *id, const char *hash, const char *pepper_id)
 {
-	return STORE_RUN(db, STMT_USER_SET_PASSWORD, NULL, NULL, DBP_STR(hash), DBP_STR(id));
+	return STORE_RUN(db, STMT_USER_SET_PASSWORD, NULL, NULL, DBP_STR(hash), DBP_OPT(pepper_id),
+	    DBP_STR(id));
 }
 
 /* A throttle window's count and seconds left (at least 1) from a enum window_col row. */

@@ -98,6 +98,7 @@ serve_one(struct service *svc, FCGX_Request *req)
 		return -1;
 	dispatch_request(svc, req->envp, fcgi_read, req->in, fcgi_write, req->out);
 	FCGX_Finish_r(req);
+	dispatch_after_reply(svc);
 	return 0;
 }
 

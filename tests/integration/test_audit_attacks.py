@@ -1,5 +1,6 @@
 """Attacks an organization can see (doc/api.md section 6, Audit): a rejected
-token of one of its sessions, a failed refresh and a CSRF rejection are
+token of one of its sessions, a failed refresh, a CSRF rejection and another
+organization's request for one of its ids (a cross-tenant 404) are
 audited against that organization, at most 30 per organization per minute;
 the rest are counted, and the next minute's first event says how many were
 not recorded. The service behaves the same behind every web server: one
@@ -9,7 +10,7 @@ front-end.
 import time
 
 from lib import harness
-from lib.api import API, Org, login, sql_rows
+from lib.api import API, Org, login, random_uuid, sql_rows, wait_until
 from lib.checks import error, expect
 
 FRONTENDS = ("lighttpd-socket",)
@@ -93,6 +94,58 @@ def test_attack_events_are_bounded_and_counted(fe):
     expect(len(suppressed) >= 1 and sum(int(e["target"]["id"]) for e in suppressed) ==
            tries - recorded, "audit.suppressed %r after %d recorded of %d" %
            (suppressed, recorded, tries))
+
+
+def same_answer(probe, unknown, what):
+    """A 404 for another organization's id is the 404 of an id nobody has:
+    status, body and every header but Date (no oracle)."""
+    def shape(r):
+        return (r.status, r.body, sorted((k.lower(), v) for k, v in r.headers.items()
+                                         if k.lower() != "date"))
+    expect(probe.status == 404, "%s: not 404" % what, probe)
+    expect(shape(probe) == shape(unknown), "%s: %r differs from an unknown id's %r"
+           % (what, shape(probe), shape(unknown)))
+
+
+def test_cross_tenant_404_is_audited_for_the_probed_organization(fe):
+    """A user or key of organization A asking for an id of organization B gets
+    the same 404 as for an unknown id; B's trail then holds an
+    auth.cross_tenant_denied event naming the actor, its organization and
+    address; A's holds nothing (it would tell A that the id exists), nor
+    does an unknown id or a found one leave an event anywhere."""
+    prober, victim = Org(fe, "prober"), Org(fe, "probed")
+    target = victim.add_user("viewer", login_now=False)
+    vkey = victim.create_key(["users:read"])
+    inc = victim.incident()
+    key_client, akey = prober.key_client(["api_keys:read", "incidents:read"])
+    probes = (
+        (prober.client, "POST", "/users/%s/unlock", target.id, "user", prober.admin.id),
+        (prober.client, "GET", "/api-keys/%s/activity", vkey["id"], "api_key", prober.admin.id),
+        (prober.client, "GET", "/incidents/%s", inc["id"], "incident", prober.admin.id),
+        (key_client, "GET", "/incidents/%s", inc["id"], "incident", akey["id"]),
+    )
+    for client, method, path, target_id, _, _ in probes:
+        same_answer(client.request(method, path % target_id),
+                    client.request(method, path % random_uuid()), path)
+    found = prober.client.post("/users/%s/unlock" % prober.admin.id)
+    expect(found.status == 204, "unlock of the prober's own admin", found)
+
+    def events():
+        return trail(victim, "auth.cross_tenant_denied")
+    got = wait_until(lambda: len(events()) >= len(probes) and events(), 30)
+    seen = sorted((e["target"]["type"], e["target"]["id"], e["actor"]["id"], e["outcome"],
+                   e["detail"]) for e in got or [])
+    want = sorted((kind, tid, actor, "denied", "actor_organization_id=" + prober.id)
+                  for _, _, _, tid, kind, actor in probes)
+    expect(seen == want, "the probed organization's events %r, want %r" % (seen, want))
+    expect(all(e["ip"] for e in got), "an event without the client address: %r" % got)
+    expect(trail(prober, "auth.cross_tenant_denied") == [],
+           "the prober's own organization was told of the other organization's ids")
+    # Nothing came of the unknown ids or of the found user: no event in any organization.
+    rows = sql_rows(fe, "SELECT COUNT(*) FROM %s.audit_log WHERE action = 'auth.cross_tenant_denied' "
+                        "AND (organization_id = '%s' OR detail = 'actor_organization_id=%s')"
+                    % (harness.DB_NAME, prober.id, prober.id))
+    expect(rows == [[str(len(probes))]], "events of the prober: %r, want %d" % (rows, len(probes)))
 
 
 def admin_audit(fe, *args, code=0):

@@ -178,6 +178,7 @@ static const struct {
 	{"jwt_verify_secret_files", offsetof(struct config, jwt_verify_secret_files), ""},
 	{"jwt_issuer", offsetof(struct config, jwt_issuer), "overwatch"},
 	{"mfa_secret_file", offsetof(struct config, mfa_secret_file), ""},
+	{"pepper_file", offsetof(struct config, pepper_file), ""},
 	{"account_link_base", offsetof(struct config, account_link_base), ""},
 	{"notify_smtp_url", offsetof(struct config, notify_smtp_url), ""},
 	{"notify_mail_from", offsetof(struct config, notify_mail_from), ""},

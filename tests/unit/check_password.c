@@ -396,6 +396,35 @@ START_TEST(test_char_count_edges)
 }
 END_TEST
 
+/*
+ * The pepper (doc/SECURITY.md section 23): a keyed hash has the form of any
+ * other, verifies only with its key, and a keyless hash made by argon2_hash
+ * verifies through the keyed path given no key.
+ */
+START_TEST(test_keyed)
+{
+	static const unsigned char k1[] = "first pepper key of thirty-two bytes!";
+	static const unsigned char k2[] = "other pepper key of thirty-two bytes!";
+	const struct password_key a = {k1, sizeof k1 - 1}, b = {k2, sizeof k2 - 1};
+	char h[PASSWORD_HASH_MAX], plain[PASSWORD_HASH_MAX];
+	size_t n = strlen(good_pw);
+
+	ck_assert_int_eq(password_hash_keyed(&small, &a, good_pw, n, h), 0);
+	ck_assert_msg(strncmp(h, "$argon2id$v=19$m=1024,t=1,p=1$", 30) == 0, "%s", h);
+	ck_assert(!password_needs_rehash(&small, h));
+	ck_assert_int_eq(password_verify_keyed(h, &a, good_pw, n), PASSWORD_MATCH);
+	ck_assert_int_eq(password_verify_keyed(h, &a, "correct horse battery stapl", n - 1), PASSWORD_MISMATCH);
+	ck_assert_int_eq(password_verify_keyed(h, &b, good_pw, n), PASSWORD_MISMATCH);
+	ck_assert_int_eq(password_verify(h, good_pw, n), PASSWORD_MISMATCH);
+	ck_assert_int_eq(password_hash(&small, good_pw, n, plain), 0);
+	ck_assert_int_eq(password_verify_keyed(plain, NULL, good_pw, n), PASSWORD_MATCH);
+	ck_assert_int_eq(password_verify_keyed(plain, &a, good_pw, n), PASSWORD_MISMATCH);
+	/* A keyed verification parses as strictly as any other. */
+	h[strlen(h) - 2] = '\0';
+	ck_assert_int_eq(password_verify_keyed(h, &a, good_pw, n), PASSWORD_ERROR);
+}
+END_TEST
+
 static Suite *
 password_suite(void)
 {
@@ -411,6 +440,7 @@ password_suite(void)
 	tcase_add_loop_test(tc, test_hash_bad_params, 0, sizeof bad_params / sizeof bad_params[0]);
 	tcase_add_test(tc, test_hash_null_args);
 	tcase_add_test(tc, test_dummy_verify);
+	tcase_add_test(tc, test_keyed);
 
 	tc = unit_tcase(s, "parse", 30);
 	tcase_add_unchecked_fixture(tc, make_valid, NULL);

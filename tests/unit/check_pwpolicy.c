@@ -129,11 +129,11 @@ START_TEST(test_verify_normal_form)
 
 	/* A hash of the normal form matches whatever run of spaces is typed. */
 	ck_assert_int_eq(password_hash(&small, "correct horse battery", 21, h), 0);
-	ck_assert_int_eq(pwpolicy_verify(h, "correct   horse  battery", &legacy), PASSWORD_MATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, "correct   horse  battery", &legacy), PASSWORD_MATCH);
 	ck_assert(!legacy);
-	ck_assert_int_eq(pwpolicy_verify(h, "correct horse battery", &legacy), PASSWORD_MATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, "correct horse battery", &legacy), PASSWORD_MATCH);
 	ck_assert(!legacy);
-	ck_assert_int_eq(pwpolicy_verify(h, "correcthorse battery", &legacy), PASSWORD_MISMATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, "correcthorse battery", &legacy), PASSWORD_MISMATCH);
 }
 END_TEST
 
@@ -145,9 +145,9 @@ START_TEST(test_verify_decomposed_legacy_hash)
 
 	/* A hash of a decomposed password made before NFC: only the typed form matches it. */
 	ck_assert_int_eq(password_hash(&small, typed, strlen(typed), h), 0);
-	ck_assert_int_eq(pwpolicy_verify(h, typed, &legacy), PASSWORD_MATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, typed, &legacy), PASSWORD_MATCH);
 	ck_assert(legacy);
-	ck_assert_int_eq(pwpolicy_verify(h, "caf\xc3\xa9 au lait noir", &legacy), PASSWORD_MISMATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, "caf\xc3\xa9 au lait noir", &legacy), PASSWORD_MISMATCH);
 }
 END_TEST
 
@@ -158,11 +158,11 @@ START_TEST(test_verify_legacy_hash)
 
 	/* A hash made before normalisation, of the password as typed. */
 	ck_assert_int_eq(password_hash(&small, "correct  horse battery", 22, h), 0);
-	ck_assert_int_eq(pwpolicy_verify(h, "correct  horse battery", &legacy), PASSWORD_MATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, "correct  horse battery", &legacy), PASSWORD_MATCH);
 	ck_assert(legacy);
-	ck_assert_int_eq(pwpolicy_verify(h, "correct horse battery", &legacy), PASSWORD_MISMATCH);
+	ck_assert_int_eq(pwpolicy_verify(h, NULL, "correct horse battery", &legacy), PASSWORD_MISMATCH);
 	ck_assert(!legacy);
-	ck_assert_int_eq(pwpolicy_verify("not a hash", "correct  horse battery", &legacy), PASSWORD_ERROR);
+	ck_assert_int_eq(pwpolicy_verify("not a hash", NULL, "correct  horse battery", &legacy), PASSWORD_ERROR);
 	ck_assert(!legacy);
 }
 END_TEST
@@ -184,7 +184,7 @@ START_TEST(test_dummy_costs_what_verify_costs)
 	pwpolicy_dummy_verify(&small, "make the dummy hash");
 	for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
 		before = password_argon2_runs();
-		ck_assert_int_eq(pwpolicy_verify(h, typed[i], &legacy), PASSWORD_MISMATCH);
+		ck_assert_int_eq(pwpolicy_verify(h, NULL, typed[i], &legacy), PASSWORD_MISMATCH);
 		verify = password_argon2_runs() - before;
 		before = password_argon2_runs();
 		pwpolicy_dummy_verify(&small, typed[i]);
