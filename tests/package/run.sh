@@ -650,7 +650,8 @@ check_conffile() {
 	# The mod_fcgid settings the Apache configuration includes are a conffile too.
 	grep -q '^ /etc/overwatch/overwatch.conf ' <<<"$c" &&
 		grep -q '^ /etc/overwatch/apache2-fcgid.conf ' <<<"$c" &&
-		sed 's/^environment = development$/environment = production/' "$REPO/etc/overwatch.conf" |
+		sed -e 's/^environment = development$/environment = production/' \
+			-e 's|^pepper_file =$|pepper_file = /etc/overwatch/pepper|' "$REPO/etc/overwatch.conf" |
 		cmp - /etc/overwatch/overwatch.conf &&
 		cmp "$REPO/etc/apache2-fcgid.conf" /etc/overwatch/apache2-fcgid.conf
 }
@@ -738,22 +739,24 @@ check_secret() {
 	[[ $d == "root:overwatch 750" ]] || return 1
 	# jwt.secret signs tokens; mfa.secret is the key the shipped [mfa]
 	# secret_file names (two-factor sign-in offered from the start).
-	for f in jwt.secret mfa.secret; do
+	# pepper is the password pepper the shipped [password] pepper_file names.
+	for f in jwt.secret mfa.secret pepper; do
 		s=$(stat -c '%U:%G %a %s' "/etc/overwatch/$f") || return 1
 		echo "$f: $s"
 		[[ $s == "root:overwatch 640 "* ]] && (($(stat -c %s "/etc/overwatch/$f") >= 32)) || return 1
 	done
-	grep -qx 'secret_file = /etc/overwatch/mfa.secret' /etc/overwatch/overwatch.conf
+	grep -qx 'secret_file = /etc/overwatch/mfa.secret' /etc/overwatch/overwatch.conf &&
+		grep -qx 'pepper_file = /etc/overwatch/pepper' /etc/overwatch/overwatch.conf
 }
 step "programs in /usr/sbin (overwatch-fcgi --routes runs)" check_programs
-step "/etc/overwatch/overwatch.conf (environment = production) and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
+step "/etc/overwatch/overwatch.conf (environment = production, pepper_file set) and apache2-fcgid.conf are conffiles, the shipped files" check_conffile
 step "/usr/share/overwatch/sql/*.sql are the tree's migrations" check_sql
 step "man pages overwatch-fcgi(8), overwatch-admin(8), overwatch.conf(5), no groff warnings" check_man
 step "conf-available: Apache overwatch.conf and overwatch-proxy.conf, lighttpd 50-overwatch.conf (and the authorizer's)" check_web_confs
 step "no web server configuration enabled by the package" check_not_enabled
 step "systemd units installed, not enabled, systemd-analyze verify clean" check_units
 step "system user and group overwatch (home /nonexistent, nologin)" check_user
-step "/etc/overwatch root:overwatch 0750, jwt.secret and mfa.secret root:overwatch 0640 (>= 32 bytes), named by the conffile" check_secret
+step "/etc/overwatch root:overwatch 0750, jwt.secret, mfa.secret and pepper root:overwatch 0640 (>= 32 bytes), named by the conffile" check_secret
 step "README.Debian installed" test -s /usr/share/doc/overwatch/README.Debian
 step "shared-hosting.md installed where README.Debian says (uncompressed)" \
 	test -s /usr/share/doc/overwatch/shared-hosting.md
