@@ -1332,6 +1332,147 @@ test('settings: your sessions; sign one out, then sign out everywhere', async ()
     'the console\'s cookies are gone: ' + cookies);
 });
 
+// Step-up (doc/api.md section 3): the stack's database is reached as the
+// harness reaches it (tests/lib/harness.py sql: its MariaDB socket, the
+// socket-authenticated local user) to make a user's sessions' proof 20
+// minutes old, past the default [jwt] reauthentication_window of 600 s.
+function ageProof(who) {
+  const email = info.users[who].email;
+  assert.match(email, /^[\w.@-]+$/, 'a plain address, safe to quote');
+  const r = spawnSync(fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mariadb',
+    ['--no-defaults', '--socket=' + path.join(info.tmp, 'mysqld.sock'), '-u', os.userInfo().username,
+      '-e', 'UPDATE overwatch_it.sessions SET proved_at = UTC_TIMESTAMP(6) - INTERVAL 20 MINUTE ' +
+      `WHERE user_id = (SELECT id FROM overwatch_it.users WHERE email = '${email}')`],
+    { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, 'aging the proof: ' + r.stderr);
+}
+
+// Waits for the confirm-who-you-are dialog; focus is in its password field.
+async function stepUpAsked(what) {
+  await page.locator('#reauth-dialog').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'reauth-password',
+    what + ': focus starts in the password field');
+}
+
+// Tab and Shift+Tab reach no control of the page behind the modal dialog
+// (beyond its last control focus may pass to the browser's own UI, as with
+// every dialog of the console), and come round to the dialog's controls.
+async function focusStaysIn(id) {
+  const seen = new Set();
+  for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key);
+    const [inside, outside, where] = await page.evaluate((d) => {
+      const a = document.activeElement;
+      const dlg = document.getElementById(d);
+      return [dlg.contains(a), a !== null && a !== document.body && !dlg.contains(a), a ? a.id : ''];
+    }, id);
+    assert.ok(!outside, `after ${key} focus left #${id} for #${where}`);
+    if (inside) seen.add(where);
+  }
+  for (const c of ['reauth-password', 'reauth-cancel', 'reauth-submit']) {
+    assert.ok(seen.has(c), `Tab reaches #${c}: ${[...seen]}`);
+  }
+}
+
+async function stillSignedIn(what) {
+  assert.ok(await page.locator('#app-view').isVisible(), what + ': still signed in');
+  assert.equal(await page.locator('#signin-view').isVisible(), false, what + ': no sign-in form');
+}
+
+test('step-up: an old sign-in asks who you are before creating a key (wrong, cancel, right)', async () => {
+  await signInAs('admin');
+  ageProof('admin');
+  await openKeyDialog();
+  await page.locator('#key-name').fill('Step-up key');
+  await page.locator('#key-perms-list input[value="incidents:read"]').check();
+  await page.locator('#key-name').focus();
+  await page.keyboard.press('Enter');
+  await stepUpAsked('creating a key');
+  assert.ok(await page.locator('#key-dialog').isVisible(), 'the key form waits underneath');
+  assert.equal(await page.locator('#reauth-how').isVisible(), false, 'no second factor: the password only');
+  await focusStaysIn('reauth-dialog');
+  for (const width of [360, 768, 1280]) {
+    await page.setViewportSize({ width, height: 740 });
+    await noSidewaysScroll(`the confirm dialog at ${width} px`);
+    const box = await page.locator('#reauth-dialog').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `the dialog fits ${width} px: ${JSON.stringify(box)}`);
+    await screenshot(`step-up-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // A wrong password: said in the dialog, which stays; nothing was created.
+  await page.locator('#reauth-password').focus();
+  await page.keyboard.type('not the password at all');
+  const wrong = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/reauthenticate'));
+  await page.keyboard.press('Enter');
+  assert.equal((await wrong).status(), 400);
+  await page.locator('#reauth-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#reauth-error').innerText(), /Password/);
+  assert.equal(await page.locator('#reauth-password').getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.locator('#reauth-dialog').isVisible(), 'the dialog stays after a wrong password');
+  await stillSignedIn('after a wrong password');
+
+  // The right one: the key is created by the one retry and shown once.
+  await page.locator('#reauth-password').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(info.users.admin.password);
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/api-keys') &&
+    r.request().method() === 'POST' && r.status() !== 401);
+  await page.keyboard.press('Enter');
+  assert.equal((await created).status(), 201, 'the retried creation');
+  await page.locator('#new-key').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#new-key-value').inputValue(), /^overwatch_ak_/);
+  assert.equal(await page.locator('#reauth-dialog').isVisible(), false);
+  assert.equal(await page.locator('#key-dialog').isVisible(), false);
+  await page.locator('#new-key-done').click();
+
+  // Cancel (Escape): not created, said in words, still signed in.
+  ageProof('admin');
+  await openKeyDialog();
+  await page.locator('#key-name').fill('Step-up cancelled');
+  await page.locator('#key-perms-list input[value="incidents:read"]').check();
+  await page.locator('#key-create').click();
+  await stepUpAsked('creating a key again');
+  await page.keyboard.press('Escape');
+  await page.locator('#reauth-dialog').waitFor({ state: 'hidden' });
+  await page.locator('#key-form-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#key-form-error').innerText(), /confirm who you are/);
+  assert.doesNotMatch(await page.locator('#key-form-error').innerText(), /REAUTHENTICATION/);
+  await stillSignedIn('after cancelling');
+  await closeDialog('key-dialog');
+  const names = (await apiFetch('GET', '/api-keys?limit=100', { token: await login('admin') })).json.map((k) => k.name);
+  assert.ok(names.includes('Step-up key') && !names.includes('Step-up cancelled'), 'keys: ' + names);
+});
+
+test('step-up: sign out everywhere from an old sign-in asks first (cancel, then the password)', async () => {
+  await signInAs('admin');
+  await gotoPage('settings');
+  await page.locator('#sessions-body tr').first().waitFor();
+  ageProof('admin');
+  await page.locator('#sessions-everywhere').focus();
+  await page.keyboard.press('Enter');
+  await stepUpAsked('signing out everywhere');
+  await page.locator('#reauth-cancel').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#reauth-dialog').waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'sessions-everywhere',
+    'focus goes back to the button');
+  await page.locator('#sessions-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#sessions-error').innerText(), /Could not sign out everywhere\. .*confirm who you are/);
+  await stillSignedIn('after cancelling the sign-out everywhere');
+  const other = await login('admin');
+  await page.keyboard.press('Enter');
+  await stepUpAsked('signing out everywhere again');
+  await page.keyboard.type(info.users.admin.password);
+  const all = page.waitForResponse((r) => r.url().endsWith('/auth/sessions') &&
+    r.request().method() === 'DELETE' && r.status() !== 401);
+  await page.keyboard.press('Enter');
+  assert.equal((await all).status(), 204);
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#signin-error').innerText(), /signed out everywhere/);
+  assert.equal((await apiFetch('GET', '/auth/me', { token: other })).status, 401, 'the other session ended');
+});
+
 test('a viewer sees no control they cannot use', async () => {
   await makeUser('viewer', 'Vic Viewer');
   await signInAs('Vic Viewer');
