@@ -1347,11 +1347,11 @@ function ageProof(who) {
   assert.equal(r.status, 0, 'aging the proof: ' + r.stderr);
 }
 
-// Waits for the confirm-who-you-are dialog; focus is in its password field.
-async function stepUpAsked(what) {
+// Waits for the confirm-who-you-are dialog; focus is in its proof's field.
+async function stepUpAsked(what, field = 'reauth-password') {
   await page.locator('#reauth-dialog').waitFor({ state: 'visible' });
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'reauth-password',
-    what + ': focus starts in the password field');
+  assert.equal(await page.evaluate(() => document.activeElement.id), field,
+    what + ': focus starts in #' + field);
 }
 
 // Tab and Shift+Tab reach no control of the page behind the modal dialog
@@ -1650,6 +1650,15 @@ async function checkDrawnEnrolment(prefix, enrol, name) {
 }
 
 let mfaSecret;
+let mfaSpentStep = 0;     // the last time step whose code was spent
+
+// A time step not spent yet whose code the service accepts (now, give or
+// take one step): waits, at most one step, while the last spent one is ahead.
+async function unspentStep() {
+  while (stepNow() < mfaSpentStep) await sleep(1000);
+  mfaSpentStep = Math.max(stepNow() - 1, mfaSpentStep + 1);
+  return mfaSpentStep;
+}
 let recoveryCodes;
 
 test('two-factor: enrol through the console; the drawn QR code is the API\'s otpauth URI', async () => {
@@ -1697,6 +1706,7 @@ test('two-factor: sign out, then sign in through the code step (a wrong code in 
   assert.match(await page.locator('#mfa-step-error').innerText(), /wrong or was already used/);
   assert.equal(await page.locator('#mfa-step-code').getAttribute('aria-invalid'), 'true');
   await verifyThroughStep(totp(mfaSecret, later), 200);
+  mfaSpentStep = later;
   await page.locator('#app-view').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#mfa-step-view').isVisible(), false);
   assert.equal(await page.locator('#who-email').innerText(), info.users.mfa.email);
@@ -1721,6 +1731,36 @@ test('two-factor: a recovery code signs in once', async () => {
   // Another one, as a user may type it: lower case, no dashes.
   await verifyThroughStep(recoveryCodes[1].replace(/-/g, '').toLowerCase(), 200);
   await page.locator('#app-view').waitFor({ state: 'visible' });
+});
+
+test('step-up: with two-factor on, the dialog asks for the authenticator code', async () => {
+  ageProof('mfa');
+  await gotoPage('settings');
+  await page.locator('#sessions-body tr').first().waitFor();
+  await page.locator('#sessions-everywhere').click();
+  await stepUpAsked('two-factor on', 'reauth-code');
+  assert.ok(await page.locator('#reauth-how').isVisible(), 'a choice of code or password');
+  assert.equal(await page.locator('#reauth-password').isVisible(), false, 'one proof at a time');
+  const step = await unspentStep();
+  const wrong = ['000000', '111111', '222222'].find((c) =>
+    ![-1, 0, 1, 2].some((d) => totp(mfaSecret, step + d - 1) === c));
+  await page.keyboard.type(wrong);
+  const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/reauthenticate'));
+  await page.keyboard.press('Enter');
+  assert.equal((await refused).status(), 400);
+  await page.locator('#reauth-code-error').waitFor({ state: 'visible' });
+  assert.ok(await page.locator('#reauth-dialog').isVisible(), 'the dialog stays after a wrong code');
+  await page.locator('#reauth-code').fill(totp(mfaSecret, step));
+  const all = page.waitForResponse((r) => r.url().endsWith('/auth/sessions') &&
+    r.request().method() === 'DELETE' && r.status() !== 401);
+  await page.keyboard.press('Enter');
+  assert.equal((await all).status(), 204);
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+  // Back in for the tests that follow.
+  await signInToSecondFactor('mfa');
+  await verifyThroughStep(totp(mfaSecret, await unspentStep()), 200);
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+  await gotoPage('settings');
 });
 
 test('two-factor: turned off with the password, the password alone signs in again', async () => {
