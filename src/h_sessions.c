@@ -55,6 +55,9 @@ h_sessions_list(struct ctx *c)
  * DELETE /auth/sessions/{id}: end one of the caller's own sessions (TX_WRITE).
  * Another user's session, an ended one and a malformed id are all 404, so
  * that the answer tells nothing about sessions that are not the caller's.
+ * Ending any session but the calling one needs a recent proof (step-up,
+ * doc/SECURITY.md): a stolen session must not sign its owner out; ending the
+ * calling session is a logout and stays free.
  */
 enum status
 h_sessions_delete(struct ctx *c)
@@ -69,6 +72,8 @@ h_sessions_delete(struct ctx *c)
 		return st;
 	if (!params_uuid(c, 0, id))
 		return h_fail(c, ST_NOT_FOUND, "Session not found");
+	if (strcmp(id, p->claims.sid) != 0 && (st = h_step_up(c)) != ST_OK)
+		return st;
 	if ((r = store_session_revoke_own(c->db, id, p->id, &changed)) != DB_OK)
 		return reply_db_status(r);
 	if (!changed)
@@ -81,7 +86,10 @@ h_sessions_delete(struct ctx *c)
 	return ST_NO_CONTENT;
 }
 
-/* DELETE /auth/sessions: sign out everywhere, the calling session included (TX_WRITE). */
+/*
+ * DELETE /auth/sessions: sign out everywhere, the calling session included
+ * (TX_WRITE); it ends other sessions, so it needs a recent proof as above.
+ */
 enum status
 h_sessions_delete_all(struct ctx *c)
 {
@@ -89,7 +97,7 @@ h_sessions_delete_all(struct ctx *c)
 	enum status st = h_user_only(c);
 	enum db_result r;
 
-	if (st != ST_OK)
+	if (st != ST_OK || (st = h_step_up(c)) != ST_OK)
 		return st;
 	if ((r = store_session_revoke_user(c->db, p->id, NULL)) != DB_OK ||
 	    (r = audit_record(c, p->org_id, "auth.logout_all", "success", "user", p->id)) != DB_OK)

@@ -1332,6 +1332,147 @@ test('settings: your sessions; sign one out, then sign out everywhere', async ()
     'the console\'s cookies are gone: ' + cookies);
 });
 
+// Step-up (doc/api.md section 3): the stack's database is reached as the
+// harness reaches it (tests/lib/harness.py sql: its MariaDB socket, the
+// socket-authenticated local user) to make a user's sessions' proof 20
+// minutes old, past the default [jwt] reauthentication_window of 600 s.
+function ageProof(who) {
+  const email = info.users[who].email;
+  assert.match(email, /^[\w.@-]+$/, 'a plain address, safe to quote');
+  const r = spawnSync(fs.existsSync('/usr/bin/mariadb') ? '/usr/bin/mariadb' : 'mariadb',
+    ['--no-defaults', '--socket=' + path.join(info.tmp, 'mysqld.sock'), '-u', os.userInfo().username,
+      '-e', 'UPDATE overwatch_it.sessions SET proved_at = UTC_TIMESTAMP(6) - INTERVAL 20 MINUTE ' +
+      `WHERE user_id = (SELECT id FROM overwatch_it.users WHERE email = '${email}')`],
+    { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, 'aging the proof: ' + r.stderr);
+}
+
+// Waits for the confirm-who-you-are dialog; focus is in its proof's field.
+async function stepUpAsked(what, field = 'reauth-password') {
+  await page.locator('#reauth-dialog').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), field,
+    what + ': focus starts in #' + field);
+}
+
+// Tab and Shift+Tab reach no control of the page behind the modal dialog
+// (beyond its last control focus may pass to the browser's own UI, as with
+// every dialog of the console), and come round to the dialog's controls.
+async function focusStaysIn(id) {
+  const seen = new Set();
+  for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key);
+    const [inside, outside, where] = await page.evaluate((d) => {
+      const a = document.activeElement;
+      const dlg = document.getElementById(d);
+      return [dlg.contains(a), a !== null && a !== document.body && !dlg.contains(a), a ? a.id : ''];
+    }, id);
+    assert.ok(!outside, `after ${key} focus left #${id} for #${where}`);
+    if (inside) seen.add(where);
+  }
+  for (const c of ['reauth-password', 'reauth-cancel', 'reauth-submit']) {
+    assert.ok(seen.has(c), `Tab reaches #${c}: ${[...seen]}`);
+  }
+}
+
+async function stillSignedIn(what) {
+  assert.ok(await page.locator('#app-view').isVisible(), what + ': still signed in');
+  assert.equal(await page.locator('#signin-view').isVisible(), false, what + ': no sign-in form');
+}
+
+test('step-up: an old sign-in asks who you are before creating a key (wrong, cancel, right)', async () => {
+  await signInAs('admin');
+  ageProof('admin');
+  await openKeyDialog();
+  await page.locator('#key-name').fill('Step-up key');
+  await page.locator('#key-perms-list input[value="incidents:read"]').check();
+  await page.locator('#key-name').focus();
+  await page.keyboard.press('Enter');
+  await stepUpAsked('creating a key');
+  assert.ok(await page.locator('#key-dialog').isVisible(), 'the key form waits underneath');
+  assert.equal(await page.locator('#reauth-how').isVisible(), false, 'no second factor: the password only');
+  await focusStaysIn('reauth-dialog');
+  for (const width of [360, 768, 1280]) {
+    await page.setViewportSize({ width, height: 740 });
+    await noSidewaysScroll(`the confirm dialog at ${width} px`);
+    const box = await page.locator('#reauth-dialog').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `the dialog fits ${width} px: ${JSON.stringify(box)}`);
+    await screenshot(`step-up-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // A wrong password: said in the dialog, which stays; nothing was created.
+  await page.locator('#reauth-password').focus();
+  await page.keyboard.type('not the password at all');
+  const wrong = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/reauthenticate'));
+  await page.keyboard.press('Enter');
+  assert.equal((await wrong).status(), 400);
+  await page.locator('#reauth-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#reauth-error').innerText(), /Password/);
+  assert.equal(await page.locator('#reauth-password').getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.locator('#reauth-dialog').isVisible(), 'the dialog stays after a wrong password');
+  await stillSignedIn('after a wrong password');
+
+  // The right one: the key is created by the one retry and shown once.
+  await page.locator('#reauth-password').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(info.users.admin.password);
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/api-keys') &&
+    r.request().method() === 'POST' && r.status() !== 401);
+  await page.keyboard.press('Enter');
+  assert.equal((await created).status(), 201, 'the retried creation');
+  await page.locator('#new-key').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#new-key-value').inputValue(), /^overwatch_ak_/);
+  assert.equal(await page.locator('#reauth-dialog').isVisible(), false);
+  assert.equal(await page.locator('#key-dialog').isVisible(), false);
+  await page.locator('#new-key-done').click();
+
+  // Cancel (Escape): not created, said in words, still signed in.
+  ageProof('admin');
+  await openKeyDialog();
+  await page.locator('#key-name').fill('Step-up cancelled');
+  await page.locator('#key-perms-list input[value="incidents:read"]').check();
+  await page.locator('#key-create').click();
+  await stepUpAsked('creating a key again');
+  await page.keyboard.press('Escape');
+  await page.locator('#reauth-dialog').waitFor({ state: 'hidden' });
+  await page.locator('#key-form-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#key-form-error').innerText(), /confirm who you are/);
+  assert.doesNotMatch(await page.locator('#key-form-error').innerText(), /REAUTHENTICATION/);
+  await stillSignedIn('after cancelling');
+  await closeDialog('key-dialog');
+  const names = (await apiFetch('GET', '/api-keys?limit=100', { token: await login('admin') })).json.map((k) => k.name);
+  assert.ok(names.includes('Step-up key') && !names.includes('Step-up cancelled'), 'keys: ' + names);
+});
+
+test('step-up: sign out everywhere from an old sign-in asks first (cancel, then the password)', async () => {
+  await signInAs('admin');
+  await gotoPage('settings');
+  await page.locator('#sessions-body tr').first().waitFor();
+  ageProof('admin');
+  await page.locator('#sessions-everywhere').focus();
+  await page.keyboard.press('Enter');
+  await stepUpAsked('signing out everywhere');
+  await page.locator('#reauth-cancel').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#reauth-dialog').waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'sessions-everywhere',
+    'focus goes back to the button');
+  await page.locator('#sessions-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#sessions-error').innerText(), /Could not sign out everywhere\. .*confirm who you are/);
+  await stillSignedIn('after cancelling the sign-out everywhere');
+  const other = await login('admin');
+  await page.keyboard.press('Enter');
+  await stepUpAsked('signing out everywhere again');
+  await page.keyboard.type(info.users.admin.password);
+  const all = page.waitForResponse((r) => r.url().endsWith('/auth/sessions') &&
+    r.request().method() === 'DELETE' && r.status() !== 401);
+  await page.keyboard.press('Enter');
+  assert.equal((await all).status(), 204);
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#signin-error').innerText(), /signed out everywhere/);
+  assert.equal((await apiFetch('GET', '/auth/me', { token: other })).status, 401, 'the other session ended');
+});
+
 test('a viewer sees no control they cannot use', async () => {
   await makeUser('viewer', 'Vic Viewer');
   await signInAs('Vic Viewer');
@@ -1509,6 +1650,15 @@ async function checkDrawnEnrolment(prefix, enrol, name) {
 }
 
 let mfaSecret;
+let mfaSpentStep = 0;     // the last time step whose code was spent
+
+// A time step not spent yet whose code the service accepts (now, give or
+// take one step): waits, at most one step, while the last spent one is ahead.
+async function unspentStep() {
+  while (stepNow() < mfaSpentStep) await sleep(1000);
+  mfaSpentStep = Math.max(stepNow() - 1, mfaSpentStep + 1);
+  return mfaSpentStep;
+}
 let recoveryCodes;
 
 test('two-factor: enrol through the console; the drawn QR code is the API\'s otpauth URI', async () => {
@@ -1556,6 +1706,7 @@ test('two-factor: sign out, then sign in through the code step (a wrong code in 
   assert.match(await page.locator('#mfa-step-error').innerText(), /wrong or was already used/);
   assert.equal(await page.locator('#mfa-step-code').getAttribute('aria-invalid'), 'true');
   await verifyThroughStep(totp(mfaSecret, later), 200);
+  mfaSpentStep = later;
   await page.locator('#app-view').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#mfa-step-view').isVisible(), false);
   assert.equal(await page.locator('#who-email').innerText(), info.users.mfa.email);
@@ -1580,6 +1731,36 @@ test('two-factor: a recovery code signs in once', async () => {
   // Another one, as a user may type it: lower case, no dashes.
   await verifyThroughStep(recoveryCodes[1].replace(/-/g, '').toLowerCase(), 200);
   await page.locator('#app-view').waitFor({ state: 'visible' });
+});
+
+test('step-up: with two-factor on, the dialog asks for the authenticator code', async () => {
+  ageProof('mfa');
+  await gotoPage('settings');
+  await page.locator('#sessions-body tr').first().waitFor();
+  await page.locator('#sessions-everywhere').click();
+  await stepUpAsked('two-factor on', 'reauth-code');
+  assert.ok(await page.locator('#reauth-how').isVisible(), 'a choice of code or password');
+  assert.equal(await page.locator('#reauth-password').isVisible(), false, 'one proof at a time');
+  const step = await unspentStep();
+  const wrong = ['000000', '111111', '222222'].find((c) =>
+    ![-1, 0, 1, 2].some((d) => totp(mfaSecret, step + d - 1) === c));
+  await page.keyboard.type(wrong);
+  const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/reauthenticate'));
+  await page.keyboard.press('Enter');
+  assert.equal((await refused).status(), 400);
+  await page.locator('#reauth-code-error').waitFor({ state: 'visible' });
+  assert.ok(await page.locator('#reauth-dialog').isVisible(), 'the dialog stays after a wrong code');
+  await page.locator('#reauth-code').fill(totp(mfaSecret, step));
+  const all = page.waitForResponse((r) => r.url().endsWith('/auth/sessions') &&
+    r.request().method() === 'DELETE' && r.status() !== 401);
+  await page.keyboard.press('Enter');
+  assert.equal((await all).status(), 204);
+  await page.locator('#signin-view').waitFor({ state: 'visible' });
+  // Back in for the tests that follow.
+  await signInToSecondFactor('mfa');
+  await verifyThroughStep(totp(mfaSecret, await unspentStep()), 200);
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+  await gotoPage('settings');
 });
 
 test('two-factor: turned off with the password, the password alone signs in again', async () => {

@@ -126,3 +126,36 @@ def test_reauthenticate_bad_input(fe):
     kc, _ = org.key_client(["incidents:read"])
     denied(kc.post("/auth/reauthenticate", {"password": api.PASSWORD}), "an API key")
     ok(c.post("/auth/reauthenticate", {"password": api.PASSWORD}), 204, "the right password")
+
+
+def age_proof(fe, sid):
+    """The session proved its password 20 minutes ago, past the default window (600 s)."""
+    fe.harness.sql("UPDATE overwatch_it.sessions SET proved_at = UTC_TIMESTAMP(6) - INTERVAL 20 MINUTE "
+                   "WHERE id = '%s'" % sid)
+
+
+def test_ending_other_sessions_needs_a_recent_proof(fe):
+    """Ending another of one's sessions, or all of them, is a sensitive change
+    (OWASP ASVS 3.3.4); ending the calling session is a logout and stays free."""
+    org = Org(fe, "step-up-sess")
+    laptop = api.User(fe, org.admin.info, org.admin.password).login()
+    age_proof(fe, org.admin.sid)
+    admin = org.client
+    step_up_required(admin.delete("/auth/sessions/" + laptop.sid), "ending another session")
+    step_up_required(admin.delete("/auth/sessions/" + api.random_uuid()), "an unknown session")
+    step_up_required(admin.delete("/auth/sessions"), "signing out everywhere")
+    ok(laptop.client.get("/auth/me"), 200, "the other session after the refusals")
+    ok(admin.get("/auth/me"), 200, "the calling session after the refusals")
+    ok(admin.post("/auth/reauthenticate", {"password": api.PASSWORD}), 204, "reauthenticate")
+    ok(admin.delete("/auth/sessions/" + laptop.sid), 204, "ending another session after")
+    age_proof(fe, org.admin.sid)
+    ok(admin.post("/auth/reauthenticate", {"password": api.PASSWORD}), 204, "reauthenticate again")
+    ok(admin.delete("/auth/sessions"), 204, "signing out everywhere after reauthenticating")
+    checks.error(admin.get("/auth/me"), 401, "INVALID_TOKEN")
+
+
+def test_ending_the_current_session_stays_free(fe):
+    org = Org(fe, "step-up-self")
+    age_proof(fe, org.admin.sid)
+    ok(org.client.delete("/auth/sessions/" + org.admin.sid), 204, "ending my own current session")
+    checks.error(org.client.get("/auth/me"), 401, "INVALID_TOKEN")

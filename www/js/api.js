@@ -9,6 +9,9 @@
  * margin is 5 minutes, or a fifth of the lifetime when that is shorter). A
  * request answered 401 is retried once after a refresh; when the refresh
  * itself is refused the session ends (session.onEnded, set by nav.js).
+ * A 401 REAUTHENTICATION_REQUIRED (step-up, doc/api.md section 3) is not a
+ * failure of the session: session.onStepUp (step-up.js) asks the user to
+ * prove who they are, and the request is retried once when they did.
  */
 
 var API = '/api/v1';
@@ -37,6 +40,9 @@ export var session = {
   refreshDueAt: 0,
   refreshing: null,
   onEnded: function () {},               // the refresh was refused: back to sign-in
+  // A recent proof is asked for: resolves true once the user proved it
+  // (POST /auth/reauthenticate), false when they declined.
+  onStepUp: function () { return Promise.resolve(false); },
   onRefreshTrouble: function () {}       // a refresh failed for another reason (words)
 };
 
@@ -137,17 +143,34 @@ export function redirects(url) {
   }, networkError);
 }
 
+// A 401 that a refresh may cure; an API key's refusal and step-up are not.
 export function isAuthFailure(e) {
-  return e instanceof ApiError && e.status === 401 && e.code !== 'INVALID_API_KEY';
+  return e instanceof ApiError && e.status === 401 && e.code !== 'INVALID_API_KEY' &&
+    e.code !== 'REAUTHENTICATION_REQUIRED';
 }
+
+function isStepUp(e) { return e instanceof ApiError && e.code === 'REAUTHENTICATION_REQUIRED'; }
 
 function ended() {
   session.onEnded();
   return new SessionEnded();
 }
 
-// An authenticated request: on 401, refresh once and retry once.
+// An authenticated request: on 401 REAUTHENTICATION_REQUIRED, the user proves
+// who they are and it is retried once; declined, the ApiError is the caller's
+// to show in words.
 export function api(method, path, body) {
+  return refreshed(method, path, body).catch(function (e) {
+    if (!isStepUp(e) || !session.signedIn) throw e;
+    return session.onStepUp().then(function (proved) {
+      if (!proved) throw e;
+      return refreshed(method, path, body);
+    });
+  });
+}
+
+// On 401, refresh once and retry once.
+function refreshed(method, path, body) {
   return send(method, path, body).catch(function (e) {
     if (!isAuthFailure(e) || !session.signedIn) throw e;
     return refreshSession().then(function (ok) {
@@ -247,6 +270,7 @@ var WORDS = {
   INSUFFICIENT_PERMISSIONS: 'You do not have permission to do that.',
   INVALID_TOKEN: 'Your session has ended. Please sign in again.',
   INVALID_API_KEY: 'The API key was refused.',
+  REAUTHENTICATION_REQUIRED: 'Not done: this change needs you to confirm who you are, and that was cancelled.',
   CSRF_REJECTED: 'The request was refused because it did not come from this page. Reload the page and try again.',
   HTTPS_REQUIRED: 'This service must be used over a secure (HTTPS) connection.',
   NOT_FOUND: 'That item no longer exists.',

@@ -17,6 +17,7 @@ import './page-users.js';
 import './page-audit.js';
 import './page-settings.js';
 import './mfa.js';
+import './step-up.js';
 
 // Already signed in (cookies from an earlier visit)? A refresh tells,
 // and gives the access token's lifetime to schedule the next one.
