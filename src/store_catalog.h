@@ -171,8 +171,7 @@ enum user_col { USER_COLUMNS_LIST(STORE_COL_ENUM) USER_COL_MAX };
 	X(APIKEY_COL_CHAIN_PERMISSIONS, SK_STR, chain_permissions) \
 	X(APIKEY_COL_ROOT_USER_ID, SK_STR, root_user_id) X(APIKEY_COL_CREATOR_ROLE, SK_STR, creator_role) \
 	X(APIKEY_COL_REVOKED, SK_BOOL, revoked) X(APIKEY_COL_EXPIRED, SK_BOOL, expired) \
-	X(APIKEY_COL_PARENT_REVOKED, SK_BOOL, parent_revoked) \
-	X(APIKEY_COL_PARENT_EXPIRED, SK_BOOL, parent_expired) \
+	X(APIKEY_COL_PARENT_REVOKED, SK_BOOL, parent_revoked) X(APIKEY_COL_PARENT_EXPIRED, SK_BOOL, parent_expired) \
 	X(APIKEY_COL_CREATOR_FOUND, SK_BOOL, creator_found) \
 	X(APIKEY_COL_CREATOR_ACTIVE, SK_BOOL, creator_active) \
 	X(APIKEY_COL_EXPIRES_BOUND, SK_LLONG, expires_bound) \
@@ -229,18 +228,25 @@ enum session_refresh_col { REFRESH_COLUMNS_LIST(STORE_COL_ENUM) REFRESH_COL_MAX 
  * secret apart: it is read with its length, to be wiped).
  */
 #define CONN_COLUMNS_LIST(X) \
-	X(CONN_COL_ISSUER, SK_STR, issuer) X(CONN_COL_CLIENT_ID, SK_STR, client_id) \
+	X(CONN_COL_ISSUER, SK_STR, issuer) \
+	X(CONN_COL_CLIENT_ID, SK_STR, client_id) \
 	X(CONN_COL_CLIENT_SECRET, SK_NONE, client_secret) \
 	X(CONN_COL_ALLOWED_DOMAINS, SK_STR, allowed_domains) \
-	X(CONN_COL_AUTO_CREATE, SK_BOOL, auto_create) X(CONN_COL_DEFAULT_ROLE, SK_STR, default_role) \
-	X(CONN_COL_SCOPES, SK_STR, scopes) X(CONN_COL_ENABLED, SK_BOOL, enabled) \
-	X(CONN_COL_CREATED_AT, SK_STR, created_at) X(CONN_COL_UPDATED_AT, SK_STR, updated_at) \
+	X(CONN_COL_AUTO_CREATE, SK_BOOL, auto_create) \
+	X(CONN_COL_DEFAULT_ROLE, SK_STR, default_role) \
+	X(CONN_COL_SCOPES, SK_STR, scopes) \
+	X(CONN_COL_ENABLED, SK_BOOL, enabled) \
+	X(CONN_COL_CREATED_AT, SK_STR, created_at) \
+	X(CONN_COL_UPDATED_AT, SK_STR, updated_at) \
 	X(CONN_COL_LINK_EXISTING, SK_BOOL, link_existing_accounts) \
 	X(CONN_COL_PROVIDER_ISSUER, SK_STR, provider_issuer) \
 	X(CONN_COL_AUTHORIZATION_ENDPOINT, SK_STR, authorization_endpoint) \
-	X(CONN_COL_TOKEN_ENDPOINT, SK_STR, token_endpoint) X(CONN_COL_JWKS_URI, SK_STR, jwks_uri) \
-	X(CONN_COL_JWKS, SK_STR, jwks) X(CONN_COL_FETCHED_AT, SK_STR, fetched_at) \
-	X(CONN_COL_ROLE_CLAIM, SK_STR, role_claim) X(CONN_COL_ROLE_RULES, SK_STR, role_rules) \
+	X(CONN_COL_TOKEN_ENDPOINT, SK_STR, token_endpoint) \
+	X(CONN_COL_JWKS_URI, SK_STR, jwks_uri) \
+	X(CONN_COL_JWKS, SK_STR, jwks) \
+	X(CONN_COL_FETCHED_AT, SK_STR, fetched_at) \
+	X(CONN_COL_ROLE_CLAIM, SK_STR, role_claim) \
+	X(CONN_COL_ROLE_RULES, SK_STR, role_rules) \
 	X(CONN_COL_RULES_AUTHOR_ROLE, SK_STR, rules_author_role) \
 	X(CONN_COL_USERINFO_ENDPOINT, SK_STR, userinfo_endpoint) \
 	X(CONN_COL_END_SESSION_ENDPOINT, SK_STR, end_session_endpoint)
