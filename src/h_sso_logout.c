@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "log.h"
 #include "oidc.h"
 #include "sso.h"
@@ -42,7 +43,7 @@ struct logout_plan {
 	unsigned long long ended;
 };
 
-/* The call, autocommitted or in the logout's transaction; detail a reason word or what was ended. */
+/* An accepted call, in the logout's transaction; detail what was ended. */
 static enum db_result
 logout_audit(struct ctx *c, const char *org_id, const char *outcome, const char *detail)
 {
@@ -56,16 +57,16 @@ logout_audit(struct ctx *c, const char *org_id, const char *outcome, const char 
 
 /*
  * A refused call: 400 with the JSON error (Back-Channel Logout 1.0, 2.8),
- * the reason (a short word, never the token) audited and logged.
+ * the reason (a short word, never the token) logged and audited as an
+ * attack on the organization: the endpoint is public, so its refusals go
+ * through the per-organization budget (audit.h, AUDIT_ATTACKS_PER_MINUTE)
+ * and no stranger can fill an organization's audit log.
  */
 static enum status
 refuse(struct ctx *c, const char *org_id, const char *reason)
 {
-	enum db_result r = logout_audit(c, org_id, "failure", reason);
-
 	log_info("sso: back-channel logout for organization %s refused: %s", org_id, reason);
-	if (r != DB_OK)
-		return reply_db_status(r);
+	audit_attack_detail(c, org_id, "sso.backchannel_logout", "organization", org_id, reason);
 	return h_fail(c, ST_VALIDATION_ERROR, arena_printf(c->a, "The logout token was not accepted (%s)",
 	    reason));
 }
