@@ -29,7 +29,8 @@ struct instance {
 	char group[64];
 	char database[65];
 	char dir_buf[PATH_MAX / 2], fcgi_buf[PATH_MAX / 2];
-	char conf[PATH_MAX], secret[PATH_MAX], mfa_secret[PATH_MAX], dbpw_path[PATH_MAX], wrapper[PATH_MAX];
+	char conf[PATH_MAX], secret[PATH_MAX], mfa_secret[PATH_MAX], pepper[PATH_MAX], dbpw_path[PATH_MAX],
+	    wrapper[PATH_MAX];
 	char slug[101];
 	char dbpw[DB_PASSWORD_BYTES * 2];  /* base64url of the random bytes */
 };
@@ -124,6 +125,7 @@ resolve(struct instance *in)
 	snprintf(in->conf, sizeof(in->conf), "%s/overwatch.conf", in->dir_buf);
 	snprintf(in->secret, sizeof(in->secret), "%s/jwt.secret", in->dir_buf);
 	snprintf(in->mfa_secret, sizeof(in->mfa_secret), "%s/mfa.secret", in->dir_buf);
+	snprintf(in->pepper, sizeof(in->pepper), "%s/pepper", in->dir_buf);
 	snprintf(in->dbpw_path, sizeof(in->dbpw_path), "%s/db.password", in->dir_buf);
 	snprintf(in->wrapper, sizeof(in->wrapper), "%s/overwatch.fcgi", in->fcgi_buf);
 	util_slugify(in->org, in->slug, 90);
@@ -145,19 +147,39 @@ file_new(const char *path, const char *text, mode_t mode)
 	return ok ? 0 : -1;
 }
 
+/* The password pepper: one key, "k1", of 32 random bytes in hex ([password] pepper_file). */
+static int
+pepper_write(const char *path)
+{
+	unsigned char raw[32];
+	char text[3 + 2 * sizeof(raw) + 2] = "k1:";
+
+	if (util_random(raw, sizeof(raw)) != 0) {
+		errno = EIO;
+		return -1;
+	}
+	encoding_hex(raw, sizeof(raw), text + 3);
+	explicit_bzero(raw, sizeof(raw));
+	text[3 + 2 * sizeof(raw)] = '\n';
+	text[3 + 2 * sizeof(raw) + 1] = '\0';
+	int rc = file_new(path, text, 0600);
+	explicit_bzero(text, sizeof(text));
+	return rc;
+}
+
 /*
  * The instance's configuration, its secrets (the JWT one; the key of the TOTP
- * secrets, so that two-factor sign-in is offered: doc/shared-hosting.md), its
- * database password and the wrapper.
+ * secrets, so that two-factor sign-in is offered; the password pepper:
+ * doc/shared-hosting.md), its database password and the wrapper.
  */
 static int
 files_write(const struct instance *in, const struct config *admin_cfg)
 {
-	char text[4 * PATH_MAX + 1024];
+	char text[6 * PATH_MAX + 1024];
 	const char *at = in->dir_buf;
 
 	if (mkdir(at, 0700) != 0 || admin_secret_write((at = in->secret), false) != 0 ||
-	    admin_secret_write((at = in->mfa_secret), false) != 0)
+	    admin_secret_write((at = in->mfa_secret), false) != 0 || pepper_write((at = in->pepper)) != 0)
 		return perror(at), -1;
 	snprintf(text, sizeof(text), "%s\n", in->dbpw);
 	int rc = file_new((at = in->dbpw_path), text, 0600);
@@ -169,9 +191,9 @@ files_write(const struct instance *in, const struct config *admin_cfg)
 	    "# this directory is readable by %s only.\n"
 	    "[service]\nlog = stderr\n"
 	    "[database]\nsocket = %s\nhost = %s\nport = %ld\nname = %s\nuser = %s\npassword_file = %s\n"
-	    "[jwt]\nsecret_file = %s\n[mfa]\nsecret_file = %s\n",
+	    "[jwt]\nsecret_file = %s\n[mfa]\nsecret_file = %s\n[password]\npepper_file = %s\n",
 	    in->user, in->user, admin_cfg->db_socket, admin_cfg->db_host, admin_cfg->db_port,
-	    in->database, in->user, in->dbpw_path, in->secret, in->mfa_secret);
+	    in->database, in->user, in->dbpw_path, in->secret, in->mfa_secret, in->pepper);
 	if (file_new((at = in->conf), text, 0600) != 0)
 		return perror(at), -1;
 	/*

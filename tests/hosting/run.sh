@@ -12,7 +12,7 @@
 #     refused by the other;
 #   - each instance's processes run as its customer (uid, gid, groups read
 #     from /proc/PID/status), and with exactly those credentials the other
-#     customer's jwt.secret, mfa.secret and db.password cannot be opened
+#     customer's jwt.secret, mfa.secret, pepper and db.password cannot be opened
 #     (while one's own can: the check can fail); modes and owners of every
 #     file; the two-factor key is set (GET /mfa-policy answers);
 #   - idle processes are reaped (FcgidIdleTimeout) and come back on the next
@@ -228,7 +228,8 @@ setup_instance() {
 modes_ok() { # the documented modes and owners of one customer's files
 	local u=$1 h=$HOMES/$1 f want got bad_=0
 	for f in "$h:711" "$h/overwatch:700" "$h/overwatch/overwatch.conf:600" \
-		"$h/overwatch/jwt.secret:600" "$h/overwatch/mfa.secret:600" "$h/overwatch/db.password:600" \
+		"$h/overwatch/jwt.secret:600" "$h/overwatch/mfa.secret:600" "$h/overwatch/pepper:600" \
+		"$h/overwatch/db.password:600" \
 		"$h/fcgi-bin:755" \
 		"$h/fcgi-bin/overwatch.fcgi:755"; do
 		want="$u:$u ${f##*:}"
@@ -411,14 +412,14 @@ as_creds() {
 cannot_read_other() { # cannot_read_other A B: A's process cannot open B's secrets, can its own
 	local a=$1 b=$2 f out rc=0
 	creds_of "$a" || return 1
-	for f in "$HOMES/$a/overwatch/jwt.secret" "$HOMES/$a/overwatch/mfa.secret" \
+	for f in "$HOMES/$a/overwatch/jwt.secret" "$HOMES/$a/overwatch/mfa.secret" "$HOMES/$a/overwatch/pepper" \
 		"$HOMES/$a/overwatch/db.password"; do
 		as_creds head -c 0 "$f" || {
 			echo "$a's process cannot read its own $f"
 			return 1
 		}
 	done
-	for f in "$HOMES/$b/overwatch/jwt.secret" "$HOMES/$b/overwatch/mfa.secret" \
+	for f in "$HOMES/$b/overwatch/jwt.secret" "$HOMES/$b/overwatch/mfa.secret" "$HOMES/$b/overwatch/pepper" \
 		"$HOMES/$b/overwatch/db.password" "$HOMES/$b/overwatch/overwatch.conf"; do
 		ow_read_refused "$f" as_creds head -c 1 || rc=1
 	done
@@ -430,7 +431,7 @@ cannot_read_other() { # cannot_read_other A B: A's process cannot open B's secre
 for u in "$A" "$B"; do
 	step "$u: its processes run as $u (uid, gid, groups in /proc/PID/status)" credentials_ok "$u"
 done
-step "$A's process credentials cannot open $B's jwt.secret, mfa.secret, db.password, overwatch.conf (its own: yes)" \
+step "$A's process credentials cannot open $B's jwt.secret, mfa.secret, pepper, db.password, overwatch.conf (its own: yes)" \
 	cannot_read_other "$A" "$B"
 step "$B's process credentials cannot open $A's secrets" cannot_read_other "$B" "$A"
 
