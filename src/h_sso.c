@@ -277,21 +277,27 @@ struct signin_plan {
 
 /*
  * The mapped role of an existing user, inside the sign-in's transaction:
- * the last-admin rule holds as for PATCH /users/{id} (the admins locked and
- * counted first). Demoting the last active admin is not done: the tokens
- * are already signed with the new role, so the attempt is rerun
- * (DB_DEADLOCK: signin() plans again) with the admin role kept.
+ * the last-admin rule holds as for PATCH /users/{id} (the guard, the admins
+ * locked and counted, the user read as it is now). The plan's role_before
+ * was read before the transaction: the user may have been made an admin
+ * since, so any change to a lesser role asks, not only one from "admin".
+ * Demoting the last active admin is not done: the tokens are already
+ * signed with the new role, so the attempt is rerun (DB_DEADLOCK: signin()
+ * plans again) with the admin role kept.
  */
 static enum db_result
 signin_role_change(struct ctx *c, struct signin_plan *pl)
 {
+	struct user_row now;
+	bool found = false;
 	long admins = 0;
 	enum db_result r;
 
-	if (strcmp(pl->role_before, "admin") == 0) {
-		if ((r = store_user_lock_admins(c->db, c->a, pl->org_id, &admins)) != DB_OK)
+	if (strcmp(pl->user.role, "admin") != 0) {
+		if ((r = store_user_lock_target(c->db, c->a, pl->org_id, pl->user.id, &admins, &now,
+		    &found)) != DB_OK)
 			return r;
-		if (admins <= 1) {
+		if (found && now.active && strcmp(now.role, "admin") == 0 && admins <= 1) {
 			pl->keep_admin = true;
 			return DB_DEADLOCK;
 		}

@@ -167,8 +167,10 @@ h_users_create(struct ctx *c)
 
 /*
  * TX_WRITE. The user named by the path, for a change by the caller: lock
- * the admins first, then read the target, so that the last-admin rule
- * holds under races (*admins: the organization's active admins). Nor does
+ * the admins first, then read the target under lock, as it is now and not
+ * as the snapshot of an earlier read (h_step_up's) saw it, so that the
+ * last-admin rule holds under races (*admins: the organization's active
+ * admins; store_user_lock_target). Nor does
  * anyone change a user who holds more than they do: a key with
  * users:manage and an engineer's permissions must not rename, deactivate,
  * demote or delete the admins above it.
@@ -180,8 +182,7 @@ target_locked(struct ctx *c, const char *id, struct user_row *before, long *admi
 	bool found = false;
 	enum db_result r;
 
-	if ((r = store_user_lock_admins(c->db, c->a, org, admins)) == DB_OK)
-		r = store_user_in_org(c->db, c->a, id, org, before, &found);
+	r = store_user_lock_target(c->db, c->a, org, id, admins, before, &found);
 	enum status st = h_found(c, r, found, "User not found");
 	if (st != ST_OK)
 		return st;

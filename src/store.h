@@ -261,9 +261,13 @@ enum db_result store_org_page(struct db *db, struct arena *a, const struct store
     const char *org_id, long limit, long offset, const void **items, size_t *n);
 enum db_result store_user_in_org(struct db *db, struct arena *a, const char *id,
     const char *org_id, struct user_row *u, bool *found);
-/* Lock the organization's active admins (inside a transaction) and count them. */
-enum db_result store_user_lock_admins(struct db *db, struct arena *a, const char *org_id,
-    long *count);
+/*
+ * Inside a transaction: bump the organization's admin guard, lock and count
+ * its active admins (*count), then read user id as it is now, locked (*u,
+ * *found).
+ */
+enum db_result store_user_lock_target(struct db *db, struct arena *a, const char *org_id,
+    const char *id, long *count, struct user_row *u, bool *found);
 /* Set name/role/active where given (NULL / -1 leave them). */
 enum db_result store_user_update(struct db *db, const char *id, const char *org_id,
     const char *name, const char *role, int active);

@@ -95,7 +95,7 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_ORG_CREATE] = DB_QUERY("INSERT INTO organizations (id, name, slug) VALUES (?, ?, ?)"),
 	[STMT_ORG_FIND] = DB_QUERY("SELECT id FROM organizations WHERE id = ? OR slug = ? LIMIT 1"),
 	/*
-	 * Written first by store_user_lock_admins: on one server its row lock
+	 * Written first by store_user_lock_target: on one server its row lock
 	 * serializes admin changes; on Galera, where FOR UPDATE locks stay on
 	 * their node, two such transactions on different nodes write the same
 	 * row, so certification fails one of them (retried, it sees the other).
@@ -124,6 +124,13 @@ static struct db_query catalog[STMT_MAX] = {
 	    "WHERE id = ?"),
 	[STMT_USER_ADMINS_FOR_UPDATE] = DB_QUERY(
 	    "SELECT id FROM users WHERE organization_id = ? AND role = 'admin' AND active = 1 FOR UPDATE"),
+	/*
+	 * The user an admin change is about, read under the guard's lock: a
+	 * locking read sees the newest committed row, where a plain SELECT would
+	 * see the transaction's snapshot, taken by whatever read came first
+	 * (store_user_lock_target says why that matters).
+	 */
+	[STMT_USER_IN_ORG_FOR_UPDATE] = DB_QUERY(USER_COLUMNS "WHERE id = ? AND organization_id = ? FOR UPDATE"),
 	/* deactivated_at after active is assigned (left to right): when the account was deactivated, for purge. */
 	[STMT_USER_UPDATE] = DB_QUERY(
 	    "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), "

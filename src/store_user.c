@@ -140,18 +140,34 @@ store_ip_failure_add(struct db *db, const char *ip)
 	return STORE_RUN(db, STMT_IP_FAILURE_ADD, NULL, NULL, DBP_STR(ip));
 }
 
+/*
+ * The organization's row first (STMT_ORG_ADMIN_GUARD says why), then only
+ * locking reads. The transaction's snapshot may be older than the guard's
+ * lock: a handler may have read before it (h_step_up does, for a role
+ * change), and InnoDB takes the snapshot at the first read. A plain SELECT
+ * of the user would then answer from before a change committed meanwhile,
+ * on this server or replicated from another Galera node: a user promoted
+ * or reactivated since would look like no admin, and be demoted or
+ * deactivated without the last-admin count being asked, while the count,
+ * a locking read, already saw the others demoted. Every fact the rule
+ * rests on is read here, under the guard, as it is now.
+ */
 enum db_result
-store_user_lock_admins(struct db *db, struct arena *a, const char *org_id, long *count)
+store_user_lock_target(struct db *db, struct arena *a, const char *org_id, const char *id,
+    long *count, struct user_row *u, bool *found)
 {
-	/* The organization's row first (STMT_ORG_ADMIN_GUARD says why). */
 	struct db_rows rows;
 	enum db_result r = STORE_RUN(db, STMT_ORG_ADMIN_GUARD, NULL, NULL, DBP_STR(org_id));
 
+	*count = 0;
+	*found = false;
 	if (r != DB_OK)
 		return r;
-	r = STORE_RUN(db, STMT_USER_ADMINS_FOR_UPDATE, &rows, a, DBP_STR(org_id));
-	*count = r == DB_OK ? (long)rows.nrows : 0;
-	return r;
+	if ((r = STORE_RUN(db, STMT_USER_ADMINS_FOR_UPDATE, &rows, a, DBP_STR(org_id))) != DB_OK)
+		return r;
+	*count = (long)rows.nrows;
+	return user_lookup(db, a, STMT_USER_IN_ORG_FOR_UPDATE, DB_PARAMS(DBP_STR(id), DBP_STR(org_id)),
+	    u, found);
 }
 
 enum db_result

@@ -7,8 +7,10 @@ deactivation, the last-admin rule, unlock, no role granted above the caller's
 own); the audit trail of a full session.
 """
 
+import getpass
 import json
 import secrets
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from lib import checks
 from lib.checks import expect
 
 from lib import api
+from lib import harness
 from lib import oidc_idp
 from lib.api import Client, Org, ok, denied, not_found, validation_error
 
@@ -851,6 +854,54 @@ def test_last_admin_rule_holds_under_concurrent_demotions(fe):
         admins = [u["id"] for u in winner.client.list("/users")
                   if u["role"] == "admin" and u["active"]]
         expect(admins == [winner.id], "active admins after the race: %r" % admins)
+
+
+def held_transaction(fe, statements):
+    """A MariaDB session of the harness's administrator, inside a transaction
+    that has run statements and stays open until commit_held."""
+    p = subprocess.Popen([harness.which("mariadb", "/usr/bin"), "--no-defaults",
+                          "--socket=%s" % fe.harness.db_socket, "-u", getpass.getuser(), "-N", "-B",
+                          "-n", harness.DB_NAME], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    p.stdin.write("START TRANSACTION; %s; SELECT 'held';\n" % statements)
+    p.stdin.flush()
+    line = p.stdout.readline().strip()
+    expect(line == "held", "the held transaction did not start: %r" % line)
+    return p
+
+
+def commit_held(p, statements):
+    out, _ = p.communicate("%s; COMMIT;\n" % statements, timeout=30)
+    expect(p.returncode == 0, "the held transaction failed: %s" % out)
+
+
+def test_last_admin_rule_judges_the_target_as_it_is_when_locked(fe):
+    """A role change reads the session's proof (step-up) before it locks the
+    admins, and that first read fixes the transaction's snapshot. A user made
+    the only admin while the change waited for the lock must be judged as the
+    admin they now are: 409, never a 200 that leaves no admin (doc/api.md,
+    the last active admin cannot be demoted)."""
+    org = Org(fe, "snapshot")
+    boss, target = org.admin, org.add_user("viewer")
+    held = held_transaction(fe, "UPDATE organizations SET admin_guard = admin_guard + 1 "
+                                "WHERE id = '%s'" % org.id)
+    res = {}
+    t = threading.Thread(target=lambda: res.setdefault(
+        "r", boss.client.patch("/users/" + target.id, {"role": "viewer"})))
+    t.start()
+    try:
+        # The PATCH has read its proof and waits for the organization's row.
+        res["waited"] = api.wait_until(lambda: api.sql_rows(fe, "SELECT COUNT(*) FROM information_schema.innodb_trx "
+                                                "WHERE trx_state = 'LOCK WAIT'")[0][0] != "0", 20)
+    finally:
+        commit_held(held, "UPDATE users SET role = 'admin' WHERE id = '%s'; "
+                          "UPDATE users SET role = 'viewer' WHERE id = '%s'" % (target.id, boss.id))
+        t.join(30)
+    admins = api.sql_rows(fe, "SELECT id FROM %s.users WHERE organization_id = '%s' AND role = 'admin' "
+                              "AND active = 1" % (harness.DB_NAME, org.id))
+    expect(res.get("waited"), "the PATCH never waited for the held organization row")
+    checks.error(res.get("r"), 409, "CONFLICT")
+    expect(admins == [[target.id]], "active admins after the change: %r" % admins)
 
 
 def test_unlock(fe):
