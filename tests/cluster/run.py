@@ -10,6 +10,10 @@ exits 1 on any failure (set-up failures count as failed tests).
   -k WORD         only tests whose name contains WORD (set-up always runs)
   --sync-wait N   run the hosts with [database] sync_wait = N instead of 1
                   (0 shows what the revocation tests catch without it)
+
+OW_CLUSTER_ADMIN_ROUNDS=N in the environment: N rounds of crossed demotions
+in last_admin_rule_holds_across_hosts instead of 12 (a rare interleaving
+shows in the hundreds).
 """
 
 import argparse
