@@ -124,7 +124,7 @@ def test_logout_at_another_application_ends_the_sso_session_of_that_glewlwyd_ses
 def test_sign_out_in_the_console_links_glewlwyd_which_needs_an_id_token_hint(fe):
     """The service's RP-initiated logout names glewlwyd's end_session_endpoint with
     client_id (the service keeps no ID token); glewlwyd 2.7.5 answers such a request
-    with an empty 200 and ends nothing (doc/sso.md, provider notes): its session, and
+    with an empty 200 and ends nothing (doc/sso.md section 9): its session, and
     the back-channel logout, stay for the wiki's logout."""
     g = glewlwyd(fe)
     s = Setup(fe, g)

@@ -358,8 +358,8 @@ database =
     # ------------------------------------------------------------ logout
 
     def enable_logout(self):
-        """Session management and back-channel logout (OIDC.md, "Session management";
-        both off by default): every ID token then carries the provider session's
+        """Session management and back-channel logout of the OIDC plugin (both off by
+        default; doc/sso.md section 9): every ID token then carries the provider session's
         `sid`, the discovery document names `end_session_endpoint`, and ending a
         session posts a logout token to each client of that session that has a
         `backchannel_logout_uri`. The plugin refuses the reset without a session
