@@ -13,12 +13,17 @@ ORDER = 60
 LOGIN = "/api/v1/auth/login"
 
 
+def _begin_huge_login(conn):
+    """A login announcing a 10 MiB body, of which nothing is sent."""
+    params = fcgi_client.cgi_params("POST", LOGIN, content_type="application/json")
+    params["CONTENT_LENGTH"] = str(10 * 1024 * 1024)
+    conn.begin(params)
+
+
 def test_413_is_judged_before_reading_the_body(fe):
     conn = fcgi_client.Connection(fe.socket, timeout=5)
     try:
-        params = fcgi_client.cgi_params("POST", LOGIN, content_type="application/json")
-        params["CONTENT_LENGTH"] = str(10 * 1024 * 1024)
-        conn.begin(params)
+        _begin_huge_login(conn)
         # No body at all is sent: the answer must come from CONTENT_LENGTH alone.
         try:
             status, _, body, _ = conn.read_response()
@@ -108,9 +113,7 @@ def test_worker_still_reads_an_unread_body_after_answering(fe):
     # (libfcgi's lingering close) until the web server closes.
     conn = fcgi_client.Connection(fe.socket, timeout=10)
     try:
-        params = fcgi_client.cgi_params("POST", LOGIN, content_type="application/json")
-        params["CONTENT_LENGTH"] = str(10 * 1024 * 1024)
-        conn.begin(params)
+        _begin_huge_login(conn)
         status, _ = _answered_then_eof(conn)
         expect(status == 413, "expected 413, got %d" % status)
         try:
