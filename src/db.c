@@ -38,6 +38,15 @@ struct db {
 	MYSQL *mysql;
 	MYSQL_STMT *stmts[DB_MAX_STMTS];
 	bool in_txn;
+	/*
+	 * DB_OK, or what ended the open transaction behind the handler's back:
+	 * a deadlock or certification failure rolled it back, or its connection
+	 * broke or was left. Every later statement of it and its COMMIT get this
+	 * result instead of running, until db_begin or db_rollback: on a new
+	 * connection they would run one by one in autocommit, so a handler that
+	 * lost a failure on the way would commit half its work and answer 200.
+	 */
+	enum db_result lost;
 	size_t current;                  /* index in servers of the connected one */
 	long long next_connect_ms;       /* monotonic time of the next allowed attempt */
 	long long started_ms;            /* when the statement in progress was sent */
@@ -248,7 +257,10 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 		if (!left && !db_fault_drops(kind) && kind != DB_FAULT_CONFLICT)
 			log_warning("database %s not ready or too slow (%s, error %u)",
 			    db->servers[db->current].name, what, e);
-		return db_fault_result(kind, in_txn, fast, left);
+		enum db_result res = db_fault_result(kind, in_txn, fast, left);
+		if (in_txn && (db->mysql == NULL || kind == DB_FAULT_CONFLICT))
+			db->lost = res;
+		return res;
 	}
 	/*
 	 * A client's value the server will not compare or store: non-ASCII text
@@ -549,10 +561,15 @@ static enum db_result
 exec_once(struct db *db, struct db_query *q, const struct db_param *params, size_t nparams,
     struct db_rows *rows, struct arena *a)
 {
-	enum db_result res = db_connect(db);
 	MYSQL_BIND bind[DB_MAX_PARAMS];
 	unsigned long lens[DB_MAX_PARAMS];
 
+	if (db->lost != DB_OK) {
+		/* A caller went on after its transaction failed: name the statement, it is a bug. */
+		log_warning("statement after its transaction was lost: \"%.60s\"", q->sql);
+		return db->lost;
+	}
+	enum db_result res = db_connect(db);
 	if (res != DB_OK)
 		return res;
 	db->started_ms = util_now_ms();
@@ -631,6 +648,7 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 enum db_result
 db_begin(struct db *db)
 {
+	db->lost = DB_OK;
 	enum db_result res = db_connect(db);
 	if (res != DB_OK)
 		return res;
@@ -641,6 +659,7 @@ db_begin(struct db *db)
 	if (mysql_real_query(db->mysql, "START TRANSACTION", 17) != 0) {
 		res = classify(db, mysql_errno(db->mysql), "begin", "START TRANSACTION");
 		db->in_txn = false;
+		db->lost = DB_OK;
 		return res;
 	}
 	return DB_OK;
@@ -649,8 +668,26 @@ db_begin(struct db *db)
 enum db_result
 db_commit(struct db *db)
 {
+	unsigned int server_status = 0;
+
+	if (db->lost != DB_OK)
+		return db->lost;
 	if (db->mysql == NULL)
 		return DB_UNAVAILABLE;
+	/*
+	 * The server says whether the transaction is still open: one it rolled
+	 * back itself (a Galera brute-force abort whose error went to a
+	 * statement the handler did not check) must not be answered as done.
+	 * Nothing was committed, so the handler may run again.
+	 */
+	if (mariadb_get_infov(db->mysql, MARIADB_CONNECTION_SERVER_STATUS, &server_status) == 0 &&
+	    !(server_status & SERVER_STATUS_IN_TRANS)) {
+		log_warning("database transaction on %s was rolled back before COMMIT; running it again",
+		    db->servers[db->current].name);
+		db->in_txn = false;
+		mysql_rollback(db->mysql);
+		return DB_DEADLOCK;
+	}
 	db->in_txn = false;
 	query_count++;
 	db->started_ms = util_now_ms();
@@ -690,6 +727,7 @@ db_failback(struct db *db)
 void
 db_rollback(struct db *db)
 {
+	db->lost = DB_OK;
 	db->in_txn = false;
 	if (db->mysql != NULL && mysql_rollback(db->mysql) != 0)
 		classify(db, mysql_errno(db->mysql), "rollback", "ROLLBACK");
