@@ -645,6 +645,33 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 	return res;
 }
 
+/* One of the fixed statements that open and close a transaction. */
+static enum db_result
+txn_query(struct db *db, const char *sql, const char *what)
+{
+	if (db->mysql == NULL)
+		return DB_UNAVAILABLE;
+	query_count++;
+	db->started_ms = util_now_ms();
+	if (mysql_real_query(db->mysql, sql, strlen(sql)) != 0)
+		return classify(db, mysql_errno(db->mysql), what, sql);
+	return DB_OK;
+}
+
+/*
+ * A transaction runs with autocommit off and opens with a savepoint that
+ * COMMIT first releases. MariaDB 10.11's Galera sometimes rolls back a
+ * transaction it pushed out (a brute-force abort) and then answers the
+ * next statements as if nothing had happened (doc/scale-out.md,
+ * "Deadlocks and certification conflicts"): with autocommit on, each of
+ * them would commit on its own, a role change without the last-admin
+ * guard that was rolled back under it. With autocommit off they open a new
+ * transaction instead, which nothing ever commits: the savepoint went with
+ * the transaction it was set in, so RELEASE SAVEPOINT fails, the new one is
+ * rolled back and the handler runs again from the start.
+ */
+#define TXN_MARK "overwatch_txn"
+
 enum db_result
 db_begin(struct db *db)
 {
@@ -652,40 +679,41 @@ db_begin(struct db *db)
 	enum db_result res = db_connect(db);
 	if (res != DB_OK)
 		return res;
-	query_count++;
-	db->started_ms = util_now_ms();
-	/* Set first: a connection lost on START TRANSACTION lost nothing, the handler may run again. */
+	/* Set first: a connection lost while opening lost nothing, the handler may run again. */
 	db->in_txn = true;
-	if (mysql_real_query(db->mysql, "START TRANSACTION", 17) != 0) {
-		res = classify(db, mysql_errno(db->mysql), "begin", "START TRANSACTION");
-		db->in_txn = false;
-		db->lost = DB_OK;
+	if ((res = txn_query(db, "SET autocommit = 0", "begin")) != DB_OK ||
+	    (res = txn_query(db, "START TRANSACTION", "begin")) != DB_OK ||
+	    (res = txn_query(db, "SAVEPOINT " TXN_MARK, "begin")) != DB_OK) {
+		db_rollback(db);
 		return res;
 	}
 	return DB_OK;
 }
 
+/* Autocommit back on, or the connection closed: no statement outside a transaction may wait for a COMMIT. */
+static void
+autocommit_on(struct db *db)
+{
+	if (db->mysql != NULL && txn_query(db, "SET autocommit = 1", "end") != DB_OK &&
+	    db->mysql != NULL)
+		db_disconnect(db);
+}
+
 enum db_result
 db_commit(struct db *db)
 {
-	unsigned int server_status = 0;
-
 	if (db->lost != DB_OK)
 		return db->lost;
 	if (db->mysql == NULL)
 		return DB_UNAVAILABLE;
-	/*
-	 * The server says whether the transaction is still open: one it rolled
-	 * back itself (a Galera brute-force abort whose error went to a
-	 * statement the handler did not check) must not be answered as done.
-	 * Nothing was committed, so the handler may run again.
-	 */
-	if (mariadb_get_infov(db->mysql, MARIADB_CONNECTION_SERVER_STATUS, &server_status) == 0 &&
-	    !(server_status & SERVER_STATUS_IN_TRANS)) {
-		log_warning("database transaction on %s was rolled back before COMMIT; running it again",
-		    db->servers[db->current].name);
-		db->in_txn = false;
-		mysql_rollback(db->mysql);
+	if (mysql_real_query(db->mysql, "RELEASE SAVEPOINT " TXN_MARK,
+	    sizeof("RELEASE SAVEPOINT " TXN_MARK) - 1) != 0) {
+		unsigned int e = mysql_errno(db->mysql);
+		if (e != ER_SP_DOES_NOT_EXIST)
+			return classify(db, e, "commit", "RELEASE SAVEPOINT");
+		log_warning("database transaction on %s was rolled back without an error before "
+		    "COMMIT; running it again", db->servers[db->current].name);
+		db->lost = DB_DEADLOCK;
 		return DB_DEADLOCK;
 	}
 	db->in_txn = false;
@@ -693,6 +721,7 @@ db_commit(struct db *db)
 	db->started_ms = util_now_ms();
 	if (mysql_commit(db->mysql) != 0)
 		return classify(db, mysql_errno(db->mysql), "commit", "COMMIT");
+	autocommit_on(db);
 	return DB_OK;
 }
 
@@ -731,6 +760,7 @@ db_rollback(struct db *db)
 	db->in_txn = false;
 	if (db->mysql != NULL && mysql_rollback(db->mysql) != 0)
 		classify(db, mysql_errno(db->mysql), "rollback", "ROLLBACK");
+	autocommit_on(db);
 }
 
 enum db_result
