@@ -38,6 +38,15 @@ struct db {
 	MYSQL *mysql;
 	MYSQL_STMT *stmts[DB_MAX_STMTS];
 	bool in_txn;
+	/*
+	 * DB_OK, or what ended the open transaction behind the handler's back:
+	 * a deadlock or certification failure rolled it back, or its connection
+	 * broke or was left. Every later statement of it and its COMMIT get this
+	 * result instead of running, until db_begin or db_rollback: on a new
+	 * connection they would run one by one in autocommit, so a handler that
+	 * lost a failure on the way would commit half its work and answer 200.
+	 */
+	enum db_result lost;
 	size_t current;                  /* index in servers of the connected one */
 	long long next_connect_ms;       /* monotonic time of the next allowed attempt */
 	long long started_ms;            /* when the statement in progress was sent */
@@ -248,7 +257,10 @@ classify(struct db *db, unsigned int e, const char *what, const char *sql)
 		if (!left && !db_fault_drops(kind) && kind != DB_FAULT_CONFLICT)
 			log_warning("database %s not ready or too slow (%s, error %u)",
 			    db->servers[db->current].name, what, e);
-		return db_fault_result(kind, in_txn, fast, left);
+		enum db_result res = db_fault_result(kind, in_txn, fast, left);
+		if (in_txn && (db->mysql == NULL || kind == DB_FAULT_CONFLICT))
+			db->lost = res;
+		return res;
 	}
 	/*
 	 * A client's value the server will not compare or store: non-ASCII text
@@ -549,10 +561,15 @@ static enum db_result
 exec_once(struct db *db, struct db_query *q, const struct db_param *params, size_t nparams,
     struct db_rows *rows, struct arena *a)
 {
-	enum db_result res = db_connect(db);
 	MYSQL_BIND bind[DB_MAX_PARAMS];
 	unsigned long lens[DB_MAX_PARAMS];
 
+	if (db->lost != DB_OK) {
+		/* A caller went on after its transaction failed: name the statement, it is a bug. */
+		log_warning("statement after its transaction was lost: \"%.60s\"", q->sql);
+		return db->lost;
+	}
+	enum db_result res = db_connect(db);
 	if (res != DB_OK)
 		return res;
 	db->started_ms = util_now_ms();
@@ -628,34 +645,83 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 	return res;
 }
 
+/* One of the fixed statements that open and close a transaction. */
+static enum db_result
+txn_query(struct db *db, const char *sql, const char *what)
+{
+	if (db->mysql == NULL)
+		return DB_UNAVAILABLE;
+	query_count++;
+	db->started_ms = util_now_ms();
+	if (mysql_real_query(db->mysql, sql, strlen(sql)) != 0)
+		return classify(db, mysql_errno(db->mysql), what, sql);
+	return DB_OK;
+}
+
+/*
+ * A transaction runs with autocommit off and opens with a savepoint that
+ * COMMIT first releases. MariaDB 10.11's Galera sometimes rolls back a
+ * transaction it pushed out (a brute-force abort) and then answers the
+ * next statements as if nothing had happened (doc/scale-out.md,
+ * "Deadlocks and certification conflicts"): with autocommit on, each of
+ * them would commit on its own, a role change without the last-admin
+ * guard that was rolled back under it. With autocommit off they open a new
+ * transaction instead, which nothing ever commits: the savepoint went with
+ * the transaction it was set in, so RELEASE SAVEPOINT fails, the new one is
+ * rolled back and the handler runs again from the start.
+ */
+#define TXN_MARK "overwatch_txn"
+
 enum db_result
 db_begin(struct db *db)
 {
+	db->lost = DB_OK;
 	enum db_result res = db_connect(db);
 	if (res != DB_OK)
 		return res;
-	query_count++;
-	db->started_ms = util_now_ms();
-	/* Set first: a connection lost on START TRANSACTION lost nothing, the handler may run again. */
+	/* Set first: a connection lost while opening lost nothing, the handler may run again. */
 	db->in_txn = true;
-	if (mysql_real_query(db->mysql, "START TRANSACTION", 17) != 0) {
-		res = classify(db, mysql_errno(db->mysql), "begin", "START TRANSACTION");
-		db->in_txn = false;
+	if ((res = txn_query(db, "SET autocommit = 0", "begin")) != DB_OK ||
+	    (res = txn_query(db, "START TRANSACTION", "begin")) != DB_OK ||
+	    (res = txn_query(db, "SAVEPOINT " TXN_MARK, "begin")) != DB_OK) {
+		db_rollback(db);
 		return res;
 	}
 	return DB_OK;
 }
 
+/* Autocommit back on, or the connection closed: no statement outside a transaction may wait for a COMMIT. */
+static void
+autocommit_on(struct db *db)
+{
+	if (db->mysql != NULL && txn_query(db, "SET autocommit = 1", "end") != DB_OK &&
+	    db->mysql != NULL)
+		db_disconnect(db);
+}
+
 enum db_result
 db_commit(struct db *db)
 {
+	if (db->lost != DB_OK)
+		return db->lost;
 	if (db->mysql == NULL)
 		return DB_UNAVAILABLE;
+	if (mysql_real_query(db->mysql, "RELEASE SAVEPOINT " TXN_MARK,
+	    sizeof("RELEASE SAVEPOINT " TXN_MARK) - 1) != 0) {
+		unsigned int e = mysql_errno(db->mysql);
+		if (e != ER_SP_DOES_NOT_EXIST)
+			return classify(db, e, "commit", "RELEASE SAVEPOINT");
+		log_warning("database transaction on %s was rolled back without an error before "
+		    "COMMIT; running it again", db->servers[db->current].name);
+		db->lost = DB_DEADLOCK;
+		return DB_DEADLOCK;
+	}
 	db->in_txn = false;
 	query_count++;
 	db->started_ms = util_now_ms();
 	if (mysql_commit(db->mysql) != 0)
 		return classify(db, mysql_errno(db->mysql), "commit", "COMMIT");
+	autocommit_on(db);
 	return DB_OK;
 }
 
@@ -690,9 +756,11 @@ db_failback(struct db *db)
 void
 db_rollback(struct db *db)
 {
+	db->lost = DB_OK;
 	db->in_txn = false;
 	if (db->mysql != NULL && mysql_rollback(db->mysql) != 0)
 		classify(db, mysql_errno(db->mysql), "rollback", "ROLLBACK");
+	autocommit_on(db);
 }
 
 enum db_result

@@ -129,6 +129,9 @@ class Node:
                 "--wsrep-provider-options=%s" % opts]
         if c.root:
             argv.append("--user=root")
+        if os.environ.get("OW_CLUSTER_GENERAL_LOG"):
+            argv += ["--general-log=ON", "--general-log-file=%s" % (self.dir / "general.log"),
+                     "--wsrep-log-conflicts=ON"]
         if bootstrap:
             argv.append("--wsrep-new-cluster")
         return argv + list(extra)

@@ -13,7 +13,10 @@ exits 1 on any failure (set-up failures count as failed tests).
 
 OW_CLUSTER_ADMIN_ROUNDS=N in the environment: N rounds of crossed demotions
 in last_admin_rule_holds_across_hosts instead of 12 (a rare interleaving
-shows in the hundreds).
+shows in the hundreds). OW_CLUSTER_GENERAL_LOG=1: every node writes its
+general query log and its Galera conflicts (wsrep_log_conflicts) into its
+folder of the temp dir (with --keep, to read which statements a connection
+ran and which transaction a replicated one pushed out).
 """
 
 import argparse

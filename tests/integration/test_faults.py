@@ -5,11 +5,15 @@ their own spoken to directly over FastCGI), after the other modules: they
 kill workers, signal the master, and stop MariaDB.
 """
 
+import getpass
 import os
 import signal
+import subprocess
 import threading
 import time
+from pathlib import Path
 
+from lib import api
 from lib import checks
 from lib import fcgi_client
 from lib import harness
@@ -249,6 +253,61 @@ def test_worker_recycled_after_max_requests(fe):
         expect(master.poll() is None, "the master exited")
     finally:
         h.stop_process(master)
+
+
+def test_transaction_whose_connection_is_killed_runs_again_whole(fe):
+    """A role change whose database connection is killed while its
+    transaction waits on a lock (doc/scale-out.md, "Deadlocks and
+    certification conflicts"): the transaction died with its connection, so
+    the handler runs again from the start on a new one and the change is
+    made exactly once: 200, the role changed, the last-admin guard written
+    once and one user.updated event; nothing of the first attempt runs in
+    autocommit on the new connection."""
+    h = fe.harness
+    org = api.Org(fe, "killed")
+    other = org.add_user("admin", login_now=False)
+    db = harness.DB_NAME
+
+    def guard():
+        return int(api.sql_rows(fe, "SELECT admin_guard FROM %s.organizations WHERE id = '%s'"
+                                % (db, org.id))[0][0])
+    before = guard()
+    # The organization's row, held for 3 s: the change waits on it in its transaction.
+    holder = subprocess.Popen(
+        [harness.which("mariadb", "/usr/bin"), "--no-defaults", "--socket=%s" % h.db_socket,
+         "-u", getpass.getuser(), "-e",
+         "START TRANSACTION; SELECT admin_guard FROM %s.organizations WHERE id = '%s' FOR UPDATE; "
+         "DO SLEEP(3); COMMIT;" % (db, org.id)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        expect(api.wait_until(lambda: api.sql_rows(
+            fe, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP%'")
+            [0][0] == "1", 10), "the lock holder did not start")
+        res = {}
+        t = threading.Thread(target=lambda: res.update(
+            r=org.client.patch("/users/" + other.id, {"role": "viewer"})))
+        t.start()
+        waiting = []
+
+        def service_waits():
+            waiting[:] = api.sql_rows(fe, "SELECT ID FROM information_schema.PROCESSLIST WHERE "
+                                          "INFO LIKE 'UPDATE organizations SET admin_guard%'")
+            return bool(waiting)
+        expect(api.wait_until(service_waits, 10, 0.02), "the change never waited on the lock")
+        h.sql("KILL CONNECTION %s" % waiting[0][0])
+        t.join(30)
+    finally:
+        holder.wait(30)
+    body = api.ok(res["r"], 200, "PATCH /users/{id} after its connection was killed")
+    expect(body["role"] == "viewer", "the role was not changed: %r" % body)
+    expect(guard() == before + 1, "the guard was written %d times, not once" % (guard() - before))
+    events = api.sql_rows(fe, "SELECT COUNT(*) FROM %s.audit_log WHERE organization_id = '%s' "
+                              "AND action = 'user.updated' AND target_id = '%s'"
+                          % (db, org.id, other.id))
+    expect(events[0][0] == "1", "%s user.updated events, not 1" % events[0][0])
+    logs = [p for p in Path(h.tmp).rglob("*.log") if "mariadb" not in p.name and
+            "statement after its transaction was lost" in p.read_text(errors="replace")]
+    expect(not logs, "a handler went on after its transaction was lost: %s" % logs)
 
 
 def test_mariadb_down_then_back(fe):
