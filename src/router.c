@@ -194,6 +194,11 @@ static const struct route routes[] = {
 	ROUTE(METHOD_GET, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_get, TX_NONE, BODY_NONE, NO_FIELDS)
 	ROUTE(METHOD_PUT, "/sso-connections", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields))
 	ROUTE(METHOD_POST, "/sso-connections/test", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_connection_test, TX_NONE, BODY_JSON, FIELDS(sso_test_fields))
+	/* Named connections (doc/api.md section 6): "named" keeps their names clear of /test and any later verb. */
+	ROUTE(METHOD_GET, "/sso-connections/named", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_named_list, TX_NONE, BODY_NONE, NO_FIELDS)
+	ROUTE(METHOD_GET, "/sso-connections/named/{name}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_named_get, TX_NONE, BODY_NONE, NO_FIELDS)
+	ROUTE(METHOD_PUT, "/sso-connections/named/{name}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_named_put, TX_NONE, BODY_JSON, FIELDS(sso_connection_fields))
+	ROUTE(METHOD_DELETE, "/sso-connections/named/{name}", ROUTE_CREDENTIAL, PERM_USERS_MANAGE, h_sso_named_delete, TX_WRITE, BODY_NONE, NO_FIELDS)
 	/*
 	 * Two-factor sign-in. Enrolment and confirmation are public here: they
 	 * take a session or a sign-in's mfa_token, and authenticate in the

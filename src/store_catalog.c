@@ -86,7 +86,7 @@
 	SQL_ISO8601("c.updated_at") ", c.link_existing_accounts, c.provider_issuer, " \
 	"c.authorization_endpoint, c.token_endpoint, c.jwks_uri, c.jwks, " \
 	SQL_ISO8601("c.fetched_at") ", c.role_claim, c.role_rules, c.rules_author_role, " \
-	"c.userinfo_endpoint, c.end_session_endpoint " \
+	"c.userinfo_endpoint, c.end_session_endpoint, c.name " \
 	"FROM organizations o LEFT JOIN sso_connections c ON c.organization_id = o.id "
 
 static struct db_query catalog[STMT_MAX] = {
@@ -471,17 +471,36 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_PURGE_KEY_NETWORKS] = DB_QUERY(
 	    "DELETE FROM api_key_networks WHERE last_seen < UTC_TIMESTAMP() - INTERVAL 90 DAY LIMIT ?"),
 
-	/* The organization and its connection in one round trip: every /start and /callback asks. */
-	[STMT_SSO_ORG_CONNECTION] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ? OR o.slug = ? LIMIT 1"),
-	[STMT_SSO_CONNECTION_GET] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ?"),
-	/* Inside the PUT's transaction: two admins saving at once apply one after the other. */
-	[STMT_SSO_CONNECTION_GET_LOCKED] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ? FOR UPDATE"),
+	/*
+	 * The organization and its connection of one name (sql/018) in one
+	 * round trip: every /start and /callback asks.
+	 */
+	[STMT_SSO_ORG_CONNECTION] = DB_QUERY(CONNECTION_SELECT "AND c.name = ? WHERE o.id = ? OR o.slug = ? LIMIT 1"),
+	[STMT_SSO_CONNECTION_GET] = DB_QUERY(CONNECTION_SELECT "AND c.name = ? WHERE o.id = ?"),
+	/*
+	 * Inside a save's or a delete's transaction: the organization row is
+	 * locked too, so that two admins changing any of its connections at once
+	 * apply one after the other (the limit and the domain rule see each other).
+	 */
+	[STMT_SSO_CONNECTION_GET_LOCKED] = DB_QUERY(CONNECTION_SELECT "AND c.name = ? WHERE o.id = ? FOR UPDATE"),
+	/* Every connection of the organization (one row of NULLs when it has none). */
+	[STMT_SSO_CONNECTION_LIST] = DB_QUERY(CONNECTION_SELECT "WHERE o.id = ? ORDER BY c.name"),
+	/* What a save is checked against: the limit, domains, issuer and client of the others. */
+	[STMT_SSO_CONNECTION_OTHERS] = DB_QUERY(
+	    "SELECT name, issuer, client_id, allowed_domains FROM sso_connections "
+	    "WHERE organization_id = ? AND name <> ? ORDER BY name"),
+	[STMT_SSO_CONNECTION_DELETE] = DB_QUERY(
+	    "DELETE FROM sso_connections WHERE organization_id = ? AND name = ?"),
+	/* A deleted connection's sessions end with it, as a revocation every worker hears of. */
+	[STMT_SSO_REVOKE_CONNECTION] = DB_QUERY(
+	    "UPDATE sessions SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE organization_id = ? AND sso_connection = ? AND revoked_at IS NULL"),
 	[STMT_SSO_CONNECTION_UPSERT] = DB_QUERY(
-	    "INSERT INTO sso_connections (organization_id, issuer, client_id, client_secret, "
+	    "INSERT INTO sso_connections (organization_id, name, issuer, client_id, client_secret, "
 	    "allowed_domains, auto_create, link_existing_accounts, default_role, enabled, "
 	    "provider_issuer, authorization_endpoint, token_endpoint, jwks_uri, jwks, role_claim, "
 	    "role_rules, rules_author_role, scopes, userinfo_endpoint, end_session_endpoint, fetched_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) "
 	    "ON DUPLICATE KEY UPDATE issuer = VALUES(issuer), client_id = VALUES(client_id), "
 	    "client_secret = VALUES(client_secret), allowed_domains = VALUES(allowed_domains), "
 	    "auto_create = VALUES(auto_create), link_existing_accounts = VALUES(link_existing_accounts), "
@@ -502,10 +521,10 @@ static struct db_query catalog[STMT_MAX] = {
 	    "jwks = ?, role_claim = ?, role_rules = ?, rules_author_role = ?, scopes = ?, "
 	    "userinfo_endpoint = ?, end_session_endpoint = ?, "
 	    "fetched_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE organization_id = ?"),
+	    "WHERE organization_id = ? AND name = ?"),
 	[STMT_SSO_CONNECTION_JWKS] = DB_QUERY(
 	    "UPDATE sso_connections SET jwks = ?, fetched_at = UTC_TIMESTAMP(6) "
-	    "WHERE organization_id = ? AND jwks_uri = ?"),
+	    "WHERE organization_id = ? AND name = ? AND jwks_uri = ?"),
 	/* Timeout 0: a second caller is told at once instead of queueing behind a slow provider. */
 	[STMT_SSO_PROVIDER_LOCK] = DB_QUERY("SELECT GET_LOCK(?, 0)"),
 	[STMT_SSO_PROVIDER_UNLOCK] = DB_QUERY("SELECT RELEASE_LOCK(?)"),
@@ -517,13 +536,15 @@ static struct db_query catalog[STMT_MAX] = {
 	    "ON DUPLICATE KEY UPDATE failed_until = VALUES(failed_until), reason = VALUES(reason)"),
 	[STMT_SSO_PROVIDER_RECOVERED] = DB_QUERY("DELETE FROM sso_provider_failures WHERE issuer = ?"),
 	[STMT_SSO_STATE_CREATE] = DB_QUERY(
-	    "INSERT INTO sso_states (state, organization_id, nonce, code_verifier, binding_hash, "
-	    "redirect_uri, redirect_to, link_user_id, expires_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"),
+	    "INSERT INTO sso_states (state, organization_id, connection, nonce, code_verifier, "
+	    "binding_hash, redirect_uri, redirect_to, link_user_id, expires_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"),
 	/* enum sso_state_col. */
 	[STMT_SSO_STATE_READ] = DB_QUERY(
 	    "SELECT organization_id, nonce, code_verifier, binding_hash, redirect_uri, redirect_to, "
-	    "expires_at <= UTC_TIMESTAMP(), link_user_id FROM sso_states WHERE state = ?"),
+	    "expires_at <= UTC_TIMESTAMP(), link_user_id, connection FROM sso_states WHERE state = ?"),
+	/* Which connection a callback finishes, read before the state is spent. */
+	[STMT_SSO_STATE_CONNECTION] = DB_QUERY("SELECT connection FROM sso_states WHERE state = ?"),
 	[STMT_SSO_STATE_DELETE] = DB_QUERY("DELETE FROM sso_states WHERE state = ?"),
 	[STMT_SSO_IDENTITY_USER] = DB_QUERY(
 	    "SELECT user_id FROM sso_identities WHERE organization_id = ? AND issuer = ? AND subject = ?"),
@@ -570,7 +591,7 @@ static struct db_query catalog[STMT_MAX] = {
 	/* Where the browser goes to end the provider's session too: SSO sessions only, enabled connections. */
 	[STMT_SSO_END_SESSION] = DB_QUERY(
 	    "SELECT c.end_session_endpoint, c.client_id FROM sessions s "
-	    "JOIN sso_connections c ON c.organization_id = s.organization_id "
+	    "JOIN sso_connections c ON c.organization_id = s.organization_id AND c.name = s.sso_connection "
 	    "WHERE s.id = ? AND s.sso_connection IS NOT NULL AND c.enabled AND c.end_session_endpoint <> ''"),
 	[STMT_PURGE_SSO_LOGOUT_TOKENS] = DB_QUERY(
 	    "DELETE FROM sso_logout_tokens WHERE expires_at < UTC_TIMESTAMP() LIMIT ?"),
@@ -754,7 +775,8 @@ static const enum stmt_effect effects[STMT_MAX] = {
 	[STMT_SSO_CONNECTION_JWKS] = STMT_KEEPS, [STMT_SSO_IDENTITY_LINK] = STMT_KEEPS,
 	[STMT_SSO_IDENTITY_TOUCH] = STMT_KEEPS,
 	[STMT_SSO_SESSION_MARK] = STMT_KEEPS, [STMT_SSO_REVOKE_SID] = STMT_REVOKES,
-	[STMT_SSO_REVOKE_SUBJECT] = STMT_REVOKES,
+	[STMT_SSO_REVOKE_SUBJECT] = STMT_REVOKES, [STMT_SSO_REVOKE_CONNECTION] = STMT_REVOKES,
+	[STMT_SSO_CONNECTION_DELETE] = STMT_KEEPS,
 	/* Only password logins and changes read these: no cached credential depends on them. */
 	[STMT_SSO_POLICY_SET] = STMT_KEEPS, [STMT_SSO_BREAK_GLASS_CLEAR] = STMT_KEEPS,
 	[STMT_SSO_BREAK_GLASS_SET] = STMT_KEEPS,
