@@ -209,7 +209,14 @@ registerPage({
     renderTwoFactor();
     var manage = has('users:manage');
     $('sso-settings').hidden = !manage;
-    return Promise.all([loadSessions(), manage ? loadConnection() : Promise.resolve()]);
+    // Busy while it loads, as the other pages are: nothing on it is stale or half-filled meanwhile.
+    $('page-settings').setAttribute('aria-busy', 'true');
+    return Promise.all([loadSessions(), manage ? loadConnection() : Promise.resolve()]).then(function () {
+      $('page-settings').removeAttribute('aria-busy');
+    }, function (e) {
+      $('page-settings').removeAttribute('aria-busy');
+      throw e;
+    });
   },
   reset: function () {
     resetTwoFactor();
