@@ -543,8 +543,6 @@ static struct db_query catalog[STMT_MAX] = {
 	[STMT_SSO_STATE_READ] = DB_QUERY(
 	    "SELECT organization_id, nonce, code_verifier, binding_hash, redirect_uri, redirect_to, "
 	    "expires_at <= UTC_TIMESTAMP(), link_user_id, connection FROM sso_states WHERE state = ?"),
-	/* Which connection a callback finishes, read before the state is spent. */
-	[STMT_SSO_STATE_CONNECTION] = DB_QUERY("SELECT connection FROM sso_states WHERE state = ?"),
 	[STMT_SSO_STATE_DELETE] = DB_QUERY("DELETE FROM sso_states WHERE state = ?"),
 	[STMT_SSO_IDENTITY_USER] = DB_QUERY(
 	    "SELECT user_id FROM sso_identities WHERE organization_id = ? AND issuer = ? AND subject = ?"),

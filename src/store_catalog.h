@@ -64,7 +64,7 @@ enum store_stmt {
 	STMT_PURGE_SSO_LOGOUT_TOKENS, STMT_SSO_END_SESSION,
 	/* several connections per organization (sql/018_sso_named_connections.sql) */
 	STMT_SSO_CONNECTION_LIST, STMT_SSO_CONNECTION_OTHERS, STMT_SSO_CONNECTION_DELETE,
-	STMT_SSO_REVOKE_CONNECTION, STMT_SSO_STATE_CONNECTION,
+	STMT_SSO_REVOKE_CONNECTION,
 	/* two-factor sign-in (sql/008_mfa.sql) */
 	STMT_MFA_STATE, STMT_MFA_SECRET, STMT_MFA_ENROL, STMT_MFA_USE_STEP, STMT_MFA_CONFIRM,
 	STMT_MFA_DELETE, STMT_MFA_RECOVERY_CLEAR, STMT_MFA_RECOVERY_ADD, STMT_MFA_RECOVERY_USE,
@@ -265,8 +265,7 @@ enum connection_col {
 	X(STATE_COL_ORG_ID, SK_STR, org_id) X(STATE_COL_NONCE, SK_STR, nonce) \
 	X(STATE_COL_CODE_VERIFIER, SK_STR, code_verifier) X(STATE_COL_BINDING_HASH, SK_STR, binding_hash) \
 	X(STATE_COL_REDIRECT_URI, SK_STR, redirect_uri) X(STATE_COL_REDIRECT_TO, SK_STR, redirect_to) \
-	X(STATE_COL_EXPIRED, SK_BOOL, expired) X(STATE_COL_LINK_USER_ID, SK_STR, link_user_id) \
-	X(STATE_COL_CONNECTION, SK_STR, connection)
+	X(STATE_COL_EXPIRED, SK_BOOL, expired) X(STATE_COL_LINK_USER_ID, SK_STR, link_user_id) X(STATE_COL_CONNECTION, SK_STR, connection)
 enum sso_state_col { STATE_COLUMNS_LIST(STORE_COL_ENUM) STATE_COL_MAX };
 
 /* STMT_MFA_STATE: the enrolment (NULL: none, 0: started, 1: confirmed) and the organization's policy. */

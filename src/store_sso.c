@@ -112,10 +112,13 @@ enum db_result
 store_sso_state_connection(struct db *db, struct arena *a, const char *state, const char **name)
 {
 	struct db_rows rows;
-	bool found = false;
-	enum db_result r = STORE_ONE(db, a, STMT_SSO_STATE_CONNECTION, &rows, &found, DBP_STR(state));
+	bool exists = false;
 
-	*name = found ? db_cell(&rows, 0, 0) : NULL;
+	/* The row take reads, not spent: the callback learns its connection before anything else. */
+	*name = NULL;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_STATE_READ, &rows, &exists, DBP_STR(state));
+	if (exists)
+		*name = db_cell(&rows, 0, STATE_COL_CONNECTION);
 	return r;
 }
 
