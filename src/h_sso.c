@@ -210,9 +210,13 @@ h_sso_load_connections(struct ctx *c, struct sso_org *org, struct sso_connection
 	struct sso_connection first, *all = NULL;
 	size_t total = 0;
 	enum db_result r;
-	/* The path's organization as every public step resolves it; any enabled connection will do. */
 	enum status st;
 
+	/*
+	 * The path's organization as every public step resolves it (the limit
+	 * per client first); then any enabled connection will do, the default
+	 * one or not.
+	 */
 	memset(org, 0, sizeof(*org));
 	st = h_sso_load_connection(c, SSO_DEFAULT_CONNECTION, org, &first);
 	*conns = NULL;
