@@ -1,6 +1,6 @@
 -- 018_sso_named_connections.sql -- several single sign-on connections per
 -- organization (doc/api.md section 6, "Single sign-on", named connections;
--- doc/sso.md section 9).
+-- doc/sso.md section 10).
 --
 --  * sso_connections.name: a short slug ([a-z0-9-], 1 to 32 characters)
 --    naming the connection within its organization; the connection of

@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "util.h"
 
@@ -80,7 +79,8 @@ apikey_well_formed(const char *key)
 void
 apikey_digest(const char *key, unsigned char out[APIKEY_DIGEST_LEN])
 {
-	SHA256((const unsigned char *)key, strlen(key), out);
+	_Static_assert(APIKEY_DIGEST_LEN == 32, "the digest is a SHA-256");
+	util_sha256(key, strlen(key), NULL, 0, out);
 }
 
 void

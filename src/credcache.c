@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "util.h"
 
@@ -18,15 +17,6 @@ struct entry {
 	char *blob;
 	size_t blob_len;
 };
-
-/*
- * The digest of every presented credential, fetched once and its context
- * reused: OpenSSL 3 looks EVP_sha256() up by name under a lock, and a new
- * context is an allocation, on each request otherwise (tests/bench/README.md,
- * the Authorizer). Made on first use, so also with the cache off.
- */
-static EVP_MD *key_sha256;
-static EVP_MD_CTX *key_md;
 
 /* One per worker, which serves one request at a time. */
 static struct {
@@ -81,10 +71,7 @@ credcache_free(void)
 	free(cache.e);
 	free(cache.buckets);
 	memset(&cache, 0, sizeof(cache));
-	EVP_MD_CTX_free(key_md);
-	EVP_MD_free(key_sha256);
-	key_md = NULL;
-	key_sha256 = NULL;
+	util_sha256_free();
 }
 
 bool
@@ -96,16 +83,9 @@ credcache_on(void)
 void
 credcache_key(char kind, const void *data, size_t len, unsigned char out[CREDCACHE_KEY_LEN])
 {
-	unsigned int n = 0;
-
-	if (key_md == NULL) {
-		key_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-		key_md = EVP_MD_CTX_new();
-	}
-	if (key_sha256 == NULL || key_md == NULL || EVP_DigestInit_ex2(key_md, key_sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(key_md, &kind, 1) != 1 || EVP_DigestUpdate(key_md, data, len) != 1 ||
-	    EVP_DigestFinal_ex(key_md, out, &n) != 1)
-		memset(out, 0, CREDCACHE_KEY_LEN);      /* an all-zero key is never stored */
+	/* util_sha256 zeroes out when it fails: an all-zero key is never stored. */
+	_Static_assert(CREDCACHE_KEY_LEN == 32, "the cache key is a SHA-256");
+	util_sha256(&kind, 1, data, len, out);
 }
 
 uint64_t

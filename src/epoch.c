@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,13 +133,41 @@ epoch_bump(struct epoch *e)
 		atomic_fetch_add(&e->seg->epoch, 1);
 }
 
+/*
+ * This process's id, asked of the kernel once: the lease is checked between
+ * any two requests, and a system call per request is measurable on the
+ * FastCGI Authorizer's path (tests/bench/README.md). A child forgets its
+ * parent's (pthread_atfork), so a forked process never takes the parent's
+ * lease for its own.
+ */
+static pid_t self_pid;
+
+static void
+forget_pid(void)
+{
+	self_pid = 0;
+}
+
+static uint64_t
+self(void)
+{
+	static int registered = -1;     /* not yet tried */
+	if (registered < 0)
+		registered = pthread_atfork(NULL, NULL, forget_pid) == 0;
+	if (!registered)
+		return (uint64_t)getpid();
+	if (self_pid == 0)
+		self_pid = getpid();
+	return (uint64_t)self_pid;
+}
+
 bool
 epoch_poll_due(struct epoch *e, uint64_t now_ms, uint64_t poll_ms)
 {
 	struct epoch_segment *s = e->seg;
 	if (s == NULL)
 		return false;
-	uint64_t me = (uint64_t)getpid();
+	uint64_t me = self();
 	uint64_t until = atomic_load(&s->lease_until);
 	/* A lease of three periods: a poller that died is replaced within that. */
 	if (atomic_load(&s->lease_pid) != me || until < now_ms) {

@@ -102,7 +102,10 @@ audience_check(json_object *claims, const char *client_id)
 
 /*
  * exp (an ID token's is required; a logout token's is checked when
- * present), iat (not in the future; a logout token's recent), nbf.
+ * present: providers built on the specification's drafts send none, e.g.
+ * glewlwyd 2.7.5, doc/sso.md section 9, and the iat bound below limits
+ * such a token's life all the same), iat (not in the future; a logout
+ * token's recent), nbf.
  */
 static enum oidc_error
 time_check(json_object *claims, const struct oidc_expect *e, time_t now, long long *exp, long long *iat)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "encoding.h"
@@ -290,6 +291,38 @@ bool
 util_ct_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+static EVP_MD *sha256_md;
+static EVP_MD_CTX *sha256_ctx;
+
+int
+util_sha256(const void *a, size_t alen, const void *b, size_t blen, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (sha256_ctx == NULL) {
+		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		sha256_ctx = EVP_MD_CTX_new();
+	}
+	if (sha256_md == NULL || sha256_ctx == NULL ||
+	    EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(sha256_ctx, a, alen) != 1 ||
+	    (blen > 0 && EVP_DigestUpdate(sha256_ctx, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(sha256_ctx, out, &n) != 1 || n != 32) {
+		memset(out, 0, 32);
+		return -1;
+	}
+	return 0;
+}
+
+void
+util_sha256_free(void)
+{
+	EVP_MD_CTX_free(sha256_ctx);
+	EVP_MD_free(sha256_md);
+	sha256_ctx = NULL;
+	sha256_md = NULL;
 }
 
 int

@@ -53,6 +53,16 @@ size_t util_utf8_clean(char *dst, size_t size, const char *src, size_t max_chars
 size_t util_ascii_clean(char *dst, size_t size, const char *src);
 /* Constant-time equality of two n-byte buffers. */
 bool util_ct_equal(const void *a, const void *b, size_t n);
+/*
+ * SHA-256 of a[0..alen) followed by b[0..blen) (b may be NULL when blen is
+ * 0) into out (32 bytes): 0, or -1 with out zeroed. One digest fetched per
+ * process and one context reused: OpenSSL 3's SHA256() and EVP_sha256()
+ * look the digest up by name under a lock and allocate a context on every
+ * call, measurable on a request's path (tests/bench/README.md, the
+ * Authorizer). util_sha256_free gives them back.
+ */
+int util_sha256(const void *a, size_t alen, const void *b, size_t blen, unsigned char out[32]);
+void util_sha256_free(void);
 /* Parse a decimal integer in [min, max]; 0 or -1. */
 int util_parse_long(const char *s, long min, long max, long *out);
 

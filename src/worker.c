@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -89,6 +90,46 @@ worker_signals(bool under_master, sigset_t *wait_mask)
 	return 0;
 }
 
+/*
+ * Whether the web server has sent all of the request: the FCGI_STDIN end
+ * record, which follows the last byte of the body, has been read. libfcgi
+ * usually holds it already (lighttpd writes it with the parameters); when
+ * it does not, the socket is made non-blocking first so that looking never
+ * waits: the read then fails (EAGAIN) and the answer is false.
+ */
+static bool
+input_complete(FCGX_Request *req)
+{
+	if (!FCGX_HasSeenEOF(req->in) && fcntl(req->ipcFd, F_SETFL, O_NONBLOCK) != 0)
+		return false;
+	return FCGX_GetChar(req->in) == EOF && FCGX_GetError(req->in) == 0;
+}
+
+/*
+ * Send the rest of the reply and FCGI_END_REQUEST, then close. libfcgi's
+ * close (FCGX_Finish_r) shuts down our side and waits, polling, until the
+ * web server has closed its own before the worker may take the next
+ * connection: a lingering close, which keeps a TCP stack from answering
+ * input still unread with an RST that could destroy the reply in flight.
+ * Once the whole request has been read there is nothing left to answer
+ * that way: the web server sends nothing after the end of FCGI_STDIN on a
+ * connection it does not keep (FCGI_KEEP_CONN unset), so close() at once
+ * sends a plain end of stream over TCP and over a Unix socket alike. Only
+ * an FCGI_ABORT_REQUEST could still be queued, from a web server that no
+ * longer wants the reply. A kept connection, an unread body or an error
+ * keeps libfcgi's close. (libfcgi 2.4: FCGX_Detach makes FCGX_Free close
+ * the descriptor without the linger; keepConnection is the flag
+ * FCGX_Finish_r reads.)
+ */
+static void
+finish(FCGX_Request *req)
+{
+	if (!req->keepConnection && FCGX_FClose(req->err) == 0 && FCGX_FClose(req->out) == 0 &&
+	    input_complete(req))
+		FCGX_Detach(req);
+	FCGX_Finish_r(req);
+}
+
 /* Accept one connection and answer its request; -1 if there was none to take. */
 static int
 serve_one(struct service *svc, FCGX_Request *req)
@@ -97,7 +138,7 @@ serve_one(struct service *svc, FCGX_Request *req)
 	if (FCGX_Accept_r(req) < 0)
 		return -1;
 	dispatch_request(svc, req->envp, fcgi_read, req->in, fcgi_write, req->out);
-	FCGX_Finish_r(req);
+	finish(req);
 	dispatch_after_reply(svc);
 	return 0;
 }

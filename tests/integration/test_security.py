@@ -200,9 +200,49 @@ def string_macros(text):
         macros |= more
 
 
+ROW_MACRO = re.compile(r"^#define STATEMENT\((\w+), (\w+), (\w+)\)", re.M)
+C_COMMENT_OR_STRING = re.compile(r"/\*.*?\*/|" + C_STRING, re.S)
+
+
+def without_comments(text):
+    """C text with each comment blanked (its newlines kept, so line numbers hold)."""
+    return C_COMMENT_OR_STRING.sub(
+        lambda m: m.group(0) if m.group(0).startswith('"') else "\n" * m.group(0).count("\n"),
+        text)
+
+
+def relays_rows(text, line, args):
+    """True for the DB_QUERY that store_catalog.c's STATEMENT macro makes of
+    each row of store_statements.def (checked row by row instead): it takes
+    the row's sql argument and nothing else."""
+    m = ROW_MACRO.match(text.split("\n")[line - 1])
+    return bool(m) and args.strip() == m.group(3)
+
+
+def statement_rows_checked(sources, headers, problems):
+    """Every STATEMENT(id, effect, sql) row of a src/*.def file has a constant
+    sql argument, with the macros of the sources that include the file. The
+    count of rows read, so that a scan that finds none cannot pass."""
+    count = 0
+    for path in sorted(SRC.glob("*.def")):
+        text = without_comments(path.read_text(errors="replace"))
+        users = "".join(c.read_text(errors="replace") for c in sources
+                        if '#include "%s"' % path.name in c.read_text(errors="replace"))
+        expect(users, "%s is included by no C source" % path.name)
+        macros = string_macros(headers + users + text)
+        for line, args in c_call_args(text, "STATEMENT"):
+            count += 1
+            parts = args.split(",", 2)
+            if len(parts) != 3 or not constant_text(parts[2], macros):
+                problems.append("%s:%d: STATEMENT(%s) is not constant text" % (
+                    path.name, line, args.strip()[:60]))
+    return count
+
+
 def test_sql_text_is_constant_and_every_value_bound(fe):
-    """Every statement the service prepares is a DB_QUERY of string literals
-    (and macros of string literals), held in a static struct db_query; the
+    """Every statement the service prepares is a DB_QUERY, or a row of the
+    statement catalog src/store_statements.def, of string literals (and
+    macros of string literals), held in a static struct db_query; the
     only unprepared statements are constant text (START TRANSACTION, SHOW
     STATUS) and the migration files run by overwatch-admin migrate. So no
     request data can become SQL text: it reaches MariaDB only as a bound
@@ -211,16 +251,20 @@ def test_sql_text_is_constant_and_every_value_bound(fe):
     sources = sorted(SRC.glob("*.c"))
     expect(sources, "no C sources under %s" % SRC)
     headers = "".join(h.read_text(errors="replace") for h in sorted(SRC.glob("*.h")))
+    count += statement_rows_checked(sources, headers, problems)
     for path in sources:
         text = path.read_text(errors="replace")
         macros = string_macros(headers + text)
         for line, args in c_call_args(text, "DB_QUERY"):
-            if path.name == "db.h":
+            if path.name == "db.h" or relays_rows(text, line, args):
                 continue
             count += 1
             if not constant_text(args, macros):
                 problems.append("%s:%d: DB_QUERY(%s) is not constant text" % (
                     path.name, line, args.strip()[:60]))
+        for line, args in c_call_args(without_comments(text), "STATEMENT"):
+            if not ROW_MACRO.match(text.split("\n")[line - 1]):
+                problems.append("%s:%d: a STATEMENT row outside a .def file" % (path.name, line))
         for m in re.finditer(r"struct db_query\s+\w+\s*=", text):
             line_start = text.rfind("\n", 0, m.start()) + 1
             if "static" not in text[line_start:m.start()]:

@@ -1,5 +1,5 @@
 """Several single sign-on connections per organization (doc/api.md section 6,
-"Single sign-on", named connections; doc/sso.md section 9; doc/SECURITY.md
+"Single sign-on", named connections; doc/sso.md section 10; doc/SECURITY.md
 "Single sign-on and tenant admins").
 
 An organization keeps its "default" connection (GET/PUT /sso-connections)

@@ -74,9 +74,10 @@ class Person:
         self.g.set_user_property(self.username, "ow-role", role)
 
 
-def sign_in(fe, org, who):
-    """Start at the service, glewlwyd's login steps, the callback: its answer (JSON)."""
-    b = oidc_idp.BrowserSession()
+def sign_in(fe, org, who, browser=None):
+    """Start at the service, glewlwyd's login steps, the callback: its answer (JSON).
+    A new browser unless given one (that browser's glewlwyd session then continues)."""
+    b = browser or oidc_idp.BrowserSession()
     r = b.get("%s/api/v1/auth/sso/%s/start" % (fe.base_url, org.id))
     expect(r.status == 302, "start", r)
     back = who.g.login_steps(b, r.header("Location"), who.username, who.password)

@@ -85,11 +85,15 @@ class Connection:
             self.sock.connect(address)
         self.received = 0
 
-    def begin(self, params, end_params=True):
+    def begin(self, params, end_params=True, stdin=None):
+        """stdin (bytes): also the body and the end of FCGI_STDIN, in the same
+        send, as lighttpd sends a request without a body."""
         data = _record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, 0))
         data += _record(PARAMS, encode_params(params))
         if end_params:
             data += _record(PARAMS, b"")
+        if stdin is not None:
+            data += (_record(STDIN, stdin) if stdin else b"") + _record(STDIN, b"")
         self.sock.sendall(data)
 
     def send_stdin(self, body, end=True):

@@ -355,6 +355,74 @@ database =
             raise AssertionError("glewlwyd code issue: %r" % r)
         return r
 
+    # ------------------------------------------------------------ logout
+
+    def enable_logout(self):
+        """Session management and back-channel logout of the OIDC plugin (both off by
+        default; doc/sso.md section 9): every ID token then carries the provider session's
+        `sid`, the discovery document names `end_session_endpoint`, and ending a
+        session posts a logout token to each client of that session that has a
+        `backchannel_logout_uri`. The plugin refuses the reset without a session
+        cookie name and lifetime."""
+        plugin = self._admin("GET", "/api/mod/plugin/oidc").json
+        plugin["parameters"].update({
+            "session-management-allowed": True, "back-channel-logout-allowed": True,
+            "front-channel-logout-allowed": False,
+            "session-cookie-name": "GLEWLWYD2_OIDC_SID", "session-cookie-expiration": 2419200})
+        self._admin("PUT", "/api/mod/plugin/oidc", plugin)
+        self._admin("PUT", "/api/mod/plugin/oidc/reset")
+
+    def add_client(self, client_id, secret, redirect_uri, backchannel_logout_uri=None):
+        """One more confidential client. The logout properties are single strings, as
+        the client database backend's data format declares them (a boolean is refused
+        with 400): `backchannel_logout_session_required` is "true"."""
+        client = {"client_id": client_id, "name": client_id, "confidential": True,
+                  "password": secret, "redirect_uri": [redirect_uri],
+                  "authorization_type": ["code", "refresh_token"],
+                  "token_endpoint_auth_method": ["client_secret_basic"], "enabled": True}
+        if backchannel_logout_uri is not None:
+            client["backchannel_logout_uri"] = backchannel_logout_uri
+            client["backchannel_logout_session_required"] = "true"
+        self._admin("POST", "/api/client/", client)
+
+    def id_token_for(self, browser, client_id, secret, redirect_uri, username, password):
+        """Another application of the provider, played by the test: the code flow in
+        this browser (nonce and PKCE), the code exchanged at the token endpoint; the
+        ID token (its `sid` is the browser's provider session)."""
+        verifier = b64u(os.urandom(32))
+        q = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+            "scope": "openid email profile", "state": b64u(os.urandom(9)),
+            "nonce": b64u(os.urandom(9)), "code_challenge_method": "S256",
+            "code_challenge": b64u(hashlib.sha256(verifier.encode()).digest())})
+        r = self.login_steps(browser, self.issuer + "/auth?" + q, username, password)
+        code = urllib.parse.parse_qs(urllib.parse.urlsplit(r.header("Location")).query).get("code")
+        if not code:
+            raise AssertionError("glewlwyd issued no code to %s: %r" % (client_id, r))
+        basic = base64.b64encode(("%s:%s" % (client_id, secret)).encode()).decode()
+        t = BrowserSession().request("POST", self.issuer + "/token", body=urllib.parse.urlencode({
+            "grant_type": "authorization_code", "code": code[0], "redirect_uri": redirect_uri,
+            "code_verifier": verifier}).encode(), headers={
+            "Authorization": "Basic " + basic, "Content-Type": "application/x-www-form-urlencoded"})
+        if t.status != 200:
+            raise AssertionError("glewlwyd token endpoint for %s: %r" % (client_id, t))
+        return t.json["id_token"]
+
+    def end_session(self, browser, id_token):
+        """An application's RP-initiated logout with id_token_hint, then what glewlwyd's
+        login page does at its end-session prompt when the user confirms: DELETE
+        /api/oidc/session/{sid} with the user's cookie, which ends that provider
+        session and posts the logout tokens. Returns the sid ended."""
+        r = browser.get(self.issuer + "/end_session?" + urllib.parse.urlencode({"id_token_hint": id_token}))
+        loc = r.header("Location") or ""
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)
+        if r.status != 302 or q.get("prompt") != ["end_session"] or not q.get("sid"):
+            raise AssertionError("glewlwyd end_session with id_token_hint: %r %r" % (r, loc))
+        d = browser.request("DELETE", "%s/session/%s" % (self.issuer, urllib.parse.quote(q["sid"][0])))
+        if d.status != 200:
+            raise AssertionError("glewlwyd DELETE session %s: %r" % (q["sid"][0], d))
+        return q["sid"][0]
+
 
 # ---------------------------------------------------------------- a provider we control
 

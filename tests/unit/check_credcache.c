@@ -199,7 +199,8 @@ written_table(const char *sql, char *out, size_t len)
 
 /*
  * A write to a table credentials are judged by must say whether it revokes
- * (store_catalog.c effects[]): a new statement cannot be forgotten.
+ * (the effect of its row in store_statements.def): a new statement cannot be
+ * forgotten.
  */
 START_TEST(test_every_credential_write_is_declared)
 {
@@ -213,14 +214,14 @@ START_TEST(test_every_credential_write_is_declared)
 		const char *t = written_table(sql, table, sizeof(table));
 		enum stmt_effect e = store_stmt_effect((enum store_stmt)id);
 		if (e == STMT_REVOKES)
-			ck_assert_msg(t != NULL, "statement %d is declared revoking but writes nothing: %.60s",
-			    id, sql);
+			ck_assert_msg(t != NULL, "%s is declared revoking but writes nothing: %.60s",
+			    store_stmt_name((enum store_stmt)id), sql);
 		if (t == NULL)
 			continue;
 		for (size_t i = 0; i < sizeof(credential_tables) / sizeof(credential_tables[0]); i++)
 			ck_assert_msg(strcmp(t, credential_tables[i]) != 0 || e != STMT_OTHER,
-			    "statement %d writes %s but is neither STMT_REVOKES nor STMT_KEEPS in "
-			    "store_catalog.c: %.80s", id, t, sql);
+			    "%s writes %s but is neither STMT_REVOKES nor STMT_KEEPS in "
+			    "store_statements.def: %.80s", store_stmt_name((enum store_stmt)id), t, sql);
 	}
 }
 END_TEST

@@ -139,7 +139,11 @@ START_TEST(test_lease_and_poll)
 	ck_assert_uint_eq(epoch_read(&e), e0 + 1);
 	ck_assert(!epoch_poll_due(&e, now + 500, 1000));   /* polled just now */
 
-	/* Another process finds the lease held until it runs out (3 periods). */
+	/*
+	 * Another process finds the lease held until it runs out (3 periods);
+	 * a child forked after the parent asked knows its own pid, not the one
+	 * epoch.c cached for its parent.
+	 */
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {

@@ -614,6 +614,28 @@ START_TEST(test_parse_long_null)
 }
 END_TEST
 
+/* FIPS 180-2's "abc" vector, whole and in two parts, and after the context was given back. */
+START_TEST(test_sha256)
+{
+	static const unsigned char want[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+		0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+		0xf2, 0x00, 0x15, 0xad,
+	};
+	unsigned char out[32];
+
+	for (int round = 0; round < 2; round++) {
+		memset(out, 0xaa, sizeof(out));
+		ck_assert_int_eq(util_sha256("abc", 3, NULL, 0, out), 0);
+		ck_assert_mem_eq(out, want, 32);
+		memset(out, 0xaa, sizeof(out));
+		ck_assert_int_eq(util_sha256("a", 1, "bc", 2, out), 0);
+		ck_assert_mem_eq(out, want, 32);
+		util_sha256_free();
+	}
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -626,6 +648,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_uuid_valid, 0, sizeof uuids / sizeof uuids[0]);
 	tcase_add_test(tc, test_random);
 	tcase_add_test(tc, test_ct_equal);
+	tcase_add_test(tc, test_sha256);
 
 	tc = unit_tcase(s, "time", 10);
 	tcase_add_loop_test(tc, test_time_format, 0, sizeof formats / sizeof formats[0]);
