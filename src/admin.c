@@ -602,7 +602,7 @@ sso_set_apply(struct db *db, const struct config *cfg, const struct sso_set_args
 			fprintf(stderr, "overwatch-admin: sso-set: at most %d domains\n", SSO_DOMAINS_MAX);
 		return EXIT_DATAERR;
 	}
-	if ((r = store_sso_org_connection(db, ar, a->org, &o, &conn, &found)) != DB_OK)
+	if ((r = store_sso_org_connection(db, ar, a->org, SSO_DEFAULT_CONNECTION, &o, &conn, &found)) != DB_OK)
 		return admin_db_fail(r, "sso-set");
 	if (conn.client_secret != NULL)
 		explicit_bzero(conn.client_secret, conn.client_secret_len);
@@ -680,7 +680,7 @@ cmd_sso_show(struct admin *ad, int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "--org") != 0)
 		return EXIT_USAGE;
 	arena_init(&a, 256 * 1024);
-	enum db_result r = store_sso_org_connection(db, &a, argv[2], &o, &conn, &found);
+	enum db_result r = store_sso_org_connection(db, &a, argv[2], SSO_DEFAULT_CONNECTION, &o, &conn, &found);
 	if (conn.client_secret != NULL)
 		explicit_bzero(conn.client_secret, conn.client_secret_len);
 	if (r != DB_OK) {

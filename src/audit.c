@@ -34,6 +34,13 @@ audit_record(struct ctx *c, const char *org_id, const char *action, const char *
 	return record(c, org_id, action, outcome, target_type, target_id, NULL);
 }
 
+enum db_result
+audit_record_detail(struct ctx *c, const char *org_id, const char *action, const char *outcome,
+    const char *target_type, const char *target_id, const char *detail)
+{
+	return record(c, org_id, action, outcome, target_type, target_id, detail);
+}
+
 /* An arena copy: a refusal is written after its handler's stack is gone. */
 static const char *
 keep(struct ctx *c, const char *s)

@@ -13,6 +13,9 @@
  */
 enum db_result audit_record(struct ctx *c, const char *org_id, const char *action,
     const char *outcome, const char *target_type, const char *target_id);
+/* audit_record with the event's detail (NULL: none), e.g. the name of an SSO connection. */
+enum db_result audit_record_detail(struct ctx *c, const char *org_id, const char *action,
+    const char *outcome, const char *target_type, const char *target_id, const char *detail);
 
 /*
  * Record a refusal (a "permission.denied", say) that must outlive the

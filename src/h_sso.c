@@ -39,6 +39,8 @@
  */
 static const char provider_detail[] =
     "The organization's identity provider could not complete the sign-in; try again later";
+/* The one answer for an unknown organization, one without single sign-on, or an unknown connection name. */
+static const char not_configured[] = "Single sign-on is not configured for this organization";
 
 static bool
 host_ok(const char *h)
@@ -146,9 +148,32 @@ provider_of(const struct sso_connection *conn, struct oidc_provider *p)
 	p->userinfo_endpoint = conn->userinfo_endpoint != NULL ? conn->userinfo_endpoint : "";
 }
 
-/* The organization of the path and its enabled connection; ST_NOT_FOUND when either is missing. */
+/*
+ * The connection the callback's state was started at (read, not spent: the
+ * connection is loaded first); the default one for a state that is not
+ * known, which take_state then refuses.
+ */
+static enum db_result
+state_connection(struct ctx *c, const char **name)
+{
+	const char *state = request_query(c->req, "state");
+	enum db_result r = DB_OK;
+
+	*name = NULL;
+	if (state != NULL && util_visible_token(state, 128))
+		r = store_sso_state_connection(c->db, c->a, state, name);
+	if (*name == NULL)
+		*name = SSO_DEFAULT_CONNECTION;
+	return r;
+}
+
+/*
+ * The organization of the path and its enabled connection name (NULL: the
+ * one the callback's state names); ST_NOT_FOUND when either is missing or
+ * the name is none a connection can have, with one answer for all of them.
+ */
 enum status
-h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn)
+h_sso_load_connection(struct ctx *c, const char *name, struct sso_org *org, struct sso_connection *conn)
 {
 	bool have = false;
 	enum db_result r;
@@ -161,17 +186,54 @@ h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection 
 	if (st != ST_OK)
 		return st;
 	if (c->npath_params >= 1 && !util_visible_token(c->path_params[0], 100))
-		return h_fail(c, ST_NOT_FOUND, "Single sign-on is not configured for this organization");
+		return h_fail(c, ST_NOT_FOUND, not_configured);
 
 	if (c->npath_params < 1 || strlen(c->path_params[0]) > 100)
 		return ST_NOT_FOUND;
-	r = store_sso_org_connection(c->db, c->a, c->path_params[0], org, conn, &have);
+	if (name == NULL && (r = state_connection(c, &name)) != DB_OK)
+		return reply_db_status(r);
+	if (!sso_connection_name_ok(name))
+		return h_fail(c, ST_NOT_FOUND, not_configured);
+	r = store_sso_org_connection(c->db, c->a, c->path_params[0], name, org, conn, &have);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (!org->found || !have || !conn->enabled) {
 		wipe_secret(conn);
-		return h_fail(c, ST_NOT_FOUND, "Single sign-on is not configured for this organization");
+		return h_fail(c, ST_NOT_FOUND, not_configured);
 	}
+	return ST_OK;
+}
+
+enum status
+h_sso_load_connections(struct ctx *c, struct sso_org *org, struct sso_connection **conns, size_t *n)
+{
+	struct sso_connection first, *all = NULL;
+	size_t total = 0;
+	enum db_result r;
+	enum status st;
+
+	/*
+	 * The path's organization as every public step resolves it (the limit
+	 * per client first); then any enabled connection will do, the default
+	 * one or not.
+	 */
+	memset(org, 0, sizeof(*org));
+	st = h_sso_load_connection(c, SSO_DEFAULT_CONNECTION, org, &first);
+	*conns = NULL;
+	*n = 0;
+	if (st == ST_OK)
+		wipe_secret(&first);
+	else if (st != ST_NOT_FOUND || !org->found)
+		return st;
+	if ((r = store_sso_connection_list(c->db, c->a, org->id, org, &all, &total)) != DB_OK)
+		return reply_db_status(r);
+	for (size_t i = 0; i < total; i++)
+		if (all[i].enabled)
+			all[(*n)++] = all[i];
+	*conns = all;
+	if (*n == 0)
+		return h_fail(c, ST_NOT_FOUND, not_configured);
+	reply_clear(c->rep);
 	return ST_OK;
 }
 
@@ -190,10 +252,11 @@ h_sso_start(struct ctx *c)
 	struct sso_connection conn;
 	struct oidc_provider p;
 	const char *next = request_query(c->req, "next"), *link = request_query(c->req, "link");
-	const char *link_user = NULL;
+	const char *link_user = NULL, *named = request_query(c->req, "connection");
 	char state[OIDC_RANDOM_LEN], nonce[OIDC_RANDOM_LEN], verifier[OIDC_RANDOM_LEN];
 	char fresh[OIDC_RANDOM_LEN], challenge[OIDC_S256_LEN], binding_hash[OIDC_S256_LEN];
-	enum status st = h_sso_load_connection(c, &org, &conn);
+	/* ?connection=NAME starts at that connection; the callback finishes with the state's. */
+	enum status st = h_sso_load_connection(c, named != NULL ? named : SSO_DEFAULT_CONNECTION, &org, &conn);
 	enum db_result r;
 
 	if (st != ST_OK)
@@ -239,7 +302,7 @@ h_sso_start(struct ctx *c)
 	oidc_s256(verifier, challenge);
 	oidc_s256(binding, binding_hash);
 	struct sso_state s = {
-		.state = state, .org_id = org.id, .nonce = nonce, .code_verifier = verifier,
+		.state = state, .org_id = org.id, .connection = conn.name, .nonce = nonce, .code_verifier = verifier,
 		.binding_hash = binding_hash, .redirect_uri = redirect_uri, .redirect_to = next,
 		.link_user_id = link_user,
 	};
@@ -262,6 +325,7 @@ h_sso_start(struct ctx *c)
 /* What the callback decided to do for the signed-in identity, run inside the session's transaction. */
 struct signin_plan {
 	const char *org_id, *issuer, *subject;
+	const char *connection;     /* its name, in the sso.login event */
 	struct user_row user;
 	bool create;                /* a new user (auto_create) */
 	bool link;                  /* a new link of (issuer, subject) to the user */
@@ -327,6 +391,7 @@ signin_step(struct ctx *c, void *arg)
 		return r;
 	json_object *d = json_object_new_object();
 	json_object_object_add(d, "issuer", json_object_new_string(pl->issuer));
+	json_object_object_add(d, "connection", json_object_new_string(pl->connection));
 	json_object_object_add(d, "created", json_object_new_boolean(pl->create));
 	json_object_object_add(d, "linked", json_object_new_boolean(pl->link));
 	json_object_object_add(d, "role", json_object_new_string(pl->user.role));
@@ -593,7 +658,7 @@ verify_id_token(struct ctx *c, const char *org_id, const struct sso_connection *
 		return e;
 	if ((e = oidc_fetch_jwks(conn->jwks_uri, o, c->a, &fresh)) != OIDC_OK)
 		return e;
-	if (store_sso_connection_jwks(c->db, org_id, conn->jwks_uri, fresh) != DB_OK)
+	if (store_sso_connection_jwks(c->db, org_id, conn->name, conn->jwks_uri, fresh) != DB_OK)
 		log_warning("sso: could not store the new JWKS of organization %s", org_id);
 	return oidc_verify_with_jwks(fresh, strlen(fresh), id_token, want, time(NULL), c->a, claims);
 }
@@ -672,7 +737,7 @@ signin(struct ctx *c, const struct sso_connection *conn, const struct oidc_claim
 {
 	enum status st = ST_OK;
 	/* Kept on the session for logout that follows the provider (back-channel, RP-initiated). */
-	struct session_sso origin = {.connection = SSO_DEFAULT_CONNECTION, .provider_sid = claims->sid};
+	struct session_sso origin = {.connection = conn->name, .provider_sid = claims->sid};
 
 	for (int attempt = 0; attempt < SSO_SIGNIN_ATTEMPTS; attempt++) {
 		if ((st = signin_plan(c, conn, claims, s->link_user_id, pl)) != ST_OK)
@@ -707,13 +772,14 @@ h_sso_callback(struct ctx *c)
 	struct oidc_provider p;
 	struct oidc_claims claims;
 	const char *code = NULL;
-	enum status st = h_sso_load_connection(c, &org, &conn);
+	enum status st = h_sso_load_connection(c, NULL, &org, &conn);
 
 	if (st != ST_OK)
 		return st;
 	if ((st = take_state(c, org.id, &s)) == ST_OK && (st = provider_answer(c, org.id, &code)) == ST_OK &&
 	    (st = provider_identity(c, org.id, &conn, &s, code, &p, &claims)) == ST_OK) {
-		struct signin_plan pl = {.org_id = org.id, .issuer = p.issuer, .subject = claims.sub};
+		struct signin_plan pl = {.org_id = org.id, .issuer = p.issuer, .subject = claims.sub,
+		    .connection = conn.name};
 		st = signin(c, &conn, &claims, &s, &pl);
 	}
 	wipe_secret(&conn);
@@ -729,8 +795,13 @@ nonempty(const char *s)
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-static json_object *
-connection_view(struct ctx *c, const struct sso_org *org, const struct sso_connection *conn)
+/*
+ * A connection as GET shows it, never its secret; named adds its name (the
+ * named routes: GET/PUT /sso-connections keep their shape).
+ */
+json_object *
+h_sso_connection_view(struct ctx *c, const struct sso_org *org, const struct sso_connection *conn,
+    bool named)
 {
 	const char *why = NULL, *uri = redirect_uri_of(c, org->slug);
 	json_object *o = json_object_new_object();
@@ -740,6 +811,8 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 		json_object_put(domains);
 		domains = json_object_new_array();
 	}
+	if (named)
+		json_object_object_add(o, "name", json_object_new_string(conn->name));
 	json_object_object_add(o, "issuer", json_object_new_string(conn->issuer));
 	json_object_object_add(o, "client_id", json_object_new_string(conn->client_id));
 	json_object_object_add(o, "allowed_domains", domains);
@@ -766,37 +839,92 @@ connection_view(struct ctx *c, const struct sso_org *org, const struct sso_conne
 	return o;
 }
 
-enum status
-h_sso_connection_get(struct ctx *c)
+/* Connection name as stored now, answered with st (200, or 201 for a named one just created). */
+static enum status
+connection_reply(struct ctx *c, const char *name, bool named, enum status st)
 {
 	struct sso_org org;
 	struct sso_connection conn;
 	bool found = false;
-	enum db_result r = store_sso_connection_get(c->db, c->a, c->principal.org_id, false, &org,
+	enum db_result r = store_sso_connection_get(c->db, c->a, c->principal.org_id, name, false, &org,
 	    &conn, &found);
 
 	wipe_secret(&conn);
 	if (r != DB_OK)
 		return reply_db_status(r);
 	if (!found)
-		return h_fail(c, ST_NOT_FOUND, "No single sign-on connection is configured for this organization");
-	reply_json(c->rep, ST_OK, connection_view(c, &org, &conn));
-	return ST_OK;
+		return h_fail(c, ST_NOT_FOUND, named ? "No single sign-on connection of this name" :
+		    "No single sign-on connection is configured for this organization");
+	reply_json(c->rep, st, h_sso_connection_view(c, &org, &conn, named));
+	return st;
+}
+
+enum status
+h_sso_connection_show(struct ctx *c, const char *name, bool named)
+{
+	return connection_reply(c, name, named, ST_OK);
+}
+
+enum status
+h_sso_connection_get(struct ctx *c)
+{
+	return h_sso_connection_show(c, SSO_DEFAULT_CONNECTION, false);
 }
 
 /*
- * The write of PUT /sso-connections, in its transaction: the stored row is
- * read locked, so that the secret rule below judges what is replaced.
+ * The organization's other connections (doc/SECURITY.md, "Single sign-on
+ * and tenant admins"): at most SSO_CONNECTIONS_MAX of them; an email domain
+ * allowed by one only, so that a domain names one connection; never two of
+ * one issuer and client, so that a logout token's iss and aud name one.
+ */
+static enum status
+connection_neighbours_check(struct ctx *c, const struct sso_connection_write *w, bool found)
+{
+	struct db_rows rows;
+	enum db_result r = store_sso_connection_others(c->db, c->a, c->principal.org_id, w->name, &rows);
+
+	if (r != DB_OK)
+		return reply_db_status(r);
+	if (!found && rows.nrows >= SSO_CONNECTIONS_MAX)
+		return h_fail(c, ST_CONFLICT, arena_printf(c->a,
+		    "An organization has at most %d single sign-on connections; delete one first",
+		    SSO_CONNECTIONS_MAX));
+	for (size_t i = 0; i < rows.nrows; i++) {
+		const char *other = db_cell(&rows, i, 0);
+		const char *shared = sso_domains_shared(w->allowed_domains, db_cell(&rows, i, 3), c->a);
+		if (shared != NULL)
+			return params_field_error(c, "allowed_domains", arena_printf(c->a,
+			    "%s is already allowed by connection %s", shared, other));
+		if (oidc_same_issuer(db_cell(&rows, i, 1), w->issuer) &&
+		    strcmp(db_cell(&rows, i, 2), w->client_id) == 0)
+			return params_field_error(c, "client_id", arena_printf(c->a,
+			    "is already used with this issuer by connection %s", other));
+	}
+	return ST_OK;
+}
+
+/* A save: what is written, and whether it made the connection. */
+struct connection_save {
+	struct sso_connection_write w;
+	bool created;
+};
+
+/*
+ * The write of a save, in its transaction: the stored row is read locked
+ * with its organization, so that the secret rule below judges what is
+ * replaced and concurrent saves of the organization see each other.
  */
 static enum status
 connection_write(struct ctx *c, void *arg)
 {
-	const struct sso_connection_write *w = arg;
+	struct connection_save *sv = arg;
+	const struct sso_connection_write *w = &sv->w;
 	const char *org = c->principal.org_id;
 	struct sso_org o;
 	struct sso_connection conn;
 	bool found = false;
-	enum db_result r = store_sso_connection_get(c->db, c->a, org, true, &o, &conn, &found);
+	enum status st;
+	enum db_result r = store_sso_connection_get(c->db, c->a, org, w->name, true, &o, &conn, &found);
 
 	wipe_secret(&conn);
 	if (r != DB_OK)
@@ -812,11 +940,28 @@ connection_write(struct ctx *c, void *arg)
 	    conn.token_endpoint == NULL || strcmp(conn.token_endpoint, w->token_endpoint) != 0))
 		return params_field_error(c, "client_secret",
 		    "is required again when the issuer or its token endpoint changes");
+	if ((st = connection_neighbours_check(c, w, found)) != ST_OK)
+		return st;
+	sv->created = !found;
 	if ((r = store_sso_connection_put(c->db, org, w)) != DB_OK ||
-	    (r = audit_record(c, org, found ? "sso_connection.updated" : "sso_connection.created",
-	    "success", "organization", org)) != DB_OK)
+	    (r = audit_record_detail(c, org, found ? "sso_connection.updated" : "sso_connection.created",
+	    "success", "organization", org, h_sso_name_detail(c, w->name, -1))) != DB_OK)
 		return reply_db_status(r);
 	return ST_OK;
+}
+
+/* The detail of a connection's audit event: its name, and the sessions a deletion ended (ended >= 0). */
+const char *
+h_sso_name_detail(struct ctx *c, const char *name, long long ended)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "name", json_object_new_string(name));
+	if (ended >= 0)
+		json_object_object_add(d, "sessions_ended", json_object_new_int64(ended));
+	const char *text = arena_strdup(c->a, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+	json_object_put(d);
+	return text;
 }
 
 /*
@@ -956,29 +1101,15 @@ h_sso_provider_fetch(struct ctx *c, const char *issuer, struct oidc_provider *p,
 	return ST_OK;
 }
 
-/* The connection as stored now, as the 200 of PUT /sso-connections shows it. */
-static enum status
-reply_connection(struct ctx *c)
-{
-	struct sso_org o;
-	struct sso_connection conn;
-	bool found = false;
-	enum db_result r = store_sso_connection_get(c->db, c->a, c->principal.org_id, false, &o, &conn, &found);
-
-	wipe_secret(&conn);
-	if (r != DB_OK || !found)
-		return r != DB_OK ? reply_db_status(r) : ST_INTERNAL_ERROR;
-	reply_json(c->rep, ST_OK, connection_view(c, &o, &conn));
-	return ST_OK;
-}
-
 /*
  * TX_NONE: the provider is fetched and checked first, outside any
  * transaction (a network call, and the failures it remembers must stay);
- * only the write runs through dispatch_tx.
+ * only the write runs through dispatch_tx. Answered with the connection as
+ * stored: 201 for a named one it created, else 200 (PUT /sso-connections
+ * always 200, as it always was).
  */
 enum status
-h_sso_connection_put(struct ctx *c)
+h_sso_connection_save(struct ctx *c, const char *name, bool named)
 {
 	const char *issuer = jv_str(&c->in, "issuer");
 	const char *secret = jv_str(&c->in, "client_secret");
@@ -986,32 +1117,39 @@ h_sso_connection_put(struct ctx *c)
 	const char *domains_json = NULL, *role = NULL, *jwks = NULL;
 	struct oidc_opts opts = sso_provider_opts(c->cfg);
 	struct oidc_provider p;
-	struct sso_connection_write w = {0};
+	struct connection_save sv = {.w = {.name = name}};
+	struct sso_connection_write *w = &sv.w;
 	enum status st;
 
 	if ((st = h_step_up(c)) == ST_OK &&
 	    (st = connection_fields_check(c, &opts, &domains_json)) == ST_OK &&
 	    (st = default_role_check(c, auto_create, &role)) == ST_OK &&
-	    (st = role_rules_check(c, &w)) == ST_OK && (st = scopes_check(c, &w)) == ST_OK &&
+	    (st = role_rules_check(c, w)) == ST_OK && (st = scopes_check(c, w)) == ST_OK &&
 	    (st = h_sso_provider_fetch(c, issuer, &p, &jwks)) == ST_OK) {
-		w.issuer = issuer;
-		w.client_id = jv_str(&c->in, "client_id");
-		w.allowed_domains = domains_json;
-		w.default_role = role;
-		w.client_secret = secret;
-		w.auto_create = auto_create;
-		w.enabled = jv_bool(&c->in, "enabled", true);
-		w.link_existing_accounts = jv_bool(&c->in, "link_existing_accounts", false);
-		w.provider_issuer = p.issuer;
-		w.authorization_endpoint = p.authorization_endpoint;
-		w.token_endpoint = p.token_endpoint;
-		w.jwks_uri = p.jwks_uri;
-		w.userinfo_endpoint = p.userinfo_endpoint;
-		w.end_session_endpoint = p.end_session_endpoint;
-		w.jwks = jwks;
-		st = dispatch_tx(c, connection_write, &w);
+		w->issuer = issuer;
+		w->client_id = jv_str(&c->in, "client_id");
+		w->allowed_domains = domains_json;
+		w->default_role = role;
+		w->client_secret = secret;
+		w->auto_create = auto_create;
+		w->enabled = jv_bool(&c->in, "enabled", true);
+		w->link_existing_accounts = jv_bool(&c->in, "link_existing_accounts", false);
+		w->provider_issuer = p.issuer;
+		w->authorization_endpoint = p.authorization_endpoint;
+		w->token_endpoint = p.token_endpoint;
+		w->jwks_uri = p.jwks_uri;
+		w->userinfo_endpoint = p.userinfo_endpoint;
+		w->end_session_endpoint = p.end_session_endpoint;
+		w->jwks = jwks;
+		st = dispatch_tx(c, connection_write, &sv);
 	}
 	if (secret != NULL)
 		explicit_bzero((char *)secret, strlen(secret));
-	return st == ST_OK ? reply_connection(c) : st;
+	return st == ST_OK ? connection_reply(c, name, named, named && sv.created ? ST_CREATED : ST_OK) : st;
+}
+
+enum status
+h_sso_connection_put(struct ctx *c)
+{
+	return h_sso_connection_save(c, SSO_DEFAULT_CONNECTION, false);
 }

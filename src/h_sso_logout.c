@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "audit.h"
+#include "encoding.h"
+#include "jsonin.h"
 #include "log.h"
 #include "oidc.h"
 #include "sso.h"
@@ -36,7 +38,7 @@ h_sso_end_session_url(struct ctx *c, const char *sid, const char **url)
 
 /* One verified logout token and what its transaction did. */
 struct logout_plan {
-	const char *org_id, *issuer;
+	const char *org_id, *issuer, *connection;
 	const struct oidc_claims *claims;
 	char jti_hash[OIDC_S256_LEN];
 	bool replayed;
@@ -88,13 +90,74 @@ logout_write(struct ctx *c, void *arg)
 	if (r == DB_OK && pl->replayed)
 		return ST_CONFLICT;
 	if (r == DB_OK)
-		r = store_sso_logout_sessions(c->db, pl->org_id, SSO_DEFAULT_CONNECTION, pl->issuer, cl->sub,
+		r = store_sso_logout_sessions(c->db, pl->org_id, pl->connection, pl->issuer, cl->sub,
 		    cl->sid, &pl->ended);
 	if (r == DB_OK)
 		r = logout_audit(c, pl->org_id, "success", arena_printf(c->a,
-		    "{\"connection\":\"%s\",\"by\":\"%s\",\"sessions_ended\":%llu}", SSO_DEFAULT_CONNECTION,
+		    "{\"connection\":\"%s\",\"by\":\"%s\",\"sessions_ended\":%llu}", pl->connection,
 		    cl->sid != NULL ? "sid" : "sub", pl->ended));
 	return r == DB_OK ? ST_OK : reply_db_status(r);
+}
+
+/* The claims of a compact JWS, unverified (NULL when they do not decode). */
+static json_object *
+unverified_claims(struct ctx *c, const char *token)
+{
+	const char *dot = strchr(token, '.'), *end = dot != NULL ? strchr(dot + 1, '.') : NULL;
+	const char *why = NULL;
+
+	if (end == NULL)
+		return NULL;
+	size_t n = (size_t)(end - dot - 1);
+	unsigned char *buf = arena_alloc(c->a, n + 1);
+	long len = buf != NULL ? encoding_b64url_decode(dot + 1, n, buf, n + 1) : -1;
+	return len > 0 ? jv_parse_strict((const char *)buf, (size_t)len, &why) : NULL;
+}
+
+/* Does a token's aud (a string or an array of strings) name client_id? */
+static bool
+aud_names(json_object *aud, const char *client_id)
+{
+	size_t n = json_object_is_type(aud, json_type_array) ? json_object_array_length(aud) : 0;
+
+	if (json_object_is_type(aud, json_type_string))
+		return strcmp(json_object_get_string(aud), client_id) == 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(aud, i);
+		if (json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), client_id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The connection a logout token is for: the one whose provider issuer is
+ * the token's iss and whose client its aud names (no two connections of an
+ * organization share both: h_sso.c). Read unverified only to choose the
+ * keys and expectations, which the verification then holds the token to;
+ * a token naming none is judged against the default connection (else the
+ * first) and refused with that check's reason.
+ */
+static const struct sso_connection *
+logout_connection(struct ctx *c, const char *token, const struct sso_connection *conns, size_t n)
+{
+	json_object *claims = unverified_claims(c, token), *iss = NULL, *aud = NULL;
+	const struct sso_connection *pick = &conns[0];
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(conns[i].name, SSO_DEFAULT_CONNECTION) == 0)
+			pick = &conns[i];
+	if (json_object_object_get_ex(claims, "iss", &iss) && json_object_is_type(iss, json_type_string) &&
+	    json_object_object_get_ex(claims, "aud", &aud))
+		for (size_t i = 0; i < n; i++)
+			if (conns[i].provider_issuer != NULL &&
+			    strcmp(conns[i].provider_issuer, json_object_get_string(iss)) == 0 &&
+			    aud_names(aud, conns[i].client_id)) {
+				pick = &conns[i];
+				break;
+			}
+	json_object_put(claims);
+	return pick;
 }
 
 /*
@@ -107,29 +170,31 @@ enum status
 h_sso_backchannel_logout(struct ctx *c)
 {
 	struct sso_org org;
-	struct sso_connection conn;
+	struct sso_connection *conns = NULL;
 	struct oidc_claims claims;
+	size_t n = 0;
 	bool bad = false;
-	enum status st = h_sso_load_connection(c, &org, &conn);
+	/* Every enabled connection, secrets already wiped: none is needed here. */
+	enum status st = h_sso_load_connections(c, &org, &conns, &n);
 
 	if (st != ST_OK)
 		return st;
-	if (conn.client_secret != NULL)
-		explicit_bzero(conn.client_secret, conn.client_secret_len);     /* never needed here */
 	const char *token = request_form(c->req, "logout_token", c->a, &bad);
 	if (token == NULL)
 		return refuse(c, org.id, bad ? "logout_token_unreadable" : "logout_token_missing");
-	if (conn.jwks == NULL || conn.provider_issuer == NULL || conn.provider_issuer[0] == '\0')
+	const struct sso_connection *conn = logout_connection(c, token, conns, n);
+	if (conn->jwks == NULL || conn->provider_issuer == NULL || conn->provider_issuer[0] == '\0')
 		return refuse(c, org.id, "provider_metadata_missing");
-	struct oidc_expect want = {.issuer = conn.provider_issuer, .client_id = conn.client_id, .logout = true};
-	enum oidc_error e = oidc_verify_with_jwks(conn.jwks, strlen(conn.jwks), token, &want, time(NULL),
+	struct oidc_expect want = {.issuer = conn->provider_issuer, .client_id = conn->client_id, .logout = true};
+	enum oidc_error e = oidc_verify_with_jwks(conn->jwks, strlen(conn->jwks), token, &want, time(NULL),
 	    c->a, &claims);
 	if (e == OIDC_E_INTERNAL)
 		return ST_INTERNAL_ERROR;
 	if (e != OIDC_OK)
 		return refuse(c, org.id, oidc_error_info(e)->reason);
 
-	struct logout_plan pl = {.org_id = org.id, .issuer = conn.provider_issuer, .claims = &claims};
+	struct logout_plan pl = {.org_id = org.id, .issuer = conn->provider_issuer, .connection = conn->name,
+	    .claims = &claims};
 	oidc_s256(claims.jti, pl.jti_hash);
 	st = dispatch_tx(c, logout_write, &pl);
 	if (st == ST_CONFLICT && pl.replayed)

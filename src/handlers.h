@@ -175,6 +175,23 @@ enum status h_sso_start(struct ctx *c);
 enum status h_sso_callback(struct ctx *c);
 enum status h_sso_connection_get(struct ctx *c);
 enum status h_sso_connection_put(struct ctx *c);
+struct sso_org;
+struct sso_connection;
+/*
+ * Connection name of the caller's organization: shown (named: with its name,
+ * as the named routes show it), saved (PUT's checks, discovery and step-up).
+ */
+enum status h_sso_connection_show(struct ctx *c, const char *name, bool named);
+enum status h_sso_connection_save(struct ctx *c, const char *name, bool named);
+json_object *h_sso_connection_view(struct ctx *c, const struct sso_org *org,
+    const struct sso_connection *conn, bool named);
+/* The detail of a connection's audit event: {"name"}, and "sessions_ended" when ended >= 0. */
+const char *h_sso_name_detail(struct ctx *c, const char *name, long long ended);
+/* Named connections (h_sso_named.c): GET /sso-connections/named, GET/PUT/DELETE .../{name}. */
+enum status h_sso_named_list(struct ctx *c);
+enum status h_sso_named_get(struct ctx *c);
+enum status h_sso_named_put(struct ctx *c);
+enum status h_sso_named_delete(struct ctx *c);
 /*
  * The provider of issuer fetched and checked as a save does (discovery
  * document, endpoints, JWKS; sso_provider_fetch), outside any transaction;
@@ -190,9 +207,14 @@ enum status h_sso_connection_test(struct ctx *c);
  * after the per-client limit of the public SSO steps; ST_NOT_FOUND (answered)
  * when either is missing. The caller wipes conn->client_secret.
  */
-struct sso_org;
-struct sso_connection;
-enum status h_sso_load_connection(struct ctx *c, struct sso_org *org, struct sso_connection *conn);
+enum status h_sso_load_connection(struct ctx *c, const char *name, struct sso_org *org,
+    struct sso_connection *conn);
+/*
+ * The organization of the path and its enabled connections (*conns, *n >= 1),
+ * secrets wiped: ST_NOT_FOUND, as h_sso_load_connection's, when it has none.
+ */
+enum status h_sso_load_connections(struct ctx *c, struct sso_org *org, struct sso_connection **conns,
+    size_t *n);
 /*
  * path (starting with '/') on this site as an absolute URL: [sso]
  * redirect_base, else this request's scheme and Host; NULL without a usable Host.

@@ -75,6 +75,17 @@ out:
 }
 
 bool
+sso_connection_name_ok(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	/* A path segment and a query value as they are: nothing to escape, nothing to confuse. */
+	return n >= 1 && n <= SSO_CONNECTION_NAME_MAX &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == n && name[0] != '-' &&
+	    name[n - 1] != '-';
+}
+
+bool
 sso_domain_allowed(const char *allowed_json, const char *email, bool *restricted)
 {
 	const char *why = NULL, *at = strrchr(email, '@');
@@ -97,6 +108,25 @@ sso_domain_allowed(const char *allowed_json, const char *email, bool *restricted
 	}
 	json_object_put(arr);
 	return ok;
+}
+
+const char *
+sso_domains_shared(const char *a_json, const char *b_json, struct arena *a)
+{
+	const char *why = NULL, *shared = NULL;
+	json_object *arr = a_json != NULL ? jv_parse_strict(a_json, strlen(a_json), &why) : NULL;
+	bool restricted = false;
+	size_t n = arr != NULL && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+
+	for (size_t i = 0; i < n && shared == NULL; i++) {
+		/* As an address of that domain would be judged at sign-in. */
+		const char *d = json_object_get_string(json_object_array_get_idx(arr, i));
+		const char *probe = arena_printf(a, "@%s", d);
+		if (probe != NULL && sso_domain_allowed(b_json, probe, &restricted) && restricted)
+			shared = arena_strdup(a, d);
+	}
+	json_object_put(arr);
+	return shared;
 }
 
 void

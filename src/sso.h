@@ -11,8 +11,17 @@
 #define SSO_DOMAINS_MAX 50          /* domains one connection may list */
 #define SSO_DOMAINS_JSON_MAX 4096   /* sso_connections.allowed_domains */
 #define SSO_NAME_MAX 200            /* users.name, in characters */
-/* The name of an organization's one connection, kept on the sessions its sign-ins make. */
+/*
+ * The name of an organization's first connection (GET/PUT /sso-connections),
+ * and how many it may have: each connection's name is kept on the sessions
+ * its sign-ins make (sql/018_sso_named_connections.sql).
+ */
 #define SSO_DEFAULT_CONNECTION "default"
+#define SSO_CONNECTIONS_MAX 10
+#define SSO_CONNECTION_NAME_MAX 32  /* sso_connections.name */
+
+/* A connection name: 1 to SSO_CONNECTION_NAME_MAX of [a-z0-9-], a letter or digit at both ends. */
+bool sso_connection_name_ok(const char *name);
 /*
  * The relation of the Link header a signed-out SSO session's 204 carries to
  * the provider's end-session URL (RP-initiated logout; doc/api.md section 6).
@@ -41,6 +50,13 @@ const char *sso_domains_json(const char *const *domains, size_t n, struct arena 
  * list that does not parse allows nothing.
  */
 bool sso_domain_allowed(const char *allowed_json, const char *email, bool *restricted);
+
+/*
+ * The first domain of the stored list a_json that the stored list b_json
+ * names too (arena), or NULL: two connections of an organization never
+ * share one (an empty list names none).
+ */
+const char *sso_domains_shared(const char *a_json, const char *b_json, struct arena *a);
 
 #define SSO_SCOPES_MAX 255          /* sso_connections.scopes */
 #define SSO_SCOPE_TOKENS_MAX 20     /* scopes one connection may ask for */

@@ -396,6 +396,7 @@ struct sso_connection {
 	const char *role_claim, *role_rules, *rules_author_role;
 	const char *userinfo_endpoint;  /* "" when the provider names none */
 	const char *end_session_endpoint;  /* "" when the provider names none (sql/015_sso_logout.sql) */
+	const char *name;           /* within the organization, SSO_DEFAULT_CONNECTION for the first (sql/018) */
 };
 /* What a save writes (strings owned by the caller). */
 struct sso_connection_write {
@@ -407,6 +408,7 @@ struct sso_connection_write {
 	const char *scopes;         /* NULL: SSO_SCOPES_DEFAULT */
 	const char *userinfo_endpoint;  /* NULL: none */
 	const char *end_session_endpoint;  /* NULL: none */
+	const char *name;           /* NULL: SSO_DEFAULT_CONNECTION */
 };
 /* SSO-only organizations: the setting and whether an enabled connection exists. */
 enum db_result store_sso_policy(struct db *db, struct arena *a, const char *org_id, bool *required,
@@ -445,18 +447,37 @@ enum db_result store_sso_logout_jti(struct db *db, const char *org_id, const cha
  */
 enum db_result store_sso_logout_sessions(struct db *db, const char *org_id, const char *connection,
     const char *issuer, const char *subject, const char *provider_sid, unsigned long long *ended);
-/* The organization named by id or slug and its connection (*conn_found false: none). */
+/* The organization named by id or slug and its connection name (*conn_found false: none). */
 enum db_result store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
-    struct sso_org *org, struct sso_connection *conn, bool *conn_found);
+    const char *name, struct sso_org *org, struct sso_connection *conn, bool *conn_found);
 /* The same by organization id; for_update locks the organization row (inside a transaction). */
 enum db_result store_sso_connection_get(struct db *db, struct arena *a, const char *org_id,
-    bool for_update, struct sso_org *org, struct sso_connection *conn, bool *found);
+    const char *name, bool for_update, struct sso_org *org, struct sso_connection *conn, bool *found);
+/*
+ * Every connection of org_id, by name, in *conns (arena, *n of them; each
+ * secret wiped before this returns); org->found false when there is no such
+ * organization.
+ */
+enum db_result store_sso_connection_list(struct db *db, struct arena *a, const char *org_id,
+    struct sso_org *org, struct sso_connection **conns, size_t *n);
+/* The other connections of org_id than name: rows of name, issuer, client_id, allowed_domains. */
+enum db_result store_sso_connection_others(struct db *db, struct arena *a, const char *org_id,
+    const char *name, struct db_rows *rows);
+/*
+ * Delete connection name of org_id (*deleted false: none) after ending the
+ * live sessions its sign-ins made (*ended of them) through a revoking write.
+ */
+enum db_result store_sso_connection_delete(struct db *db, const char *org_id, const char *name,
+    bool *deleted, unsigned long long *ended);
+/* The connection a pending sign-in was started at (*name NULL: no such state). */
+enum db_result store_sso_state_connection(struct db *db, struct arena *a, const char *state,
+    const char **name);
 /* Create or replace, with the provider metadata fetched for it (fetched_at now). */
 enum db_result store_sso_connection_put(struct db *db, const char *org_id,
     const struct sso_connection_write *w);
-/* A JWKS fetched again (key rotation), stored when the connection still names jwks_uri. */
-enum db_result store_sso_connection_jwks(struct db *db, const char *org_id, const char *jwks_uri,
-    const char *jwks);
+/* A JWKS fetched again (key rotation), stored when connection name still names jwks_uri. */
+enum db_result store_sso_connection_jwks(struct db *db, const char *org_id, const char *name,
+    const char *jwks_uri, const char *jwks);
 /*
  * The host-wide (database-wide) guard of outbound calls to one provider:
  * GET_LOCK(name, 0) on this connection, *got false when another session
@@ -477,6 +498,7 @@ struct sso_state {
 	const char *state, *org_id, *nonce, *code_verifier, *binding_hash, *redirect_uri;
 	const char *redirect_to;    /* NULL: the configured console */
 	const char *link_user_id;   /* a signed-in user linking this identity, or NULL */
+	const char *connection;     /* the name of the connection it was started at */
 	bool expired;
 };
 enum db_result store_sso_state_create(struct db *db, const struct sso_state *s, long ttl);

@@ -86,7 +86,7 @@
 	SQL_ISO8601("c.updated_at") ", c.link_existing_accounts, c.provider_issuer, " \
 	"c.authorization_endpoint, c.token_endpoint, c.jwks_uri, c.jwks, " \
 	SQL_ISO8601("c.fetched_at") ", c.role_claim, c.role_rules, c.rules_author_role, " \
-	"c.userinfo_endpoint, c.end_session_endpoint " \
+	"c.userinfo_endpoint, c.end_session_endpoint, c.name " \
 	"FROM organizations o LEFT JOIN sso_connections c ON c.organization_id = o.id "
 
 /* One entry per row of store_statements.def, indexed by its id. */

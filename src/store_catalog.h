@@ -186,7 +186,8 @@ enum session_refresh_col { REFRESH_COLUMNS_LIST(STORE_COL_ENUM) REFRESH_COL_MAX 
 	X(CONN_COL_ROLE_RULES, SK_STR, role_rules) \
 	X(CONN_COL_RULES_AUTHOR_ROLE, SK_STR, rules_author_role) \
 	X(CONN_COL_USERINFO_ENDPOINT, SK_STR, userinfo_endpoint) \
-	X(CONN_COL_END_SESSION_ENDPOINT, SK_STR, end_session_endpoint)
+	X(CONN_COL_END_SESSION_ENDPOINT, SK_STR, end_session_endpoint) \
+	X(CONN_COL_NAME, SK_STR, name)
 enum connection_col {
 	CONN_COL_ORG_ID, CONN_COL_ORG_SLUG, CONN_COL_CONNECTION_ORG_ID,
 	CONN_COLUMNS_LIST(STORE_COL_ENUM)
@@ -198,7 +199,7 @@ enum connection_col {
 	X(STATE_COL_ORG_ID, SK_STR, org_id) X(STATE_COL_NONCE, SK_STR, nonce) \
 	X(STATE_COL_CODE_VERIFIER, SK_STR, code_verifier) X(STATE_COL_BINDING_HASH, SK_STR, binding_hash) \
 	X(STATE_COL_REDIRECT_URI, SK_STR, redirect_uri) X(STATE_COL_REDIRECT_TO, SK_STR, redirect_to) \
-	X(STATE_COL_EXPIRED, SK_BOOL, expired) X(STATE_COL_LINK_USER_ID, SK_STR, link_user_id)
+	X(STATE_COL_EXPIRED, SK_BOOL, expired) X(STATE_COL_LINK_USER_ID, SK_STR, link_user_id) X(STATE_COL_CONNECTION, SK_STR, connection)
 enum sso_state_col { STATE_COLUMNS_LIST(STORE_COL_ENUM) STATE_COL_MAX };
 
 /* STMT_MFA_STATE: the enrolment (NULL: none, 0: started, 1: confirmed) and the organization's policy. */

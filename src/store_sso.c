@@ -11,49 +11,115 @@
 #define CONN_FIELD(col, kind, member) STORE_FIELD(col, kind, struct sso_connection, member)
 static const struct store_field connection_fields[] = {CONN_COLUMNS_LIST(CONN_FIELD)};
 
-/* Run a CONNECTION_SELECT statement: the organization, and its connection when it has one. */
+/* Row i of a CONNECTION_SELECT statement: the organization, and the connection when there is one. */
+static bool
+org_connection_decode(struct db_rows *rows, size_t i, struct sso_org *org, struct sso_connection *conn)
+{
+	snprintf(org->id, sizeof(org->id), "%s", db_cell(rows, i, CONN_COL_ORG_ID));
+	org->slug = db_cell(rows, i, CONN_COL_ORG_SLUG);
+	if (db_cell(rows, i, CONN_COL_CONNECTION_ORG_ID) == NULL)
+		return false;
+	conn->org_id = org->id;
+	STORE_DECODE(rows, i, connection_fields, conn);
+	/* db_cell hands out the arena copy: the handler wipes it after use. */
+	conn->client_secret = (char *)db_cell(rows, i, CONN_COL_CLIENT_SECRET);
+	conn->client_secret_len = rows->lens[i * rows->ncols + CONN_COL_CLIENT_SECRET];
+	return true;
+}
+
+/* Run a CONNECTION_SELECT statement of one row: the organization, and its connection when it has one. */
 static enum db_result
 org_connection_read(struct db *db, struct arena *a, enum store_stmt id, const struct db_param *p,
     size_t n, struct sso_org *org, struct sso_connection *conn, bool *conn_found)
 {
 	struct db_rows rows;
-	enum db_result r = store_run_one(db, a, id, p, n, &rows, &org->found);
+	enum db_result r;
 
-	*conn_found = false;
-	if (!org->found)
+	memset(org, 0, sizeof(*org));
+	memset(conn, 0, sizeof(*conn));
+	r = store_run_one(db, a, id, p, n, &rows, &org->found);
+	*conn_found = org->found && org_connection_decode(&rows, 0, org, conn);
+	return r;
+}
+
+enum db_result
+store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug, const char *name,
+    struct sso_org *org, struct sso_connection *conn, bool *conn_found)
+{
+	return org_connection_read(db, a, STMT_SSO_ORG_CONNECTION,
+	    DB_PARAMS(DBP_STR(name), DBP_STR(id_or_slug), DBP_STR(id_or_slug)), org, conn, conn_found);
+}
+
+enum db_result
+store_sso_connection_get(struct db *db, struct arena *a, const char *org_id, const char *name,
+    bool for_update, struct sso_org *org, struct sso_connection *conn, bool *found)
+{
+	return org_connection_read(db, a,
+	    for_update ? STMT_SSO_CONNECTION_GET_LOCKED : STMT_SSO_CONNECTION_GET,
+	    DB_PARAMS(DBP_STR(name), DBP_STR(org_id)), org, conn, found);
+}
+
+enum db_result
+store_sso_connection_list(struct db *db, struct arena *a, const char *org_id, struct sso_org *org,
+    struct sso_connection **conns, size_t *n)
+{
+	struct db_rows rows;
+	enum db_result r = STORE_RUN(db, STMT_SSO_CONNECTION_LIST, &rows, a, DBP_STR(org_id));
+
+	memset(org, 0, sizeof(*org));
+	*conns = NULL;
+	*n = 0;
+	if (r != DB_OK || rows.nrows == 0)
 		return r;
-	snprintf(org->id, sizeof(org->id), "%s", db_cell(&rows, 0, CONN_COL_ORG_ID));
-	org->slug = db_cell(&rows, 0, CONN_COL_ORG_SLUG);
-	if (db_cell(&rows, 0, CONN_COL_CONNECTION_ORG_ID) != NULL) {
-		*conn_found = true;
-		conn->org_id = org->id;
-		STORE_DECODE(&rows, 0, connection_fields, conn);
-		/* db_cell hands out the arena copy: the handler wipes it after use. */
-		conn->client_secret = (char *)db_cell(&rows, 0, CONN_COL_CLIENT_SECRET);
-		conn->client_secret_len = rows.lens[CONN_COL_CLIENT_SECRET];
+	org->found = true;
+	if ((*conns = arena_alloc(a, rows.nrows * sizeof(**conns))) == NULL)
+		return DB_ERROR;
+	for (size_t i = 0; i < rows.nrows; i++) {
+		struct sso_connection *conn = &(*conns)[*n];
+		if (!org_connection_decode(&rows, i, org, conn))
+			continue;
+		/* A list never sends the secret anywhere: gone before anyone holds it. */
+		explicit_bzero(conn->client_secret, conn->client_secret_len);
+		conn->client_secret = NULL;
+		(*n)++;
 	}
 	return r;
 }
 
 enum db_result
-store_sso_org_connection(struct db *db, struct arena *a, const char *id_or_slug,
-    struct sso_org *org, struct sso_connection *conn, bool *conn_found)
+store_sso_connection_others(struct db *db, struct arena *a, const char *org_id, const char *name,
+    struct db_rows *rows)
 {
-	memset(org, 0, sizeof(*org));
-	memset(conn, 0, sizeof(*conn));
-	return org_connection_read(db, a, STMT_SSO_ORG_CONNECTION,
-	    DB_PARAMS(DBP_STR(id_or_slug), DBP_STR(id_or_slug)), org, conn, conn_found);
+	return STORE_RUN(db, STMT_SSO_CONNECTION_OTHERS, rows, a, DBP_STR(org_id), DBP_STR(name));
 }
 
 enum db_result
-store_sso_connection_get(struct db *db, struct arena *a, const char *org_id, bool for_update,
-    struct sso_org *org, struct sso_connection *conn, bool *found)
+store_sso_connection_delete(struct db *db, const char *org_id, const char *name, bool *deleted,
+    unsigned long long *ended)
 {
-	memset(org, 0, sizeof(*org));
-	memset(conn, 0, sizeof(*conn));
-	return org_connection_read(db, a,
-	    for_update ? STMT_SSO_CONNECTION_GET_LOCKED : STMT_SSO_CONNECTION_GET,
-	    DB_PARAMS(DBP_STR(org_id)), org, conn, found);
+	struct db_rows rows = {0};
+	enum db_result r = STORE_RUN(db, STMT_SSO_REVOKE_CONNECTION, &rows, NULL, DBP_STR(org_id),
+	    DBP_STR(name));
+
+	*deleted = false;
+	*ended = r == DB_OK ? rows.affected : 0;
+	if (r == DB_OK)
+		r = STORE_CHANGE(db, STMT_SSO_CONNECTION_DELETE, deleted, DBP_STR(org_id), DBP_STR(name));
+	return r;
+}
+
+enum db_result
+store_sso_state_connection(struct db *db, struct arena *a, const char *state, const char **name)
+{
+	struct db_rows rows;
+	bool exists = false;
+
+	/* The row take reads, not spent: the callback learns its connection before anything else. */
+	*name = NULL;
+	enum db_result r = STORE_ONE(db, a, STMT_SSO_STATE_READ, &rows, &exists, DBP_STR(state));
+	if (exists)
+		*name = db_cell(&rows, 0, STATE_COL_CONNECTION);
+	return r;
 }
 
 enum db_result
@@ -64,9 +130,10 @@ store_sso_connection_put(struct db *db, const char *org_id, const struct sso_con
 	const char *scopes = w->scopes != NULL ? w->scopes : SSO_SCOPES_DEFAULT;
 	const char *userinfo = w->userinfo_endpoint != NULL ? w->userinfo_endpoint : "";
 	const char *end_session = w->end_session_endpoint != NULL ? w->end_session_endpoint : "";
+	const char *name = w->name != NULL ? w->name : SSO_DEFAULT_CONNECTION;
 
 	if (w->client_secret != NULL)
-		return STORE_RUN(db, STMT_SSO_CONNECTION_UPSERT, NULL, NULL, DBP_STR(org_id),
+		return STORE_RUN(db, STMT_SSO_CONNECTION_UPSERT, NULL, NULL, DBP_STR(org_id), DBP_STR(name),
 		    DBP_STR(w->issuer), DBP_STR(w->client_id), DBP_STR(w->client_secret),
 		    DBP_STR(w->allowed_domains), DBP_INT(w->auto_create),
 		    DBP_INT(w->link_existing_accounts), DBP_STR(w->default_role), DBP_INT(w->enabled),
@@ -80,14 +147,15 @@ store_sso_connection_put(struct db *db, const char *org_id, const struct sso_con
 	    DBP_STR(w->provider_issuer), DBP_STR(w->authorization_endpoint),
 	    DBP_STR(w->token_endpoint), DBP_STR(w->jwks_uri), DBP_STR(w->jwks),
 	    DBP_OPT(w->role_claim), DBP_STR(rules), DBP_OPT(w->rules_author_role), DBP_STR(scopes),
-	    DBP_STR(userinfo), DBP_STR(end_session), DBP_STR(org_id));
+	    DBP_STR(userinfo), DBP_STR(end_session), DBP_STR(org_id), DBP_STR(name));
 }
 
 enum db_result
-store_sso_connection_jwks(struct db *db, const char *org_id, const char *jwks_uri, const char *jwks)
+store_sso_connection_jwks(struct db *db, const char *org_id, const char *name, const char *jwks_uri,
+    const char *jwks)
 {
 	return STORE_RUN(db, STMT_SSO_CONNECTION_JWKS, NULL, NULL, DBP_STR(jwks), DBP_STR(org_id),
-	    DBP_STR(jwks_uri));
+	    DBP_STR(name), DBP_STR(jwks_uri));
 }
 
 /* GET_LOCK or RELEASE_LOCK on name; *one (may be NULL) when it answered 1. */
@@ -144,7 +212,7 @@ enum db_result
 store_sso_state_create(struct db *db, const struct sso_state *s, long ttl)
 {
 	return STORE_RUN(db, STMT_SSO_STATE_CREATE, NULL, NULL, DBP_STR(s->state), DBP_STR(s->org_id),
-	    DBP_STR(s->nonce), DBP_STR(s->code_verifier), DBP_STR(s->binding_hash),
+	    DBP_STR(s->connection), DBP_STR(s->nonce), DBP_STR(s->code_verifier), DBP_STR(s->binding_hash),
 	    DBP_STR(s->redirect_uri), DBP_OPT(s->redirect_to), DBP_OPT(s->link_user_id), DBP_INT(ttl));
 }
 

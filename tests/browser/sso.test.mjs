@@ -3,7 +3,9 @@
 // short name typed in the sign-in page, the provider's redirect, and back signed in
 // (doc/api.md section 6, "Single sign-on": ssoStart, ssoCallback); an unknown
 // organization, one without a connection and one whose connection is disabled are
-// told in words, on the sign-in page.
+// told in words, on the sign-in page. A named connection (putNamedSsoConnection) is
+// added, edited and deleted on the settings page, and its users sign in naming it in
+// the sign-in page's optional connection field.
 //
 //   node --test tests/browser/sso.test.mjs          (tests/browser/run.sh does this)
 //
@@ -108,10 +110,14 @@ function tokenAnswer(base, form, auth, codes) {
     expires_in: 300, id_token: idToken(base, code) }];
 }
 
+// Each call is another issuer (its own port) signing with the one key: a second provider.
 function startProvider() {
-  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  provider.key = privateKey;
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'sso-browser', use: 'sig', alg: 'RS256' };
+  if (!provider.key) {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    provider.key = privateKey;
+    provider.publicKey = publicKey;
+  }
+  const jwk = { ...provider.publicKey.export({ format: 'jwk' }), kid: 'sso-browser', use: 'sig', alg: 'RS256' };
   const codes = new Map();
   const server = http.createServer((req, res) => {
     const base = `http://127.0.0.1:${server.address().port}`;
@@ -287,6 +293,91 @@ test('an unknown organization and one without SSO are told in words, at every wi
     assert.deepEqual(asked, [], 'nothing sent for an empty field');
   } finally {
     await page.context().close();
+  }
+});
+
+// The settings page, signed in as the stack's admin with the password form.
+async function settingsPage(width) {
+  const page = await signInPage(width);
+  const u = info.users.admin;
+  await page.locator('#signin-email').fill(u.email);
+  await page.locator('#signin-password').fill(u.password);
+  await page.locator('#signin-submit').click();
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+  await page.goto(info.base_url + '/#settings');
+  await page.locator('#sso-settings').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('sso-choice').options.length > 1);
+  return page;
+}
+
+test('a named connection: added, edited, used to sign in and deleted from the console', async () => {
+  const second = await startProvider();
+  const issuer = `http://127.0.0.1:${second.address().port}`;
+  const page = await settingsPage(1280);
+  try {
+    const choices = async () => page.locator('#sso-choice option').allInnerTexts();
+    assert.deepEqual(await choices(), ['default', 'New connection…'], 'the default connection, then new');
+    await page.locator('#sso-choice').selectOption('');
+    await page.locator('#sso-name').waitFor({ state: 'visible' });
+    await page.locator('#sso-issuer').fill(issuer);
+    await page.locator('#sso-client-id').fill(CLIENT_ID);
+    await page.locator('#sso-client-secret').fill(CLIENT_SECRET);
+    await page.locator('#sso-domains').fill('contractors.example');
+    await page.locator('#sso-auto-create').check();
+    await page.locator('#sso-name').fill('Bad Name');
+    await page.locator('#sso-save').click();
+    await page.locator('#sso-name-error').waitFor({ state: 'visible' });
+    await page.locator('#sso-name').fill('contractors');
+    const put = page.waitForResponse((r) => r.url().endsWith('/sso-connections/named/contractors') &&
+      r.request().method() === 'PUT');
+    await page.locator('#sso-save').click();
+    assert.equal((await put).status(), 201);
+    await page.waitForFunction(() => document.getElementById('sso-choice').value === 'contractors' &&
+      /Connected to/.test(document.getElementById('sso-settings-state').textContent));
+    assert.deepEqual(await choices(), ['contractors', 'default', 'New connection…']);
+    assert.match(await page.locator('#sso-start').inputValue(), /\/start\?connection=contractors$/);
+    assert.ok(!(await page.content()).includes(CLIENT_SECRET), 'the secret is not shown again');
+    // Edit: the same form, the stored secret kept.
+    await page.locator('#sso-domains').fill('contractors.example, partners.example');
+    const edit = page.waitForResponse((r) => r.url().endsWith('/sso-connections/named/contractors') &&
+      r.request().method() === 'PUT');
+    await page.locator('#sso-save').click();
+    assert.equal((await edit).status(), 200);
+    const stored = await call('GET', '/sso-connections/named/contractors', await tokenOf('admin'));
+    assert.deepEqual(stored.json.allowed_domains, ['contractors.example', 'partners.example']);
+    // Its users name it on the sign-in page; a wrong name is told in words beside the field.
+    const tag = crypto.randomBytes(4).toString('hex');
+    provider.next = { sub: 'named-' + tag, email: `c-${tag}@contractors.example`, name: 'Cora ' + tag };
+    const signin = await signInPage(768);
+    try {
+      await signin.locator('#sso-connection').fill('nosuch');
+      await submitOrganization(signin, slug);
+      await signin.locator('#sso-connection-error').waitFor({ state: 'visible' });
+      assert.match(await signin.locator('#sso-connection-error').innerText(), /connection by that name/);
+      const seen = [];
+      signin.on('request', (r) => seen.push(r.url()));
+      await signin.locator('#sso-connection').fill('contractors');
+      await signin.locator('#sso-submit').click();
+      await signin.locator('#who-name').waitFor({ state: 'visible' });
+      assert.match(await signin.locator('#who-name').innerText(), new RegExp('Cora ' + tag));
+      assert.ok(seen.some((u) => u.startsWith(issuer + '/authorize')), 'went to the second provider');
+    } finally {
+      await signin.context().close();
+    }
+    // Delete, confirmed in a dialog: back to the default connection.
+    await page.locator('#sso-delete').click();
+    await page.locator('#sso-delete-dialog').waitFor({ state: 'visible' });
+    const del = page.waitForResponse((r) => r.url().endsWith('/sso-connections/named/contractors') &&
+      r.request().method() === 'DELETE');
+    await page.locator('#sso-delete-dialog button[value="delete"]').click();
+    assert.equal((await del).status(), 204);
+    await page.waitForFunction(() => document.getElementById('sso-choice').options.length === 2);
+    assert.equal(await page.locator('#sso-choice').inputValue(), 'default');
+    assert.equal(await page.locator('#sso-delete').isVisible(), false, 'no delete for the default connection');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sso-settings-named.png'), fullPage: true });
+  } finally {
+    await page.context().close();
+    second.close();
   }
 });
 

@@ -13,6 +13,7 @@ import secrets
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from lib import checks
@@ -52,6 +53,10 @@ ROUTE_PERMS = {
     ("GET", "/api/v1/sso-connections"): "users:manage",
     ("PUT", "/api/v1/sso-connections"): "users:manage",
     ("POST", "/api/v1/sso-connections/test"): "users:manage",
+    ("GET", "/api/v1/sso-connections/named"): "users:manage",
+    ("GET", "/api/v1/sso-connections/named/{name}"): "users:manage",
+    ("PUT", "/api/v1/sso-connections/named/{name}"): "users:manage",
+    ("DELETE", "/api/v1/sso-connections/named/{name}"): "users:manage",
     ("DELETE", "/api/v1/users/{id}/mfa"): "users:manage",
     ("GET", "/api/v1/mfa-policy"): "users:read",
     ("PUT", "/api/v1/mfa-policy"): "users:manage",
@@ -146,6 +151,12 @@ def test_permission_matrix(fe):
         ("PUT", "/api/v1/sso-connections"): (lambda: "/sso-connections", lambda: sso, 200),
         ("POST", "/api/v1/sso-connections/test"): (
             lambda: "/sso-connections/test", lambda: {"issuer": provider.issuer}, 200),
+        ("GET", "/api/v1/sso-connections/named"): (lambda: "/sso-connections/named", None, 200),
+        ("GET", "/api/v1/sso-connections/named/{name}"): (
+            lambda: "/sso-connections/named/default", None, 200),
+        ("PUT", "/api/v1/sso-connections/named/{name}"): (
+            lambda: "/sso-connections/named/default", lambda: sso, 200),
+        ("DELETE", "/api/v1/sso-connections/named/{name}"): (lambda: named_connection(), None, 204),
         ("DELETE", "/api/v1/users/{id}/mfa"): (lambda: "/users/%s/mfa" % target.id, None, 204),
         ("GET", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", None, 200),
         ("PUT", "/api/v1/mfa-policy"): (lambda: "/mfa-policy", lambda: {"require": "none"}, 200),
@@ -157,6 +168,13 @@ def test_permission_matrix(fe):
     # provider on loopback answers them (it lives as long as the test process).
     provider = oidc_idp.FakeProvider(Path(fe.harness.tmp) / "oidc" / ("matrix-" + fe.name))
     sso = {"issuer": provider.issuer, "client_id": "matrix", "client_secret": "matrix-secret"}
+
+    def named_connection():
+        """A named connection of its own for each DELETE (at most 6 of the 10 an organization may have)."""
+        name = "m-" + uuid.uuid4().hex[:8]
+        ok(admin.request("PUT", "/sso-connections/named/" + name,
+                         body=dict(sso, client_id=name)), 201, "PUT a named connection")
+        return "/sso-connections/named/" + name
     ok(admin.request("PUT", "/sso-connections", body=sso), 200, "PUT /sso-connections")
     principals = {role: org.user(role).client for role in ("admin", "engineer", "viewer")}
     problems = []

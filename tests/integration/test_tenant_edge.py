@@ -330,7 +330,8 @@ QUERY = {
     "GET /api/v1/procedures": {"limit": "5", "offset": "0"},
     "GET /api/v1/audit-log": {"action": "auth.login", "actor_id": str(uuid.uuid4()),
                               "since": "2026-01-01T00:00:00Z", "limit": "5", "offset": "0"},
-    "GET /api/v1/auth/sso/{organization}/start": {"next": "/console", "link": "1"},
+    "GET /api/v1/auth/sso/{organization}/start": {"next": "/console", "link": "1",
+                                                   "connection": "default"},
     "GET /api/v1/auth/sso/{organization}/callback": {"state": "s" * 43, "code": "c",
                                                       "error": "access_denied"},
 }
@@ -373,6 +374,8 @@ BODY = {
     # A form route: the sweep's JSON gets 415; test_sso_logout.py sends its forms, bad ones included.
     "POST /api/v1/auth/sso/{organization}/backchannel-logout": {"logout_token": "a.b.c"},
 }
+# A named connection takes the default connection's body (putNamedSsoConnection).
+BODY["PUT /api/v1/sso-connections/named/{name}"] = BODY["PUT /api/v1/sso-connections"]
 NON_ASCII = "\u00e9\u4e2d\U0001f600"                       # valid UTF-8, not ASCII
 PCT_VALUES = (urllib.parse.quote(NON_ASCII), "%C3%A9", "%FF", "%C3%28", "%ED%A0%80", "%C0%AF")
 RAW_BODY_VALUES = (b'"\xc3\xa9"', b'"\xff"', b'"\xc3("', b'"\xed\xa0\x80"', b'"\\ud800"')

@@ -733,6 +733,31 @@ START_TEST(test_domains_json_and_allowed)
 }
 END_TEST
 
+/* Named connections: a domain in one connection's list only; names are path- and query-safe slugs. */
+START_TEST(test_domains_shared_and_connection_names)
+{
+	struct arena a;
+
+	arena_init(&a, 65536);
+	ck_assert_str_eq(sso_domains_shared("[\"a.example\",\"b.example\"]", "[\"c.example\",\"b.example\"]", &a),
+	    "b.example");
+	ck_assert_ptr_null(sso_domains_shared("[\"a.example\"]", "[\"c.example\"]", &a));
+	/* An empty list claims no domain, on either side; a sub-domain is another domain. */
+	ck_assert_ptr_null(sso_domains_shared("[]", "[\"a.example\"]", &a));
+	ck_assert_ptr_null(sso_domains_shared("[\"a.example\"]", "[]", &a));
+	ck_assert_ptr_null(sso_domains_shared("[\"sub.a.example\"]", "[\"a.example\"]", &a));
+	ck_assert_ptr_null(sso_domains_shared("not json", "[\"a.example\"]", &a));
+	arena_free(&a);
+	const char *good[] = {"default", "a", "contractors", "staff-2", "0", "abcdefghijklmnopqrstuvwxyz012345"};
+	const char *bad[] = {NULL, "", "-", "a-", "-a", "Caps", "dot.name", "a/b", "sp ace", "under_score",
+	    "caf\xc3\xa9", "abcdefghijklmnopqrstuvwxyz0123456", "a\n"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(sso_connection_name_ok(good[i]), "%s refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!sso_connection_name_ok(bad[i]), "bad name %zu accepted", i);
+}
+END_TEST
+
 START_TEST(test_user_name)
 {
 	char out[SSO_NAME_MAX * 4 + 1];
@@ -843,6 +868,7 @@ oidc_suite(void)
 	tc = unit_tcase(s, "sso", 10);
 	tcase_add_loop_test(tc, test_domain_normalize, 0, sizeof domain_cases / sizeof domain_cases[0]);
 	tcase_add_test(tc, test_domains_json_and_allowed);
+	tcase_add_test(tc, test_domains_shared_and_connection_names);
 	tcase_add_test(tc, test_user_name);
 	return s;
 }

@@ -110,6 +110,19 @@ export function busy(form, btn, promise) {
   });
 }
 
+// Open a confirmation dialog (its <form method="dialog"> buttons carry values);
+// resolves with the value of the button that closed it ('' for Escape).
+export function confirmWith(dlg) {
+  dlg.returnValue = '';
+  return new Promise(function (resolve) {
+    dlg.addEventListener('close', function onClose() {
+      dlg.removeEventListener('close', onClose);
+      resolve(dlg.returnValue);
+    });
+    dlg.showModal();
+  });
+}
+
 // A form in a <dialog>: open() shows it with the form cleared, focus on its
 // first field; its Cancel button and Escape close it, and focus goes back to
 // the control that opened it.

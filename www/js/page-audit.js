@@ -14,7 +14,8 @@ var ACTIONS = ['auth.register', 'auth.login', 'auth.login_failed', 'auth.locked'
   'api_key.created', 'api_key.deleted', 'api_key.rejected', 'api_key.rotated', 'api_key.new_ip',
   'api_key.policy_changed', 'user.created', 'user.updated', 'user.unlocked', 'incident.created',
   'incident.updated', 'procedure.created', 'procedure.executed', 'permission.denied', 'sso.login',
-  'sso.login_failed', 'sso_connection.created', 'sso_connection.updated'];
+  'sso.login_failed', 'sso_connection.created', 'sso_connection.updated',
+  'sso_connection.deleted'];
 var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var PAGE_SIZE = 50;
 var paging = pager($('audit-pager'), PAGE_SIZE, function () { loadEvents(); }, 'audit events');

@@ -4,7 +4,7 @@
 
 import { $, badge, button, cell, formatTime, plural, timeEl } from './dom.js';
 import { ApiError, SessionEnded, api, describe, has, session } from './api.js';
-import { announce, clearError, clearFieldErrors, formDialog, formError, showError } from './forms.js';
+import { announce, clearError, clearFieldErrors, confirmWith, formDialog, formError, showError } from './forms.js';
 import { pager } from './pager.js';
 import { markRow, registerPage } from './nav.js';
 import { canCreateKeys, clearNewKey, setupKeyCreate, showNewKey } from './key-create.js';
@@ -209,16 +209,8 @@ export function loadKeys() {
 function confirmRevoke(k) {
   var text = 'The key “' + k.name + '” (' + k.prefix + '…) will stop working at once: ' +
     'every program using it will be refused, and so will every key it created. This cannot be undone.';
-  var dlg = $('revoke-dialog');
   $('revoke-text').textContent = text;
-  dlg.returnValue = '';
-  return new Promise(function (resolve) {
-    dlg.addEventListener('close', function onClose() {
-      dlg.removeEventListener('close', onClose);
-      resolve(dlg.returnValue === 'revoke');
-    });
-    dlg.showModal();
-  });
+  return confirmWith($('revoke-dialog')).then(function (v) { return v === 'revoke'; });
 }
 
 function revokeKey(k, btn) {

@@ -1,18 +1,46 @@
 /* Settings page: the user's password; for users:manage, the organization's
- * single sign-on connection (GET/PUT /sso-connections) and its "Test
- * connection" (POST /sso-connections/test, which saves nothing). The
+ * single sign-on connections (GET /sso-connections/named to list them; the
+ * "default" one read and saved at /sso-connections, the others at
+ * /sso-connections/named/{name}, where a new one is added and one deleted)
+ * and "Test connection" (POST /sso-connections/test, which saves nothing). The
  * two-factor block (www/js/mfa.js) has its own place in index.html,
  * #settings-two-factor; the sessions block is www/js/settings-sessions.js. */
 
 import { $, formatTime } from './dom.js';
 import { ApiError, SessionEnded, api, describe, has } from './api.js';
-import { announce, busy, clearError, clearFieldErrors, formError, formProblems, showError } from './forms.js';
+import { announce, busy, clearError, clearFieldErrors, confirmWith, formError, formProblems, showError } from './forms.js';
 import { registerPage } from './nav.js';
 import { fillRoles } from './page-users.js';
 import { renderTwoFactor, resetTwoFactor } from './mfa.js';
 import { loadSessions, resetSessions } from './settings-sessions.js';
 
 var stored = null;      // the connection as last read or saved
+var connections = [];   // every connection of the organization, as last listed
+var selected = 'default';   // the name of the connection in the form; '' for a new one
+
+// Where a connection is read, saved and deleted: "default" keeps its own path.
+function pathOf(name) {
+  return name === 'default' ? '/sso-connections' : '/sso-connections/named/' + encodeURIComponent(name);
+}
+
+// The connection chooser: every name (default first, even before it is set up), then "New connection".
+function fillChoices() {
+  var sel = $('sso-choice');
+  var names = connections.map(function (c) { return c.name; });
+  if (names.indexOf('default') < 0) names.unshift('default');
+  sel.textContent = '';
+  names.concat(['']).forEach(function (n) {
+    var o = document.createElement('option');
+    o.value = n;
+    o.textContent = n || 'New connection…';
+    sel.appendChild(o);
+  });
+  sel.value = selected;
+}
+
+function connectionNamed(name) {
+  return connections.filter(function (c) { return c.name === name; })[0] || null;
+}
 
 function onPassword(ev) {
   ev.preventDefault();
@@ -55,19 +83,38 @@ function fillConnection(c) {
   $('sso-enabled').checked = !c || c.enabled !== false;
   $('sso-callback').value = c ? c.redirect_uri : '';
   $('sso-callback').parentNode.hidden = !c;
+  // Its users' start URL: the callback's sibling, naming the connection unless it is the default.
+  $('sso-start').value = c && c.redirect_uri ? c.redirect_uri.replace(/\/callback$/, '/start') +
+    (selected === 'default' ? '' : '?connection=' + encodeURIComponent(selected)) : '';
+  $('sso-start').parentNode.hidden = !c;
+  $('sso-name').value = '';
+  $('sso-name').parentNode.hidden = selected !== '';
+  $('sso-delete').hidden = !c || selected === 'default';
   $('sso-settings-state').textContent = c
     ? 'Connected to ' + c.issuer + '; its discovery document was read ' + formatTime(c.fetched_at) + '.'
-    : 'No single sign-on connection yet.';
+    : selected === '' ? 'A new connection: name it, then save.' : 'No single sign-on connection yet.';
 }
 
 function loadConnection() {
   var box = $('sso-settings-error');
   clearError(box);
-  return api('GET', '/sso-connections').then(fillConnection, function (e) {
-    if (e instanceof ApiError && e.code === 'NOT_FOUND') { fillConnection(null); return; }
+  return api('GET', '/sso-connections/named').then(function (list) {
+    connections = list;
+    if (selected !== '' && selected !== 'default' && !connectionNamed(selected)) selected = 'default';
+    fillChoices();
+    fillConnection(connectionNamed(selected));
+  }, function (e) {
     if (e instanceof SessionEnded) return;
-    showError(box, 'Could not load the connection. ' + describe(e));
+    showError(box, 'Could not load the connections. ' + describe(e));
   });
+}
+
+function onChoice() {
+  selected = $('sso-choice').value;
+  clearFieldErrors($('sso-settings'));
+  clearError($('sso-settings-error'));
+  $('sso-test-result').textContent = '';
+  fillConnection(connectionNamed(selected));
 }
 
 function connectionBody() {
@@ -92,10 +139,12 @@ function putConnection(body, btn, words) {
   clearFieldErrors(form);
   clearError(box);
   $('sso-test-result').textContent = '';
-  return busy(form, btn, api('PUT', '/sso-connections', body)).then(function (c) {
+  var name = selected === '' ? $('sso-name').value.trim() : selected;
+  return busy(form, btn, api('PUT', pathOf(name), body)).then(function (c) {
+    selected = name;
     fillConnection(c);
     announce(words);
-    return c;
+    return loadConnection();
   }).catch(function (e) { formError(form, box, e); });
 }
 
@@ -106,6 +155,9 @@ function onSave(ev) {
   if (!body.issuer) problems.push(['issuer', 'Enter the issuer URL.']);
   if (!body.client_id) problems.push(['client_id', 'Enter the client ID.']);
   if (!stored && !body.client_secret) problems.push(['client_secret', 'Enter the client secret.']);
+  if (selected === '' && !/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test($('sso-name').value.trim())) {
+    problems.push(['name', 'Name the connection: 1 to 32 of a–z, 0–9 and -, e.g. “contractors”.']);
+  }
   if (problems.length) { formProblems($('sso-settings'), $('sso-settings-error'), problems); return; }
   putConnection(body, $('sso-save'), 'The single sign-on connection was saved.');
 }
@@ -129,9 +181,26 @@ function onTest() {
   }).catch(function (e) { formError(form, box, e); });
 }
 
+// Deleting a connection signs out every session its sign-ins made (deleteNamedSsoConnection).
+function onDelete() {
+  var name = selected, btn = $('sso-delete');
+  $('sso-delete-text').textContent = 'The connection “' + name + '” will be deleted and everyone signed in ' +
+    'through it signed out at once. Its users keep their accounts.';
+  confirmWith($('sso-delete-dialog')).then(function (v) {
+    if (v !== 'delete') { btn.focus(); return null; }
+    return busy($('sso-settings'), btn, api('DELETE', pathOf(name))).then(function () {
+      selected = 'default';
+      announce('The connection “' + name + '” was deleted; its sessions were signed out.');
+      return loadConnection();
+    });
+  }).catch(function (e) { formError($('sso-settings'), $('sso-settings-error'), e); });
+}
+
 $('password-form').addEventListener('submit', onPassword);
 $('sso-settings').addEventListener('submit', onSave);
 $('sso-test').addEventListener('click', onTest);
+$('sso-choice').addEventListener('change', onChoice);
+$('sso-delete').addEventListener('click', onDelete);
 
 registerPage({
   name: 'settings',
@@ -140,12 +209,21 @@ registerPage({
     renderTwoFactor();
     var manage = has('users:manage');
     $('sso-settings').hidden = !manage;
-    return Promise.all([loadSessions(), manage ? loadConnection() : Promise.resolve()]);
+    // Busy while it loads, as the other pages are: nothing on it is stale or half-filled meanwhile.
+    $('page-settings').setAttribute('aria-busy', 'true');
+    return Promise.all([loadSessions(), manage ? loadConnection() : Promise.resolve()]).then(function () {
+      $('page-settings').removeAttribute('aria-busy');
+    }, function (e) {
+      $('page-settings').removeAttribute('aria-busy');
+      throw e;
+    });
   },
   reset: function () {
     resetTwoFactor();
     resetSessions();
     stored = null;
+    connections = [];
+    selected = 'default';
     $('password-form').reset();
     $('sso-settings').reset();
     $('sso-settings').hidden = true;

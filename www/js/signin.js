@@ -78,7 +78,11 @@ function onSignIn(ev) {
 // Words for a start URL that did not redirect: its 404 (no such organization,
 // or none with an enabled connection: one answer, doc/api.md section 6,
 // ssoStart) is the user's to correct; the rest is the service's.
-function ssoRefusal(e) {
+function ssoRefusal(e, connection) {
+  if (e.status === 404 && connection) {
+    return 'No single sign-on connection by that name in that organization. ' +
+      'Check both names with your administrator, or leave the connection empty.';
+  }
   if (e.status === 404) {
     return 'No organization by that name signs in with single sign-on. ' +
       'Check its short name with your administrator.';
@@ -100,7 +104,10 @@ function onSso(ev) {
     focusFirstInvalid(form);
     return;
   }
-  var start = '/api/v1/auth/sso/' + encodeURIComponent(org) + '/start';
+  // A named connection (ssoStart's connection parameter); none: the organization's default one.
+  var connection = $('sso-connection').value.trim();
+  var start = '/api/v1/auth/sso/' + encodeURIComponent(org) + '/start' +
+    (connection ? '?connection=' + encodeURIComponent(connection) : '');
   var button = $('sso-submit');
   button.disabled = true;
   redirects(start).then(function (ok) {
@@ -111,7 +118,8 @@ function onSso(ev) {
   }).then(function (refused) {
     button.disabled = false;
     if (!refused) return;
-    setFieldError(form, 'organization', ssoRefusal(refused));
+    setFieldError(form, connection && refused.status === 404 ? 'connection' : 'organization',
+      ssoRefusal(refused, connection));
     focusFirstInvalid(form);
   });
 }
