@@ -645,19 +645,6 @@ db_exec(struct db *db, struct db_query *q, const struct db_param *params, size_t
 	return res;
 }
 
-/* One of the fixed statements that open and close a transaction. */
-static enum db_result
-txn_query(struct db *db, const char *sql, const char *what)
-{
-	if (db->mysql == NULL)
-		return DB_UNAVAILABLE;
-	query_count++;
-	db->started_ms = util_now_ms();
-	if (mysql_real_query(db->mysql, sql, strlen(sql)) != 0)
-		return classify(db, mysql_errno(db->mysql), what, sql);
-	return DB_OK;
-}
-
 /*
  * A transaction runs with autocommit off and opens with a savepoint that
  * COMMIT first releases. MariaDB 10.11's Galera sometimes rolls back a
@@ -670,7 +657,46 @@ txn_query(struct db *db, const char *sql, const char *what)
  * the transaction it was set in, so RELEASE SAVEPOINT fails, the new one is
  * rolled back and the handler runs again from the start.
  */
-#define TXN_MARK "overwatch_txn"
+enum txn_step { TXN_AUTOCOMMIT_OFF, TXN_START, TXN_SAVEPOINT, TXN_RELEASE, TXN_AUTOCOMMIT_ON };
+
+/* The step's fixed statement (literals, as every statement text of the service); its MariaDB error, 0 if none. */
+static unsigned int
+txn_step_run(struct db *db, enum txn_step step)
+{
+	MYSQL *m = db->mysql;
+	int rc = 0;
+
+	query_count++;
+	db->started_ms = util_now_ms();
+	switch (step) {
+	case TXN_AUTOCOMMIT_OFF:
+		rc = mysql_real_query(m, "SET autocommit = 0", strlen("SET autocommit = 0"));
+		break;
+	case TXN_START:
+		rc = mysql_real_query(m, "START TRANSACTION", strlen("START TRANSACTION"));
+		break;
+	case TXN_SAVEPOINT:
+		rc = mysql_real_query(m, "SAVEPOINT overwatch_txn", strlen("SAVEPOINT overwatch_txn"));
+		break;
+	case TXN_RELEASE:
+		rc = mysql_real_query(m, "RELEASE SAVEPOINT overwatch_txn",
+		    strlen("RELEASE SAVEPOINT overwatch_txn"));
+		break;
+	case TXN_AUTOCOMMIT_ON:
+		rc = mysql_real_query(m, "SET autocommit = 1", strlen("SET autocommit = 1"));
+		break;
+	}
+	return rc == 0 ? 0 : mysql_errno(m);
+}
+
+static enum db_result
+txn_query(struct db *db, enum txn_step step, const char *what)
+{
+	if (db->mysql == NULL)
+		return DB_UNAVAILABLE;
+	unsigned int e = txn_step_run(db, step);
+	return e == 0 ? DB_OK : classify(db, e, what, "a transaction's own statement");
+}
 
 enum db_result
 db_begin(struct db *db)
@@ -681,9 +707,9 @@ db_begin(struct db *db)
 		return res;
 	/* Set first: a connection lost while opening lost nothing, the handler may run again. */
 	db->in_txn = true;
-	if ((res = txn_query(db, "SET autocommit = 0", "begin")) != DB_OK ||
-	    (res = txn_query(db, "START TRANSACTION", "begin")) != DB_OK ||
-	    (res = txn_query(db, "SAVEPOINT " TXN_MARK, "begin")) != DB_OK) {
+	if ((res = txn_query(db, TXN_AUTOCOMMIT_OFF, "begin")) != DB_OK ||
+	    (res = txn_query(db, TXN_START, "begin")) != DB_OK ||
+	    (res = txn_query(db, TXN_SAVEPOINT, "begin")) != DB_OK) {
 		db_rollback(db);
 		return res;
 	}
@@ -694,7 +720,7 @@ db_begin(struct db *db)
 static void
 autocommit_on(struct db *db)
 {
-	if (db->mysql != NULL && txn_query(db, "SET autocommit = 1", "end") != DB_OK &&
+	if (db->mysql != NULL && txn_query(db, TXN_AUTOCOMMIT_ON, "end") != DB_OK &&
 	    db->mysql != NULL)
 		db_disconnect(db);
 }
@@ -706,9 +732,8 @@ db_commit(struct db *db)
 		return db->lost;
 	if (db->mysql == NULL)
 		return DB_UNAVAILABLE;
-	if (mysql_real_query(db->mysql, "RELEASE SAVEPOINT " TXN_MARK,
-	    sizeof("RELEASE SAVEPOINT " TXN_MARK) - 1) != 0) {
-		unsigned int e = mysql_errno(db->mysql);
+	unsigned int e = txn_step_run(db, TXN_RELEASE);
+	if (e != 0) {
 		if (e != ER_SP_DOES_NOT_EXIST)
 			return classify(db, e, "commit", "RELEASE SAVEPOINT");
 		log_warning("database transaction on %s was rolled back without an error before "
