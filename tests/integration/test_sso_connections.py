@@ -183,6 +183,27 @@ def test_a_domain_maps_to_at_most_one_connection(fe):
     api.not_found(org.client.get(NAMED + "/more"), "a refused save created nothing")
 
 
+def test_a_named_connection_has_the_default_ones_guards(fe):
+    """doc/api.md, named connections: the same checks as PUT /sso-connections.
+    An internal issuer is refused before any call and nothing is saved;
+    role rules above the author's own permissions are refused."""
+    if only_one(fe):
+        return
+    staff, _ = fakes(fe)
+    org = api.Org(fe, "sso named guards")
+    for issuer in ("https://10.0.0.1/realms/x", "https://169.254.169.254/latest",
+                   "https://[fd00::1]/x"):
+        r = org.client.put(NAMED + "/internal", connection(staff, [], issuer=issuer))
+        api.validation_error(r, "issuer", "named connection at %s" % issuer)
+    api.not_found(org.client.get(NAMED + "/internal"), "a refused save left a connection")
+    viewer_perms = ["incidents:read", "procedures:read"]
+    as_viewer, _ = org.key_client(viewer_perms + ["users:manage"])
+    r = as_viewer.put(NAMED + "/ext", connection(staff, [], role_claim="groups",
+                                                 role_admin_values=["ow-admins"]))
+    api.denied(r, "admin rules on a named connection by a viewer's key")
+    api.not_found(org.client.get(NAMED + "/ext"), "a refused save left a connection")
+
+
 def test_at_most_ten_connections_per_organization(fe):
     if only_one(fe):
         return
