@@ -23,7 +23,7 @@ with the same JWT through the API front-end (lighttpd) is measured once: the
 same credential check as a Responder. Every wrk run must see only 200s.
 Servers: lighttpd (mod_fastcgi authorizer, standalone master with 2
 workers), apache-authnz (mod_authnz_fcgi, same), apache-fcgid (mod_fcgid
-FcgidAccessChecker, processes spawned by mod_fcgid). About 20 s per server at
+FcgidAccessChecker, processes spawned by mod_fcgid). About 50 s per server at
 the defaults. Standard library and wrk only; does not touch tests/bench/run.py.
 """
 
@@ -105,9 +105,54 @@ def cpu_text(d):
         d["foreign_cpu_pct"])
 
 
+def one_round(h, g, name, i, scenarios, args):
+    """Each scenario once, the unprotected file first: the guarded rates of a
+    round are ratios to the unprotected rate of the same round, measured
+    seconds before them (a run's rate drifts more from round to round than
+    between neighbours)."""
+    rows = {}
+    for label, path, headers in scenarios:
+        d = measured(h, g, g.base_url + path, args, headers)
+        if d["non2xx"] or d["socket_errors"]:
+            raise harness.SetupError("%s %s: %d non-2xx, %d socket errors"
+                                     % (name, label, d["non2xx"], d["socket_errors"]))
+        rows[label] = d
+    base = rows["unprotected"]["rps"]
+    for label, d in rows.items():
+        d["ratio"] = round(d["rps"] / base, 3)
+        d["added_us"] = round(1e6 * args.connections * (1 / d["rps"] - 1 / base), 1)
+        log("%-14s %-12s round %d  %9.0f req/s  ratio %.3f  +%7.1f us/request  p50 %.2f ms  "
+            "p99 %.2f ms  %s" % (name, label, i + 1, d["rps"], d["ratio"], d["added_us"],
+                                 d["p50_ms"] or 0, d["p99_ms"] or 0, cpu_text(d)))
+    return rows
+
+
+def median_rows(rounds):
+    """Per scenario, the median over the rounds of each number (each one on its own)."""
+    def med(values):
+        values = sorted(v for v in values if v is not None)
+        return values[len(values) // 2] if values else None
+    out = {}
+    for label in rounds[0]:
+        rows = [r[label] for r in rounds]
+        groups = rows[0]["cpu_us_per_request"]
+        out[label] = {
+            "rps": med(r["rps"] for r in rows),
+            "ratio": med(r["ratio"] for r in rows),
+            "ratio_range": [min(r["ratio"] for r in rows), max(r["ratio"] for r in rows)],
+            "added_us": med(r["added_us"] for r in rows),
+            "cpu_us_per_request_total": med(r["cpu_us_per_request_total"] for r in rows),
+            "cpu_us_per_request": {k: med(r["cpu_us_per_request"][k] for r in rows)
+                                   for k in groups},
+        }
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of the three scenarios per server; medians reported (default 3)")
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--server", action="append", choices=sorted(guarded.STARTERS),
@@ -121,7 +166,8 @@ def main():
 
     h = harness.Harness(keep=args.keep)
     log("temp dir %s" % h.tmp)
-    results = {"config": {"duration_s": args.duration, "connections": args.connections,
+    results = {"config": {"duration_s": args.duration, "rounds": args.rounds,
+                          "connections": args.connections,
                           "threads": args.threads, "workers": harness.WORKERS}, "servers": {}}
     try:
         h.prepare()
@@ -145,27 +191,16 @@ def main():
                me["non2xx"]))
         for name in servers:
             g = guarded.STARTERS[name](h, extra_env=SERVICE_ENV)
-            rows = {}
             for label, path, headers in scenarios:
-                url = g.base_url + path
-                wrk(url, 1, args.connections, args.threads, headers)           # warm-up
-                d = measured(h, g, url, args, headers)
-                if d["non2xx"] or d["socket_errors"]:
-                    raise harness.SetupError("%s %s: %d non-2xx, %d socket errors"
-                                             % (name, label, d["non2xx"], d["socket_errors"]))
-                rows[label] = d
-            base = rows["unprotected"]["rps"]
-            for label, d in rows.items():
-                d["ratio"] = round(d["rps"] / base, 3)
-                d["added_us"] = round(1e6 * args.connections * (1 / d["rps"] - 1 / base), 1)
-                log("%-14s %-12s %9.0f req/s  ratio %.3f  +%7.1f us/request  p50 %.2f ms  "
-                    "p99 %.2f ms  %s" % (name, label, d["rps"], d["ratio"], d["added_us"],
-                                         d["p50_ms"] or 0, d["p99_ms"] or 0, cpu_text(d)))
-            results["servers"][name] = rows
+                wrk(g.base_url + path, 1, args.connections, args.threads, headers)   # warm-up
+            rounds = [one_round(h, g, name, i, scenarios, args) for i in range(args.rounds)]
+            results["servers"][name] = median_rows(rounds)
+            results["servers"][name]["rounds"] = rounds
             h.stop_frontend(g)          # free the CPU for the next server
             time.sleep(0.5)
     finally:
         h.cleanup()
+    print("\nMedians over %d rounds (ratio range in brackets):" % args.rounds)
     print("\n| server | unprotected req/s | JWT ratio | API key ratio | added per request (JWT / key) "
           "| CPU us/req unprotected / JWT / key: total (service + MariaDB + server + wrk) |")
     print("|---|---|---|---|---|---|")
@@ -173,8 +208,9 @@ def main():
         cpu = " / ".join("%.0f (%s)" % (rows[k]["cpu_us_per_request_total"], " + ".join(
             "%.0f" % (rows[k]["cpu_us_per_request"][g] or 0)
             for g in ("workers", "mariadbd", "server", "wrk"))) for k in ("unprotected", "jwt", "api_key"))
-        print("| %s | %.0f | %.3f | %.3f | %.0f us / %.0f us | %s |" % (
-            name, rows["unprotected"]["rps"], rows["jwt"]["ratio"], rows["api_key"]["ratio"],
+        print("| %s | %.0f | %.3f [%.3f-%.3f] | %.3f [%.3f-%.3f] | %.0f us / %.0f us | %s |" % (
+            name, rows["unprotected"]["rps"], rows["jwt"]["ratio"], *rows["jwt"]["ratio_range"],
+            rows["api_key"]["ratio"], *rows["api_key"]["ratio_range"],
             rows["jwt"]["added_us"], rows["api_key"]["added_us"], cpu))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
