@@ -14,6 +14,7 @@
 #include "master.h"
 #include "oidc.h"
 #include "router.h"
+#include "signals.h"
 #include "dispatch.h"
 #include "util.h"
 #include "worker.h"
@@ -214,6 +215,9 @@ main(int argc, char **argv)
 	struct args a;
 	struct config *cfg;
 	char *created = NULL;
+
+	/* Before anything else: a stop during start-up must wait for the handlers. */
+	signals_hold_stops();
 	int code = parse_args(argc, argv, &a);
 
 	if (code != ARGS_CONTINUE)

@@ -59,6 +59,8 @@ install_handlers(void)
 	if (signals_set(master_signals, NSIGNALS, on_signal, SA_RESTART | SA_NOCLDSTOP) != 0)
 		return -1;
 	signals_set(ignored, 1, SIG_IGN, 0);
+	/* Held since main() began (signals_hold_stops): a stop that came meanwhile is delivered now. */
+	signals_release_stops();
 	return 0;
 }
 

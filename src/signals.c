@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+const int signals_stop[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
+const size_t signals_nstop = sizeof(signals_stop) / sizeof(signals_stop[0]);
+
 int
 signals_set(const int *sigs, size_t n, void (*handler)(int), int flags)
 {
@@ -31,4 +34,21 @@ signals_block(const int *sigs, size_t n, sigset_t *old)
 			sigaddset(&set, sigs[i]);
 	}
 	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void
+signals_hold_stops(void)
+{
+	signals_block(signals_stop, signals_nstop, NULL);
+}
+
+void
+signals_release_stops(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < signals_nstop; i++)
+		sigaddset(&set, signals_stop[i]);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }

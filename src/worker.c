@@ -71,9 +71,9 @@ idle_tick(const struct config *cfg)
 static int
 worker_signals(bool under_master, sigset_t *wait_mask)
 {
-	static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1}, ignored[] = {SIGPIPE};
-	static const int hangup[] = {SIGHUP};
-	const size_t nstop = sizeof(stop_signals) / sizeof(stop_signals[0]);
+	static const int ignored[] = {SIGPIPE}, hangup[] = {SIGHUP};
+	const int *stop_signals = signals_stop;
+	const size_t nstop = signals_nstop;
 
 	/*
 	 * Stop signals stay blocked except inside ppoll(): a request in flight is

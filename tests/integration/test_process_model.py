@@ -140,6 +140,80 @@ def stop_while_idle(p, timeout=10.0):
     raise AssertionError("the process alone never sat idle in ppoll within %.0f s" % timeout)
 
 
+# openat's system call number: where a process blocked opening a FIFO waits.
+OPENAT_NR = {"x86_64": 257, "aarch64": 56, "riscv64": 56}.get(os.uname().machine)
+
+
+def blocked_in_open(pid):
+    try:
+        return Path("/proc/%d/syscall" % pid).read_text().split()[0] == str(OPENAT_NR)
+    except (OSError, IndexError):
+        return False
+
+
+def test_alone_stop_during_startup_answers_queued_connection(fe):
+    """A process spawned alone that is told to stop while it is still
+    starting answers the connection already queued on its socket and exits
+    0: a graceful restart of Apache stops the processes mod_fcgid has just
+    spawned, milliseconds after the spawn, while a request may already be
+    on its way to them. Killed by SIGTERM's default action there, it reset
+    that request (a 500 "End of script output before headers"). To hold it
+    inside its start-up, its [database] password_file is a FIFO: opening it
+    waits for a writer, after main() has begun; the SIGTERM is sent while
+    it waits, and only then is the password written."""
+    if fe.name != "apache-fcgid" or OPENAT_NR is None:
+        return
+    h = fe.harness
+    d = Path(h.tmp) / "alone-startup"
+    d.mkdir(exist_ok=True)
+    path, fifo = str(d / "alone.sock"), str(d / "db.password.fifo")
+    os.mkfifo(fifo, 0o600)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    # The request is queued before the process exists, as mod_fcgid's may be.
+    conn = fcgi_client.Connection(path, timeout=30)
+    conn.begin(fcgi_client.cgi_params("GET", "/api/v1/health"))
+    conn.send_stdin(b"")
+    env = dict(h.env, **h.service_env)
+    env["OVERWATCH_DATABASE_PASSWORD_FILE"] = fifo
+    with open(d / "alone.log", "ab") as log:
+        p = subprocess.Popen([h.fcgi_bin, "--config", h.config], stdin=listener.fileno(),
+                             stdout=log, stderr=log, env=env, start_new_session=True)
+    h.procs.append(p)                      # stopped by the harness if this test fails
+    listener.close()
+    try:
+        deadline = time.monotonic() + 15
+        while not blocked_in_open(p.pid) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        expect(blocked_in_open(p.pid), "precondition: the process waits opening its "
+               "password FIFO (exit status %s)" % p.poll())
+        os.kill(p.pid, signal.SIGTERM)
+        time.sleep(0.2)                    # a default action would have killed it by now
+        try:
+            w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            raise AssertionError("the process died of the SIGTERM sent during its start-up "
+                                 "(exit status %s, %s): the stop signals must wait for "
+                                 "their handlers" % (p.poll(), e)) from None
+        os.write(w, Path(h.db_password_file).read_bytes())
+        os.close(w)
+        try:
+            status = conn.read_response()[0]
+        except (OSError, fcgi_client.FcgiError) as e:
+            raise AssertionError("the queued request was lost to the stop: %s" % e) from None
+        expect(status == 200, "the queued request got %s" % status)
+        try:
+            code = p.wait(15)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the process did not exit within 15 s of SIGTERM") from None
+        expect(code == 0, "exit status %s after SIGTERM" % code)
+    finally:
+        conn.close()
+        if p.poll() is None:
+            h.stop_process(p)
+
+
 def test_alone_stop_answers_queued_connection(fe):
     """A process spawned alone (the listening socket on fd 0, as mod_fcgid
     spawns it) that is told to stop answers a connection already queued on its
