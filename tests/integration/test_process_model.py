@@ -104,12 +104,16 @@ def test_fcgid_recycling_loses_no_request(fe):
 PPOLL_NR = {"x86_64": 271, "aarch64": 73, "riscv64": 73}.get(os.uname().machine)
 
 
-def in_ppoll(pid):
-    """Is pid inside ppoll (/proc/PID/syscall, readable by its parent)?"""
+def in_syscall(pid, nr):
+    """Is pid inside system call nr (/proc/PID/syscall, readable by its parent)?"""
     try:
-        return Path("/proc/%d/syscall" % pid).read_text().split()[0] == str(PPOLL_NR)
+        return Path("/proc/%d/syscall" % pid).read_text().split()[0] == str(nr)
     except (OSError, IndexError):
         return False
+
+
+def in_ppoll(pid):
+    return in_syscall(pid, PPOLL_NR)
 
 
 def proc_state(pid):
@@ -145,10 +149,7 @@ OPENAT_NR = {"x86_64": 257, "aarch64": 56, "riscv64": 56}.get(os.uname().machine
 
 
 def blocked_in_open(pid):
-    try:
-        return Path("/proc/%d/syscall" % pid).read_text().split()[0] == str(OPENAT_NR)
-    except (OSError, IndexError):
-        return False
+    return in_syscall(pid, OPENAT_NR)
 
 
 def test_alone_stop_during_startup_answers_queued_connection(fe):
