@@ -144,6 +144,31 @@ def stop_while_idle(p, timeout=10.0):
     raise AssertionError("the process alone never sat idle in ppoll within %.0f s" % timeout)
 
 
+def spawn_alone(h, d, listener, env):
+    """overwatch-fcgi spawned alone on listener (fd 0, as mod_fcgid spawns
+    it), logging to d/alone.log; the harness stops it if the test fails."""
+    with open(d / "alone.log", "ab") as log:
+        p = subprocess.Popen([h.fcgi_bin, "--config", h.config], stdin=listener.fileno(),
+                             stdout=log, stderr=log, env=env, start_new_session=True)
+    h.procs.append(p)
+    listener.close()
+    return p
+
+
+def answered_then_exits(conn, p, lost):
+    """The queued request on conn is answered 200, then p exits 0 (15 s at most)."""
+    try:
+        status = conn.read_response()[0]
+    except (OSError, fcgi_client.FcgiError) as e:
+        raise AssertionError("%s: %s" % (lost, e)) from None
+    expect(status == 200, "the queued request got %s" % status)
+    try:
+        code = p.wait(15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the process did not exit within 15 s of SIGTERM") from None
+    expect(code == 0, "exit status %s after SIGTERM" % code)
+
+
 # openat's system call number: where a process blocked opening a FIFO waits.
 OPENAT_NR = {"x86_64": 257, "aarch64": 56, "riscv64": 56}.get(os.uname().machine)
 
@@ -178,11 +203,7 @@ def test_alone_stop_during_startup_answers_queued_connection(fe):
     conn.send_stdin(b"")
     env = dict(h.env, **h.service_env)
     env["OVERWATCH_DATABASE_PASSWORD_FILE"] = fifo
-    with open(d / "alone.log", "ab") as log:
-        p = subprocess.Popen([h.fcgi_bin, "--config", h.config], stdin=listener.fileno(),
-                             stdout=log, stderr=log, env=env, start_new_session=True)
-    h.procs.append(p)                      # stopped by the harness if this test fails
-    listener.close()
+    p = spawn_alone(h, d, listener, env)
     try:
         deadline = time.monotonic() + 15
         while not blocked_in_open(p.pid) and p.poll() is None and time.monotonic() < deadline:
@@ -199,16 +220,7 @@ def test_alone_stop_during_startup_answers_queued_connection(fe):
                                  "their handlers" % (p.poll(), e)) from None
         os.write(w, Path(h.db_password_file).read_bytes())
         os.close(w)
-        try:
-            status = conn.read_response()[0]
-        except (OSError, fcgi_client.FcgiError) as e:
-            raise AssertionError("the queued request was lost to the stop: %s" % e) from None
-        expect(status == 200, "the queued request got %s" % status)
-        try:
-            code = p.wait(15)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("the process did not exit within 15 s of SIGTERM") from None
-        expect(code == 0, "exit status %s after SIGTERM" % code)
+        answered_then_exits(conn, p, "the queued request was lost to the stop")
     finally:
         conn.close()
         if p.poll() is None:
@@ -231,12 +243,7 @@ def test_alone_stop_answers_queued_connection(fe):
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(8)
-    with open(d / "alone.log", "ab") as log:
-        p = subprocess.Popen([h.fcgi_bin, "--config", h.config], stdin=listener.fileno(),
-                             stdout=log, stderr=log, env=dict(h.env, **h.service_env),
-                             start_new_session=True)
-    h.procs.append(p)                      # stopped by the harness if this test fails
-    listener.close()
+    p = spawn_alone(h, d, listener, dict(h.env, **h.service_env))
     conn = None
     try:
         status = None
@@ -255,16 +262,7 @@ def test_alone_stop_answers_queued_connection(fe):
         conn.send_stdin(b"")
         os.kill(p.pid, signal.SIGTERM)
         os.kill(p.pid, signal.SIGCONT)
-        try:
-            status = conn.read_response()[0]
-        except (OSError, fcgi_client.FcgiError) as e:
-            raise AssertionError("the queued request was lost on SIGTERM: %s" % e) from None
-        expect(status == 200, "the queued request got %s" % status)
-        try:
-            code = p.wait(15)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("the process did not exit within 15 s of SIGTERM") from None
-        expect(code == 0, "exit status %s after SIGTERM" % code)
+        answered_then_exits(conn, p, "the queued request was lost on SIGTERM")
     finally:
         if conn:
             conn.close()
